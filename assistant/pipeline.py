@@ -1,0 +1,266 @@
+"""The one pipeline object every front end (CLI, TUI, batch) talks to.
+
+It owns the store, the embedder and the chat model, loads each lazily and once, and
+exposes the product's verbs: ingest, remove, papers, search, ask.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .chunking import chunk_paper
+from .cite import check_citations
+from .evidence import Source, select_sources
+from .generate import LocalLLM, Message, OnToken, ShouldStop
+from .models import resolve_model
+from .prompts import render
+from .retrieve import Filters, Hit, hybrid_search
+from .settings import Settings
+from .sources import Paper, SourceError, parse_file
+from .store import Store, StoredPaper
+
+OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
+                "relevant enough to answer from.")
+EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
+
+
+@dataclass
+class IngestReport:
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    chunks: int = 0
+    seconds: float = 0.0
+    embed_seconds: float = 0.0
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sources: list[Source]
+    citations: list[Source]
+    invalid_citations: list[int]
+    model: str
+    out_of_scope: bool = False
+    stopped: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "citations": [{"n": s.n, "id": s.paper_id, "title": s.title}
+                          for s in self.citations],
+            "invalid_citations": self.invalid_citations,
+            "sources": [s.to_dict() for s in self.sources],
+            "model": self.model,
+            "out_of_scope": self.out_of_scope,
+            "stopped": self.stopped,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "tokens": self.tokens,
+        }
+
+
+class Pipeline:
+    """Parse → chunk → embed/store → retrieve → generate/cite, behind one object."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._store: Store | None = None
+        self._embedder = None
+        self._llm: LocalLLM | None = None
+        self._llm_spec: str | None = None
+        self.load_seconds: dict[str, float] = {}
+
+    # --- components ---------------------------------------------------------------------
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.data_dir)
+        return self._store
+
+    @property
+    def embedder(self):
+        if self._embedder is None:
+            from .embedding import Embedder
+
+            start = time.perf_counter()
+            path = resolve_model(self.settings.embedder, self.settings.models_dir, "embedder")
+            self._embedder = Embedder(path, self.settings.threads)
+            self.load_seconds["embedder"] = time.perf_counter() - start
+        return self._embedder
+
+    def llm(self, model: str | None = None) -> LocalLLM:
+        spec = model or self.settings.model
+        if self._llm is None or self._llm_spec != spec:
+            path = resolve_model(spec, self.settings.models_dir, "llm")
+            if self._llm is not None:
+                self._llm.close()
+            start = time.perf_counter()
+            self._llm = LocalLLM(path, self.settings.n_ctx, self.settings.threads,
+                                 self.settings.seed)
+            self._llm_spec = spec
+            self._llm.warm_prefix(self._prompt_prefix(), self.settings.cache_dir)
+            self.load_seconds["llm"] = time.perf_counter() - start
+        return self._llm
+
+    def check_model(self, model: str | None = None) -> Path:
+        """Raise ModelError (with the fixing command) if the chat model is unusable."""
+        return resolve_model(model or self.settings.model, self.settings.models_dir, "llm")
+
+    # --- ingest -------------------------------------------------------------------------
+
+    def parse(self, paths: Iterable[Path], report: IngestReport) -> list[Paper]:
+        papers: list[Paper] = []
+        for path in paths:
+            try:
+                papers.extend(parse_file(Path(path)))
+            except SourceError as exc:
+                report.errors.append(str(exc))
+        return papers
+
+    def ingest(self, paths: Iterable[Path],
+               progress: Callable[[int, int], None] | None = None) -> IngestReport:
+        """Add or update papers from files; bad files are reported, good ones still land."""
+        start = time.perf_counter()
+        report = IngestReport()
+        papers = self.parse(paths, report)
+        self.ingest_papers(papers, report, progress)
+        report.seconds = time.perf_counter() - start
+        return report
+
+    def ingest_papers(self, papers: list[Paper], report: IngestReport,
+                      progress: Callable[[int, int], None] | None = None) -> None:
+        store = self.store
+        todo = []
+        for paper in papers:
+            status = store.status_of(paper)
+            if status == "unchanged":
+                report.unchanged.append(paper.id)
+            else:
+                todo.append((paper, status))
+        if not todo:
+            return
+        embedder = self.embedder
+        for done, (paper, status) in enumerate(todo, start=1):
+            chunks = chunk_paper(paper, self.settings.chunk_tokens, embedder.count_tokens)
+            t0 = time.perf_counter()
+            vectors = embedder.embed(c.embed_text for c in chunks)
+            report.embed_seconds += time.perf_counter() - t0
+            store.upsert(paper, chunks, vectors)
+            report.chunks += len(chunks)
+            (report.added if status == "new" else report.updated).append(paper.id)
+            if progress:
+                progress(done, len(todo))
+        store.persist()
+
+    def remove(self, paper_id: str) -> Paper | None:
+        return self.store.remove(paper_id)
+
+    def papers(self) -> list[StoredPaper]:
+        return self.store.papers()
+
+    # --- retrieval ----------------------------------------------------------------------
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               mode: str = "hybrid") -> list[Hit]:
+        if not self.store.registry.papers:
+            return []
+        vector = self.embedder.embed_one(query) if mode != "bm25" else None
+        return hybrid_search(self.store, query, vector, k or self.settings.top_k,
+                             self.settings.candidates, filters, mode)
+
+    def relevant(self, hits: list[Hit]) -> list[Hit]:
+        """Hits good enough to show the model; empty means out of scope."""
+        if not hits or max(h.dense for h in hits) < self.settings.min_relevance:
+            return []
+        floor = self.settings.min_relevance * 0.7
+        return [h for h in hits if h.dense >= floor]
+
+    # --- answering ----------------------------------------------------------------------
+
+    def _prompt_prefix(self) -> str:
+        """The fixed start of every answer prompt, whose KV state is cached."""
+        llm = self._llm
+        system = render("answer_system")
+        marker = "\u0000QUESTION\u0000"
+        prompt, _stop = llm.format_prompt([Message("system", system), Message("user", marker)])
+        return prompt.split(marker)[0]
+
+    def retrieval_query(self, question: str, history: list[Turn]) -> str:
+        return render("condense_query", question=question,
+                      history=[t.question for t in history[-2:]])
+
+    def build_messages(self, question: str, sources: list[Source],
+                       history: list[Turn]) -> list[Message]:
+        messages = [Message("system", render("answer_system"))]
+        for turn in history[-2:]:
+            messages += [Message("user", turn.question), Message("assistant", turn.answer)]
+        messages.append(Message("user", render("answer_user", question=question,
+                                               sources=sources)))
+        return messages
+
+    def ask(self, question: str, *, history: list[Turn] | None = None,
+            filters: Filters | None = None, model: str | None = None,
+            on_token: OnToken | None = None, should_stop: ShouldStop | None = None,
+            on_sources: Callable[[list[Source]], None] | None = None) -> Answer:
+        """Retrieve, prompt, stream and check citations for one question."""
+        history = history or []
+        start = time.perf_counter()
+        question = question.strip()
+        if not self.store.registry.papers:
+            return Answer(question, EMPTY_COLLECTION, [], [], [], model or self.settings.model,
+                          out_of_scope=True, timings={"total": time.perf_counter() - start})
+        hits = self.relevant(self.search(self.retrieval_query(question, history),
+                                         filters=filters))
+        retrieval_s = time.perf_counter() - start
+        if not hits:
+            return Answer(question, OUT_OF_SCOPE, [], [], [], model or self.settings.model,
+                          out_of_scope=True,
+                          timings={"retrieval": retrieval_s, "first_token": 0.0,
+                                   "total": time.perf_counter() - start})
+        llm = self.llm(model)
+        sources = select_sources(self.store, hits, question, self.settings.context_budget,
+                                 llm.count_tokens)
+        if on_sources:
+            on_sources(sources)
+        generation = llm.generate(self.build_messages(question, sources, history),
+                                  self.settings.max_tokens, self.settings.temperature,
+                                  on_token, should_stop)
+        check = check_citations(generation.text, {s.n for s in sources})
+        by_n = {s.n: s for s in sources}
+        stats = generation.stats
+        total = time.perf_counter() - start
+        return Answer(
+            question=question, text=check.text, sources=sources,
+            citations=[by_n[n] for n in check.cited], invalid_citations=check.invalid,
+            model=llm.name, stopped=stats.stopped,
+            timings={"retrieval": retrieval_s,
+                     "model_load": self.load_seconds.pop("llm", 0.0),
+                     "first_token": total - stats.total_s + stats.first_token_s,
+                     "generation": stats.total_s, "total": total,
+                     "tokens_per_s": stats.tokens_per_s},
+            tokens={"prompt": stats.prompt_tokens, "cached_prefix": stats.cached_prefix_tokens,
+                    "completion": stats.completion_tokens},
+        )
+
+    def close(self) -> None:
+        if self._llm is not None:
+            self._llm.close()
+            self._llm = None
+        if self._embedder is not None:
+            self._embedder.close()
+            self._embedder = None

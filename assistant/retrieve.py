@@ -1,0 +1,99 @@
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank, grouped
+per paper so one long paper cannot fill every slot.
+
+The fused RRF score only orders results; whether anything is *relevant enough* to answer
+from is decided on the best dense cosine similarity, which is comparable across queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .sources import normalize_title
+from .store import Store
+
+RRF_K = 60
+
+
+@dataclass
+class Filters:
+    """Optional restrictions on which papers may be retrieved."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    source: str | None = None
+    title: str | None = None
+    paper_ids: set[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.year_min, self.year_max, self.source,
+                                           self.title, self.paper_ids))
+
+    def allowed(self, store: Store) -> set[str] | None:
+        if not self.active:
+            return None
+        title = normalize_title(self.title) if self.title else None
+        keep = set()
+        for stored in store.papers():
+            paper = stored.paper
+            if self.paper_ids is not None and paper.id not in self.paper_ids:
+                continue
+            if self.year_min is not None and (paper.year is None or paper.year < self.year_min):
+                continue
+            if self.year_max is not None and (paper.year is None or paper.year > self.year_max):
+                continue
+            if self.source and self.source.lower() not in paper.source.lower():
+                continue
+            if title and title not in normalize_title(paper.title):
+                continue
+            keep.add(paper.id)
+        return keep
+
+
+@dataclass
+class Hit:
+    """One retrieved paper with the chunks that matched, best first."""
+
+    paper_id: str
+    title: str
+    score: float
+    dense: float = 0.0
+    bm25: float = 0.0
+    chunk_ids: list[str] = field(default_factory=list)
+
+
+def rrf(rankings: list[list[str]], weights: list[float] | None = None) -> dict[str, float]:
+    """Reciprocal rank fusion: sum of w / (k + rank) over the lists an item appears in."""
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (RRF_K + rank)
+    return scores
+
+
+def group_by_paper(store: Store, fused: dict[str, float], dense: dict[str, float],
+                   lexical: dict[str, float]) -> list[Hit]:
+    hits: dict[str, Hit] = {}
+    for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
+        chunk = store.chunk(cid)
+        pid = chunk["paper_id"]
+        hit = hits.get(pid)
+        if hit is None:
+            hit = hits[pid] = Hit(pid, chunk["title"], score)
+        hit.chunk_ids.append(cid)
+        hit.dense = max(hit.dense, dense.get(cid, 0.0))
+        hit.bm25 = max(hit.bm25, lexical.get(cid, 0.0))
+    return sorted(hits.values(), key=lambda h: -h.score)
+
+
+def hybrid_search(store: Store, query: str, query_vector, k: int, candidates: int = 40,
+                  filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    """Top-k papers for the query. ``mode`` is 'hybrid', 'dense' or 'bm25' (benchmarks)."""
+    allowed = (filters or Filters()).allowed(store)
+    dense = store.dense(query_vector, candidates, allowed) if mode != "bm25" else []
+    lexical = store.lexical(query, candidates, allowed) if mode != "dense" else []
+    rankings = [[cid for cid, _ in ranked] for ranked in (dense, lexical) if ranked]
+    fused = rrf(rankings)
+    return group_by_paper(store, fused, dict(dense), dict(lexical))[:k]

@@ -1,0 +1,267 @@
+"""Embed/store: a persistent Chroma collection plus a BM25 index and a paper registry.
+
+Chroma is the source of truth: every chunk carries its paper's id, title, source, year and
+content hash, and the first chunk of a paper carries the whole paper record. The registry
+(``index/registry.json``) and the BM25 index (``index/bm25/``) are derived from it and
+rewritten atomically after each change; if they ever disagree with Chroma (say an ingest
+was killed half-way) they are rebuilt from Chroma on open. Nothing touches Chroma until the
+new chunks are embedded, so a failed ingest leaves the old index intact.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from .chunking import Chunk
+from .sources import Paper
+
+COLLECTION = "chunks"
+REGISTRY_VERSION = 1
+
+
+@dataclass
+class StoredPaper:
+    paper: Paper
+    content_hash: str
+    chunk_ids: list[str]
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name + ".")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
+
+
+def bm25_tokenize(texts: list[str]) -> list[list[str]]:
+    import bm25s
+    import Stemmer
+
+    return bm25s.tokenize(texts, stopwords="en", stemmer=Stemmer.Stemmer("english"),
+                          return_ids=False, show_progress=False)
+
+
+class Registry:
+    """The light-weight view of the index: papers and chunk texts, readable without Chroma."""
+
+    def __init__(self, index_dir: Path) -> None:
+        self.path = index_dir / "registry.json"
+        self.papers: dict[str, StoredPaper] = {}
+        self.chunks: dict[str, dict] = {}
+        if self.path.exists():
+            self._load(json.loads(self.path.read_text(encoding="utf-8")))
+
+    def _load(self, data: dict) -> None:
+        for pid, item in data.get("papers", {}).items():
+            self.papers[pid] = StoredPaper(Paper(**item["paper"]), item["content_hash"],
+                                           item["chunk_ids"])
+        self.chunks = data.get("chunks", {})
+
+    def save(self) -> None:
+        data = {
+            "version": REGISTRY_VERSION,
+            "papers": {pid: {"paper": sp.paper.to_dict(), "content_hash": sp.content_hash,
+                             "chunk_ids": sp.chunk_ids} for pid, sp in self.papers.items()},
+            "chunks": self.chunks,
+        }
+        _atomic_write(self.path, json.dumps(data, ensure_ascii=False))
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self.chunks)
+
+
+class Store:
+    """Chroma (dense vectors) + BM25 (lexical) over the same chunks, kept in step."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+        self.index_dir = data_dir / "index"
+        self.chroma_dir = data_dir / "chroma"
+        self.registry = Registry(self.index_dir)
+        self._collection = None
+        self._bm25 = None
+        self._bm25_ids: list[str] | None = None
+
+    # --- opening ------------------------------------------------------------------------
+
+    @property
+    def collection(self):
+        if self._collection is None:
+            import chromadb
+            from chromadb.config import Settings as ChromaSettings
+
+            self.data_dir.mkdir(parents=True, exist_ok=True)
+            client = chromadb.PersistentClient(
+                path=str(self.chroma_dir),
+                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
+            )
+            self._collection = client.get_or_create_collection(
+                COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+            )
+            if self._collection.count() != self.registry.chunk_count:
+                self._rebuild_from_chroma()
+        return self._collection
+
+    def _rebuild_from_chroma(self) -> None:
+        """Re-derive registry and BM25 from Chroma after an interrupted write."""
+        got = self._collection.get(include=["documents", "metadatas"])
+        registry = Registry.__new__(Registry)
+        registry.path, registry.papers, registry.chunks = self.registry.path, {}, {}
+        by_paper: dict[str, list[tuple[int, str]]] = {}
+        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            registry.chunks[cid] = {"paper_id": meta["paper_id"], "title": meta["title"],
+                                    "text": doc, "index": meta["index"]}
+            by_paper.setdefault(meta["paper_id"], []).append((meta["index"], cid))
+            if meta.get("paper_json"):
+                paper = Paper(**json.loads(meta["paper_json"]))
+                registry.papers[paper.id] = StoredPaper(paper, meta["content_hash"], [])
+        for pid, items in by_paper.items():
+            if pid in registry.papers:
+                registry.papers[pid].chunk_ids = [cid for _, cid in sorted(items)]
+        self.registry = registry
+        self._persist_derived()
+
+    # --- writing ------------------------------------------------------------------------
+
+    def status_of(self, paper: Paper) -> str:
+        """'new', 'changed' or 'unchanged' relative to what is indexed."""
+        stored = self.registry.papers.get(paper.id)
+        if stored is None:
+            return "new"
+        return "unchanged" if stored.content_hash == paper.content_hash else "changed"
+
+    def upsert(self, paper: Paper, chunks: list[Chunk], vectors: np.ndarray) -> None:
+        """Replace a paper's chunks (if any) with these; caller persists afterwards."""
+        old = self.registry.papers.get(paper.id)
+        metadatas = []
+        for chunk in chunks:
+            meta = {"paper_id": paper.id, "title": paper.title, "source": paper.source,
+                    "year": paper.year or -1, "index": chunk.index,
+                    "content_hash": paper.content_hash}
+            if chunk.index == 0:
+                meta["paper_json"] = json.dumps(paper.to_dict(), ensure_ascii=False)
+            metadatas.append(meta)
+        self.collection.upsert(ids=[c.id for c in chunks], embeddings=vectors.tolist(),
+                               documents=[c.text for c in chunks], metadatas=metadatas)
+        new_ids = {c.id for c in chunks}
+        if old is not None:
+            stale = [cid for cid in old.chunk_ids if cid not in new_ids]
+            if stale:
+                self.collection.delete(ids=stale)
+            for cid in stale:
+                self.registry.chunks.pop(cid, None)
+        for chunk in chunks:
+            self.registry.chunks[chunk.id] = {"paper_id": paper.id, "title": paper.title,
+                                              "text": chunk.text, "index": chunk.index}
+        self.registry.papers[paper.id] = StoredPaper(paper, paper.content_hash,
+                                                     [c.id for c in chunks])
+
+    def remove(self, paper_id: str) -> Paper | None:
+        stored = self.registry.papers.get(paper_id)
+        if stored is None:
+            return None
+        self.collection.delete(ids=stored.chunk_ids)
+        for cid in stored.chunk_ids:
+            self.registry.chunks.pop(cid, None)
+        del self.registry.papers[paper_id]
+        self._persist_derived()
+        return stored.paper
+
+    def persist(self) -> None:
+        self._persist_derived()
+
+    def _persist_derived(self) -> None:
+        """Write the registry, then rebuild and swap in the BM25 index."""
+        self.registry.save()
+        bm25_dir = self.index_dir / "bm25"
+        ids = list(self.registry.chunks)
+        tmp = Path(tempfile.mkdtemp(dir=self.index_dir, prefix="bm25-"))
+        try:
+            if ids:
+                import bm25s
+
+                texts = [f"{c['title']}\n{c['text']}" for c in self.registry.chunks.values()]
+                retriever = bm25s.BM25()
+                retriever.index(bm25_tokenize(texts), show_progress=False)
+                retriever.save(str(tmp))
+            _atomic_write(tmp / "ids.json", json.dumps(ids))
+            if bm25_dir.exists():
+                shutil.rmtree(bm25_dir)
+            os.replace(tmp, bm25_dir)
+        finally:
+            if tmp.exists():
+                shutil.rmtree(tmp, ignore_errors=True)
+        self._bm25, self._bm25_ids = None, None
+
+    # --- reading ------------------------------------------------------------------------
+
+    def papers(self) -> list[StoredPaper]:
+        return list(self.registry.papers.values())
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        stored = self.registry.papers.get(paper_id)
+        return stored.paper if stored else None
+
+    def chunk(self, chunk_id: str) -> dict:
+        return self.registry.chunks[chunk_id]
+
+    def dense(self, vector: np.ndarray, n: int,
+              paper_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, cosine similarity) best first."""
+        total = self.collection.count()
+        if total == 0 or n <= 0:
+            return []
+        where = {"paper_id": {"$in": sorted(paper_ids)}} if paper_ids is not None else None
+        if paper_ids is not None and not paper_ids:
+            return []
+        result = self.collection.query(query_embeddings=[vector.tolist()],
+                                       n_results=min(n, total), where=where,
+                                       include=["distances"])
+        return [(cid, 1.0 - float(d))
+                for cid, d in zip(result["ids"][0], result["distances"][0], strict=True)]
+
+    def _load_bm25(self) -> None:
+        import bm25s
+
+        bm25_dir = self.index_dir / "bm25"
+        ids_path = bm25_dir / "ids.json"
+        if not ids_path.exists() and self.registry.chunks:
+            self._persist_derived()
+        self._bm25_ids = json.loads(ids_path.read_text()) if ids_path.exists() else []
+        if self._bm25_ids and set(self._bm25_ids) != set(self.registry.chunks):
+            self._persist_derived()
+            self._bm25_ids = json.loads(ids_path.read_text())
+        self._bm25 = bm25s.BM25.load(str(bm25_dir)) if self._bm25_ids else None
+
+    def lexical(self, query: str, n: int,
+                paper_ids: set[str] | None = None) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first; zero-score chunks are dropped."""
+        if self._bm25_ids is None:
+            self._load_bm25()
+        if not self._bm25 or not self._bm25_ids:
+            return []
+        tokens = [t for t in bm25_tokenize([query])[0] if t in self._bm25.vocab_dict]
+        if not tokens:
+            return []
+        k = len(self._bm25_ids) if paper_ids is not None else min(n, len(self._bm25_ids))
+        docs, scores = self._bm25.retrieve([tokens], k=k, show_progress=False)
+        hits = []
+        for index, score in zip(docs[0], scores[0], strict=True):
+            cid = self._bm25_ids[int(index)]
+            if score <= 0:
+                continue
+            if paper_ids is not None and self.registry.chunks[cid]["paper_id"] not in paper_ids:
+                continue
+            hits.append((cid, float(score)))
+            if len(hits) >= n:
+                break
+        return hits
