@@ -68,6 +68,7 @@ class LocalLLM:
         quiet_llama_logs()
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
+        self.prefix_source = "none"  # "disk" when the prompt prefix state was restored
         self.llm = Llama(
             model_path=str(model_path),
             n_ctx=n_ctx,
@@ -137,6 +138,7 @@ class LocalLLM:
             if C.llama_state_set_data(ctx, buffer, len(data)) == len(data):
                 self.llm.input_ids[: len(tokens)] = tokens
                 self.llm.n_tokens = len(tokens)
+                self.prefix_source = "disk"
                 return len(tokens)
         self.llm.reset()
         self.llm.eval(tokens)
@@ -147,6 +149,7 @@ class LocalLLM:
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(bytes(buffer)[:written])
         tmp.replace(path)
+        self.prefix_source = "computed"
         return len(tokens)
 
     def _common_prefix(self, tokens: list[int]) -> int:

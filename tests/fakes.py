@@ -1,0 +1,43 @@
+"""A scripted stand-in for the chat model, for prompt-assembly and UI logic only."""
+
+from __future__ import annotations
+
+from assistant.generate import Generation, GenerationStats, Message
+
+
+class ScriptedLLM:
+    """Replays a fixed answer token by token and records the prompts it was given."""
+
+    name = "scripted"
+
+    def __init__(self, answer: str) -> None:
+        self.answer = answer
+        self.calls: list[list[Message]] = []
+
+    def count_tokens(self, text: str) -> int:
+        return max(1, len(text) // 4)
+
+    def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None):
+        self.calls.append(messages)
+        pieces = []
+        stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m.content)
+                                                  for m in messages))
+        for piece in self.answer.split(" "):
+            if should_stop and should_stop():
+                stats.stopped = True
+                break
+            piece = (" " if pieces else "") + piece
+            pieces.append(piece)
+            stats.completion_tokens += 1
+            if on_token:
+                on_token(piece)
+        return Generation("".join(pieces), stats)
+
+    def close(self) -> None:
+        pass
+
+
+def install(pipeline, llm) -> None:
+    """Make ``pipeline`` use ``llm`` as its loaded chat model."""
+    pipeline._llm = llm
+    pipeline._llm_spec = pipeline.settings.model

@@ -1,0 +1,117 @@
+"""The `assistant` command as a user runs it: real processes, real stores, JSON contracts,
+and one-line errors with non-zero exits for bad input."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import DATA, TEST_LLM
+
+QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
+
+
+def run(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess:
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "2",
+           "ASSISTANT_CONFIG": str(data_dir / "no-config.toml")}
+    result = subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
+                            capture_output=True, text=True, timeout=600)
+    if check and result.returncode != 0:
+        raise AssertionError(f"exit {result.returncode}: {result.stderr}")
+    return result
+
+
+@pytest.fixture
+def data_dir(sample_index, tmp_path) -> Path:
+    target = tmp_path / "data"
+    shutil.copytree(sample_index, target)
+    return target
+
+
+def test_papers_json(data_dir):
+    rows = json.loads(run("papers", "--json", data_dir=data_dir).stdout)
+    assert len(rows) == 76
+    assert {"id", "title", "source", "chunks"} <= rows[0].keys()
+
+
+def test_search_json(data_dir):
+    rows = json.loads(run("search", "--json", "graph neural networks for link prediction",
+                          data_dir=data_dir).stdout)
+    assert rows and {"id", "title", "score"} <= rows[0].keys()
+    assert any("Link Prediction" in r["title"] for r in rows[:3])
+    assert rows[0]["score"] >= rows[-1]["score"]
+
+
+def test_ask_json_with_real_model(data_dir):
+    data = json.loads(run("ask", "--json", "--model", TEST_LLM, QUESTION,
+                          data_dir=data_dir).stdout)
+    assert {"answer", "citations", "sources", "model", "timings"} <= data.keys()
+    assert data["model"].startswith("gemma-3-270m")
+    assert data["sources"][0]["title"].startswith("FastDepth")
+    assert {"n", "id", "title", "score"} <= data["sources"][0].keys()
+    given = {s["n"] for s in data["sources"]}
+    assert all(c["n"] in given for c in data["citations"])
+    assert {"retrieval", "first_token", "total"} <= data["timings"].keys()
+
+
+def test_ask_out_of_scope_json(data_dir):
+    data = json.loads(run("ask", "--json", "What is the capital of France?",
+                          data_dir=data_dir).stdout)
+    assert data["citations"] == [] and "does not cover" in data["answer"]
+
+
+def test_ingest_remove_roundtrip(tmp_path):
+    data_dir = tmp_path / "d"
+    first = json.loads(run("ingest", "--json", str(DATA / "zotero.bib"),
+                           data_dir=data_dir).stdout)
+    assert len(first["added"]) == 2
+    again = json.loads(run("ingest", "--json", str(DATA / "zotero.bib"),
+                           data_dir=data_dir).stdout)
+    assert again["added"] == [] and len(again["unchanged"]) == 2
+    run("remove", first["added"][0], data_dir=data_dir)
+    assert len(json.loads(run("papers", "--json", data_dir=data_dir).stdout)) == 1
+
+
+@pytest.mark.parametrize("args", [
+    ("ingest", "{missing}"),
+    ("ingest", "{bad}"),
+    ("remove", "no-such-paper"),
+    ("ask", "--model", "no-such-model", "depth estimation on embedded systems"),
+    ("ask", "--model", "{missing}.gguf", "depth estimation on embedded systems"),
+])
+def test_bad_input_is_one_line_error_and_index_intact(data_dir, tmp_path, args):
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("{not json\n")
+    args = [a.format(missing=tmp_path / "nope", bad=bad) for a in args]
+    before = run("papers", "--json", data_dir=data_dir).stdout
+    result = run(*args, data_dir=data_dir, check=False)
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:")
+    assert run("papers", "--json", data_dir=data_dir).stdout == before
+
+
+def test_missing_model_names_the_install_command(data_dir, tmp_path):
+    env_models = tmp_path / "empty-models"
+    env_models.mkdir()
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "depth estimation on a Jetson"],
+        env={**os.environ, "ASSISTANT_DATA_DIR": str(data_dir),
+             "ASSISTANT_MODELS_DIR": str(env_models)},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "assistant models install" in result.stderr
+
+
+def test_models_listing(data_dir):
+    rows = json.loads(run("models", "--json", data_dir=data_dir).stdout)
+    names = {r["name"]: r for r in rows}
+    assert names[TEST_LLM]["installed"] is True
+    assert names["qwen2.5-coder-1.5b-instruct-q4_k_m"]["default"] is True
+    assert all(r["sha256"] or r["role"] == "embedder" for r in rows)
