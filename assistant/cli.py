@@ -171,9 +171,8 @@ def print_sources_list(answer) -> None:
         return
     out.print("\nSources:")
     for s in answer.citations:
-        where = s.url or s.paper_id
-        out.print(f"  [{s.n}] {s.title} ({s.paper_id}{', ' + where if where != s.paper_id else ''})",
-                  markup=False)
+        link = f", {s.url}" if s.url else ""
+        out.print(f"  [{s.n}] {s.title} ({s.paper_id}{link})", markup=False)
 
 
 @app.command()

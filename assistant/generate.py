@@ -101,8 +101,8 @@ class LocalLLM:
             add_generation_prompt=True,
         )
         result = formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
-        stop = result.stop if isinstance(result.stop, list) else [result.stop] if result.stop else []
-        return result.prompt, stop
+        stop = result.stop if isinstance(result.stop, list) else [result.stop]
+        return result.prompt, [s for s in stop if s]
 
     def _tokens(self, prompt: str) -> list[int]:
         """Tokenize a formatted prompt; BOS is added only if the template did not."""

@@ -153,7 +153,9 @@ def _verify(entry: ModelEntry, path: Path) -> None:
     if entry.sha256:
         actual = sha256_file(path)
         if actual != entry.sha256:
-            raise ModelError(f"{entry.name}: sha256 {actual[:12]}… != expected {entry.sha256[:12]}…")
+            raise ModelError(
+                f"{entry.name}: sha256 {actual[:12]}… != expected {entry.sha256[:12]}…"
+            )
 
 
 def source_weights_dir(entry: ModelEntry, models_dir: Path) -> Path:

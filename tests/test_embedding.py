@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from assistant.embedding import Embedder
-from assistant.models import load_catalog, source_weights_dir, resolve_model
+from assistant.models import load_catalog, resolve_model, source_weights_dir
 
 
 def _gelu(x):
