@@ -39,20 +39,33 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_RE.split(text) if s.strip()]
 
 
+def short_name(title: str) -> str:
+    """The method name a title announces ("FastDepth: Fast …" → "fastdepth"), if any."""
+    head = title.split(":")[0].strip()
+    return head.lower() if ":" in title and len(head.split()) <= 3 else ""
+
+
 def best_sentences(text: str, question: str, budget: int,
-                   count_tokens: Callable[[str], int]) -> str:
-    """The text itself if it fits, else its best-matching sentences within ``budget``."""
+                   count_tokens: Callable[[str], int], title: str = "") -> str:
+    """The text itself if it fits, else its best-matching sentences within ``budget``.
+
+    A sentence scores for question terms it shares, for numbers (results), for naming
+    the paper's method, and for being the first (the problem statement).
+    """
+    sentences = list(dict.fromkeys(split_sentences(text)))
+    text = " ".join(sentences)
     if count_tokens(text) <= budget:
         return text
-    sentences = split_sentences(text)
     terms = set(bm25_tokenize([question])[0])
+    name = short_name(title)
     scored = []
     for index, sentence in enumerate(sentences):
         words = bm25_tokenize([sentence])[0]
         overlap = len(terms.intersection(words))
         has_number = 0.5 if re.search(r"\d", sentence) else 0.0
+        names_method = 0.5 if name and name in sentence.lower() else 0.0
         lead = 0.75 if index == 0 else 0.0
-        scored.append((overlap + has_number + lead, index, sentence))
+        scored.append((overlap + has_number + names_method + lead, index, sentence))
     chosen: list[tuple[int, str]] = []
     used = 0
     for _score, index, sentence in sorted(scored, key=lambda t: (-t[0], t[1])):
@@ -74,18 +87,23 @@ def best_sentences(text: str, question: str, budget: int,
 
 def select_sources(store: Store, hits: list[Hit], question: str, budget: int,
                    count_tokens: Callable[[str], int]) -> list[Source]:
-    """Number the hits 1..n and fit their evidence into ``budget`` tokens overall."""
+    """Number the hits 1..n and fit their evidence into ``budget`` tokens overall.
+
+    Better-ranked papers get a larger share (weights 1, 0.8, 0.65, …).
+    """
     if not hits:
         return []
-    share = max(60, budget // len(hits))
+    weights = [1.0 / (1.0 + 0.25 * i) for i in range(len(hits))]
     sources = []
     for n, hit in enumerate(hits, start=1):
+        share = max(60, int(budget * weights[n - 1] / sum(weights)))
         paper = store.get_paper(hit.paper_id)
         chunks = sorted(hit.chunk_ids, key=lambda cid: store.chunk(cid)["index"])
         text = " ".join(store.chunk(cid)["text"] for cid in chunks[:2])
         sources.append(Source(
             n=n, paper_id=hit.paper_id, title=hit.title,
-            text=best_sentences(text, question, share, count_tokens), score=hit.score,
+            text=best_sentences(text, question, share, count_tokens, hit.title),
+            score=hit.score,
             year=paper.year if paper else None, url=(paper.url if paper else "") or
             (paper.code_urls[0] if paper and paper.code_urls else ""),
             chunk_ids=tuple(hit.chunk_ids),

@@ -184,10 +184,15 @@ class Pipeline:
                              self.settings.candidates, filters, mode)
 
     def relevant(self, hits: list[Hit]) -> list[Hit]:
-        """Hits good enough to show the model; empty means out of scope."""
-        if not hits or max(h.dense for h in hits) < self.settings.min_relevance:
+        """Hits good enough to show the model; empty means out of scope.
+
+        A paper much less similar than the best one is left out: a weak source costs
+        prompt time and invites the model to cite it for claims it does not make.
+        """
+        best = max((h.dense for h in hits), default=0.0)
+        if best < self.settings.min_relevance:
             return []
-        floor = self.settings.min_relevance * 0.7
+        floor = max(self.settings.min_relevance * 0.7, best - self.settings.relevance_margin)
         return [h for h in hits if h.dense >= floor]
 
     # --- answering ----------------------------------------------------------------------

@@ -50,6 +50,7 @@ class Settings:
     max_tokens: int = 384
     temperature: float = 0.1
     min_relevance: float = 0.30
+    relevance_margin: float = 0.18
     chunk_tokens: int = 256
     seed: int = 42
 

@@ -60,7 +60,7 @@ def test_ask_json_with_real_model(data_dir):
 
 
 def test_ask_out_of_scope_json(data_dir):
-    data = json.loads(run("ask", "--json", "What is the capital of France?",
+    data = json.loads(run("ask", "--json", "--model", TEST_LLM, "What is the capital of France?",
                           data_dir=data_dir).stdout)
     assert data["citations"] == [] and "does not cover" in data["answer"]
 
