@@ -14,29 +14,18 @@ from pathlib import Path
 
 import numpy as np
 
-from .generate import quiet_llama_logs
+from .generate import load_llama
 
 
 class Embedder:
     """A loaded GGUF sentence-embedding model."""
 
     def __init__(self, model_path: Path, threads: int, max_tokens: int = 256) -> None:
-        from llama_cpp import Llama
-
-        quiet_llama_logs()
         self.model_path = Path(model_path)
         self.max_tokens = max_tokens
-        self._llm = Llama(
-            model_path=str(model_path),
-            embedding=True,
-            n_ctx=max_tokens,
-            n_batch=max_tokens,
-            n_ubatch=max_tokens,
-            n_threads=threads,
-            n_threads_batch=threads,
-            flash_attn=True,
-            verbose=False,
-        )
+        self._llm = load_llama(model_path, embedding=True, n_ctx=max_tokens,
+                               n_batch=max_tokens, n_ubatch=max_tokens, n_threads=threads,
+                               n_threads_batch=threads, flash_attn=True)
         self.dim = self._llm.n_embd()
         self._sep = self._llm.token_eos() if self._llm.token_eos() >= 0 else None
         vocab = self._llm._model.vocab  # noqa: SLF001 - llama.cpp's special ids live there

@@ -32,6 +32,20 @@ def quiet_llama_logs() -> None:
         C.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
 
 
+def load_llama(model_path: Path, **params):
+    """Load a GGUF with llama.cpp; a file it cannot read becomes a ModelError with a fix."""
+    from llama_cpp import Llama
+
+    from .models import ModelError, repair_hint
+
+    quiet_llama_logs()
+    try:
+        return Llama(model_path=str(model_path), verbose=False, **params)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelError(f"cannot load model {model_path} ({exc}); {repair_hint(model_path)}")\
+            from exc
+
+
 @dataclass
 class GenerationStats:
     prompt_tokens: int = 0
@@ -63,22 +77,11 @@ class LocalLLM:
     """A loaded chat model; one per process."""
 
     def __init__(self, model_path: Path, n_ctx: int, threads: int, seed: int = 42) -> None:
-        from llama_cpp import Llama
-
-        quiet_llama_logs()
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
         self.prefix_source = "none"  # "disk" when the prompt prefix state was restored
-        self.llm = Llama(
-            model_path=str(model_path),
-            n_ctx=n_ctx,
-            n_batch=512,
-            n_threads=threads,
-            n_threads_batch=threads,
-            flash_attn=True,
-            seed=seed,
-            verbose=False,
-        )
+        self.llm = load_llama(model_path, n_ctx=n_ctx, n_batch=512, n_threads=threads,
+                              n_threads_batch=threads, flash_attn=True, seed=seed)
 
     # --- tokens ---------------------------------------------------------------------------
 

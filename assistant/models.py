@@ -92,6 +92,14 @@ def resolve_model(spec: str, models_dir: Path, role: str | None = None) -> Path:
     return path
 
 
+def repair_hint(path: Path) -> str:
+    """The command that fixes a bad model file: reinstall if it is a catalog model."""
+    for entry in load_catalog().values():
+        if Path(path).name == entry.file:
+            return f"run: {install_command(entry.name)} --force"
+    return "check that the file is a complete GGUF model"
+
+
 def is_installed(entry: ModelEntry, models_dir: Path) -> bool:
     path = entry.path(models_dir)
     if not path.exists():

@@ -44,7 +44,7 @@ class Settings:
     embedder: str = "all-minilm-l6-v2-f16"
     top_k: int = 4
     candidates: int = 40
-    context_budget: int = 700
+    context_budget: int = 500
     n_ctx: int = 4096
     threads: int = max(1, min(os.cpu_count() or 2, 8))
     max_tokens: int = 384

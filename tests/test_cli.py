@@ -115,3 +115,26 @@ def test_models_listing(data_dir):
     assert names[TEST_LLM]["installed"] is True
     assert names["qwen2.5-coder-1.5b-instruct-q4_k_m"]["default"] is True
     assert all(r["sha256"] or r["role"] == "embedder" for r in rows)
+
+
+def test_corrupt_model_names_the_reinstall_command(data_dir, tmp_path):
+    models = tmp_path / "models"
+    models.mkdir()
+    from assistant.models import load_catalog
+    from assistant.settings import load_settings
+
+    real = load_settings().models_dir
+    for entry in load_catalog().values():
+        if entry.role == "embedder":
+            (models / entry.file).symlink_to(real / entry.file)
+    entry = load_catalog()[TEST_LLM]
+    (models / entry.file).write_bytes(b"GGUF" + b"\0" * (entry.size - 4))  # right size, bad data
+    result = subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "ask", "--model", TEST_LLM,
+         "depth estimation on a Jetson"],
+        env={**os.environ, "ASSISTANT_DATA_DIR": str(data_dir),
+             "ASSISTANT_MODELS_DIR": str(models)},
+        capture_output=True, text=True, timeout=120)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"assistant models install {TEST_LLM} --force" in result.stderr
