@@ -31,7 +31,7 @@ class Chunk:
 
     @property
     def embed_text(self) -> str:
-        return f"{self.title}\n{self.text}"
+        return f"{self.title}\n{self.text}" if self.title else self.text
 
 
 def chunk_paper(paper: Paper, max_tokens: int = 256,

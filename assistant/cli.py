@@ -21,6 +21,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 models_app = typer.Typer(help="List and install the GGUF models the assistant uses.",
                          invoke_without_command=True)
 app.add_typer(models_app, name="models")
+bench_app = typer.Typer(help="Measure retrieval, answer quality and speed on real data.",
+                        no_args_is_help=True)
+app.add_typer(bench_app, name="bench")
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -269,6 +272,106 @@ def models_install(
         path = install_model(name, settings.models_dir, force=force,
                              progress=lambda msg, n=name: err.print(f"[dim]{n}: {msg}[/]"))
         out.print(f"{name}: {path}")
+
+
+# --- bench ----------------------------------------------------------------------------------
+
+PubmedDir = Annotated[Path | None, typer.Option("--pubmedqa", help="PubMedQA folder "
+                      "(default: ../shared/bench/pubmedqa).")]
+Limit = Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")]
+Split = Annotated[str, typer.Option("--split", help="test (report) or dev (tune).")]
+
+
+def _bench_progress(label: str):
+    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn,
+                               TimeRemainingColumn)
+
+    return Progress(f"[progress.description]{label}", BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+
+
+def _pubmedqa_dir(path: Path | None) -> Path:
+    from .bench import default_pubmedqa_dir
+
+    folder = path or default_pubmedqa_dir()
+    if not (folder / "ori_pqal.json").exists():
+        raise UserError(f"PubMedQA not found in {folder}; pass --pubmedqa DIR")
+    return folder
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
+                    data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
+    """Recall@1, Recall@5, MRR@10 for BM25, dense and hybrid on PubMedQA."""
+    from . import bench
+
+    settings = _settings(data_dir=data_dir)
+    folder = _pubmedqa_dir(pubmedqa)
+    with _bench_progress("retrieval") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.retrieval(settings, folder, split, limit,
+                                  lambda d, t: bar.update(task, completed=d, total=t))
+    path = bench.save("retrieval", results, settings)
+    if json_out:
+        _print_json(results)
+        return
+    from rich.table import Table
+
+    table = Table("mode", "Recall@1", "Recall@5", "MRR@10", box=None,
+                  title=f"PubMedQA {split}, {results['hybrid']['questions']} questions")
+    for mode, row in results.items():
+        table.add_row(mode, f"{row['recall@1']:.3f}", f"{row['recall@5']:.3f}",
+                      f"{row['mrr@10']:.3f}")
+    out.print(table)
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("answers")
+def bench_answers(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
+                  model: ModelOpt = None, data_dir: DataDir = None,
+                  json_out: JsonOpt = False) -> None:
+    """Yes/no/maybe accuracy, macro-F1 and citation checks on PubMedQA (resumable)."""
+    from . import bench
+
+    settings = _settings(data_dir=data_dir, model=model)
+    folder = _pubmedqa_dir(pubmedqa)
+    from .pipeline import Pipeline
+
+    Pipeline(settings).check_model(model)
+    with _bench_progress("answers") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.answers(settings, folder, limit, split, model,
+                                lambda d, t: bar.update(task, completed=d, total=t))
+    path = bench.save("answers", results, settings, model)
+    if json_out:
+        _print_json(results)
+        return
+    for key, value in results.items():
+        out.print(f"{key:>24}: {value:.3f}" if isinstance(value, float) else
+                  f"{key:>24}: {value}")
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("speed")
+def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
+                json_out: JsonOpt = False) -> None:
+    """Ingest, ask and cold-start times next to the bare llama.cpp engine."""
+    from . import bench
+    from .settings import PACKAGE_DIR
+
+    settings = _settings(data_dir=data_dir, model=model)
+    err.print("[dim]measuring (about a minute)…[/]")
+    results = bench.speed(settings, PACKAGE_DIR / "data" / "papers-page.txt", model)
+    path = bench.save("speed", results, settings, model)
+    if json_out:
+        _print_json(results)
+        return
+    for section, rows in results.items():
+        out.print(f"[bold]{section}[/]")
+        for key, value in rows.items():
+            out.print(f"  {key:>26}: {value:.3f}" if isinstance(value, float) else
+                      f"  {key:>26}: {value}")
+    err.print(f"[dim]saved {path}[/]")
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -209,9 +209,9 @@ class Pipeline:
         return render("condense_query", question=question,
                       history=[t.question for t in history[-2:]])
 
-    def build_messages(self, question: str, sources: list[Source],
-                       history: list[Turn]) -> list[Message]:
-        messages = [Message("system", render("answer_system"))]
+    def build_messages(self, question: str, sources: list[Source], history: list[Turn],
+                       instructions: str = "answer_system") -> list[Message]:
+        messages = [Message("system", render(instructions))]
         for turn in history[-2:]:
             messages += [Message("user", turn.question), Message("assistant", turn.answer)]
         messages.append(Message("user", render("answer_user", question=question,
@@ -221,8 +221,12 @@ class Pipeline:
     def ask(self, question: str, *, history: list[Turn] | None = None,
             filters: Filters | None = None, model: str | None = None,
             on_token: OnToken | None = None, should_stop: ShouldStop | None = None,
-            on_sources: Callable[[list[Source]], None] | None = None) -> Answer:
-        """Retrieve, prompt, stream and check citations for one question."""
+            on_sources: Callable[[list[Source]], None] | None = None,
+            instructions: str = "answer_system") -> Answer:
+        """Retrieve, prompt, stream and check citations for one question.
+
+        ``instructions`` names the system prompt template (benchmarks use their own).
+        """
         history = history or []
         start = time.perf_counter()
         question = question.strip()
@@ -242,7 +246,7 @@ class Pipeline:
                                  llm.count_tokens)
         if on_sources:
             on_sources(sources)
-        generation = llm.generate(self.build_messages(question, sources, history),
+        generation = llm.generate(self.build_messages(question, sources, history, instructions),
                                   self.settings.max_tokens, self.settings.temperature,
                                   on_token, should_stop)
         check = check_citations(generation.text, {s.n for s in sources})
