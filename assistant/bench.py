@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from .errors import AssistantError
 from .pipeline import Pipeline
 from .retrieve import hybrid_search
 from .settings import REPO_DIR, Settings
@@ -35,7 +36,7 @@ MODES = ("bm25", "dense", "hybrid")
 Progress = Callable[[int, int], None]
 
 
-class BenchError(RuntimeError):
+class BenchError(AssistantError, RuntimeError):
     """The benchmark data is missing or malformed."""
 
 
@@ -105,7 +106,10 @@ def retrieval(settings: Settings, folder: Path, split: str = "test", limit: int 
 
 
 def parse_label(text: str) -> str:
-    match = re.search(r"\b(yes|no|maybe)\b", text.lower())
+    """The label right after "Answer:" (or the first yes/no/maybe word anywhere)."""
+    lowered = text.lower()
+    match = re.match(r"\s*answer:\s*\W*(yes|no|maybe)\b", lowered) or \
+        re.search(r"\b(yes|no|maybe)\b", lowered)
     return match.group(1) if match else "maybe"
 
 
@@ -128,7 +132,8 @@ def answers(settings: Settings, folder: Path, limit: int | None = None, split: s
     pipeline = bench_pipeline(settings, folder)
     records, ids = load_pubmedqa(folder, split)
     ids = ids[:limit] if limit else ids
-    model_name = Path(model or settings.model).stem
+    spec = model or settings.model
+    model_name = Path(spec).stem if spec.endswith(".gguf") else spec
     log = settings.data_dir / "bench" / f"answers-{split}-{model_name}.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
     done = {}
@@ -140,7 +145,8 @@ def answers(settings: Settings, folder: Path, limit: int | None = None, split: s
         for count, pmid in enumerate(ids, start=1):
             if pmid not in done:
                 answer = pipeline.ask(records[pmid]["QUESTION"], model=model,
-                                      instructions="pubmedqa_system")
+                                      instructions="pubmedqa_system",
+                                      answer_prefix="Answer:")
                 row = {"id": pmid, "gold": records[pmid]["final_decision"],
                        "predicted": parse_label(answer.text), "answer": answer.text,
                        "sources": [s.paper_id for s in answer.sources],
@@ -156,14 +162,17 @@ def answers(settings: Settings, folder: Path, limit: int | None = None, split: s
     pipeline.close()
     rows = [done[pmid] for pmid in ids]
     all_citations = sum(len(r["cited"]) + len(r["invalid"]) for r in rows)
+    shown = sum(len(r["cited"]) for r in rows)
+    not_given = sum(1 for r in rows for c in r["cited"] if c not in r["sources"])
     return {
         "questions": len(rows),
         "accuracy": sum(r["gold"] == r["predicted"] for r in rows) / len(rows),
         "macro_f1": macro_f1([r["gold"] for r in rows], [r["predicted"] for r in rows]),
         "cites_gold": sum(r["id"] in r["cited"] for r in rows) / len(rows),
         "gold_retrieved": sum(r["id"] in r["sources"] for r in rows) / len(rows),
-        "invalid_citation_share": (sum(len(r["invalid"]) for r in rows) / all_citations
-                                   if all_citations else 0.0),
+        "invalid_citation_share": not_given / shown if shown else 0.0,
+        "fabricated_by_model_share": (sum(len(r["invalid"]) for r in rows) / all_citations
+                                      if all_citations else 0.0),
         "no_citation_share": sum(not r["cited"] for r in rows) / len(rows),
         "seconds_per_question": sum(r["seconds"] for r in rows) / len(rows),
         "log": str(log),

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.console import Console
 
-from .models import ModelError
-from .settings import SettingsError, load_settings
-from .sources import SourceError
+from .errors import AssistantError
+from .settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A local research-paper assistant: ingest abstracts, search, ask "
@@ -41,7 +41,7 @@ SourceOpt = Annotated[str | None, typer.Option("--source", help="Only papers fro
 TitleOpt = Annotated[str | None, typer.Option("--title", help="Only titles containing this.")]
 
 
-class UserError(Exception):
+class UserError(AssistantError):
     """Something the user can fix; shown as one line, exit status 1."""
 
 
@@ -274,6 +274,99 @@ def models_install(
         out.print(f"{name}: {path}")
 
 
+# --- summaries ------------------------------------------------------------------------------
+
+
+@app.command()
+def summarize(
+    where: Annotated[list[str] | None, typer.Option("--where", help="Filter: id=…, title~…, "
+                     "source=…, year>=…, year<=… (repeat to combine).")] = None,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Output: .jsonl, .md or "
+                        ".csv.")] = Path("summaries.jsonl"),
+    style: Annotated[str, typer.Option("--style", help="structured or tldr.")] = "structured",
+    limit: Annotated[int | None, typer.Option("--limit", help="At most N papers.")] = None,
+    model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,
+) -> None:
+    """Summarise every paper (or those --where selects); cached, resumable after Ctrl+C."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from .summarize import Summarizer, parse_where, render_output, write_output
+
+    render_output([], out_path)  # reject an unknown output type before any work
+    keep = parse_where(where or [])
+    pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
+    papers = [sp.paper for sp in pipeline.papers() if keep(sp.paper)][:limit]
+    if not papers:
+        raise UserError("no papers to summarise" + (" match --where" if where else
+                        "; add some with: assistant ingest FILE…"))
+    summarizer = Summarizer(pipeline, style, model)
+    summaries = []
+    start = time.perf_counter()
+    interrupted = False
+    with Progress("summarising", BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("", total=len(papers), rate="")
+        try:
+            for paper in papers:
+                summaries.append(summarizer.summarize(paper))
+                rate = len(summaries) / max(time.perf_counter() - start, 1e-6)
+                bar.update(task, advance=1, rate=f"{rate * 60:.1f} papers/min")
+        except KeyboardInterrupt:
+            interrupted = True
+    write_output(summaries, out_path)
+    flagged = [s for s in summaries if s.flagged]
+    out.print(f"wrote {len(summaries)} summaries to {out_path} ({summarizer.generated} "
+              f"generated, {len(summaries) - summarizer.generated} from cache, "
+              f"{len(flagged)} flagged for numbers not in the abstract)")
+    for s in flagged:
+        err.print(f"[yellow]flagged:[/] {s.id} {s.title}: {', '.join(s.invented_numbers)}",
+                  markup=True)
+    if interrupted:
+        err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
+                  "command again to resume")
+        raise typer.Exit(130)
+
+
+@app.command()
+def digest(
+    topic: Annotated[str, typer.Argument(help="The topic to survey.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", help="Papers to draw on.")] = 6,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the "
+                        "overview as Markdown.")] = None,
+    model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A short literature overview of a topic, with a checked citation for every claim."""
+    from .summarize import digest as make_digest
+
+    if not topic.strip():
+        raise UserError("the topic is empty")
+    pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
+    if pipeline.store.registry.papers:
+        pipeline.check_model()
+    answer = make_digest(pipeline, topic, top_k, model,
+                         None if json_out else lambda p: out.print(p, end="", markup=False))
+    if json_out:
+        _print_json(answer.to_dict())
+    elif answer.out_of_scope:
+        out.print(answer.text)
+    else:
+        out.print()
+        print_sources_list(answer)
+    if out_path and not answer.out_of_scope:
+        lines = [f"# {topic}", "", answer.text, "", "## Sources", ""]
+        lines += [f"[{s.n}] {s.title} ({s.paper_id})" for s in answer.citations]
+        out_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        err.print(f"[dim]wrote {out_path}[/]")
+
+
 # --- bench ----------------------------------------------------------------------------------
 
 PubmedDir = Annotated[Path | None, typer.Option("--pubmedqa", help="PubMedQA folder "
@@ -283,8 +376,13 @@ Split = Annotated[str, typer.Option("--split", help="test (report) or dev (tune)
 
 
 def _bench_progress(label: str):
-    from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn,
-                               TimeRemainingColumn)
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
 
     return Progress(f"[progress.description]{label}", BarColumn(), MofNCompleteColumn(),
                     TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
@@ -381,7 +479,7 @@ def main() -> None:
     """Run the app; known failures become one line on stderr and a non-zero exit."""
     try:
         result = app(standalone_mode=False)
-    except (UserError, SourceError, ModelError, SettingsError) as exc:
+    except AssistantError as exc:
         err.print(f"[red]error:[/] {exc}", markup=True)
         sys.exit(1)
     except KeyboardInterrupt:

@@ -167,21 +167,26 @@ class LocalLLM:
 
     def generate(self, messages: list[Message], max_tokens: int, temperature: float,
                  on_token: OnToken | None = None,
-                 should_stop: ShouldStop | None = None) -> Generation:
-        """Stream a chat completion; ``should_stop`` is polled between tokens."""
+                 should_stop: ShouldStop | None = None, prefix: str = "") -> Generation:
+        """Stream a chat completion; ``should_stop`` is polled between tokens.
+
+        ``prefix`` starts the assistant's reply (e.g. "Answer:") so the model continues
+        from it; it is part of the returned text.
+        """
         prompt, stop = self.format_prompt(messages)
+        prompt += prefix
         tokens = self._tokens(prompt)
         stats = GenerationStats(prompt_tokens=len(tokens),
                                 cached_prefix_tokens=self._common_prefix(tokens))
         start = time.perf_counter()
-        pieces: list[str] = []
+        pieces: list[str] = [prefix] if prefix else []
         stream = self.llm.create_completion(
             tokens, max_tokens=max_tokens, temperature=temperature, top_p=0.9,
             repeat_penalty=1.1, stream=True, stop=stop or None,
         )
         for chunk in stream:
             piece = chunk["choices"][0]["text"]
-            if not pieces and piece:
+            if not stats.first_token_s and piece:
                 stats.first_token_s = time.perf_counter() - start
             if piece:
                 pieces.append(piece)

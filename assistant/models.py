@@ -22,12 +22,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .errors import AssistantError
 from .settings import PACKAGE_DIR, REPO_DIR
 
 Progress = Callable[[str], None]
 
 
-class ModelError(RuntimeError):
+class ModelError(AssistantError, RuntimeError):
     """A model is missing, corrupt or cannot be installed; the message says how to fix it."""
 
 

@@ -210,11 +210,12 @@ class Pipeline:
                       history=[t.question for t in history[-2:]])
 
     def build_messages(self, question: str, sources: list[Source], history: list[Turn],
-                       instructions: str = "answer_system") -> list[Message]:
+                       instructions: str = "answer_system",
+                       user_template: str = "answer_user") -> list[Message]:
         messages = [Message("system", render(instructions))]
         for turn in history[-2:]:
             messages += [Message("user", turn.question), Message("assistant", turn.answer)]
-        messages.append(Message("user", render("answer_user", question=question,
+        messages.append(Message("user", render(user_template, question=question,
                                                sources=sources)))
         return messages
 
@@ -222,10 +223,12 @@ class Pipeline:
             filters: Filters | None = None, model: str | None = None,
             on_token: OnToken | None = None, should_stop: ShouldStop | None = None,
             on_sources: Callable[[list[Source]], None] | None = None,
-            instructions: str = "answer_system") -> Answer:
+            instructions: str = "answer_system", user_template: str = "answer_user",
+            k: int | None = None, budget: int | None = None, answer_prefix: str = "") -> Answer:
         """Retrieve, prompt, stream and check citations for one question.
 
-        ``instructions`` names the system prompt template (benchmarks use their own).
+        ``instructions``/``user_template`` name the prompt templates (benchmarks and the
+        digest use their own); ``k`` and ``budget`` override top-k and the evidence budget.
         """
         history = history or []
         start = time.perf_counter()
@@ -233,7 +236,7 @@ class Pipeline:
         if not self.store.registry.papers:
             return Answer(question, EMPTY_COLLECTION, [], [], [], model or self.settings.model,
                           out_of_scope=True, timings={"total": time.perf_counter() - start})
-        hits = self.relevant(self.search(self.retrieval_query(question, history),
+        hits = self.relevant(self.search(self.retrieval_query(question, history), k=k,
                                          filters=filters))
         retrieval_s = time.perf_counter() - start
         if not hits:
@@ -242,13 +245,14 @@ class Pipeline:
                           timings={"retrieval": retrieval_s, "first_token": 0.0,
                                    "total": time.perf_counter() - start})
         llm = self.llm(model)
-        sources = select_sources(self.store, hits, question, self.settings.context_budget,
-                                 llm.count_tokens)
+        sources = select_sources(self.store, hits, question,
+                                 budget or self.settings.context_budget, llm.count_tokens)
         if on_sources:
             on_sources(sources)
-        generation = llm.generate(self.build_messages(question, sources, history, instructions),
-                                  self.settings.max_tokens, self.settings.temperature,
-                                  on_token, should_stop)
+        messages = self.build_messages(question, sources, history, instructions, user_template)
+        generation = llm.generate(messages, self.settings.max_tokens,
+                                  self.settings.temperature, on_token, should_stop,
+                                  answer_prefix)
         check = check_citations(generation.text, {s.n for s in sources})
         by_n = {s.n: s for s in sources}
         stats = generation.stats

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from .errors import AssistantError
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
 
@@ -48,6 +50,7 @@ class Settings:
     n_ctx: int = 4096
     threads: int = max(1, min(os.cpu_count() or 2, 8))
     max_tokens: int = 384
+    summary_max_tokens: int = 220
     temperature: float = 0.1
     min_relevance: float = 0.30
     relevance_margin: float = 0.18
@@ -81,7 +84,7 @@ def _coerce(name: str, value: Any) -> Any:
     return str(value)
 
 
-class SettingsError(ValueError):
+class SettingsError(AssistantError, ValueError):
     """A config file or environment variable holds a value the program cannot use."""
 
 

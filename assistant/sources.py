@@ -16,12 +16,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from .errors import AssistantError
+
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")
 MIN_ABSTRACT_CHARS = 200
 
 
-class SourceError(ValueError):
+class SourceError(AssistantError, ValueError):
     """A source file could not be parsed; the message names the file and line/record."""
 
 

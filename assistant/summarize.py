@@ -1,0 +1,253 @@
+"""Batch summaries over a collection, and one cited digest of a topic.
+
+Summaries are cached per (paper content, model file, prompt version), so a re-run after
+Ctrl+C resumes where it stopped, a second run does no model work, and editing a summary
+template redoes them all. Every number in a summary must occur in its abstract; a summary
+that invents one is flagged.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from .errors import AssistantError
+from .generate import Message
+from .pipeline import Answer, Pipeline
+from .prompts import render, template_version
+from .sources import Paper
+
+STYLES = {"structured": "summary_system", "tldr": "tldr_system"}
+FIELDS = ("tldr", "problem", "method", "results")
+LABELS = {"tl;dr": "tldr", "tldr": "tldr", "problem": "problem", "method": "method",
+          "results": "results", "result": "results"}
+NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+
+
+class SummaryError(AssistantError, ValueError):
+    """A --where filter or output path the summarizer cannot use."""
+
+
+@dataclass
+class Summary:
+    id: str
+    title: str
+    source: str
+    tldr: str = ""
+    problem: str = ""
+    method: str = ""
+    results: str = ""
+    code: str = ""
+    invented_numbers: list[str] = field(default_factory=list)
+    model: str = ""
+    style: str = "structured"
+    prompt_version: str = ""
+    seconds: float = 0.0
+    cached: bool = False
+
+    @property
+    def flagged(self) -> bool:
+        return bool(self.invented_numbers)
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "flagged": self.flagged}
+
+
+# --- parsing and checking ------------------------------------------------------------------
+
+
+def parse_summary(text: str) -> dict[str, str]:
+    """Read 'Label: value' lines; a reply without labels becomes the TL;DR."""
+    out: dict[str, str] = {}
+    current = None
+    for line in text.splitlines():
+        match = re.match(r"\s*[*#-]*\s*(tl;dr|tldr|problem|method|results?)\s*[*]*\s*:"
+                         r"\s*[*]*\s*(.*)", line, re.IGNORECASE)
+        if match:
+            current = LABELS[match.group(1).lower()]
+            out[current] = match.group(2).strip()
+        elif current and line.strip():
+            out[current] = (out[current] + " " + line.strip()).strip()
+    if not out and text.strip():
+        out["tldr"] = text.strip().splitlines()[0]
+    return out
+
+
+def _canonical(number: str) -> str:
+    return number.replace(",", "")
+
+
+def invented_numbers(summary_text: str, abstract: str) -> list[str]:
+    """Numbers in the summary that the abstract never states."""
+    known = {_canonical(n) for n in NUMBER_RE.findall(abstract)}
+    found = [n for n in NUMBER_RE.findall(summary_text) if _canonical(n) not in known]
+    return list(dict.fromkeys(found))
+
+
+# --- filters -------------------------------------------------------------------------------
+
+
+def parse_where(expressions: list[str]) -> Callable[[Paper], bool]:
+    """``field=value``, ``field~substring``, ``year>=N``/``year<=N``; all must hold."""
+    tests = []
+    for expr in expressions:
+        match = re.fullmatch(r"\s*(id|title|source|year)\s*(>=|<=|=|~)\s*(.+?)\s*", expr)
+        if not match:
+            raise SummaryError(f"bad --where '{expr}' (use id=…, title~…, source=…, "
+                               "year>=…, year<=…)")
+        key, op, value = match.groups()
+        if key == "year":
+            if not value.isdigit():
+                raise SummaryError(f"bad --where '{expr}': year must be a number")
+            year = int(value)
+            tests.append({"=": lambda p, y=year: p.year == y,
+                          ">=": lambda p, y=year: p.year is not None and p.year >= y,
+                          "<=": lambda p, y=year: p.year is not None and p.year <= y,
+                          "~": lambda p, y=year: p.year == y}[op])
+        elif op == "~":
+            needle = value.lower()
+            tests.append(lambda p, k=key, v=needle: v in str(getattr(p, k)).lower())
+        elif op == "=":
+            tests.append(lambda p, k=key, v=value: str(getattr(p, k)) == v)
+        else:
+            raise SummaryError(f"bad --where '{expr}': {op} only works with year")
+    return lambda paper: all(test(paper) for test in tests)
+
+
+# --- the batch -------------------------------------------------------------------------------
+
+
+class Summarizer:
+    """Summarises papers with the pipeline's model, through a disk cache."""
+
+    def __init__(self, pipeline: Pipeline, style: str = "structured",
+                 model: str | None = None) -> None:
+        if style not in STYLES:
+            raise SummaryError(f"unknown style '{style}' (use: {', '.join(STYLES)})")
+        self.pipeline = pipeline
+        self.style = style
+        self.model = model
+        self.system = STYLES[style]
+        self.version = template_version(self.system, "summary_user")
+        self.cache_dir = pipeline.settings.cache_dir / "summaries"
+        self.generated = 0
+
+    @cached_property
+    def model_id(self) -> str:
+        """Which model file made a summary (name and size), part of the cache key."""
+        from .models import resolve_model
+
+        path = resolve_model(self.model or self.pipeline.settings.model,
+                             self.pipeline.settings.models_dir, "llm")
+        return f"{path.name}:{path.stat().st_size}"
+
+    def cache_key(self, paper: Paper) -> str:
+        raw = f"{paper.content_hash}|{self.model_id}|{self.version}|{self.style}"
+        return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+    def cached(self, paper: Paper) -> Summary | None:
+        path = self.cache_dir / f"{self.cache_key(paper)}.json"
+        if not path.exists():
+            return None
+        try:
+            return Summary(**{**json.loads(path.read_text()), "cached": True})
+        except (json.JSONDecodeError, TypeError):
+            return None
+
+    def summarize(self, paper: Paper) -> Summary:
+        hit = self.cached(paper)
+        if hit is not None:
+            return hit
+        llm = self.pipeline.llm(self.model)
+        messages = [Message("system", render(self.system)),
+                    Message("user", render("summary_user", title=paper.title,
+                                           abstract=paper.abstract))]
+        start = time.perf_counter()
+        generation = llm.generate(messages, self.pipeline.settings.summary_max_tokens, 0.0)
+        fields_ = parse_summary(generation.text)
+        text = " ".join(fields_.get(f, "") for f in FIELDS)
+        summary = Summary(
+            id=paper.id, title=paper.title, source=paper.source,
+            code=paper.code_urls[0] if paper.code_urls else "",
+            invented_numbers=invented_numbers(text, paper.title + " " + paper.abstract),
+            model=llm.name, style=self.style, prompt_version=self.version,
+            seconds=round(time.perf_counter() - start, 3),
+            **{f: fields_.get(f, "") for f in FIELDS},
+        )
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        target = self.cache_dir / f"{self.cache_key(paper)}.json"
+        tmp = target.with_suffix(".tmp")
+        tmp.write_text(json.dumps(asdict(summary), ensure_ascii=False))
+        tmp.replace(target)
+        self.generated += 1
+        return summary
+
+
+# --- output --------------------------------------------------------------------------------
+
+
+def render_output(summaries: list[Summary], path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix == ".jsonl":
+        return "".join(json.dumps(s.to_dict(), ensure_ascii=False) + "\n" for s in summaries)
+    if suffix == ".csv":
+        buffer = io.StringIO()
+        columns = ["id", "title", "source", *FIELDS, "code", "flagged", "invented_numbers",
+                   "model", "seconds"]
+        writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
+        writer.writeheader()
+        for s in summaries:
+            writer.writerow({**s.to_dict(), "invented_numbers": " ".join(s.invented_numbers)})
+        return buffer.getvalue()
+    if suffix in (".md", ".markdown"):
+        return markdown_digest(summaries)
+    raise SummaryError(f"unsupported output '{path.name}' (use .jsonl, .md or .csv)")
+
+
+def markdown_digest(summaries: list[Summary]) -> str:
+    """A readable digest, one section per source file."""
+    lines = ["# Paper summaries", ""]
+    by_source: dict[str, list[Summary]] = {}
+    for s in summaries:
+        by_source.setdefault(s.source or "unknown source", []).append(s)
+    for source, group in by_source.items():
+        lines += [f"## {source} ({len(group)} papers)", ""]
+        for s in group:
+            lines += [f"### {s.title}", "", f"*{s.id}*", "", f"**TL;DR** {s.tldr}", ""]
+            for label in ("problem", "method", "results"):
+                value = getattr(s, label)
+                if value:
+                    lines.append(f"- **{label.capitalize()}:** {value}")
+            if s.code:
+                lines.append(f"- **Code:** {s.code}")
+            if s.flagged:
+                lines.append(f"- ⚠ numbers not in the abstract: {', '.join(s.invented_numbers)}")
+            lines.append("")
+    return "\n".join(lines)
+
+
+def write_output(summaries: list[Summary], path: Path) -> None:
+    text = render_output(summaries, path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+
+
+# --- digest ----------------------------------------------------------------------------------
+
+
+def digest(pipeline: Pipeline, topic: str, k: int = 6, model: str | None = None,
+           on_token: Callable[[str], None] | None = None) -> Answer:
+    """A short cited overview of the papers on ``topic``, checked like ``ask``."""
+    return pipeline.ask(topic, model=model, on_token=on_token, instructions="digest_system",
+                        user_template="digest_user", k=k,
+                        budget=pipeline.settings.context_budget + 200)

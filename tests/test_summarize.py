@@ -1,0 +1,179 @@
+"""Batch summaries and topic digests: caching, invalidation, resume, number checks, and
+end to end with the real small model."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import TEST_LLM
+from fakes import ScriptedLLM, install
+
+from assistant import prompts
+from assistant.summarize import (
+    Summarizer,
+    SummaryError,
+    digest,
+    invented_numbers,
+    parse_summary,
+    parse_where,
+    write_output,
+)
+
+SCRIPTED = ("TL;DR: FastDepth runs at 178 fps on a Jetson TX2.\nProblem: slow depth nets.\n"
+            "Method: a light encoder-decoder with pruning.\nResults: 178 fps on the GPU, "
+            "27 fps on the CPU.")
+
+
+def test_invented_numbers_are_found():
+    abstract = "Our network runs at 178 fps and at 27 fps on the CPU, under 10 W (1,000 runs)."
+    assert invented_numbers("It runs at 178 fps with 1000 runs.", abstract) == []
+    assert invented_numbers("It runs at 200 fps, 27 fps on CPU.", abstract) == ["200"]
+
+
+def test_parse_summary_reads_labelled_lines():
+    fields = parse_summary("**TL;DR:** short.\nProblem: p\ncontinued\nMethod: m\nResults: r")
+    assert fields == {"tldr": "short.", "problem": "p continued", "method": "m",
+                      "results": "r"}
+    assert parse_summary("just one line")["tldr"] == "just one line"
+
+
+def test_where_filters():
+    keep = parse_where(["title~depth"])
+    from assistant.sources import Paper
+
+    assert keep(Paper("a", "Fast Depth", "x"))
+    assert not keep(Paper("b", "Graphs", "x"))
+    with pytest.raises(SummaryError):
+        parse_where(["colour=blue"])
+
+
+def test_summary_with_invented_number_is_flagged(sample_copy):
+    fake = ScriptedLLM("TL;DR: It reaches 99.9% accuracy on 12 datasets.")
+    install(sample_copy, fake)
+    paper = next(sp.paper for sp in sample_copy.papers() if sp.paper.title.startswith("FastDepth"))
+    summary = Summarizer(sample_copy, model=TEST_LLM).summarize(paper)
+    assert summary.flagged and summary.invented_numbers == ["99.9", "12"]
+    fake2 = ScriptedLLM(SCRIPTED)
+    install(sample_copy, fake2)
+    other = next(sp.paper for sp in sample_copy.papers() if sp.paper.title.startswith("FastDepth"))
+    ok = Summarizer(sample_copy, style="tldr", model=TEST_LLM).summarize(other)
+    assert not ok.flagged and ok.code == "" and ok.results.startswith("178 fps")
+
+
+def test_cache_reuse_and_template_change_invalidates(sample_copy, tmp_path, monkeypatch):
+    papers = [sp.paper for sp in sample_copy.papers()][:3]
+    fake = ScriptedLLM(SCRIPTED)
+    install(sample_copy, fake)
+    first = Summarizer(sample_copy, model=TEST_LLM)
+    [first.summarize(p) for p in papers]
+    assert first.generated == 3
+    again = Summarizer(sample_copy, model=TEST_LLM)
+    assert all(again.summarize(p).cached for p in papers) and again.generated == 0
+    assert len(fake.calls) == 3
+
+    edited = tmp_path / "prompts"
+    shutil.copytree(prompts.prompts_dir(), edited)
+    (edited / "summary_system.j2").write_text(
+        (edited / "summary_system.j2").read_text() + "\nBe brief.\n")
+    monkeypatch.setattr(prompts, "prompts_dir", lambda: edited)
+    prompts._environment.cache_clear()
+    try:
+        changed = Summarizer(sample_copy, model=TEST_LLM)
+        [changed.summarize(p) for p in papers]
+        assert changed.generated == 3
+        assert "Be brief." in fake.calls[-1][0].content
+    finally:
+        monkeypatch.undo()
+        prompts._environment.cache_clear()
+
+
+def test_outputs_in_three_formats(sample_copy, tmp_path):
+    install(sample_copy, ScriptedLLM(SCRIPTED))
+    summarizer = Summarizer(sample_copy, model=TEST_LLM)
+    summaries = [summarizer.summarize(sp.paper) for sp in sample_copy.papers()[:2]]
+    write_output(summaries, tmp_path / "s.jsonl")
+    rows = [json.loads(line) for line in (tmp_path / "s.jsonl").read_text().splitlines()]
+    assert {"id", "title", "tldr", "problem", "method", "results", "model", "seconds",
+            "flagged"} <= rows[0].keys()
+    write_output(summaries, tmp_path / "s.md")
+    md = (tmp_path / "s.md").read_text()
+    assert md.startswith("# Paper summaries") and "## papers-page.txt" in md
+    write_output(summaries, tmp_path / "s.csv")
+    assert (tmp_path / "s.csv").read_text().startswith("id,title,source,tldr")
+    with pytest.raises(SummaryError):
+        write_output(summaries, tmp_path / "s.pdf")
+
+
+def _cli(data_dir: Path, *args: str, **kwargs):
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "2"}
+    return subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            **kwargs)
+
+
+def test_whole_sample_collection_with_real_model_then_second_run_is_cached(sample_index,
+                                                                            tmp_path):
+    """Every paper of the sample gets one record; the re-run does no model work."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_index, data_dir)
+    out = tmp_path / "all.jsonl"
+    args = ("summarize", "--style", "tldr", "--model", TEST_LLM, "--out", str(out))
+    proc = _cli(data_dir, *args)
+    stdout, stderr = proc.communicate(timeout=1800)
+    assert proc.returncode == 0, stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 76 and len({r["id"] for r in rows}) == 76
+    assert all(r["model"].startswith("gemma-3-270m") and r["tldr"] for r in rows)
+    assert "76 generated" in stdout
+    proc = _cli(data_dir, *args)
+    stdout, _ = proc.communicate(timeout=600)
+    assert proc.returncode == 0 and "0 generated, 76 from cache" in stdout
+
+
+def test_interrupt_then_rerun_completes_without_duplicates(sample_index, tmp_path):
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_index, data_dir)
+    out = tmp_path / "part.jsonl"
+    args = ("summarize", "--where", "title~depth", "--model", TEST_LLM, "--out", str(out))
+    proc = _cli(data_dir, *args)
+    cache = data_dir / "cache" / "summaries"
+    deadline = time.time() + 600
+    while time.time() < deadline and len(list(cache.glob("*.json"))) < 2:
+        time.sleep(0.2)
+    proc.send_signal(signal.SIGINT)
+    _, stderr = proc.communicate(timeout=120)
+    assert proc.returncode == 130, stderr
+    assert "run the same command again to resume" in stderr
+    partial = out.read_text().splitlines()
+    proc = _cli(data_dir, *args)
+    stdout, stderr = proc.communicate(timeout=900)
+    assert proc.returncode == 0, stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    ids = [r["id"] for r in rows]
+    assert len(ids) == len(set(ids)) > len(partial) >= 2
+    assert all("depth" in r["title"].lower() for r in rows)
+    assert f"{len(partial)} from cache" in stdout or "from cache" in stdout
+
+
+def test_digest_with_real_model_cites_only_retrieved_papers(sample_pipeline):
+    answer = digest(sample_pipeline, "monocular depth estimation", k=5)
+    assert not answer.out_of_scope and answer.sources
+    given = {s.n for s in answer.sources}
+    assert {c.n for c in answer.citations} <= given
+    assert all(s.paper_id in {h.paper_id for h in answer.sources} for s in answer.citations)
+    assert all("depth" in s.title.lower() for s in answer.sources[:3])
+
+
+def test_digest_drops_fabricated_citation(sample_copy):
+    install(sample_copy, ScriptedLLM("Several works estimate depth [1][2]. Others [9]."))
+    answer = digest(sample_copy, "monocular depth estimation", k=4)
+    assert answer.invalid_citations == [9] and "[9]" not in answer.text
+    assert [c.n for c in answer.citations] == [1, 2]
