@@ -134,7 +134,10 @@ def answers(settings: Settings, folder: Path, limit: int | None = None, split: s
     ids = ids[:limit] if limit else ids
     spec = model or settings.model
     model_name = Path(spec).stem if spec.endswith(".gguf") else spec
-    log = settings.data_dir / "bench" / f"answers-{split}-{model_name}.jsonl"
+    from .prompts import template_version
+
+    version = template_version("pubmedqa_system", "answer_user")
+    log = settings.data_dir / "bench" / f"answers-{split}-{model_name}-{version}.jsonl"
     log.parent.mkdir(parents=True, exist_ok=True)
     done = {}
     if log.exists():

@@ -274,6 +274,22 @@ def models_install(
         out.print(f"{name}: {path}")
 
 
+# --- chat -------------------------------------------------------------------------------------
+
+
+@app.command()
+def chat(model: ModelOpt = None, top_k: TopK = None, threads: Threads = None,
+         data_dir: DataDir = None) -> None:
+    """Open the terminal chat (Textual): streamed answers, sources you can open."""
+    from .tui.app import AssistantApp
+
+    pipeline = _pipeline(data_dir=data_dir, model=model, top_k=top_k, threads=threads)
+    try:
+        AssistantApp(pipeline).run()
+    finally:
+        pipeline.close()
+
+
 # --- summaries ------------------------------------------------------------------------------
 
 

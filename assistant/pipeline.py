@@ -6,6 +6,7 @@ exposes the product's verbs: ingest, remove, papers, search, ask.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -83,6 +84,9 @@ class Pipeline:
         self._llm: LocalLLM | None = None
         self._llm_spec: str | None = None
         self.load_seconds: dict[str, float] = {}
+        # llama.cpp contexts are not thread-safe: the TUI's answer and summary workers
+        # take turns through this lock.
+        self.model_lock = threading.RLock()
 
     # --- components ---------------------------------------------------------------------
 
@@ -219,7 +223,12 @@ class Pipeline:
                                                sources=sources)))
         return messages
 
-    def ask(self, question: str, *, history: list[Turn] | None = None,
+    def ask(self, question: str, **options) -> Answer:
+        """Answer one question (see :meth:`_ask`); one model user at a time."""
+        with self.model_lock:
+            return self._ask(question, **options)
+
+    def _ask(self, question: str, *, history: list[Turn] | None = None,
             filters: Filters | None = None, model: str | None = None,
             on_token: OnToken | None = None, should_stop: ShouldStop | None = None,
             on_sources: Callable[[list[Source]], None] | None = None,

@@ -166,6 +166,10 @@ class Summarizer:
         hit = self.cached(paper)
         if hit is not None:
             return hit
+        with self.pipeline.model_lock:
+            return self._generate(paper)
+
+    def _generate(self, paper: Paper) -> Summary:
         llm = self.pipeline.llm(self.model)
         messages = [Message("system", render(self.system)),
                     Message("user", render("summary_user", title=paper.title,

@@ -17,7 +17,8 @@ class ScriptedLLM:
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
 
-    def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None):
+    def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
+                 prefix=""):
         self.calls.append(messages)
         pieces = []
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m.content)

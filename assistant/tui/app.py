@@ -1,0 +1,333 @@
+"""`assistant chat`: talk with the paper collection.
+
+The app owns one :class:`~assistant.pipeline.Pipeline` (the same object `assistant ask`
+uses). Answers are generated in a thread worker that streams tokens into a Markdown
+widget and checks ``is_cancelled`` between tokens, so the UI never freezes and Escape
+stops an answer while keeping what was written.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from textual import on, work
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
+
+from ..errors import AssistantError
+from ..evidence import Source
+from ..pipeline import Answer, Pipeline, Turn
+from ..retrieve import Filters
+from ..sources import Paper
+from .conversations import Conversation, ConversationStore, answer_markdown
+from .screens import ConversationsScreen, PaperScreen, PapersScreen
+
+WELCOME = ("Ask a question about your papers. Answers cite their sources as [n]; select a "
+           "source on the right to read its abstract.")
+
+
+def linked_citations(text: str, valid: set[int]) -> str:
+    """Turn valid ``[n]`` markers into Markdown links the app can open."""
+    return re.sub(r"\[(\d+)\]",
+                  lambda m: f"[\\[{m.group(1)}\\]](cite:{m.group(1)})"
+                  if int(m.group(1)) in valid else "", text)
+
+
+class ChatScreen(Screen):
+    """The conversation, the sources panel and the question box."""
+
+    BINDINGS = [
+        Binding("escape", "stop", "Stop answer"),
+        Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("ctrl+p", "papers", "Papers"),
+        Binding("ctrl+o", "conversations", "Open chat"),
+        Binding("ctrl+s", "save_answer", "Save answer"),
+        Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+u", "clear_scope", "All papers", show=False),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.history: list[Turn] = []
+        self.conversation = Conversation.new()
+        self.last_answer: Answer | None = None
+        self.sources: dict[str, tuple[Source, Answer]] = {}
+        self.scope: Paper | None = None
+        self.tokens_per_s = 0.0
+
+    @property
+    def pipeline(self) -> Pipeline:
+        return self.app.pipeline
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="main"):
+            yield VerticalScroll(id="conversation")
+            with Vertical(id="sidebar"):
+                yield Static("Sources", id="sources-title")
+                yield OptionList(id="sources")
+        yield Input(placeholder="Ask about your papers… (Enter to send)", id="question")
+        yield Static("", id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#question", Input).focus()
+        self.show_intro()
+        self.refresh_status()
+
+    # --- messages in the conversation --------------------------------------------------
+
+    def show_intro(self) -> None:
+        papers = len(self.pipeline.store.registry.papers)
+        if papers == 0:
+            self.add_note("The collection is empty. Add papers from a shell with:\n\n"
+                          "    assistant ingest FILE…\n\n(try `assistant ingest --sample`), "
+                          "then start the chat again.", "empty")
+            return
+        try:
+            self.pipeline.check_model()
+        except AssistantError as exc:
+            self.add_note(f"The chat model is not available: {exc}", "missing-model")
+            return
+        self.add_note(WELCOME, "welcome")
+
+    def add_note(self, text: str, kind: str = "note") -> Static:
+        note = Static(text, classes=f"note {kind}", markup=False)
+        self.query_one("#conversation", VerticalScroll).mount(note)
+        return note
+
+    def add_question(self, question: str) -> None:
+        box = self.query_one("#conversation", VerticalScroll)
+        box.mount(Static(question, classes="question", markup=False))
+
+    def add_answer_widget(self) -> Markdown:
+        widget = Markdown("", classes="answer")
+        box = self.query_one("#conversation", VerticalScroll)
+        box.mount(widget)
+        box.scroll_end(animate=False)
+        return widget
+
+    def refresh_status(self) -> None:
+        model = self.pipeline.settings.model
+        name = Path(model).stem if model.endswith(".gguf") else model
+        parts = [f"model: {name}", f"{len(self.pipeline.store.registry.papers)} papers"]
+        if self.tokens_per_s:
+            parts.append(f"{self.tokens_per_s:.1f} tok/s")
+        if self.scope:
+            parts.append(f"asking about: {self.scope.title[:50]} (ctrl+u: all papers)")
+        self.query_one("#status", Static).update(" · ".join(parts))
+
+    # --- asking --------------------------------------------------------------------------
+
+    @on(Input.Submitted, "#question")
+    def submit(self, event: Input.Submitted) -> None:
+        question = event.value.strip()
+        if not question:
+            return
+        if self.answering:
+            self.notify("Still answering; press Escape to stop it first.", severity="warning")
+            return
+        event.input.value = ""
+        self.add_question(question)
+        self.answer(question)
+
+    @property
+    def answering(self) -> bool:
+        return any(w.is_running for w in self.workers if w.group == "answer")
+
+    @work(thread=True, exclusive=True, group="answer")
+    def answer(self, question: str) -> None:
+        worker = get_current_worker()
+        app = self.app
+        widget = app.call_from_thread(self.add_answer_widget)
+        stream = app.call_from_thread(Markdown.get_stream, widget)
+        filters = Filters(paper_ids={self.scope.id}) if self.scope else None
+        try:
+            answer = self.pipeline.ask(
+                question, history=list(self.history), filters=filters,
+                on_token=lambda piece: app.call_from_thread(stream.write, piece),
+                should_stop=lambda: worker.is_cancelled,
+            )
+        except AssistantError as exc:
+            app.call_from_thread(stream.stop)
+            app.call_from_thread(widget.update, f"**Error:** {exc}")
+            return
+        app.call_from_thread(stream.stop)
+        app.call_from_thread(self.finish_answer, widget, answer)
+
+    def finish_answer(self, widget: Markdown, answer: Answer) -> None:
+        valid = {c.n for c in answer.citations}
+        text = linked_citations(answer.text, valid) or "*(no answer)*"
+        if answer.stopped:
+            text += "\n\n*(stopped)*"
+        widget.update(text)
+        self.last_answer = answer
+        if not answer.out_of_scope:
+            self.history.append(Turn(answer.question, answer.text))
+        self.conversation.add(answer.question, answer.text,
+                              [{"n": c.n, "id": c.paper_id, "title": c.title}
+                               for c in answer.citations])
+        self.app.conversations.save(self.conversation)
+        self.tokens_per_s = answer.timings.get("tokens_per_s", 0.0) or self.tokens_per_s
+        self.show_sources(answer)
+        self.refresh_status()
+        self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
+
+    def show_sources(self, answer: Answer) -> None:
+        panel = self.query_one("#sources", OptionList)
+        panel.clear_options()
+        self.sources.clear()
+        cited = {c.n for c in answer.citations}
+        for source in answer.citations:
+            key = f"s{source.n}"
+            self.sources[key] = (source, answer)
+            year = f" ({source.year})" if source.year else ""
+            panel.add_option(Option(f"[{source.n}] {source.title}{year}\n    {source.paper_id}",
+                                    id=key))
+        others = [s for s in answer.sources if s.n not in cited]
+        if others:
+            panel.add_option(None)
+            for source in others:
+                key = f"r{source.n}"
+                self.sources[key] = (source, answer)
+                panel.add_option(Option(f"[dim]retrieved, not cited: {source.title}[/]",
+                                        id=key))
+        if panel.option_count:
+            panel.highlighted = 0
+
+    # --- sources and papers -------------------------------------------------------------
+
+    @on(OptionList.OptionSelected, "#sources")
+    def open_source(self, event: OptionList.OptionSelected) -> None:
+        source, answer = self.sources[event.option.id]
+        self.open_paper(source, answer.question)
+
+    def open_paper(self, source: Source, question: str = "") -> None:
+        paper = self.pipeline.store.get_paper(source.paper_id)
+        if paper is None:
+            self.notify("That paper is no longer indexed.", severity="warning")
+            return
+        self.app.push_screen(PaperScreen(paper, source.text, question))
+
+    def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
+        if event.href.startswith("cite:") and self.last_answer:
+            n = int(event.href.removeprefix("cite:"))
+            for source, answer in self.sources.values():
+                if source.n == n and answer is self.last_answer:
+                    self.open_paper(source, answer.question)
+                    return
+
+    # --- actions --------------------------------------------------------------------------
+
+    def action_stop(self) -> None:
+        for worker in self.workers:
+            if worker.group == "answer" and worker.is_running:
+                worker.cancel()
+
+    def action_new_chat(self) -> None:
+        self.action_stop()
+        self.history.clear()
+        self.conversation = Conversation.new()
+        self.last_answer = None
+        self.query_one("#conversation", VerticalScroll).remove_children()
+        self.query_one("#sources", OptionList).clear_options()
+        self.show_intro()
+
+    def action_papers(self) -> None:
+        self.app.push_screen(PapersScreen([sp.paper for sp in self.pipeline.papers()]))
+
+    def action_conversations(self) -> None:
+        self.app.push_screen(ConversationsScreen(self.app.conversations.list()))
+
+    def _answer_markdown(self) -> str | None:
+        answer = self.last_answer
+        if answer is None:
+            self.notify("No answer yet.", severity="warning")
+            return None
+        return answer_markdown(answer.question, answer.text,
+                               [{"n": c.n, "id": c.paper_id, "title": c.title}
+                                for c in answer.citations])
+
+    def action_copy_answer(self) -> None:
+        text = self._answer_markdown()
+        if text:
+            self.app.copy_to_clipboard(text)
+            self.notify("Answer copied to the clipboard.")
+
+    def action_save_answer(self) -> None:
+        text = self._answer_markdown()
+        if text:
+            folder = self.pipeline.settings.data_dir / "exports"
+            folder.mkdir(parents=True, exist_ok=True)
+            path = folder / f"answer-{time.strftime('%Y%m%d-%H%M%S')}.md"
+            path.write_text(text, encoding="utf-8")
+            self.notify(f"Saved to {path}")
+
+    def action_clear_scope(self) -> None:
+        self.scope = None
+        self.refresh_status()
+
+    def load(self, conversation: Conversation) -> None:
+        self.action_new_chat()
+        self.query_one("#conversation", VerticalScroll).remove_children()
+        self.conversation = conversation
+        for turn in conversation.turns:
+            self.add_question(turn.question)
+            valid = {c["n"] for c in turn.citations}
+            box = self.query_one("#conversation", VerticalScroll)
+            box.mount(Markdown(linked_citations(turn.answer, valid), classes="answer"))
+            self.history.append(Turn(turn.question, turn.answer))
+
+    @work(thread=True, group="summary")
+    def summarise(self, paper: Paper) -> None:
+        from ..summarize import Summarizer
+
+        app = self.app
+        note = app.call_from_thread(self.add_note, f"Summarising “{paper.title}”…", "summary")
+        try:
+            summary = Summarizer(self.pipeline).summarize(paper)
+        except AssistantError as exc:
+            app.call_from_thread(note.update, f"Could not summarise: {exc}")
+            return
+        lines = [f"Summary of “{paper.title}”", f"TL;DR: {summary.tldr}"]
+        lines += [f"{k.capitalize()}: {getattr(summary, k)}"
+                  for k in ("problem", "method", "results") if getattr(summary, k)]
+        if summary.flagged:
+            lines.append(f"(numbers not in the abstract: {', '.join(summary.invented_numbers)})")
+        app.call_from_thread(note.update, "\n".join(lines))
+
+
+class AssistantApp(App):
+    """The terminal chat app."""
+
+    TITLE = "Paper assistant"
+    CSS_PATH = "app.tcss"
+    BINDINGS = [Binding("ctrl+q", "quit", "Quit")]
+
+    def __init__(self, pipeline: Pipeline) -> None:
+        super().__init__()
+        self.pipeline = pipeline
+        self.conversations = ConversationStore(pipeline.settings.data_dir)
+        self.chat = ChatScreen()
+
+    def on_mount(self) -> None:
+        self.push_screen(self.chat)
+
+    def scope_to(self, paper: Paper) -> None:
+        self.chat.scope = paper
+        self.chat.refresh_status()
+        self.chat.add_note(f"Questions now go to “{paper.title}” only (ctrl+u: all papers).",
+                           "scope")
+
+    def summarise_paper(self, paper: Paper) -> None:
+        self.chat.summarise(paper)
+
+    def load_conversation(self, conversation: Conversation) -> None:
+        self.chat.load(conversation)

@@ -1,0 +1,143 @@
+"""Secondary screens: one paper, the papers browser, saved conversations."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, OptionList, Static
+from textual.widgets.option_list import Option
+
+from ..chunking import approx_tokens
+from ..evidence import best_sentences, split_sentences
+from ..sources import Paper
+from .conversations import Conversation
+
+
+def highlighted_abstract(abstract: str, passage: str, question: str = "") -> Text:
+    """The abstract with the retrieved passage's key sentences highlighted.
+
+    When the model was given the whole abstract, highlighting all of it says nothing, so
+    only the passage's sentences that best match the question are marked.
+    """
+    text = Text(abstract)
+    if question and passage:
+        passage = best_sentences(passage.replace(" … ", " "), question, 70, approx_tokens)
+    for sentence in split_sentences(passage.replace(" … ", " ")):
+        sentence = sentence.strip(" …")
+        if len(sentence) > 12:
+            start = abstract.find(sentence)
+            if start >= 0:
+                text.stylize("bold #ffd75f on #3a3a00", start, start + len(sentence))
+    return text
+
+
+class PaperScreen(Screen):
+    """One paper: title, metadata, abstract with the retrieved passage highlighted."""
+
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("a", "ask_about", "Ask about this paper"),
+        Binding("s", "summarise", "Summarise"),
+    ]
+
+    def __init__(self, paper: Paper, passage: str = "", question: str = "") -> None:
+        super().__init__()
+        self.paper = paper
+        self.passage = passage
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        paper = self.paper
+        yield Header()
+        with VerticalScroll(id="paper-body"):
+            yield Static(paper.title, id="paper-title")
+            meta = [paper.id]
+            if paper.year:
+                meta.append(str(paper.year))
+            if paper.authors:
+                meta.append(", ".join(paper.authors[:4]))
+            meta.append(paper.source)
+            yield Static(" · ".join(meta), id="paper-meta")
+            links = [u for u in [paper.url, *paper.code_urls] if u]
+            if links:
+                yield Static("\n".join(links), id="paper-links")
+            yield Static(highlighted_abstract(paper.abstract, self.passage, self.question),
+                         id="paper-abstract")
+        yield Footer()
+
+    def action_ask_about(self) -> None:
+        self.app.pop_screen()
+        self.app.scope_to(self.paper)
+
+    def action_summarise(self) -> None:
+        self.app.pop_screen()
+        self.app.summarise_paper(self.paper)
+
+
+class PapersScreen(Screen):
+    """Browse and filter the indexed papers."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, papers: list[Paper]) -> None:
+        super().__init__()
+        self.papers = sorted(papers, key=lambda p: p.title.lower())
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Input(placeholder="Filter by title, id or source…", id="paper-filter")
+        yield OptionList(id="paper-list")
+        yield Static("", id="paper-count")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.refill("")
+        self.query_one("#paper-list", OptionList).focus()
+
+    def refill(self, needle: str) -> None:
+        needle = needle.lower().strip()
+        shown = [p for p in self.papers
+                 if not needle or needle in f"{p.title} {p.id} {p.source}".lower()]
+        options = self.query_one("#paper-list", OptionList)
+        options.clear_options()
+        options.add_options([Option(f"{p.title}  [dim]{p.id}[/]", id=p.id) for p in shown])
+        self.query_one("#paper-count", Static).update(
+            f"{len(shown)} of {len(self.papers)} papers · Enter opens a paper")
+
+    @on(Input.Changed, "#paper-filter")
+    def filter_changed(self, event: Input.Changed) -> None:
+        self.refill(event.value)
+
+    @on(OptionList.OptionSelected, "#paper-list")
+    def open_paper(self, event: OptionList.OptionSelected) -> None:
+        paper = next(p for p in self.papers if p.id == event.option.id)
+        self.app.push_screen(PaperScreen(paper))
+
+
+class ConversationsScreen(Screen):
+    """Reopen a saved conversation."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, conversations: list[Conversation]) -> None:
+        super().__init__()
+        self.conversations = conversations
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        options = [Option(f"{c.title or '(empty)'}  [dim]{c.id} · {len(c.turns)} turns[/]",
+                          id=c.id) for c in self.conversations]
+        if not options:
+            yield Static("No saved conversations yet.", id="no-conversations")
+        yield OptionList(*options, id="conversation-list")
+        yield Footer()
+
+    @on(OptionList.OptionSelected, "#conversation-list")
+    def reopen(self, event: OptionList.OptionSelected) -> None:
+        chosen = next(c for c in self.conversations if c.id == event.option.id)
+        self.app.pop_screen()
+        self.app.load_conversation(chosen)
