@@ -245,8 +245,9 @@ class Pipeline:
         if not self.store.registry.papers:
             return Answer(question, EMPTY_COLLECTION, [], [], [], model or self.settings.model,
                           out_of_scope=True, timings={"total": time.perf_counter() - start})
-        hits = self.relevant(self.search(self.retrieval_query(question, history), k=k,
-                                         filters=filters))
+        hits = self.search(self.retrieval_query(question, history), k=k, filters=filters)
+        if not (filters and filters.paper_ids):  # papers the user picked are always relevant
+            hits = self.relevant(hits)
         retrieval_s = time.perf_counter() - start
         if not hits:
             return Answer(question, OUT_OF_SCOPE, [], [], [], model or self.settings.model,

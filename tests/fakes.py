@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from assistant.generate import Generation, GenerationStats, Message
 
 
@@ -10,8 +12,9 @@ class ScriptedLLM:
 
     name = "scripted"
 
-    def __init__(self, answer: str) -> None:
+    def __init__(self, answer: str, delay: float = 0.0) -> None:
         self.answer = answer
+        self.delay = delay
         self.calls: list[list[Message]] = []
 
     def count_tokens(self, text: str) -> int:
@@ -28,6 +31,8 @@ class ScriptedLLM:
                 stats.stopped = True
                 break
             piece = (" " if pieces else "") + piece
+            if self.delay:
+                time.sleep(self.delay)
             pieces.append(piece)
             stats.completion_tokens += 1
             if on_token:

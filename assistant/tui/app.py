@@ -46,7 +46,7 @@ class ChatScreen(Screen):
     BINDINGS = [
         Binding("escape", "stop", "Stop answer"),
         Binding("ctrl+n", "new_chat", "New chat"),
-        Binding("ctrl+p", "papers", "Papers"),
+        Binding("ctrl+l", "papers", "Papers"),
         Binding("ctrl+o", "conversations", "Open chat"),
         Binding("ctrl+s", "save_answer", "Save answer"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
@@ -320,14 +320,22 @@ class AssistantApp(App):
     def on_mount(self) -> None:
         self.push_screen(self.chat)
 
+    def show_chat(self) -> None:
+        """Close the paper/papers/conversation screens above the chat."""
+        while self.screen is not self.chat and len(self.screen_stack) > 1:
+            self.pop_screen()
+
     def scope_to(self, paper: Paper) -> None:
+        self.show_chat()
         self.chat.scope = paper
         self.chat.refresh_status()
         self.chat.add_note(f"Questions now go to “{paper.title}” only (ctrl+u: all papers).",
                            "scope")
 
     def summarise_paper(self, paper: Paper) -> None:
+        self.show_chat()
         self.chat.summarise(paper)
 
     def load_conversation(self, conversation: Conversation) -> None:
+        self.show_chat()
         self.chat.load(conversation)

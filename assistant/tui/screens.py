@@ -70,11 +70,9 @@ class PaperScreen(Screen):
         yield Footer()
 
     def action_ask_about(self) -> None:
-        self.app.pop_screen()
         self.app.scope_to(self.paper)
 
     def action_summarise(self) -> None:
-        self.app.pop_screen()
         self.app.summarise_paper(self.paper)
 
 
@@ -105,6 +103,8 @@ class PapersScreen(Screen):
         options = self.query_one("#paper-list", OptionList)
         options.clear_options()
         options.add_options([Option(f"{p.title}  [dim]{p.id}[/]", id=p.id) for p in shown])
+        if shown:
+            options.highlighted = 0
         self.query_one("#paper-count", Static).update(
             f"{len(shown)} of {len(self.papers)} papers · Enter opens a paper")
 
@@ -136,8 +136,13 @@ class ConversationsScreen(Screen):
         yield OptionList(*options, id="conversation-list")
         yield Footer()
 
+    def on_mount(self) -> None:
+        conversations = self.query_one("#conversation-list", OptionList)
+        conversations.focus()
+        if conversations.option_count:
+            conversations.highlighted = 0
+
     @on(OptionList.OptionSelected, "#conversation-list")
     def reopen(self, event: OptionList.OptionSelected) -> None:
         chosen = next(c for c in self.conversations if c.id == event.option.id)
-        self.app.pop_screen()
         self.app.load_conversation(chosen)

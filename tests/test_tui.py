@@ -1,0 +1,223 @@
+"""The terminal chat, driven headless by Textual's pilot: the real app over a real store,
+with the real small model end to end and a scripted model for deterministic UI checks."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+from conftest import TEST_LLM
+from fakes import ScriptedLLM, install
+
+from assistant.pipeline import Pipeline
+from assistant.tui.app import AssistantApp
+from assistant.tui.screens import PaperScreen, PapersScreen
+
+QUESTION = "How fast is FastDepth on embedded hardware?"
+SCRIPTED = "FastDepth runs at 178 fps on a Jetson TX2 GPU [1]. Others are slower [7]."
+
+
+async def ask(app, pilot, question: str, timeout_s: float = 300) -> None:
+    await pilot.click("#question")
+    app.chat.query_one("#question").value = question
+    await pilot.press("enter")
+    await wait_idle(app, pilot, timeout_s)
+
+
+async def wait_idle(app, pilot, timeout_s: float = 300) -> None:
+    for _ in range(int(timeout_s * 10)):
+        await pilot.pause(0.1)
+        if not app.chat.answering:
+            break
+    await pilot.pause()
+
+
+def source_labels(app) -> list[str]:
+    panel = app.chat.query_one("#sources")
+    return [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
+
+
+async def test_real_model_streams_an_answer_and_lists_its_sources(sample_pipeline):
+    app = AssistantApp(sample_pipeline)
+    streamed: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        original = sample_pipeline.ask
+
+        def spy(question, **options):
+            inner = options["on_token"]
+            options["on_token"] = lambda piece: (streamed.append(piece), inner(piece))
+            return original(question, **options)
+
+        sample_pipeline.ask = spy
+        try:
+            await ask(app, pilot, QUESTION)
+        finally:
+            del sample_pipeline.ask
+        answer = app.chat.last_answer
+        assert answer is not None and answer.text.strip()
+        assert len(streamed) > 1
+        labels = source_labels(app)
+        assert any("FastDepth" in label for label in labels)
+        for cited in answer.citations:
+            assert any(f"[{cited.n}] {cited.title}" in label for label in labels)
+        assert "tok/s" in str(app.chat.query_one("#status").render())
+
+
+async def test_cited_source_opens_abstract_and_invalid_citation_is_not_a_link(sample_copy):
+    fake = ScriptedLLM(SCRIPTED)
+    install(sample_copy, fake)
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(app, pilot, QUESTION)
+        answer = app.chat.last_answer
+        assert answer.invalid_citations == [7]
+        markdown = app.chat.query(".answer").last()
+        assert "cite:1" in markdown.source and "[7]" not in markdown.source
+        assert source_labels(app)[0].startswith("[1] FastDepth")
+        app.chat.query_one("#sources").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PaperScreen)
+        assert "178 fps" in str(app.screen.query_one("#paper-abstract").render())
+        await pilot.press("escape")
+        assert app.screen is app.chat
+
+
+async def test_follow_up_sends_history_and_new_chat_forgets_it(sample_copy):
+    fake = ScriptedLLM("FastDepth is fast [1].")
+    install(sample_copy, fake)
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(app, pilot, "Tell me about FastDepth on embedded systems")
+        await ask(app, pilot, "How fast is it?")
+        roles = [m.role for m in fake.calls[-1]]
+        assert roles == ["system", "user", "assistant", "user"]
+        assert app.chat.last_answer.sources[0].title.startswith("FastDepth")
+        await pilot.press("ctrl+n")
+        await ask(app, pilot, "Which papers do link prediction?")
+        assert [m.role for m in fake.calls[-1]] == ["system", "user"]
+
+
+async def test_escape_stops_answer_and_keeps_partial_text(sample_copy):
+    install(sample_copy, ScriptedLLM(" ".join(f"word{i}" for i in range(400)), delay=0.05))
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.click("#question")
+        app.chat.query_one("#question").value = QUESTION
+        await pilot.press("enter")
+        await pilot.pause(1.0)
+        await pilot.press("escape")
+        await wait_idle(app, pilot)
+        answer = app.chat.last_answer
+        assert answer.stopped
+        assert answer.text.startswith("word0 word1")
+        assert len(answer.text.split()) < 400
+        assert "(stopped)" in app.chat.query(".answer").last().source
+
+
+async def test_empty_collection_says_how_to_ingest(settings):
+    app = AssistantApp(Pipeline(settings))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        note = app.chat.query_one(".empty")
+        assert "assistant ingest" in str(note.render())
+
+
+async def test_missing_model_shows_install_command(sample_index, base_settings, tmp_path):
+    settings = replace(base_settings, data_dir=sample_index, model="qwen-not-here",
+                       models_dir=tmp_path)
+    (tmp_path / "catalog.json").write_text("{}")
+    app = AssistantApp(Pipeline(replace(settings, model="/nonexistent/model.gguf")))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        note = str(app.chat.query_one(".missing-model").render())
+        assert "does not exist" in note or "assistant models install" in note
+
+
+async def test_missing_catalog_model_names_install_command(sample_copy):
+    sample_copy.settings = replace(sample_copy.settings, model=TEST_LLM,
+                                   models_dir=sample_copy.settings.data_dir / "no-models")
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        note = str(app.chat.query_one(".missing-model").render())
+        assert f"assistant models install {TEST_LLM}" in note
+
+
+async def test_papers_browser_filters_and_scopes_questions(sample_copy):
+    fake = ScriptedLLM("It is about speech [1].")
+    install(sample_copy, fake)
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        assert isinstance(app.screen, PapersScreen)
+        app.screen.query_one("#paper-filter").value = "HuBERT"
+        await pilot.pause()
+        assert app.screen.query_one("#paper-list").option_count == 1
+        app.screen.query_one("#paper-list").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PaperScreen)
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.chat.scope is not None and "HuBERT" in app.chat.scope.title
+        await ask(app, pilot, "What does it compress?")
+        assert [s.title for s in app.chat.last_answer.sources] == [app.chat.scope.title]
+
+
+async def test_conversation_is_saved_and_reopened(sample_copy):
+    install(sample_copy, ScriptedLLM("FastDepth is fast [1]."))
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(app, pilot, QUESTION)
+        await pilot.press("ctrl+s")
+        await pilot.pause()
+        exports = list((sample_copy.settings.data_dir / "exports").glob("answer-*.md"))
+        assert exports and "### Sources" in exports[0].read_text()
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        app.screen.query_one("#conversation-list").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.screen is app.chat
+        assert app.chat.history and app.chat.history[0].question == QUESTION
+
+
+# --- snapshots of the main screens ---------------------------------------------------------
+
+
+@pytest.fixture
+def scripted_app(sample_copy):
+    install(sample_copy, ScriptedLLM(SCRIPTED))
+    return AssistantApp(sample_copy)
+
+
+def test_snapshot_chat_with_answer(scripted_app, snap_compare):
+    async def run_before(pilot):
+        await ask(scripted_app, pilot, QUESTION)
+        scripted_app.chat.tokens_per_s = 0.0
+        scripted_app.chat.refresh_status()
+        await pilot.pause()
+
+    assert snap_compare(scripted_app, terminal_size=(110, 32), run_before=run_before)
+
+
+def test_snapshot_paper_view(scripted_app, snap_compare):
+    async def run_before(pilot):
+        await ask(scripted_app, pilot, QUESTION)
+        scripted_app.chat.query_one("#sources").focus()
+        await pilot.press("enter")
+        await pilot.pause()
+
+    assert snap_compare(scripted_app, terminal_size=(110, 32), run_before=run_before)
+
+
+def test_snapshot_papers_browser(scripted_app, snap_compare):
+    assert snap_compare(scripted_app, terminal_size=(110, 32), press=["ctrl+l", "_"])
+
+
+def test_snapshot_empty_collection(settings, snap_compare):
+    assert snap_compare(AssistantApp(Pipeline(settings)), terminal_size=(100, 24))
