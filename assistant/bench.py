@@ -216,6 +216,7 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
     answer = pipeline.ask(question, model=model)
     llm = pipeline.llm(model)
     prompt, stop = llm.format_prompt(pipeline.build_messages(question, answer.sources, []))
+    result["summaries"] = _summary_rate(pipeline, model, papers=5)
     pipeline.close()
     raw = load_llama(resolve_model(model or settings.model, settings.models_dir),
                      n_ctx=settings.n_ctx, n_batch=512, n_threads=settings.threads,
@@ -258,6 +259,17 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
     result["cold_start"] = {"search_command_s": min(cold), "ask_command_s": ask_s,
                             "ask_peak_rss_mb": int(proc.stdout.strip() or 0) / 1024}
     return result
+
+
+def _summary_rate(pipeline: Pipeline, model: str | None, papers: int) -> dict:
+    """Structured summaries per minute over the first papers (empty cache, model loaded)."""
+    from .summarize import Summarizer
+
+    summarizer = Summarizer(pipeline, model=model)
+    chosen = [sp.paper for sp in pipeline.papers()[:papers]]
+    seconds, _ = _timed(lambda: [summarizer.summarize(p) for p in chosen])
+    return {"papers": len(chosen), "seconds": seconds,
+            "papers_per_minute": 60.0 * len(chosen) / seconds}
 
 
 def machine_info(settings: Settings, model: str | None = None) -> dict:

@@ -122,12 +122,9 @@ def remove(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistan
 @app.command()
 def papers(data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
     """List what is indexed: id, title, source, chunks."""
-    from .store import Registry
-
-    registry = Registry(_settings(data_dir=data_dir).index_dir)
     rows = [{"id": sp.paper.id, "title": sp.paper.title, "source": sp.paper.source,
              "year": sp.paper.year, "chunks": len(sp.chunk_ids), "url": sp.paper.url,
-             "code_urls": sp.paper.code_urls} for sp in registry.papers.values()]
+             "code_urls": sp.paper.code_urls} for sp in _pipeline(data_dir=data_dir).papers()]
     if json_out:
         _print_json(rows)
         return

@@ -58,14 +58,6 @@ class Settings:
     seed: int = 42
 
     @property
-    def chroma_dir(self) -> Path:
-        return self.data_dir / "chroma"
-
-    @property
-    def index_dir(self) -> Path:
-        return self.data_dir / "index"
-
-    @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 

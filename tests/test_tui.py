@@ -74,7 +74,8 @@ async def test_cited_source_opens_abstract_and_invalid_citation_is_not_a_link(sa
         markdown = app.chat.query(".answer").last()
         assert "cite:1" in markdown.source and "[7]" not in markdown.source
         assert source_labels(app)[0].startswith("[1] FastDepth")
-        app.chat.query_one("#sources").focus()
+        await pilot.press("tab")  # from the question box straight to the sources
+        assert app.focused is app.chat.query_one("#sources")
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PaperScreen)

@@ -51,6 +51,8 @@ class ChatScreen(Screen):
         Binding("ctrl+s", "save_answer", "Save answer"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
         Binding("ctrl+u", "clear_scope", "All papers", show=False),
+        Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
+        Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
     ]
 
     def __init__(self) -> None:
@@ -69,7 +71,9 @@ class ChatScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="main"):
-            yield VerticalScroll(id="conversation")
+            conversation = VerticalScroll(id="conversation")
+            conversation.can_focus = False  # Tab goes from the question box to the sources
+            yield conversation
             with Vertical(id="sidebar"):
                 yield Static("Sources", id="sources-title")
                 yield OptionList(id="sources")
@@ -230,6 +234,10 @@ class ChatScreen(Screen):
         for worker in self.workers:
             if worker.group == "answer" and worker.is_running:
                 worker.cancel()
+
+    def action_scroll_conversation(self, direction: int) -> None:
+        box = self.query_one("#conversation", VerticalScroll)
+        box.scroll_page_down() if direction > 0 else box.scroll_page_up()
 
     def action_new_chat(self) -> None:
         self.action_stop()
