@@ -182,7 +182,7 @@ def ask(
     source: SourceOpt = None, title: TitleOpt = None, threads: Threads = None,
     data_dir: DataDir = None, json_out: JsonOpt = False,
 ) -> None:
-    """Answer one question from the indexed papers, citing them as [n]."""
+    """Answer one question from the indexed papers, citing them by number."""
     if not question.strip():
         raise UserError("the question is empty")
     pipeline = _pipeline(data_dir=data_dir, top_k=top_k, threads=threads, model=model)
@@ -500,14 +500,12 @@ def main() -> None:
         sys.exit(130)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
-    except Exception as exc:  # click usage errors and anything unexpected
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+    except Exception as exc:  # usage errors (typer's click) and anything unexpected
+        if type(exc).__name__ == "Abort":
             sys.exit(130)
+        if hasattr(exc, "format_message") and hasattr(exc, "exit_code"):
+            err.print(f"error: {exc.format_message()} (see: assistant --help)", markup=False)
+            sys.exit(exc.exit_code)
         err.print(f"error: {type(exc).__name__}: {exc}", markup=False)
         sys.exit(2)
     if isinstance(result, int) and result:

@@ -95,10 +95,13 @@ def load_settings(config_path: Path | None = None, **flags: Any) -> Settings:
         if env not in (None, ""):
             values[name] = env
     values.update({k: v for k, v in flags.items() if v is not None})
-    try:
-        coerced = {k: _coerce(k, v) for k, v in values.items()}
-    except (TypeError, ValueError) as exc:
-        raise SettingsError(f"bad setting: {exc}") from exc
+    coerced = {}
+    for name, value in values.items():
+        try:
+            coerced[name] = _coerce(name, value)
+        except (TypeError, ValueError) as exc:
+            raise SettingsError(f"bad setting {name}={value!r}: expected "
+                                f"{_FIELD_TYPES[name]}") from exc
     settings = replace(Settings(), **coerced)
     return replace(settings, data_dir=Path(settings.data_dir).expanduser().resolve(),
                    models_dir=Path(settings.models_dir).expanduser().resolve())

@@ -138,3 +138,18 @@ def test_corrupt_model_names_the_reinstall_command(data_dir, tmp_path):
     assert result.returncode == 1
     assert "Traceback" not in result.stderr
     assert f"assistant models install {TEST_LLM} --force" in result.stderr
+
+
+def test_bad_settings_and_usage_errors_are_one_line(data_dir, tmp_path):
+    config = tmp_path / "config.toml"
+    config.write_text('top_k = "many"\n')
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CONFIG": str(config)}
+    for args in (["search", "depth"], ["no-such-command"]):
+        result = subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode != 0
+        lines = [line for line in result.stderr.splitlines() if line.strip()]
+        assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
+    assert "top_k" in subprocess.run(
+        [sys.executable, "-m", "assistant.cli", "papers"], env=env, capture_output=True,
+        text=True, timeout=120).stderr
