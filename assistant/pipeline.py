@@ -43,6 +43,7 @@ class IngestReport:
 class Turn:
     question: str
     answer: str
+    paper_ids: list[str] = field(default_factory=list)  # the papers the answer cited
 
 
 @dataclass
@@ -209,6 +210,15 @@ class Pipeline:
         prompt, _stop = llm.format_prompt([Message("system", system), Message("user", marker)])
         return prompt.split(marker)[0]
 
+    def _carry_over(self, question: str, paper_ids: list[str], hits: list[Hit],
+                    k: int | None) -> list[Hit]:
+        """A follow-up ("how fast is it?") usually means the papers just cited: they go
+        first, then the new retrieval results, up to top-k."""
+        cited = self.search(question, k=len(paper_ids), filters=Filters(paper_ids=set(paper_ids)))
+        cited.sort(key=lambda h: paper_ids.index(h.paper_id))
+        seen = {h.paper_id for h in cited}
+        return (cited + [h for h in hits if h.paper_id not in seen])[: k or self.settings.top_k]
+
     def retrieval_query(self, question: str, history: list[Turn]) -> str:
         return render("condense_query", question=question,
                       history=[t.question for t in history[-2:]])
@@ -248,6 +258,8 @@ class Pipeline:
         hits = self.search(self.retrieval_query(question, history), k=k, filters=filters)
         if not (filters and filters.paper_ids):  # papers the user picked are always relevant
             hits = self.relevant(hits)
+        if history and history[-1].paper_ids and not (filters and filters.active):
+            hits = self._carry_over(question, history[-1].paper_ids, hits, k)
         retrieval_s = time.perf_counter() - start
         if not hits:
             return Answer(question, OUT_OF_SCOPE, [], [], [], model or self.settings.model,

@@ -50,6 +50,18 @@ def test_follow_up_uses_history_in_query_and_prompt(sample_copy):
     assert roles == ["system", "user", "assistant", "user"]
 
 
+def test_follow_up_keeps_the_papers_just_cited(sample_copy):
+    fake = ScriptedLLM("It is fast [1].")
+    install(sample_copy, fake)
+    fast = sample_copy.search("FastDepth embedded systems", k=1)[0]
+    history = [Turn("Tell me about the paper you like most", "This one [1].",
+                    [fast.paper_id])]
+    query = sample_copy.retrieval_query("How fast is it?", history)
+    assert sample_copy.search(query, k=1)[0].paper_id != fast.paper_id  # not found by text
+    answer = sample_copy.ask("How fast is it?", history=history)
+    assert answer.sources[0].paper_id == fast.paper_id
+
+
 def test_stop_keeps_partial_answer(sample_copy):
     fake = ScriptedLLM("one two three four five six")
     install(sample_copy, fake)

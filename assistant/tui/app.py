@@ -174,7 +174,8 @@ class ChatScreen(Screen):
         widget.update(text)
         self.last_answer = answer
         if not answer.out_of_scope:
-            self.history.append(Turn(answer.question, answer.text))
+            self.history.append(Turn(answer.question, answer.text,
+                                     [c.paper_id for c in answer.citations]))
         self.conversation.add(answer.question, answer.text,
                               [{"n": c.n, "id": c.paper_id, "title": c.title}
                                for c in answer.citations])
@@ -291,7 +292,8 @@ class ChatScreen(Screen):
             valid = {c["n"] for c in turn.citations}
             box = self.query_one("#conversation", VerticalScroll)
             box.mount(Markdown(linked_citations(turn.answer, valid), classes="answer"))
-            self.history.append(Turn(turn.question, turn.answer))
+            self.history.append(Turn(turn.question, turn.answer,
+                                     [c["id"] for c in turn.citations]))
 
     @work(thread=True, group="summary")
     def summarise(self, paper: Paper) -> None:
