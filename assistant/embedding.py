@@ -8,7 +8,6 @@ fastest on CPU for this model size), then L2-normalised.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -27,12 +26,10 @@ class Embedder:
                                n_batch=max_tokens, n_ubatch=max_tokens, n_threads=threads,
                                n_threads_batch=threads, flash_attn=True)
         self.dim = self._llm.n_embd()
-        self._sep = self._llm.token_eos() if self._llm.token_eos() >= 0 else None
-        vocab = self._llm._model.vocab  # noqa: SLF001 - llama.cpp's special ids live there
         from llama_cpp import llama_cpp as C
 
-        sep = C.llama_vocab_sep(vocab)
-        self._sep = sep if sep >= 0 else self._sep
+        sep = C.llama_vocab_sep(self._llm._model.vocab)  # noqa: SLF001 - BERT's [SEP] id
+        self._sep = sep if sep >= 0 else None
 
     def tokenize(self, text: str) -> list[int]:
         """Token ids with [CLS] … [SEP], cut to the model's trained length."""
@@ -71,7 +68,3 @@ class Embedder:
 
     def close(self) -> None:
         self._llm.close()
-
-
-def default_threads() -> int:
-    return max(1, min(os.cpu_count() or 2, 8))

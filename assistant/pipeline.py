@@ -25,7 +25,13 @@ from .store import Store, StoredPaper
 
 OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
                 "relevant enough to answer from.")
+HISTORY_WORDS = 60  # each remembered answer is clipped so follow-ups stay within budget
 EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
+
+
+def _clip_words(text: str, words: int) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
 
 
 @dataclass
@@ -228,7 +234,8 @@ class Pipeline:
                        user_template: str = "answer_user") -> list[Message]:
         messages = [Message("system", render(instructions))]
         for turn in history[-2:]:
-            messages += [Message("user", turn.question), Message("assistant", turn.answer)]
+            messages += [Message("user", turn.question),
+                         Message("assistant", _clip_words(turn.answer, HISTORY_WORDS))]
         messages.append(Message("user", render(user_template, question=question,
                                                sources=sources)))
         return messages
