@@ -7,6 +7,7 @@ reader never sees a citation the program cannot back with a real paper.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 CITE_RE = re.compile(r"\[(\s*\d+(?:\s*[-–,;]\s*\d+)*\s*)\]")
@@ -50,3 +51,40 @@ def check_citations(text: str, valid: set[int]) -> CitationCheck:
     cleaned = re.sub(r"[ \t]+([.,;:])", r"\1", cleaned)
     cleaned = re.sub(r"[ \t]{2,}", " ", cleaned)
     return CitationCheck(cleaned.strip(), cited, invalid)
+
+
+class StreamingCitationFilter:
+    """Drops citations of sources that were not given while tokens stream, so a reader
+    never sees one even for a moment; text inside a pending ``[…]`` is held back until
+    the bracket closes (or turns out not to be a citation)."""
+
+    MAX_PENDING = 24
+
+    def __init__(self, valid: set[int], emit: Callable[[str], None]) -> None:
+        self.valid = valid
+        self.emit = emit
+        self.pending = ""
+
+    def feed(self, piece: str) -> None:
+        """Take one streamed piece; emit (at most once) whatever is safe to show."""
+        out: list[str] = []
+        for char in piece:
+            if self.pending:
+                self.pending += char
+                if char == "]" or len(self.pending) > self.MAX_PENDING:
+                    out.append(self._release())
+            elif char == "[":
+                self.pending = char
+            else:
+                out.append(char)
+        if "".join(out):
+            self.emit("".join(out))
+
+    def _release(self) -> str:
+        text, self.pending = self.pending, ""
+        return check_citations(text, self.valid).text if CITE_RE.fullmatch(text) else text
+
+    def flush(self) -> None:
+        if self.pending:
+            text, self.pending = self.pending, ""
+            self.emit(text)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .chunking import chunk_paper
-from .cite import check_citations
+from .cite import StreamingCitationFilter, check_citations
 from .evidence import Source, select_sources
 from .generate import LocalLLM, Message, OnToken, ShouldStop
 from .models import resolve_model
@@ -279,9 +279,12 @@ class Pipeline:
         if on_sources:
             on_sources(sources)
         messages = self.build_messages(question, sources, history, instructions, user_template)
+        stream = StreamingCitationFilter({s.n for s in sources}, on_token) if on_token else None
         generation = llm.generate(messages, self.settings.max_tokens,
-                                  self.settings.temperature, on_token, should_stop,
-                                  answer_prefix)
+                                  self.settings.temperature, stream.feed if stream else None,
+                                  should_stop, answer_prefix)
+        if stream:
+            stream.flush()
         check = check_citations(generation.text, {s.n for s in sources})
         by_n = {s.n: s for s in sources}
         stats = generation.stats

@@ -1,6 +1,6 @@
 """Citation checking: fabricated source numbers are removed and reported."""
 
-from assistant.cite import check_citations
+from assistant.cite import StreamingCitationFilter, check_citations
 
 
 def test_fabricated_citation_is_dropped_and_reported():
@@ -21,3 +21,14 @@ def test_grouped_and_ranged_citations():
 def test_no_citations():
     check = check_citations("Nothing cited here.", {1})
     assert check.cited == [] and check.invalid == []
+
+
+def test_streaming_filter_never_shows_a_fabricated_citation():
+    out: list[str] = []
+    stream = StreamingCitationFilter({1, 2}, out.append)
+    for piece in ["Fast", " [", "1", "] and", " [9", "] [2, 9", "] see [note] x["]:
+        stream.feed(piece)
+    stream.flush()
+    text = "".join(out)
+    assert text == "Fast [1] and  [2] see [note] x["
+    assert "9" not in text

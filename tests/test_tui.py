@@ -18,17 +18,21 @@ SCRIPTED = "FastDepth runs at 178 fps on a Jetson TX2 GPU [1]. Others are slower
 
 
 async def ask(app, pilot, question: str, timeout_s: float = 300) -> None:
+    turns = len(app.chat.conversation.turns)
     await pilot.click("#question")
     app.chat.query_one("#question").value = question
     await pilot.press("enter")
-    await wait_idle(app, pilot, timeout_s)
+    await wait_for_answer(app, pilot, turns, timeout_s)
 
 
-async def wait_idle(app, pilot, timeout_s: float = 300) -> None:
+async def wait_for_answer(app, pilot, turns_before: int, timeout_s: float = 300) -> None:
+    """Wait until the answer worker has finished and recorded the new turn."""
     for _ in range(int(timeout_s * 10)):
         await pilot.pause(0.1)
-        if not app.chat.answering:
+        if len(app.chat.conversation.turns) > turns_before and not app.chat.answering:
             break
+    else:
+        raise AssertionError("no answer arrived in time")
     await pilot.pause()
 
 
@@ -108,7 +112,7 @@ async def test_escape_stops_answer_and_keeps_partial_text(sample_copy):
         await pilot.press("enter")
         await pilot.pause(1.0)
         await pilot.press("escape")
-        await wait_idle(app, pilot)
+        await wait_for_answer(app, pilot, 0)
         answer = app.chat.last_answer
         assert answer.stopped
         assert answer.text.startswith("word0 word1")
