@@ -14,6 +14,11 @@ from dataclasses import dataclass
 from .retrieve import Hit
 from .store import Store, bm25_tokenize
 
+# Questions that ask for figures: sentences with numbers then matter most.
+QUANTITATIVE_RE = re.compile(
+    r"\bhow (fast|many|much|accurate|large|big|long|well|quick|small)\b|"
+    r"\b(speed|accuracy|fps|latency|throughput|results?|performance|numbers?|size)\b",
+    re.IGNORECASE)
 SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
 
 
@@ -49,8 +54,9 @@ def best_sentences(text: str, question: str, budget: int,
                    count_tokens: Callable[[str], int], title: str = "") -> str:
     """The text itself if it fits, else its best-matching sentences within ``budget``.
 
-    A sentence scores for question terms it shares, for numbers (results), for naming
-    the paper's method, and for being the first (the problem statement).
+    A sentence scores for question terms it shares, for numbers (results; much more when
+    the question asks for figures), for naming the paper's method, and for being the
+    first (the problem statement).
     """
     sentences = list(dict.fromkeys(split_sentences(text)))
     text = " ".join(sentences)
@@ -58,11 +64,12 @@ def best_sentences(text: str, question: str, budget: int,
         return text
     terms = set(bm25_tokenize([question])[0])
     name = short_name(title)
+    number_bonus = 2.0 if QUANTITATIVE_RE.search(question) else 0.5
     scored = []
     for index, sentence in enumerate(sentences):
         words = bm25_tokenize([sentence])[0]
         overlap = len(terms.intersection(words))
-        has_number = 0.5 if re.search(r"\d", sentence) else 0.0
+        has_number = number_bonus if re.search(r"\d", sentence) else 0.0
         names_method = 0.5 if name and name in sentence.lower() else 0.0
         lead = 0.75 if index == 0 else 0.0
         scored.append((overlap + has_number + names_method + lead, index, sentence))

@@ -166,12 +166,13 @@ class ChatScreen(Screen):
         app.call_from_thread(stream.stop)
         app.call_from_thread(self.finish_answer, widget, answer)
 
-    def finish_answer(self, widget: Markdown, answer: Answer) -> None:
+    async def finish_answer(self, widget: Markdown, answer: Answer) -> None:
+        """Replace the streamed text with the checked one, then record the turn."""
         valid = {c.n for c in answer.citations}
         text = linked_citations(answer.text, valid) or "*(no answer)*"
         if answer.stopped:
             text += "\n\n*(stopped)*"
-        widget.update(text)
+        await widget.update(text)
         self.last_answer = answer
         if not answer.out_of_scope:
             self.history.append(Turn(answer.question, answer.text,
