@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from conftest import TEST_LLM
 from fakes import ScriptedLLM, install
+from textual.widgets import Input
 
 from assistant.pipeline import Pipeline
 from assistant.tui.app import AssistantApp
@@ -192,6 +193,13 @@ async def test_conversation_is_saved_and_reopened(sample_copy):
 # --- snapshots of the main screens ---------------------------------------------------------
 
 
+def steady(app) -> None:
+    """No blinking cursors, so a screenshot does not depend on when it is taken."""
+    for screen in app.screen_stack:
+        for widget in screen.query(Input):
+            widget.cursor_blink = False
+
+
 @pytest.fixture
 def scripted_app(sample_copy):
     install(sample_copy, ScriptedLLM(SCRIPTED))
@@ -200,6 +208,7 @@ def scripted_app(sample_copy):
 
 def test_snapshot_chat_with_answer(scripted_app, snap_compare):
     async def run_before(pilot):
+        steady(scripted_app)
         await ask(scripted_app, pilot, QUESTION)
         scripted_app.chat.tokens_per_s = 0.0
         scripted_app.chat.refresh_status()
@@ -210,17 +219,28 @@ def test_snapshot_chat_with_answer(scripted_app, snap_compare):
 
 def test_snapshot_paper_view(scripted_app, snap_compare):
     async def run_before(pilot):
+        steady(scripted_app)
         await ask(scripted_app, pilot, QUESTION)
-        scripted_app.chat.query_one("#sources").focus()
-        await pilot.press("enter")
+        await pilot.press("tab", "enter")
         await pilot.pause()
 
     assert snap_compare(scripted_app, terminal_size=(110, 32), run_before=run_before)
 
 
 def test_snapshot_papers_browser(scripted_app, snap_compare):
-    assert snap_compare(scripted_app, terminal_size=(110, 32), press=["ctrl+l", "_"])
+    async def run_before(pilot):
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        steady(scripted_app)
+
+    assert snap_compare(scripted_app, terminal_size=(110, 32), run_before=run_before)
 
 
 def test_snapshot_empty_collection(settings, snap_compare):
-    assert snap_compare(AssistantApp(Pipeline(settings)), terminal_size=(100, 24))
+    app = AssistantApp(Pipeline(settings))
+
+    async def run_before(pilot):
+        steady(app)
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(100, 24), run_before=run_before)
