@@ -51,6 +51,7 @@ class Settings:
     threads: int = max(1, min(os.cpu_count() or 2, 8))
     max_tokens: int = 384
     summary_max_tokens: int = 220
+    tldr_max_tokens: int = 80
     temperature: float = 0.1
     min_relevance: float = 0.30
     relevance_margin: float = 0.18

@@ -175,7 +175,10 @@ class Summarizer:
                     Message("user", render("summary_user", title=paper.title,
                                            abstract=paper.abstract))]
         start = time.perf_counter()
-        generation = llm.generate(messages, self.pipeline.settings.summary_max_tokens, 0.0)
+        settings = self.pipeline.settings
+        # A TL;DR is one sentence; the lower cap also stops a rambling small model.
+        limit = settings.tldr_max_tokens if self.style == "tldr" else settings.summary_max_tokens
+        generation = llm.generate(messages, limit, 0.0)
         fields_ = parse_summary(generation.text)
         text = " ".join(fields_.get(f, "") for f in FIELDS)
         summary = Summary(
