@@ -149,12 +149,13 @@ class Summarizer:
                              self.pipeline.settings.models_dir, "llm")
         return f"{path.name}:{path.stat().st_size}"
 
-    def cache_key(self, paper: Paper) -> str:
+    def cache_path(self, paper: Paper) -> Path:
+        """Where this paper's summary lives for this model, prompt version and style."""
         raw = f"{paper.content_hash}|{self.model_id}|{self.version}|{self.style}"
-        return hashlib.sha256(raw.encode()).hexdigest()[:24]
+        return self.cache_dir / f"{hashlib.sha256(raw.encode()).hexdigest()[:24]}.json"
 
-    def cached(self, paper: Paper) -> Summary | None:
-        path = self.cache_dir / f"{self.cache_key(paper)}.json"
+    @staticmethod
+    def _read_cached(path: Path) -> Summary | None:
         if not path.exists():
             return None
         try:
@@ -163,13 +164,14 @@ class Summarizer:
             return None
 
     def summarize(self, paper: Paper) -> Summary:
-        hit = self.cached(paper)
+        path = self.cache_path(paper)
+        hit = self._read_cached(path)
         if hit is not None:
             return hit
         with self.pipeline.model_lock:
-            return self._generate(paper)
+            return self._generate(paper, path)
 
-    def _generate(self, paper: Paper) -> Summary:
+    def _generate(self, paper: Paper, target: Path) -> Summary:
         llm = self.pipeline.llm(self.model)
         messages = [Message("system", render(self.system)),
                     Message("user", render("summary_user", title=paper.title,
@@ -190,7 +192,6 @@ class Summarizer:
             **{f: fields_.get(f, "") for f in FIELDS},
         )
         self.cache_dir.mkdir(parents=True, exist_ok=True)
-        target = self.cache_dir / f"{self.cache_key(paper)}.json"
         tmp = target.with_suffix(".tmp")
         tmp.write_text(json.dumps(asdict(summary), ensure_ascii=False))
         tmp.replace(target)
