@@ -26,6 +26,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import AssistantError
+from .models import model_label
 from .pipeline import Pipeline
 from .retrieve import hybrid_search
 from .settings import REPO_DIR, Settings
@@ -132,8 +133,7 @@ def answers(settings: Settings, folder: Path, limit: int | None = None, split: s
     pipeline = bench_pipeline(settings, folder)
     records, ids = load_pubmedqa(folder, split)
     ids = ids[:limit] if limit else ids
-    spec = model or settings.model
-    model_name = Path(spec).stem if spec.endswith(".gguf") else spec
+    model_name = model_label(model or settings.model)
     from .prompts import template_version
 
     version = template_version("pubmedqa_system", "answer_user")

@@ -66,6 +66,11 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def model_label(spec: str) -> str:
+    """A short name for a model given as a catalog name or a .gguf path."""
+    return Path(spec).stem if spec.endswith(".gguf") else spec
+
+
 def install_command(name: str) -> str:
     return f"assistant models install {name}"
 

@@ -65,12 +65,15 @@ class Answer:
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
 
+    def citation_records(self) -> list[dict]:
+        """The cited sources as ``{n, id, title}``: the JSON and saved-chat form."""
+        return [{"n": s.n, "id": s.paper_id, "title": s.title} for s in self.citations]
+
     def to_dict(self) -> dict:
         return {
             "question": self.question,
             "answer": self.text,
-            "citations": [{"n": s.n, "id": s.paper_id, "title": s.title}
-                          for s in self.citations],
+            "citations": self.citation_records(),
             "invalid_citations": self.invalid_citations,
             "sources": [s.to_dict() for s in self.sources],
             "model": self.model,

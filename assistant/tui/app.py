@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 import time
-from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ComposeResult
@@ -23,6 +22,7 @@ from textual.worker import get_current_worker
 
 from ..errors import AssistantError
 from ..evidence import Source
+from ..models import model_label
 from ..pipeline import Answer, Pipeline, Turn
 from ..retrieve import Filters
 from ..sources import Paper
@@ -119,8 +119,7 @@ class ChatScreen(Screen):
         return widget
 
     def refresh_status(self) -> None:
-        model = self.pipeline.settings.model
-        name = Path(model).stem if model.endswith(".gguf") else model
+        name = model_label(self.pipeline.settings.model)
         parts = [f"model: {name}", f"{len(self.pipeline.store.registry.papers)} papers"]
         if self.tokens_per_s:
             parts.append(f"{self.tokens_per_s:.1f} tok/s")
@@ -177,9 +176,7 @@ class ChatScreen(Screen):
         if not answer.out_of_scope:
             self.history.append(Turn(answer.question, answer.text,
                                      [c.paper_id for c in answer.citations]))
-        self.conversation.add(answer.question, answer.text,
-                              [{"n": c.n, "id": c.paper_id, "title": c.title}
-                               for c in answer.citations])
+        self.conversation.add(answer.question, answer.text, answer.citation_records())
         self.app.conversations.save(self.conversation)
         self.tokens_per_s = answer.timings.get("tokens_per_s", 0.0) or self.tokens_per_s
         self.show_sources(answer)
@@ -261,9 +258,7 @@ class ChatScreen(Screen):
         if answer is None:
             self.notify("No answer yet.", severity="warning")
             return None
-        return answer_markdown(answer.question, answer.text,
-                               [{"n": c.n, "id": c.paper_id, "title": c.title}
-                                for c in answer.citations])
+        return answer_markdown(answer.question, answer.text, answer.citation_records())
 
     def action_copy_answer(self) -> None:
         text = self._answer_markdown()
