@@ -3,9 +3,12 @@
 - retrieval: index the 1000 abstracts (the question is not part of the document), ask the
   500 test questions, report Recall@1/5 and MRR@10 of the question's own abstract for BM25,
   dense and hybrid side by side;
-- answers: retrieval from the whole 1000, the model answers yes/no/maybe with a citation;
-  accuracy, macro-F1, share citing the gold abstract, share of citations to sources that
-  were not given (must be 0). Resumable: finished questions are kept in a JSONL file;
+- verdicts (dev only): the model's yes/no/maybe probabilities, and the calibration fitted
+  on them (cross-validated);
+- answers: the product's yes/no path end to end (calibrated verdict, explanation, claim
+  check) plus the verdict's ceiling with the gold abstract alone; resumable;
+- attribution: each abstract's conclusion (not indexed) must be attributed to that abstract
+  among the retrieved sources, and called unsupported once it is removed;
 - speed: each figure next to the raw engine measured in the same run.
 
 Tuning (prompts, k, fusion) may only look at the 500 non-test questions (``--split dev``).
@@ -16,7 +19,6 @@ from __future__ import annotations
 import json
 import os
 import platform
-import re
 import resource
 import subprocess
 import sys
@@ -26,13 +28,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from .errors import AssistantError
-from .models import model_label
+from .evidence import Source
+from .models import model_label, verdict_calibration
 from .pipeline import Pipeline
 from .retrieve import hybrid_search
 from .settings import REPO_DIR, Settings
 from .sources import Paper
+from .verdict import LABELS, accuracy, cross_validate, decide, fit, macro_f1
 
-LABELS = ("yes", "no", "maybe")
 MODES = ("bm25", "dense", "hybrid")
 Progress = Callable[[int, int], None]
 
@@ -106,80 +109,200 @@ def retrieval(settings: Settings, folder: Path, split: str = "test", limit: int 
     return result
 
 
-def parse_label(text: str) -> str:
-    """The label right after "Answer:" (or the first yes/no/maybe word anywhere)."""
-    lowered = text.lower()
-    match = re.match(r"\s*answer:\s*\W*(yes|no|maybe)\b", lowered) or \
-        re.search(r"\b(yes|no|maybe)\b", lowered)
-    return match.group(1) if match else "maybe"
+def _resume(log: Path) -> dict[str, dict]:
+    """Rows already written to a JSONL log (a half-written last line is ignored)."""
+    done: dict[str, dict] = {}
+    if log.exists():
+        for line in log.read_text(encoding="utf-8").splitlines():
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            done[row["id"]] = row
+    return done
 
 
-def macro_f1(gold: list[str], predicted: list[str]) -> float:
-    scores = []
-    for label in LABELS:
-        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == label)
-        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p == label and g != label)
-        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p != label)
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        scores.append(2 * precision * recall / (precision + recall) if precision + recall
-                      else 0.0)
-    return sum(scores) / len(scores)
-
-
-def answers(settings: Settings, folder: Path, limit: int | None = None, split: str = "test",
-            model: str | None = None, progress: Progress | None = None) -> dict:
-    """Answer quality on PubMedQA; resumes from ``<data>/bench/answers-*.jsonl``."""
-    pipeline = bench_pipeline(settings, folder)
-    records, ids = load_pubmedqa(folder, split)
-    ids = ids[:limit] if limit else ids
-    model_name = model_label(model or settings.model)
+def _log_path(settings: Settings, kind: str, split: str, model: str | None) -> Path:
     from .prompts import template_version
 
-    version = template_version("pubmedqa_system", "answer_user")
-    log = settings.data_dir / "bench" / f"answers-{split}-{model_name}-{version}.jsonl"
-    log.parent.mkdir(parents=True, exist_ok=True)
-    done = {}
-    if log.exists():
-        for line in log.read_text().splitlines():
-            row = json.loads(line)
-            done[row["id"]] = row
+    version = template_version("yesno_system", "answer_user")
+    path = settings.data_dir / "bench" / (f"{kind}-{split}-{model_label(model or settings.model)}"
+                                          f"-{version}-b{settings.yes_no_budget}.jsonl")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _gold_source(pipeline: Pipeline, pmid: str) -> list[Source]:
+    paper = pipeline.store.get_paper(pmid)
+    return [Source(n=1, paper_id=pmid, title="", text=paper.abstract if paper else "",
+                   score=1.0)]
+
+
+def _run_rows(ids: list[str], log: Path, make_row: Callable[[str], dict],
+              progress: Progress | None) -> list[dict]:
+    done = _resume(log)
     with log.open("a", encoding="utf-8") as handle:
         for count, pmid in enumerate(ids, start=1):
             if pmid not in done:
-                answer = pipeline.ask(records[pmid]["QUESTION"], model=model,
-                                      instructions="pubmedqa_system",
-                                      answer_prefix="Answer:")
-                row = {"id": pmid, "gold": records[pmid]["final_decision"],
-                       "predicted": parse_label(answer.text), "answer": answer.text,
-                       "sources": [s.paper_id for s in answer.sources],
-                       "cited": [c.paper_id for c in answer.citations],
-                       "invalid": answer.invalid_citations,
-                       "out_of_scope": answer.out_of_scope,
-                       "seconds": answer.timings.get("total", 0.0)}
+                row = {"id": pmid, **make_row(pmid)}
                 handle.write(json.dumps(row) + "\n")
                 handle.flush()
                 done[pmid] = row
             if progress:
                 progress(count, len(ids))
+    return [done[pmid] for pmid in ids]
+
+
+def verdicts(settings: Settings, folder: Path, split: str = "dev", limit: int | None = None,
+             model: str | None = None, progress: Progress | None = None) -> dict:
+    """The model's raw yes/no/maybe probabilities with retrieved sources (resumable), and
+    the calibration fitted on them, cross-validated. Only ever run this on dev to tune."""
+    pipeline = bench_pipeline(settings, folder)
+    records, ids = load_pubmedqa(folder, split)
+    ids = ids[:limit] if limit else ids
+
+    def row(pmid: str) -> dict:
+        question = records[pmid]["QUESTION"]
+        sources = pipeline.sources_for(question, model=model,
+                                       budget=settings.yes_no_budget)
+        raw = pipeline.verdict(question, sources, model).raw if sources else {}
+        return {"gold": records[pmid]["final_decision"], "raw": raw,
+                "sources": [s.paper_id for s in sources]}
+
+    rows = _run_rows(ids, _log_path(settings, "verdicts", split, model), row, progress)
     pipeline.close()
-    rows = [done[pmid] for pmid in ids]
-    all_citations = sum(len(r["cited"]) + len(r["invalid"]) for r in rows)
-    shown = sum(len(r["cited"]) for r in rows)
-    not_given = sum(1 for r in rows for c in r["cited"] if c not in r["sources"])
+    usable = [(r["raw"], r["gold"]) for r in rows if r["raw"]]
+    uncalibrated = [decide(raw).label for raw, _ in usable]
+    gold = [g for _, g in usable]
+    return {"questions": len(rows), "split": split,
+            "uncalibrated": {"accuracy": accuracy(gold, uncalibrated),
+                             "macro_f1": macro_f1(gold, uncalibrated)},
+            "cross_validated": cross_validate(usable),
+            "calibration": {**fit(usable), "fitted_on": f"PubMedQA {split}, "
+                            f"{len(usable)} questions"}}
+
+
+def answers(settings: Settings, folder: Path, limit: int | None = None, split: str = "test",
+            model: str | None = None, progress: Progress | None = None) -> dict:
+    """Answer quality on PubMedQA, the product's own yes/no path end to end: retrieval from
+    all 1000, calibrated verdict, explanation, claim check; plus the verdict's ceiling with
+    only the gold abstract given. Resumes from ``<data>/bench/answers-*.jsonl``; raw
+    probabilities are logged, so the current calibration is applied when scoring."""
+    pipeline = bench_pipeline(settings, folder)
+    records, ids = load_pubmedqa(folder, split)
+    ids = ids[:limit] if limit else ids
+
+    def row(pmid: str) -> dict:
+        question = records[pmid]["QUESTION"]
+        answer = pipeline.ask(question, model=model, yes_no=True)
+        ceiling = pipeline.verdict(question, _gold_source(pipeline, pmid), model)
+        return {"gold": records[pmid]["final_decision"],
+                "raw": answer.verdict.raw if answer.verdict else {},
+                "ceiling_raw": ceiling.raw, "answer": answer.text,
+                "sources": [s.paper_id for s in answer.sources],
+                "cited": [c.paper_id for c in answer.citations],
+                "claims": len(answer.claims),
+                "supported": sum(c.supported for c in answer.claims),
+                "abstained": answer.abstained, "invalid": answer.invalid_citations,
+                "rejected": answer.rejected_citations, "added": answer.added_citations,
+                "model_cited": [s.paper_id for s in answer.sources
+                                if any(s.n in c.model_citations for c in answer.claims)],
+                "out_of_scope": answer.out_of_scope,
+                "seconds": answer.timings.get("total", 0.0),
+                "check_seconds": answer.timings.get("check", 0.0)}
+
+    rows = _run_rows(ids, _log_path(settings, "answers", split, model), row, progress)
+    pipeline.close()
+    return score_answers(rows, verdict_calibration(model or settings.model))
+
+
+def score_answers(rows: list[dict], calibration: dict | None) -> dict:
+    """The answer benchmark's figures from its logged rows."""
+    n = len(rows)
+    gold = [r["gold"] for r in rows]
+    predicted = [decide(r["raw"], calibration).label if r["raw"] else "maybe" for r in rows]
+    raw_predicted = [decide(r["raw"]).label if r["raw"] else "maybe" for r in rows]
+    ceiling = [decide(r["ceiling_raw"], calibration).label for r in rows]
+    asked = [r for r in rows if not r["out_of_scope"]]
+    claims = sum(r["claims"] for r in rows)
+    majority = max(set(gold), key=gold.count)
     return {
-        "questions": len(rows),
-        "accuracy": sum(r["gold"] == r["predicted"] for r in rows) / len(rows),
-        "macro_f1": macro_f1([r["gold"] for r in rows], [r["predicted"] for r in rows]),
-        "cites_gold": sum(r["id"] in r["cited"] for r in rows) / len(rows),
-        "gold_retrieved": sum(r["id"] in r["sources"] for r in rows) / len(rows),
-        "invalid_citation_share": not_given / shown if shown else 0.0,
-        "fabricated_by_model_share": (sum(len(r["invalid"]) for r in rows) / all_citations
-                                      if all_citations else 0.0),
-        "no_citation_share": sum(not r["cited"] for r in rows) / len(rows),
-        "seconds_per_question": sum(r["seconds"] for r in rows) / len(rows),
-        "log": str(log),
+        "questions": n,
+        "accuracy": accuracy(gold, predicted),
+        "macro_f1": macro_f1(gold, predicted),
+        "uncalibrated_accuracy": accuracy(gold, raw_predicted),
+        "uncalibrated_macro_f1": macro_f1(gold, raw_predicted),
+        "ceiling_accuracy": accuracy(gold, ceiling),
+        "ceiling_macro_f1": macro_f1(gold, ceiling),
+        "majority_accuracy": gold.count(majority) / n,
+        "majority_macro_f1": macro_f1(gold, [majority] * n),
+        "predicted_counts": {label: predicted.count(label) for label in LABELS},
+        "gold_retrieved": sum(r["id"] in r["sources"] for r in rows) / n,
+        "with_supported_citation": (sum(bool(r["cited"]) for r in asked) / len(asked)
+                                    if asked else 0.0),
+        "cites_gold": sum(r["id"] in r["cited"] for r in rows) / n,
+        "claims_supported": sum(r["supported"] for r in rows) / claims if claims else 0.0,
+        "abstentions": sum(r["abstained"] for r in rows) / n,
+        "citations_to_sources_not_given": sum(1 for r in rows for c in r["cited"]
+                                              if c not in r["sources"]),
+        "model_cites_gold": sum(r["id"] in r["model_cited"] for r in rows) / n,
+        "model_citations_removed": sum(len(r["rejected"]) for r in rows),
+        "citations_added_by_check": sum(len(r["added"]) for r in rows),
+        "seconds_per_question": sum(r["seconds"] for r in rows) / n,
+        "check_seconds_per_question": sum(r["check_seconds"] for r in rows) / n,
     }
+
+
+def attribution(settings: Settings, folder: Path, split: str = "test",
+                limit: int | None = None, progress: Progress | None = None) -> dict:
+    """Does the checker attribute each abstract's conclusion (LONG_ANSWER, not indexed) to
+    that abstract among the retrieved sources, and call it unsupported once that abstract
+    is taken away? No language model answers here; the sources are retrieved as for ``ask``.
+    """
+    from .attribution import SourceText
+
+    pipeline = bench_pipeline(settings, folder)
+    records, ids = load_pubmedqa(folder, split)
+    ids = ids[:limit] if limit else ids
+    checker = pipeline.checker
+    rows = []
+    seconds = 0.0
+    for count, pmid in enumerate(ids, start=1):
+        hits = pipeline.relevant(pipeline.search(records[pmid]["QUESTION"]))
+        docs = [SourceText(n, "", pipeline.store.get_paper(h.paper_id).abstract)
+                for n, h in enumerate(hits, start=1)]
+        gold_n = next((d.n for d, h in zip(docs, hits, strict=True) if h.paper_id == pmid),
+                      None)
+        claim = records[pmid]["LONG_ANSWER"]
+        start = time.perf_counter()
+        with_gold = checker.decide(claim, [], docs)
+        seconds += time.perf_counter() - start
+        without = checker.decide(claim, [], [d for d in docs if d.n != gold_n])
+        scores = {s.n: (s.score, s.admissible) for s in checker.supports(claim, docs)}
+        rows.append({"gold_retrieved": gold_n is not None,
+                     "attributed": gold_n is not None and with_gold.citations == [gold_n],
+                     "false_support": without.supported,
+                     "gold_score": scores.get(gold_n, (0.0, False)),
+                     "other_scores": [v for n, v in scores.items() if n != gold_n]})
+        if progress:
+            progress(count, len(ids))
+    pipeline.close()
+    retrieved = [r for r in rows if r["gold_retrieved"]]
+    sweep = {}
+    for step in range(20, 81, 5):
+        t = step / 100
+        sweep[f"{t:.2f}"] = {
+            "recall": sum(r["gold_score"][0] >= t and r["gold_score"][1]
+                          for r in retrieved) / max(1, len(retrieved)),
+            "false_support": sum(any(s >= t and ok for s, ok in r["other_scores"])
+                                 for r in rows) / max(1, len(rows))}
+    return {"questions": len(rows), "split": split, "threshold": checker.threshold,
+            "gold_retrieved": len(retrieved) / max(1, len(rows)),
+            "attribution_recall": sum(r["attributed"] for r in retrieved) / max(1, len(retrieved)),
+            "attribution_recall_all": sum(r["attributed"] for r in rows) / max(1, len(rows)),
+            "false_support": sum(r["false_support"] for r in rows) / max(1, len(rows)),
+            "check_seconds": seconds / max(1, len(rows)),
+            "sweep": sweep}
 
 
 def _timed(fn: Callable[[], object]) -> tuple[float, object]:
@@ -236,6 +359,8 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
     result["ask"] = {"first_token_s": t["first_token"], "total_s": t["total"],
                      "bare_first_token_s": first or raw_total, "bare_total_s": raw_total,
                      "first_token_ratio": t["first_token"] / (first or raw_total),
+                     "claim_check_s": t.get("check", 0.0),
+                     "claim_check_share": t.get("check", 0.0) / t["total"],
                      "total_ratio": t["total"] / raw_total,
                      "prompt_tokens": answer.tokens["prompt"],
                      "completion_tokens": answer.tokens["completion"]}

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .errors import AssistantError
 from .settings import load_settings
@@ -175,6 +176,68 @@ def print_sources_list(answer) -> None:
         out.print(f"  [{s.n}] {s.title} ({s.paper_id}{link})", markup=False)
 
 
+def answer_text(answer) -> Text:
+    """The checked answer as Rich text: the verdict in bold, citations as decided by the
+    claim check, unsupported claims dimmed with their mark in yellow."""
+    from .attribution import UNSUPPORTED
+
+    text = Text()
+    for line_no, line in enumerate(answer.text.split("\n")):
+        if line_no:
+            text.append("\n")
+        if line.startswith("Verdict:"):
+            text.append(line, style="bold")
+            continue
+        for index, piece in enumerate(line.split(UNSUPPORTED)):
+            if index:
+                text.append(UNSUPPORTED, style="bold yellow")
+            text.append(piece)
+    return text
+
+
+def print_answer(answer) -> None:
+    """The final answer, then a one-line account of the claim check."""
+    from .attribution import UNSUPPORTED
+
+    out.print(answer_text(answer))
+    if answer.abstained:
+        return
+    if answer.invalid_citations:
+        err.print("[yellow]note:[/] removed citation(s) of sources that were not given: "
+                  f"{', '.join(f'[{n}]' for n in answer.invalid_citations)}", markup=True)
+    supported = len(answer.claims) - answer.unsupported
+    line = f"claims: {supported} supported by the cited papers"
+    if answer.unsupported:
+        line += f", {answer.unsupported} not supported by any source (marked {UNSUPPORTED})"
+    changes = []
+    if answer.added_citations:
+        changes.append(f"{len(answer.added_citations)} citation(s) the model left out added")
+    if answer.rejected_citations:
+        changes.append(f"{len(answer.rejected_citations)} model citation(s) the paper does "
+                       "not back removed")
+    if changes:
+        line += f" ({'; '.join(changes)})"
+    err.print(line, markup=False, style="yellow" if answer.unsupported else "dim")
+    print_sources_list(answer)
+
+
+def stream_draft(run):
+    """Run ``run(on_token)`` showing the streamed draft live (terminal only); the draft is
+    replaced by the checked answer, so no unchecked citation stays on screen."""
+    if not out.is_terminal:
+        return run(None)
+    from rich.live import Live
+
+    draft = Text(style="dim")
+    with Live(draft, console=out, transient=True, refresh_per_second=12,
+              vertical_overflow="visible") as live:
+        def on_token(piece: str) -> None:
+            draft.append(piece)
+            live.update(draft)
+
+        return run(on_token)
+
+
 @app.command()
 def ask(
     question: Annotated[str, typer.Argument(help="Your question about the collection.")],
@@ -182,34 +245,26 @@ def ask(
     source: SourceOpt = None, title: TitleOpt = None, threads: Threads = None,
     data_dir: DataDir = None, json_out: JsonOpt = False,
 ) -> None:
-    """Answer one question from the indexed papers, citing them by number."""
+    """Answer one question from the indexed papers; every claim is checked against them."""
     if not question.strip():
         raise UserError("the question is empty")
     pipeline = _pipeline(data_dir=data_dir, top_k=top_k, threads=threads, model=model)
     if pipeline.store.registry.papers:
         pipeline.check_model()
-
-    def stream(piece: str) -> None:
-        out.print(piece, end="", markup=False)
-
-    answer = pipeline.ask(question, filters=_filters(since, until, source, title),
-                          on_token=None if json_out else stream)
+    filters = _filters(since, until, source, title)
     if json_out:
-        _print_json(answer.to_dict())
+        _print_json(pipeline.ask(question, filters=filters).to_dict())
         return
+    answer = stream_draft(lambda on_token: pipeline.ask(question, filters=filters,
+                                                        on_token=on_token))
     if answer.out_of_scope:
-        out.print(answer.text)
+        out.print(answer.text, markup=False)
         return
-    out.print()
-    if answer.invalid_citations:
-        err.print(f"[yellow]note:[/] removed citation(s) of sources that were not given: "
-                  f"{', '.join(f'[{n}]' for n in answer.invalid_citations)}")
-    if not answer.citations:
-        err.print("[yellow]note:[/] the model cited no source; treat this answer with care")
-    print_sources_list(answer)
+    print_answer(answer)
     t = answer.timings
     err.print(f"[dim]retrieval {t['retrieval']:.2f}s · first token {t['first_token']:.2f}s · "
-              f"total {t['total']:.2f}s · {t.get('tokens_per_s', 0):.1f} tok/s[/]")
+              f"check {t.get('check', 0):.2f}s · total {t['total']:.2f}s · "
+              f"{t.get('tokens_per_s', 0):.1f} tok/s[/]")
 
 
 # --- models ---------------------------------------------------------------------------------
@@ -337,10 +392,12 @@ def summarize(
     flagged = [s for s in summaries if s.flagged]
     out.print(f"wrote {len(summaries)} summaries to {out_path} ({summarizer.generated} "
               f"generated, {len(summaries) - summarizer.generated} from cache, "
-              f"{len(flagged)} flagged for numbers not in the abstract)")
+              f"{len(flagged)} flagged: numbers or claims the abstract does not support)")
     for s in flagged:
-        err.print(f"[yellow]flagged:[/] {s.id} {s.title}: {', '.join(s.invented_numbers)}",
-                  markup=True)
+        reasons = [f"numbers {', '.join(s.invented_numbers)}"] if s.invented_numbers else []
+        reasons += [f"unsupported “{claim}”" for claim in s.unsupported_claims]
+        err.print(Text.assemble(("flagged: ", "yellow"), f"{s.id} {s.title}: ",
+                                "; ".join(reasons)))
     if interrupted:
         err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
                   "command again to resume")
@@ -364,15 +421,16 @@ def digest(
     pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
     if pipeline.store.registry.papers:
         pipeline.check_model()
-    answer = make_digest(pipeline, topic, top_k, model,
-                         None if json_out else lambda p: out.print(p, end="", markup=False))
     if json_out:
+        answer = make_digest(pipeline, topic, top_k, model)
         _print_json(answer.to_dict())
-    elif answer.out_of_scope:
-        out.print(answer.text)
     else:
-        out.print()
-        print_sources_list(answer)
+        answer = stream_draft(lambda on_token: make_digest(pipeline, topic, top_k, model,
+                                                           on_token))
+        if answer.out_of_scope:
+            out.print(answer.text, markup=False)
+        else:
+            print_answer(answer)
     if out_path and not answer.out_of_scope:
         lines = [f"# {topic}", "", answer.text, "", "## Sources", ""]
         lines += [f"[{s.n}] {s.title} ({s.paper_id})" for s in answer.citations]
@@ -437,29 +495,80 @@ def bench_retrieval(pubmedqa: PubmedDir = None, limit: Limit = None, split: Spli
     err.print(f"[dim]saved {path}[/]")
 
 
+def _print_results(results: dict, indent: int = 0) -> None:
+    for key, value in results.items():
+        pad = " " * indent
+        if isinstance(value, dict):
+            out.print(f"{pad}{key}:", markup=False)
+            _print_results(value, indent + 2)
+        else:
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            out.print(f"{pad}{key:>32}: {shown}", markup=False)
+
+
 @bench_app.command("answers")
 def bench_answers(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
                   model: ModelOpt = None, data_dir: DataDir = None,
                   json_out: JsonOpt = False) -> None:
-    """Yes/no/maybe accuracy, macro-F1 and citation checks on PubMedQA (resumable)."""
+    """PubMedQA end to end: calibrated verdict accuracy and macro-F1 (and its ceiling with
+    the gold abstract), supported citations, claims, abstentions (resumable)."""
     from . import bench
 
     settings = _settings(data_dir=data_dir, model=model)
     folder = _pubmedqa_dir(pubmedqa)
-    from .pipeline import Pipeline
-
-    Pipeline(settings).check_model(model)
+    _pipeline(data_dir=data_dir, model=model).check_model(model)
     with _bench_progress("answers") as bar:
         task = bar.add_task("", total=None)
         results = bench.answers(settings, folder, limit, split, model,
                                 lambda d, t: bar.update(task, completed=d, total=t))
     path = bench.save("answers", results, settings, model)
-    if json_out:
-        _print_json(results)
-        return
-    for key, value in results.items():
-        out.print(f"{key:>24}: {value:.3f}" if isinstance(value, float) else
-                  f"{key:>24}: {value}")
+    _print_json(results) if json_out else _print_results(results)
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("verdicts")
+def bench_verdicts(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "dev",
+                   model: ModelOpt = None, data_dir: DataDir = None,
+                   write: Annotated[bool, typer.Option("--write", help="Store the fitted "
+                                    "calibration with the model in models/catalog.json.")
+                                    ] = False,
+                   json_out: JsonOpt = False) -> None:
+    """Fit the yes/no verdict calibration on PubMedQA dev (cross-validated); resumable."""
+    from . import bench
+    from .models import store_verdict_calibration
+
+    if split != "dev":
+        raise UserError("calibrate on the dev split only (--split dev); test is for reporting")
+    settings = _settings(data_dir=data_dir, model=model)
+    folder = _pubmedqa_dir(pubmedqa)
+    _pipeline(data_dir=data_dir, model=model).check_model(model)
+    with _bench_progress("verdicts") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.verdicts(settings, folder, split, limit, model,
+                                 lambda d, t: bar.update(task, completed=d, total=t))
+    if write:
+        where = store_verdict_calibration(model or settings.model, results["calibration"])
+        err.print(f"[dim]calibration written to {where}[/]")
+    path = bench.save("verdicts", results, settings, model)
+    _print_json(results) if json_out else _print_results(results)
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("attribution")
+def bench_attribution(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
+                      data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
+    """The claim checker on PubMedQA conclusions: attributed to their own abstract among the
+    retrieved ones (recall), called unsupported without it (false support)."""
+    from . import bench
+
+    settings = _settings(data_dir=data_dir)
+    folder = _pubmedqa_dir(pubmedqa)
+    with _bench_progress("attribution") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.attribution(settings, folder, split, limit,
+                                    lambda d, t: bar.update(task, completed=d, total=t))
+    path = bench.save("attribution", results, settings)
+    _print_json(results) if json_out else _print_results(results)
     err.print(f"[dim]saved {path}[/]")
 
 

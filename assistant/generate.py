@@ -163,6 +163,42 @@ class LocalLLM:
             n += 1
         return n
 
+    # --- label probabilities --------------------------------------------------------------
+
+    def label_token_ids(self, labels: tuple[str, ...]) -> dict[str, list[int]]:
+        """The first token of each way the model may write each label (" yes", "Yes", …)."""
+        ids: dict[str, list[int]] = {}
+        taken: set[int] = set()
+        for label in labels:
+            ids[label] = []
+            for variant in (f" {label}", f" {label.capitalize()}", label, label.capitalize()):
+                tokens = self.llm.tokenize(variant.encode("utf-8"), add_bos=False,
+                                           special=False)
+                if tokens and tokens[0] not in taken:
+                    ids[label].append(tokens[0])
+                    taken.add(tokens[0])
+        return ids
+
+    def label_probs(self, messages: list[Message], prefix: str,
+                    labels: tuple[str, ...]) -> dict[str, float]:
+        """P(next token starts each label) after the prompt and ``prefix``, from one forward
+        pass over the uncached part of the prompt; the state stays cached, so generating
+        from the same prompt afterwards costs no extra prefill."""
+        import numpy as np
+        from llama_cpp import llama_cpp as C
+
+        prompt, _stop = self.format_prompt(messages)
+        tokens = self._tokens(prompt + prefix)
+        keep = min(self._common_prefix(tokens), len(tokens) - 1)
+        self.llm.n_tokens = keep
+        self.llm.eval(tokens[keep:])
+        pointer = C.llama_get_logits_ith(self.llm._ctx.ctx, -1)  # noqa: SLF001
+        logits = np.ctypeslib.as_array(pointer, shape=(self.llm.n_vocab(),)).astype(np.float64)
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        return {label: float(sum(probs[i] for i in ids))
+                for label, ids in self.label_token_ids(labels).items()}
+
     # --- generation -----------------------------------------------------------------------
 
     def generate(self, messages: list[Message], max_tokens: int, temperature: float,

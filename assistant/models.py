@@ -41,6 +41,7 @@ class ModelEntry:
     sha256: str | None
     description: str
     sources: list[dict] = field(default_factory=list)
+    verdict: dict | None = None  # yes/no calibration (see assistant.verdict)
 
     def path(self, models_dir: Path) -> Path:
         return models_dir / self.file
@@ -69,6 +70,26 @@ def sha256_file(path: Path) -> str:
 def model_label(spec: str) -> str:
     """A short name for a model given as a catalog name or a .gguf path."""
     return Path(spec).stem if spec.endswith(".gguf") else spec
+
+
+def verdict_calibration(spec: str) -> dict | None:
+    """The yes/no verdict calibration stored with a catalog model (None: uncalibrated)."""
+    entry = load_catalog().get(model_label(spec))
+    return entry.verdict if entry else None
+
+
+def store_verdict_calibration(spec: str, calibration: dict) -> Path:
+    """Write a model's verdict calibration into the catalog (a maintainer's step)."""
+    path = catalog_path()
+    data = json.loads(path.read_text(encoding="utf-8"))
+    for entry in data["models"]:
+        if entry["name"] == model_label(spec):
+            entry["verdict"] = calibration
+            break
+    else:
+        raise ModelError(f"{spec} is not a catalog model; calibration is kept per catalog model")
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
 
 
 def install_command(name: str) -> str:

@@ -12,21 +12,36 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .attribution import Attribution, Checker, Claim, SourceText
 from .chunking import chunk_paper
 from .cite import StreamingCitationFilter, check_citations
 from .evidence import Source, select_sources
 from .generate import LocalLLM, Message, OnToken, ShouldStop
-from .models import resolve_model
+from .models import resolve_model, verdict_calibration
 from .prompts import render
 from .retrieve import Filters, Hit, hybrid_search
 from .settings import Settings
 from .sources import Paper, SourceError, parse_file
 from .store import Store, StoredPaper
+from .verdict import LABELS, Verdict, decide, is_yes_no
 
 OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
                 "relevant enough to answer from.")
 HISTORY_WORDS = 60  # each remembered answer is clipped so follow-ups stay within budget
 EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
+NOT_SUPPORTED = ("The papers found do not support an answer to this question: no claim "
+                 "of the drafted answer is backed by them. Closest papers:")
+
+
+def abstention(sources: list[Source]) -> str:
+    """What the user reads instead of an answer none of whose claims a source supports."""
+    lines = [NOT_SUPPORTED]
+    lines += [f"- {s.title or s.paper_id} ({s.paper_id})" for s in sources]
+    return "\n".join(lines)
+
+
+def verdict_line(verdict: Verdict) -> str:
+    return f"Verdict: {verdict.label} (probability {verdict.probability:.2f})"
 
 
 def _clip_words(text: str, words: int) -> str:
@@ -64,6 +79,20 @@ class Answer:
     stopped: bool = False
     timings: dict[str, float] = field(default_factory=dict)
     tokens: dict[str, int] = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)
+    verdict: Verdict | None = None
+    abstained: bool = False
+    rejected_citations: list[int] = field(default_factory=list)  # removed, one per claim
+    added_citations: list[int] = field(default_factory=list)     # attached, one per claim
+
+    @property
+    def unsupported(self) -> int:
+        return sum(not c.supported for c in self.claims)
+
+    def evidence_for(self, n: int) -> list[str]:
+        """The source sentences the check matched to claims citing source ``n``."""
+        return list(dict.fromkeys(e["sentence"] for c in self.claims if c.supported
+                                  for e in c.evidence if e["n"] == n))
 
     def citation_records(self) -> list[dict]:
         """The cited sources as ``{n, id, title}``: the JSON and saved-chat form."""
@@ -75,6 +104,11 @@ class Answer:
             "answer": self.text,
             "citations": self.citation_records(),
             "invalid_citations": self.invalid_citations,
+            "rejected_citations": self.rejected_citations,
+            "added_citations": self.added_citations,
+            "claims": [c.to_dict() for c in self.claims],
+            "verdict": self.verdict.to_dict() if self.verdict else None,
+            "abstained": self.abstained,
             "sources": [s.to_dict() for s in self.sources],
             "model": self.model,
             "out_of_scope": self.out_of_scope,
@@ -93,6 +127,7 @@ class Pipeline:
         self._embedder = None
         self._llm: LocalLLM | None = None
         self._llm_spec: str | None = None
+        self._checker: Checker | None = None
         self.load_seconds: dict[str, float] = {}
         # llama.cpp contexts are not thread-safe: the TUI's answer and summary workers
         # take turns through this lock.
@@ -248,64 +283,138 @@ class Pipeline:
         with self.model_lock:
             return self._ask(question, **options)
 
-    def _ask(self, question: str, *, history: list[Turn] | None = None,
-            filters: Filters | None = None, model: str | None = None,
-            on_token: OnToken | None = None, should_stop: ShouldStop | None = None,
-            on_sources: Callable[[list[Source]], None] | None = None,
-            instructions: str = "answer_system", user_template: str = "answer_user",
-            k: int | None = None, budget: int | None = None, answer_prefix: str = "") -> Answer:
-        """Retrieve, prompt, stream and check citations for one question.
-
-        ``instructions``/``user_template`` name the prompt templates (benchmarks and the
-        digest use their own); ``k`` and ``budget`` override top-k and the evidence budget.
-        """
+    def sources_for(self, question: str, *, history: list[Turn] | None = None,
+                    filters: Filters | None = None, k: int | None = None,
+                    budget: int | None = None, model: str | None = None) -> list[Source]:
+        """The numbered sources an answer would be given (empty: out of scope)."""
         history = history or []
-        start = time.perf_counter()
-        question = question.strip()
-        if not self.store.registry.papers:
-            return Answer(question, EMPTY_COLLECTION, [], [], [], model or self.settings.model,
-                          out_of_scope=True, timings={"total": time.perf_counter() - start})
         hits = self.search(self.retrieval_query(question, history), k=k, filters=filters)
         if not (filters and filters.paper_ids):  # papers the user picked are always relevant
             hits = self.relevant(hits)
         if history and history[-1].paper_ids and not (filters and filters.active):
             hits = self._carry_over(question, history[-1].paper_ids, hits, k)
-        retrieval_s = time.perf_counter() - start
         if not hits:
-            return Answer(question, OUT_OF_SCOPE, [], [], [], model or self.settings.model,
-                          out_of_scope=True,
-                          timings={"retrieval": retrieval_s, "first_token": 0.0,
-                                   "total": time.perf_counter() - start})
+            return []
+        return select_sources(self.store, hits, question,
+                              budget or self.settings.context_budget,
+                              self.llm(model).count_tokens)
+
+    def verdict(self, question: str, sources: list[Source],
+                model: str | None = None) -> Verdict:
+        """The calibrated yes/no/maybe verdict for a question given these sources."""
+        with self.model_lock:
+            llm = self.llm(model)
+            messages = self.build_messages(question, sources, [], "yesno_system")
+            return decide(llm.label_probs(messages, "Answer:", LABELS),
+                          verdict_calibration(self._llm_spec or self.settings.model))
+
+    def _ask(self, question: str, *, history: list[Turn] | None = None,
+             filters: Filters | None = None, model: str | None = None,
+             on_token: OnToken | None = None, should_stop: ShouldStop | None = None,
+             on_sources: Callable[[list[Source]], None] | None = None,
+             instructions: str = "answer_system", user_template: str = "answer_user",
+             k: int | None = None, budget: int | None = None,
+             yes_no: bool | None = None) -> Answer:
+        """Retrieve, prompt, stream, then decide the citations claim by claim.
+
+        ``instructions``/``user_template`` name the prompt templates (the digest uses its
+        own); ``k`` and ``budget`` override top-k and the evidence budget. A yes/no question
+        (``yes_no``, detected when None) first gets a calibrated verdict from the model's
+        label probabilities, and the model then explains that verdict.
+        """
+        history = history or []
+        start = time.perf_counter()
+        question = question.strip()
+        label = model or self.settings.model
+        if not self.store.registry.papers:
+            return Answer(question, EMPTY_COLLECTION, [], [], [], label, out_of_scope=True,
+                          timings={"total": time.perf_counter() - start})
+        if yes_no is None:
+            yes_no = instructions == "answer_system" and is_yes_no(question)
+        if yes_no and budget is None:
+            budget = self.settings.yes_no_budget  # a verdict needs the key findings only
+        sources = self.sources_for(question, history=history, filters=filters, k=k,
+                                   budget=budget, model=model)
+        retrieval_s = time.perf_counter() - start
+        if not sources:
+            return self._out_of_scope(question, label, start, start + retrieval_s)
         llm = self.llm(model)
-        sources = select_sources(self.store, hits, question,
-                                 budget or self.settings.context_budget, llm.count_tokens)
         if on_sources:
             on_sources(sources)
+        if yes_no:
+            instructions = "yesno_system"
         messages = self.build_messages(question, sources, history, instructions, user_template)
-        stream = StreamingCitationFilter({s.n for s in sources}, on_token) if on_token else None
+        verdict = None
+        prefix = ""
+        if yes_no:
+            verdict = decide(llm.label_probs(messages, "Answer:", LABELS),
+                             verdict_calibration(self._llm_spec or self.settings.model))
+            prefix = f"Answer: {verdict.label}\nBecause:"
+        # citations are decided after generation, so none is shown while streaming
+        stream = StreamingCitationFilter(set(), on_token) if on_token else None
         generation = llm.generate(messages, self.settings.max_tokens,
                                   self.settings.temperature, stream.feed if stream else None,
-                                  should_stop, answer_prefix)
+                                  should_stop, prefix)
         if stream:
             stream.flush()
-        check = check_citations(generation.text, {s.n for s in sources})
-        by_n = {s.n: s for s in sources}
+        body = generation.text[len(prefix):] if prefix else generation.text
+        check = check_citations(body, {s.n for s in sources})
+        attribution = self.checker.check(body, self.source_texts(sources))
         stats = generation.stats
-        total = time.perf_counter() - start
-        return Answer(
-            question=question, text=check.text, sources=sources,
-            citations=[by_n[n] for n in check.cited], invalid_citations=check.invalid,
-            model=llm.name, stopped=stats.stopped,
-            timings={"retrieval": retrieval_s,
-                     "model_load": self.load_seconds.pop("llm", 0.0),
-                     "first_token": total - stats.total_s + stats.first_token_s,
-                     "generation": stats.total_s, "total": total,
-                     "tokens_per_s": stats.tokens_per_s},
+        answer = Answer(
+            question=question, text=attribution.text, sources=sources, citations=[],
+            invalid_citations=check.invalid, model=llm.name, stopped=stats.stopped,
+            claims=attribution.claims, verdict=verdict,
+            rejected_citations=attribution.rejected, added_citations=attribution.added,
             tokens={"prompt": stats.prompt_tokens, "cached_prefix": stats.cached_prefix_tokens,
-                    "completion": stats.completion_tokens},
-        )
+                    "completion": stats.completion_tokens})
+        by_n = {s.n: s for s in sources}
+        answer.citations = [by_n[n] for n in attribution.citations if n in by_n]
+        if not attribution.supported and not stats.stopped:
+            answer.abstained = True
+            answer.text = abstention(sources)
+        elif verdict is not None:
+            answer.text = f"{verdict_line(verdict)}\n\n{answer.text}"
+        total = time.perf_counter() - start
+        answer.timings = {"retrieval": retrieval_s,
+                          "model_load": self.load_seconds.pop("llm", 0.0),
+                          "first_token": total - stats.total_s - attribution.seconds
+                          + stats.first_token_s,
+                          "generation": stats.total_s, "check": attribution.seconds,
+                          "total": total, "tokens_per_s": stats.tokens_per_s}
+        return answer
+
+    def _out_of_scope(self, question: str, model: str, start: float, retrieved: float
+                      ) -> Answer:
+        return Answer(question, OUT_OF_SCOPE, [], [], [], model, out_of_scope=True,
+                      timings={"retrieval": retrieved - start, "first_token": 0.0,
+                               "total": time.perf_counter() - start})
+
+    # --- attribution ----------------------------------------------------------------------
+
+    @property
+    def checker(self) -> Checker:
+        """The claim checker, sharing the retrieval embedder and the collection's IDF."""
+        if self._checker is None:
+            self._checker = Checker(self.embedder.embed, self.store.term_idf)
+        return self._checker
+
+    def source_texts(self, sources: list[Source]) -> list[SourceText]:
+        """What the checker compares claims with: each source paper's whole abstract (the
+        model saw excerpts, but a claim is true to the paper if the paper says it)."""
+        texts = []
+        for source in sources:
+            paper = self.store.get_paper(source.paper_id)
+            texts.append(SourceText(source.n, source.title,
+                                    paper.abstract if paper else source.text))
+        return texts
+
+    def check_claims(self, text: str, sources: list[Source]) -> Attribution:
+        """Decide the citations of any text (a digest, a summary) against these sources."""
+        return self.checker.check(text, self.source_texts(sources))
 
     def close(self) -> None:
+        self._checker = None
         if self._llm is not None:
             self._llm.close()
             self._llm = None

@@ -47,6 +47,7 @@ class Settings:
     top_k: int = 4
     candidates: int = 40
     context_budget: int = 500
+    yes_no_budget: int = 300
     n_ctx: int = 4096
     threads: int = max(1, min(os.cpu_count() or 2, 8))
     max_tokens: int = 384

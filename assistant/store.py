@@ -11,6 +11,7 @@ new chunks are embedded, so a failed ingest leaves the old index intact.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -249,6 +250,23 @@ class Store:
             self._persist_derived()
             self._bm25_ids = json.loads(ids_path.read_text())
         self._bm25 = bm25s.BM25.load(str(bm25_dir)) if self._bm25_ids else None
+
+    def term_idf(self, terms: list[str]) -> dict[str, float]:
+        """BM25's inverse document frequency (over chunks) of stemmed terms: how rare a
+        word is in this collection. A term no chunk uses gets the highest value."""
+        if self._bm25_ids is None:
+            self._load_bm25()
+        if not self._bm25 or not self._bm25_ids:
+            return {}
+        total = len(self._bm25_ids)
+        vocab = self._bm25.vocab_dict
+        indptr = self._bm25.scores["indptr"]
+        idf = {}
+        for term in terms:
+            index = vocab.get(term)
+            df = int(indptr[index + 1] - indptr[index]) if index is not None else 0
+            idf[term] = math.log(1.0 + (total - df + 0.5) / (df + 0.5))
+        return idf
 
     def lexical(self, query: str, n: int,
                 paper_ids: set[str] | None = None) -> list[tuple[str, float]]:

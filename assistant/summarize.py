@@ -19,7 +19,9 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .attribution import invented_numbers
 from .errors import AssistantError
+from .evidence import Source
 from .generate import Message
 from .pipeline import Answer, Pipeline
 from .prompts import render, template_version
@@ -29,7 +31,6 @@ STYLES = {"structured": "summary_system", "tldr": "tldr_system"}
 FIELDS = ("tldr", "problem", "method", "results")
 LABELS = {"tl;dr": "tldr", "tldr": "tldr", "problem": "problem", "method": "method",
           "results": "results", "result": "results"}
-NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 
 
 class SummaryError(AssistantError, ValueError):
@@ -47,6 +48,7 @@ class Summary:
     results: str = ""
     code: str = ""
     invented_numbers: list[str] = field(default_factory=list)
+    unsupported_claims: list[str] = field(default_factory=list)
     model: str = ""
     style: str = "structured"
     prompt_version: str = ""
@@ -55,7 +57,7 @@ class Summary:
 
     @property
     def flagged(self) -> bool:
-        return bool(self.invented_numbers)
+        return bool(self.invented_numbers or self.unsupported_claims)
 
     def to_dict(self) -> dict:
         return {**asdict(self), "flagged": self.flagged}
@@ -79,17 +81,6 @@ def parse_summary(text: str) -> dict[str, str]:
     if not out and text.strip():
         out["tldr"] = text.strip().splitlines()[0]
     return out
-
-
-def _canonical(number: str) -> str:
-    return number.replace(",", "")
-
-
-def invented_numbers(summary_text: str, abstract: str) -> list[str]:
-    """Numbers in the summary that the abstract never states."""
-    known = {_canonical(n) for n in NUMBER_RE.findall(abstract)}
-    found = [n for n in NUMBER_RE.findall(summary_text) if _canonical(n) not in known]
-    return list(dict.fromkeys(found))
 
 
 # --- filters -------------------------------------------------------------------------------
@@ -183,10 +174,14 @@ class Summarizer:
         generation = llm.generate(messages, limit, 0.0)
         fields_ = parse_summary(generation.text)
         text = " ".join(fields_.get(f, "") for f in FIELDS)
+        check = self.pipeline.check_claims(
+            "\n".join(fields_.get(f, "") for f in FIELDS),
+            [Source(n=1, paper_id=paper.id, title=paper.title, text=paper.abstract, score=1.0)])
         summary = Summary(
             id=paper.id, title=paper.title, source=paper.source,
             code=paper.code_urls[0] if paper.code_urls else "",
             invented_numbers=invented_numbers(text, paper.title + " " + paper.abstract),
+            unsupported_claims=[c.text for c in check.claims if not c.supported],
             model=llm.name, style=self.style, prompt_version=self.version,
             seconds=round(time.perf_counter() - start, 3),
             **{f: fields_.get(f, "") for f in FIELDS},
@@ -209,11 +204,12 @@ def render_output(summaries: list[Summary], path: Path) -> str:
     if suffix == ".csv":
         buffer = io.StringIO()
         columns = ["id", "title", "source", *FIELDS, "code", "flagged", "invented_numbers",
-                   "model", "seconds"]
+                   "unsupported_claims", "model", "seconds"]
         writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
         writer.writeheader()
         for s in summaries:
-            writer.writerow({**s.to_dict(), "invented_numbers": " ".join(s.invented_numbers)})
+            writer.writerow({**s.to_dict(), "invented_numbers": " ".join(s.invented_numbers),
+                             "unsupported_claims": " | ".join(s.unsupported_claims)})
         return buffer.getvalue()
     if suffix in (".md", ".markdown"):
         return markdown_digest(summaries)
@@ -236,8 +232,10 @@ def markdown_digest(summaries: list[Summary]) -> str:
                     lines.append(f"- **{label.capitalize()}:** {value}")
             if s.code:
                 lines.append(f"- **Code:** {s.code}")
-            if s.flagged:
+            if s.invented_numbers:
                 lines.append(f"- ⚠ numbers not in the abstract: {', '.join(s.invented_numbers)}")
+            for claim in s.unsupported_claims:
+                lines.append(f"- ⚠ not supported by the abstract: {claim}")
             lines.append("")
     return "\n".join(lines)
 

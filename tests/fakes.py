@@ -12,10 +12,18 @@ class ScriptedLLM:
 
     name = "scripted"
 
-    def __init__(self, answer: str, delay: float = 0.0) -> None:
+    def __init__(self, answer: str, delay: float = 0.0,
+                 label_probs: dict[str, float] | None = None) -> None:
         self.answer = answer
         self.delay = delay
         self.calls: list[list[Message]] = []
+        self.probs = label_probs or {"yes": 0.7, "no": 0.2, "maybe": 0.1}
+        self.prefixes: list[str] = []
+        self.label_calls: list[list[Message]] = []
+
+    def label_probs(self, messages, prefix, labels):
+        self.label_calls.append(messages)
+        return dict(self.probs)
 
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
@@ -23,7 +31,8 @@ class ScriptedLLM:
     def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
                  prefix=""):
         self.calls.append(messages)
-        pieces = []
+        self.prefixes.append(prefix)
+        pieces = [prefix] if prefix else []
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m.content)
                                                   for m in messages))
         for piece in self.answer.split(" "):

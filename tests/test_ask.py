@@ -3,9 +3,12 @@ real small GGUF model."""
 
 from __future__ import annotations
 
+import re
+
 from fakes import ScriptedLLM, install
 
-from assistant.pipeline import OUT_OF_SCOPE, Pipeline, Turn
+from assistant.attribution import UNSUPPORTED
+from assistant.pipeline import NOT_SUPPORTED, OUT_OF_SCOPE, Pipeline, Turn
 
 QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
 
@@ -84,11 +87,19 @@ def test_real_small_model_answers_with_valid_citations(sample_pipeline):
     assert answer.sources and answer.sources[0].title.startswith("FastDepth")
     assert streamed and "".join(streamed).strip()
     assert answer.text.strip()
-    given = {s.n for s in answer.sources}
-    assert {c.n for c in answer.citations} <= given
-    import re
-
-    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} <= given
+    data = answer.to_dict()
+    assert {"claims", "verdict", "abstained", "rejected_citations"} <= data.keys()
+    for claim in data["claims"]:
+        assert set(claim) >= {"text", "citations", "supported", "support", "evidence"}
+        assert claim["supported"] == bool(claim["citations"])
+        assert [e["n"] for e in claim["evidence"]] == claim["citations"]
+    supported = {n for c in data["claims"] if c["supported"] for n in c["citations"]}
+    # every citation shown belongs to a claim the check found supported
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", answer.text)} <= supported
+    assert [c["n"] for c in data["citations"]] == sorted(supported, key=[
+        n for c in data["claims"] for n in c["citations"]].index)
+    if answer.abstained:
+        assert answer.citations == [] and "Closest papers" in answer.text
     assert answer.timings["first_token"] > 0
     assert answer.tokens["completion"] > 0
 
@@ -110,3 +121,53 @@ def test_prefix_state_is_saved_for_the_next_process(sample_pipeline, base_settin
         assert llm.llm.n_tokens > 20
     finally:
         fresh.close()
+
+
+# --- claims and attribution (scripted model, real checker) ------------------------------
+
+
+def test_uncited_claim_gets_its_source_and_wrong_one_is_replaced(sample_copy):
+    install(sample_copy, ScriptedLLM(
+        "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU. "
+        "FastDepth reaches 27 fps using only the TX2 CPU [3]."))
+    answer = sample_copy.ask(QUESTION)
+    fastdepth = next(s for s in answer.sources if s.title.startswith("FastDepth"))
+    assert [c.citations for c in answer.claims] == [[fastdepth.n], [fastdepth.n]]
+    assert answer.text.count(f"[{fastdepth.n}]") == 2
+    if fastdepth.n != 3:
+        assert 3 in answer.rejected_citations and "[3]" not in answer.text
+    assert [c.paper_id for c in answer.citations] == [fastdepth.paper_id]
+    assert "178 fps" in answer.evidence_for(fastdepth.n)[0]
+
+
+def test_invented_claim_is_marked_and_counted(sample_copy):
+    install(sample_copy, ScriptedLLM(
+        "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]. "
+        "YOLOv3 runs at 900 fps on the same board [1]."))
+    answer = sample_copy.ask(QUESTION)
+    assert [c.supported for c in answer.claims] == [True, False]
+    assert answer.unsupported == 1 and not answer.abstained
+    assert answer.text.endswith(f"same board {UNSUPPORTED}.")
+
+
+def test_answer_with_no_supported_claim_abstains(sample_copy):
+    install(sample_copy, ScriptedLLM(
+        "DepthNet-X reaches 500 fps on a Raspberry Pi 5 [1]. It won the KITTI 2030 "
+        "challenge [2]."))
+    answer = sample_copy.ask(QUESTION)
+    assert answer.abstained and answer.citations == []
+    assert answer.text.startswith(NOT_SUPPORTED)
+    assert all(s.title in answer.text for s in answer.sources)  # the closest papers
+    assert not any(c.supported for c in answer.claims)
+
+
+def test_yes_no_question_gets_a_verdict_the_explanation_follows(sample_copy):
+    fake = ScriptedLLM("FastDepth runs at 27 fps using only the TX2 CPU [1].",
+                       label_probs={"yes": 0.2, "no": 0.7, "maybe": 0.1})
+    install(sample_copy, fake)
+    answer = sample_copy.ask("Does FastDepth run in real time on an embedded CPU?")
+    assert answer.verdict is not None and answer.verdict.label == "no"
+    assert fake.prefixes == ["Answer: no\nBecause:"]
+    assert fake.label_calls and "yes/no" in fake.label_calls[0][0].content
+    assert answer.text.startswith("Verdict: no (probability ")
+    assert answer.to_dict()["verdict"]["label"] == "no"

@@ -12,7 +12,7 @@ from textual.widgets import Input
 
 from assistant.pipeline import Pipeline
 from assistant.tui.app import AssistantApp
-from assistant.tui.screens import PaperScreen, PapersScreen
+from assistant.tui.screens import PaperScreen, PapersScreen, highlighted_abstract
 
 QUESTION = "How fast is FastDepth on embedded hardware?"
 SCRIPTED = "FastDepth runs at 178 fps on a Jetson TX2 GPU [1]. Others are slower [7]."
@@ -85,6 +85,12 @@ async def test_cited_source_opens_abstract_and_invalid_citation_is_not_a_link(sa
         await pilot.pause()
         assert isinstance(app.screen, PaperScreen)
         assert "178 fps" in str(app.screen.query_one("#paper-abstract").render())
+        # the highlighted sentence is the one the claim check matched, not a guess
+        evidence = answer.evidence_for(1)
+        assert app.screen.evidence == evidence and "178 fps" in evidence[0]
+        shown = highlighted_abstract(app.screen.paper.abstract, "", "", evidence)
+        assert [shown.plain[s.start:s.end] for s in shown.spans] == evidence
+        assert "\\[unsupported\\]" in markdown.source  # "Others are slower" is marked
         await pilot.press("escape")
         assert app.screen is app.chat
 

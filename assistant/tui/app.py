@@ -20,6 +20,7 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ..attribution import UNSUPPORTED
 from ..errors import AssistantError
 from ..evidence import Source
 from ..models import model_label
@@ -34,10 +35,13 @@ WELCOME = ("Ask a question about your papers. Answers cite their sources as [n];
 
 
 def linked_citations(text: str, valid: set[int]) -> str:
-    """Turn valid ``[n]`` markers into Markdown links the app can open."""
-    return re.sub(r"\[(\d+)\]",
+    """Turn valid ``[n]`` markers into Markdown links the app can open, the unsupported
+    mark into emphasis and the verdict line into bold."""
+    text = re.sub(r"\[(\d+)\]",
                   lambda m: f"[\\[{m.group(1)}\\]](cite:{m.group(1)})"
                   if int(m.group(1)) in valid else "", text)
+    text = text.replace(UNSUPPORTED, "*\\[unsupported\\]*")
+    return re.sub(r"^(Verdict: .*)$", r"**\1**", text, flags=re.MULTILINE)
 
 
 class ChatScreen(Screen):
@@ -171,6 +175,9 @@ class ChatScreen(Screen):
         text = linked_citations(answer.text, valid) or "*(no answer)*"
         if answer.stopped:
             text += "\n\n*(stopped)*"
+        if answer.unsupported and not answer.abstained:
+            text += (f"\n\n*{answer.unsupported} claim(s) not supported by any source are "
+                     "marked \\[unsupported\\].*")
         await widget.update(text)
         self.last_answer = answer
         if not answer.out_of_scope:
@@ -210,21 +217,24 @@ class ChatScreen(Screen):
     @on(OptionList.OptionSelected, "#sources")
     def open_source(self, event: OptionList.OptionSelected) -> None:
         source, answer = self.sources[event.option.id]
-        self.open_paper(source, answer.question)
+        self.open_paper(source, answer)
 
-    def open_paper(self, source: Source, question: str = "") -> None:
+    def open_paper(self, source: Source, answer: Answer) -> None:
+        """The paper's abstract with the sentences the claim check matched highlighted
+        (for a source no claim cites: the retrieved passage's best sentences)."""
         paper = self.pipeline.store.get_paper(source.paper_id)
         if paper is None:
             self.notify("That paper is no longer indexed.", severity="warning")
             return
-        self.app.push_screen(PaperScreen(paper, source.text, question))
+        self.app.push_screen(PaperScreen(paper, source.text, answer.question,
+                                         evidence=answer.evidence_for(source.n)))
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         if event.href.startswith("cite:") and self.last_answer:
             n = int(event.href.removeprefix("cite:"))
             for source, answer in self.sources.values():
                 if source.n == n and answer is self.last_answer:
-                    self.open_paper(source, answer.question)
+                    self.open_paper(source, answer)
                     return
 
     # --- actions --------------------------------------------------------------------------
@@ -305,8 +315,10 @@ class ChatScreen(Screen):
         lines = [f"Summary of “{paper.title}”", f"TL;DR: {summary.tldr}"]
         lines += [f"{k.capitalize()}: {getattr(summary, k)}"
                   for k in ("problem", "method", "results") if getattr(summary, k)]
-        if summary.flagged:
+        if summary.invented_numbers:
             lines.append(f"(numbers not in the abstract: {', '.join(summary.invented_numbers)})")
+        for claim in summary.unsupported_claims:
+            lines.append(f"(not supported by the abstract: {claim})")
         app.call_from_thread(note.update, "\n".join(lines))
 
 

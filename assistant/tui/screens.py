@@ -17,13 +17,15 @@ from ..sources import Paper
 from .conversations import Conversation
 
 
-def highlighted_abstract(abstract: str, passage: str, question: str = "") -> Text:
-    """The abstract with the retrieved passage's key sentences highlighted.
-
-    When the model was given the whole abstract, highlighting all of it says nothing, so
-    only the passage's sentences that best match the question are marked.
+def highlighted_abstract(abstract: str, passage: str, question: str = "",
+                         evidence: list[str] | None = None) -> Text:
+    """The abstract with the evidence highlighted: the sentences the claim check matched
+    to the answer's claims when there are any, else the retrieved passage's key sentences
+    (only those that best match the question: marking a whole abstract says nothing).
     """
     text = Text(abstract)
+    if evidence:
+        passage, question = " ".join(evidence), ""
     if question and passage:
         passage = best_sentences(passage.replace(" … ", " "), question, 70, approx_tokens)
     for sentence in split_sentences(passage.replace(" … ", " ")):
@@ -44,11 +46,13 @@ class PaperScreen(Screen):
         Binding("s", "summarise", "Summarise"),
     ]
 
-    def __init__(self, paper: Paper, passage: str = "", question: str = "") -> None:
+    def __init__(self, paper: Paper, passage: str = "", question: str = "",
+                 evidence: list[str] | None = None) -> None:
         super().__init__()
         self.paper = paper
         self.passage = passage
         self.question = question
+        self.evidence = evidence or []
 
     def compose(self) -> ComposeResult:
         paper = self.paper
@@ -65,8 +69,8 @@ class PaperScreen(Screen):
             links = [u for u in [paper.url, *paper.code_urls] if u]
             if links:
                 yield Static("\n".join(links), id="paper-links")
-            yield Static(highlighted_abstract(paper.abstract, self.passage, self.question),
-                         id="paper-abstract")
+            yield Static(highlighted_abstract(paper.abstract, self.passage, self.question,
+                                              self.evidence), id="paper-abstract")
         yield Footer()
 
     def action_ask_about(self) -> None:

@@ -1,0 +1,126 @@
+"""Yes/no/maybe verdicts from the model's own label probabilities.
+
+A small model asked "yes, no or maybe?" writes "yes" far too often: its first-token
+probabilities carry more information than its greedy choice. The verdict is the label with
+the highest *calibrated* probability: per-label biases added to the log-probabilities,
+fitted per model on the PubMedQA dev split (``assistant bench verdicts --split dev``,
+cross-validated) and stored with the model in ``models/catalog.json``. A model with no
+calibration gets the raw probabilities, with "maybe" whenever no label reaches
+``UNSURE_BELOW``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import random
+import re
+from dataclasses import dataclass
+
+LABELS = ("yes", "no", "maybe")
+UNSURE_BELOW = 0.5
+_AUX = (r"is|are|was|were|do|does|did|can|could|should|will|would|has|have|had|may|might|"
+        r"must|shall|isn't|aren't|doesn't|don't|didn't|can't|won't")
+_YES_NO_RE = re.compile(rf"^(?:[^?]{{0,120}}?[,:;]\s+)?(?:{_AUX})\b", re.IGNORECASE)
+_WH_RE = re.compile(r"^\s*(?:what|which|who|whom|whose|when|where|why|how|list|name|"
+                    r"compare|summari[sz]e|describe|explain|give)\b", re.IGNORECASE)
+
+
+def is_yes_no(question: str) -> bool:
+    """Whether the question asks for yes or no ("Does X improve Y?", "In adults, is …?")."""
+    text = question.strip()
+    return bool(text) and not _WH_RE.match(text) and bool(_YES_NO_RE.match(text))
+
+
+@dataclass
+class Verdict:
+    label: str
+    probability: float              # the chosen label's calibrated probability
+    probs: dict[str, float]         # calibrated, over the three labels
+    raw: dict[str, float]           # the model's first-token probabilities
+    calibrated: bool
+
+    def to_dict(self) -> dict:
+        return {"label": self.label, "probability": round(self.probability, 3),
+                "probs": {k: round(v, 4) for k, v in self.probs.items()},
+                "raw": {k: round(v, 6) for k, v in self.raw.items()},
+                "calibrated": self.calibrated}
+
+
+def _scores(raw: dict[str, float], bias: dict[str, float]) -> dict[str, float]:
+    return {label: math.log(raw.get(label, 0.0) + 1e-9) + bias.get(label, 0.0)
+            for label in LABELS}
+
+
+def decide(raw: dict[str, float], calibration: dict | None = None) -> Verdict:
+    """The verdict for raw label probabilities, under a model's calibration (if any)."""
+    bias = (calibration or {}).get("bias", {})
+    scores = _scores(raw, bias)
+    top = max(scores.values())
+    exp = {label: math.exp(s - top) for label, s in scores.items()}
+    total = sum(exp.values())
+    probs = {label: v / total for label, v in exp.items()}
+    label = max(probs, key=probs.get)
+    if calibration is None and probs[label] < UNSURE_BELOW:
+        label = "maybe"
+    return Verdict(label, probs[label], probs, dict(raw), calibration is not None)
+
+
+# --- calibration -----------------------------------------------------------------------------
+
+
+def macro_f1(gold: list[str], predicted: list[str]) -> float:
+    scores = []
+    for label in LABELS:
+        tp = sum(1 for g, p in zip(gold, predicted, strict=True) if g == p == label)
+        fp = sum(1 for g, p in zip(gold, predicted, strict=True) if p == label and g != label)
+        fn = sum(1 for g, p in zip(gold, predicted, strict=True) if g == label and p != label)
+        denominator = 2 * tp + fp + fn
+        scores.append(2 * tp / denominator if denominator else 0.0)
+    return sum(scores) / len(scores)
+
+
+def accuracy(gold: list[str], predicted: list[str]) -> float:
+    return sum(g == p for g, p in zip(gold, predicted, strict=True)) / max(1, len(gold))
+
+
+def _objective(gold: list[str], predicted: list[str]) -> float:
+    """Macro-F1 (the minority labels matter) plus accuracy (never trade it all away)."""
+    return macro_f1(gold, predicted) + accuracy(gold, predicted)
+
+
+GRID = [round(-4.0 + 0.25 * i, 2) for i in range(33)]
+
+
+def fit(rows: list[tuple[dict[str, float], str]]) -> dict:
+    """Biases for "no" and "maybe" (relative to "yes") that maximise the objective."""
+    gold = [g for _, g in rows]
+    logs = [{label: math.log(raw.get(label, 0.0) + 1e-9) for label in LABELS}
+            for raw, _ in rows]
+    best = (-1.0, 0.0, 0.0)
+    for b_no, b_maybe in itertools.product(GRID, GRID):
+        predicted = [max(LABELS, key=lambda lab, lg=lg: lg[lab] +
+                         {"yes": 0.0, "no": b_no, "maybe": b_maybe}[lab]) for lg in logs]
+        score = _objective(gold, predicted)
+        # ties go to the smaller correction
+        if score > best[0] + 1e-12 or (abs(score - best[0]) <= 1e-12 and
+                                       abs(b_no) + abs(b_maybe) < abs(best[1]) + abs(best[2])):
+            best = (score, b_no, b_maybe)
+    return {"bias": {"yes": 0.0, "no": best[1], "maybe": best[2]}}
+
+
+def cross_validate(rows: list[tuple[dict[str, float], str]], folds: int = 5,
+                   seed: int = 0) -> dict:
+    """Accuracy and macro-F1 of :func:`fit` on held-out folds (an honest estimate)."""
+    order = list(range(len(rows)))
+    random.Random(seed).shuffle(order)
+    gold: list[str] = []
+    predicted: list[str] = []
+    for fold in range(folds):
+        held = set(order[fold::folds])
+        calibration = fit([r for i, r in enumerate(rows) if i not in held])
+        for i in sorted(held):
+            gold.append(rows[i][1])
+            predicted.append(decide(rows[i][0], calibration).label)
+    return {"accuracy": accuracy(gold, predicted), "macro_f1": macro_f1(gold, predicted),
+            "folds": folds, "questions": len(rows)}

@@ -1,0 +1,130 @@
+"""The claim splitter and the attribution checker on hand-made cases, with the real
+MiniLM embedder (the checker's similarity comes from it; nothing here is mocked)."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.attribution import (
+    UNSUPPORTED,
+    Checker,
+    SourceText,
+    invented_numbers,
+    missing_names,
+    names_in,
+)
+from assistant.claims import split_claims
+
+FASTDEPTH = SourceText(1, "FastDepth: Fast Monocular Depth Estimation on Embedded Systems", (
+    "Depth sensing is a critical function for robotic tasks such as localization, mapping and "
+    "obstacle detection. We propose an efficient and lightweight encoder-decoder network "
+    "architecture and apply network pruning to further reduce computational complexity and "
+    "latency. Our proposed network, FastDepth, runs at 178 fps on an NVIDIA Jetson TX2 GPU and "
+    "at 27 fps when using only the TX2 CPU, with active power consumption under 10 W. "
+    "FastDepth achieves close to state-of-the-art accuracy on the NYU Depth v2 dataset."))
+NCN = SourceText(2, "Neural Common Neighbor with Completion for Link Prediction", (
+    "Vanilla Message Passing Neural Network (MPNN) usually fails in link prediction tasks, as "
+    "it only uses representations of two individual target nodes. To upgrade performance "
+    "while maintaining scalability, we propose Neural Common Neighbor (NCN), which uses "
+    "learnable pairwise representations. We propose two intervention methods: common "
+    "neighbor completion and target link removal. NCNC achieves state-of-the-art "
+    "performance in link prediction tasks."))
+DETECTOR = SourceText(3, "LiteDet: a lightweight object detector for drones", (
+    "We present LiteDet, a lightweight single-stage object detector designed for drones. "
+    "LiteDet reaches 41.2 mAP on the VisDrone benchmark while running at 60 fps on a "
+    "Jetson Nano. Its backbone uses depthwise separable convolutions."))
+SOURCES = [FASTDEPTH, NCN, DETECTOR]
+
+
+@pytest.fixture(scope="module")
+def checker(base_settings):
+    from assistant.embedding import Embedder
+    from assistant.models import resolve_model
+
+    embedder = Embedder(resolve_model(base_settings.embedder, base_settings.models_dir), 2)
+    yield Checker(embedder.embed)
+    embedder.close()
+
+
+# --- splitting -------------------------------------------------------------------------------
+
+
+def test_split_keeps_positions_citations_and_folds_meta_sentences():
+    text = ("FastDepth runs at 178 fps on a Jetson TX2 [1]. This is stated in [3].\n"
+            "- **NCN** uses learnable pairwise features [2], while LiteDet, e.g. the small "
+            "model, reaches 41.2 mAP [3]. The sources do not mention power use.")
+    spans = split_claims(text)
+    assert [s.kind for s in spans] == ["claim", "meta", "claim", "claim", "note"]
+    assert spans[0].model_citations == [1, 3]          # the meta sentence's [3] folded in
+    assert spans[2].plain == "NCN uses learnable pairwise features"
+    assert spans[3].plain.startswith("while LiteDet, e.g. the small model")
+    assert spans[3].model_citations == [3]
+    for span in spans:
+        assert text[span.start:span.end].strip()       # spans point into the text
+
+
+def test_numbers_and_names():
+    assert invented_numbers("runs at 1,000 fps and 27 fps", "1000 fps; 27 fps") == []
+    assert invented_numbers("reaches 57.9 mAP", "reaches 41.2 mAP") == ["57.9"]
+    assert names_in("YOLOv3 beats FastDepth on the GPU with ResNet-50 and NYU Depth v2") == \
+        ["YOLOv3", "FastDepth", "ResNet-50"]
+    assert missing_names("FastDepth on a Jetson-TX2", FASTDEPTH.text) == []
+    assert missing_names("YOLOv3 reaches 41.2 mAP", DETECTOR.text) == ["YOLOv3"]
+
+
+# --- deciding --------------------------------------------------------------------------------
+
+
+def test_uncited_true_claim_gets_its_source(checker):
+    result = checker.check("FastDepth runs at 178 fps on the Jetson TX2 GPU.", SOURCES)
+    [claim] = result.claims
+    assert claim.supported and claim.citations == [1]
+    assert "178 fps" in claim.evidence[0]["sentence"]
+    assert result.text == "FastDepth runs at 178 fps on the Jetson TX2 GPU [1]."
+    assert result.citations == [1]
+
+
+def test_wrong_citation_moves_to_the_supporting_source(checker):
+    result = checker.check("NCN uses learnable pairwise representations for link "
+                           "prediction [3].", SOURCES)
+    [claim] = result.claims
+    assert claim.model_citations == [3] and claim.citations == [2]
+    assert result.rejected == [3]
+    assert result.text.endswith("link prediction [2].")
+
+
+def test_invented_number_is_unsupported_and_loses_its_citation(checker):
+    result = checker.check("FastDepth runs at 500 fps on the Jetson TX2 GPU [1].", SOURCES)
+    [claim] = result.claims
+    assert not claim.supported and claim.citations == []
+    assert "500" in claim.reason
+    assert "[1]" not in result.text and UNSUPPORTED in result.text
+
+
+def test_figure_given_to_a_paper_not_in_the_sources_is_unsupported(checker):
+    # the figure is LiteDet's; the claim hands it to a well-known detector
+    result = checker.check("YOLOv3 reaches 41.2 mAP on the VisDrone benchmark [3].", SOURCES)
+    [claim] = result.claims
+    assert not claim.supported and "YOLOv3" in claim.reason
+    assert result.citations == []
+
+
+def test_claim_no_source_makes_is_unsupported(checker):
+    result = checker.check("Transformers replaced recurrent networks for machine "
+                           "translation [2].", SOURCES)
+    assert not result.claims[0].supported and result.citations == []
+
+
+def test_mixed_answer_keeps_good_citations_and_marks_the_rest(checker):
+    text = ("FastDepth runs at 27 fps on the TX2 CPU [1]. NCNC achieves state-of-the-art "
+            "link prediction [2]. It also wins the ImageNet challenge [2].")
+    result = checker.check(text, SOURCES)
+    assert [c.supported for c in result.claims] == [True, True, False]
+    assert result.citations == [1, 2]
+    assert result.text.endswith(f"ImageNet challenge {UNSUPPORTED}.")
+
+
+def test_threshold_decides(checker):
+    strict = Checker(checker.embed, threshold=0.99)
+    assert not strict.check("FastDepth runs at 178 fps on the TX2 GPU [1].",
+                            SOURCES).claims[0].supported
