@@ -172,8 +172,14 @@ def test_digest_with_real_model_cites_only_retrieved_papers(sample_pipeline):
     assert all("depth" in s.title.lower() for s in answer.sources[:3])
 
 
-def test_digest_drops_fabricated_citation(sample_copy):
-    install(sample_copy, ScriptedLLM("Several works estimate depth [1][2]. Others [9]."))
-    answer = digest(sample_copy, "monocular depth estimation", k=4)
+def test_digest_claims_are_checked_like_answers(sample_copy):
+    install(sample_copy, ScriptedLLM(
+        "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [9]. "
+        "Depth from a single image reaches 99 fps on a phone [1]."))
+    answer = digest(sample_copy, "fast depth estimation on embedded systems", k=4)
     assert answer.invalid_citations == [9] and "[9]" not in answer.text
-    assert [c.n for c in answer.citations] == [1, 2]
+    fastdepth = next(s for s in answer.sources if s.title.startswith("FastDepth"))
+    assert [c.supported for c in answer.claims] == [True, False]
+    assert answer.claims[0].citations == [fastdepth.n]        # attached by the check
+    assert [c.paper_id for c in answer.citations] == [fastdepth.paper_id]
+    assert "99 fps on a phone [unsupported]" in answer.text
