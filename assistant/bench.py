@@ -34,7 +34,7 @@ from .pipeline import Pipeline
 from .retrieve import hybrid_search
 from .settings import REPO_DIR, Settings
 from .sources import Paper
-from .verdict import LABELS, accuracy, cross_validate, decide, fit, macro_f1
+from .verdict import LABELS, accuracy, calibrate, decide, macro_f1
 
 MODES = ("bm25", "dense", "hybrid")
 Progress = Callable[[int, int], None]
@@ -174,12 +174,14 @@ def verdicts(settings: Settings, folder: Path, split: str = "dev", limit: int | 
     usable = [(r["raw"], r["gold"]) for r in rows if r["raw"]]
     uncalibrated = [decide(raw).label for raw, _ in usable]
     gold = [g for _, g in usable]
+    chosen = calibrate(usable)
     return {"questions": len(rows), "split": split,
             "uncalibrated": {"accuracy": accuracy(gold, uncalibrated),
                              "macro_f1": macro_f1(gold, uncalibrated)},
-            "cross_validated": cross_validate(usable),
-            "calibration": {**fit(usable), "fitted_on": f"PubMedQA {split}, "
-                            f"{len(usable)} questions"}}
+            "argmax": chosen["argmax"],
+            "cross_validated": chosen["chosen"], "candidates": chosen["candidates"],
+            "calibration": {**chosen["calibration"], "penalty": chosen["chosen"]["penalty"],
+                            "fitted_on": f"PubMedQA {split}, {len(usable)} questions"}}
 
 
 def answers(settings: Settings, folder: Path, limit: int | None = None, split: str = "test",

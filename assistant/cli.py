@@ -3,18 +3,34 @@ shared :class:`~assistant.pipeline.Pipeline` to do the work, and prints the resu
 
 from __future__ import annotations
 
-import json
 import sys
 import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.text import Text
 
+from .cli_bench import bench_app
+from .cli_common import (
+    DataDir,
+    JsonOpt,
+    ModelOpt,
+    SourceOpt,
+    Threads,
+    TitleOpt,
+    TopK,
+    UserError,
+    YearMax,
+    YearMin,
+    _filters,
+    _pipeline,
+    _print_json,
+    _settings,
+    err,
+    out,
+)
 from .errors import AssistantError
-from .settings import load_settings
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A local research-paper assistant: ingest abstracts, search, ask "
@@ -22,49 +38,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 models_app = typer.Typer(help="List and install the GGUF models the assistant uses.",
                          invoke_without_command=True)
 app.add_typer(models_app, name="models")
-bench_app = typer.Typer(help="Measure retrieval, answer quality and speed on real data.",
-                        no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
-
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
-
-DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="ASSISTANT_DATA_DIR",
-                    help="Where the index and caches live.", show_envvar=True)]
-ModelOpt = Annotated[str | None, typer.Option("--model", "-m",
-                     help="Chat model: catalog name or path to a .gguf file.")]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-TopK = Annotated[int | None, typer.Option("--top-k", "-k", help="Papers to retrieve.")]
-Threads = Annotated[int | None, typer.Option("--threads", help="CPU threads for the models.")]
-YearMin = Annotated[int | None, typer.Option("--since", help="Only papers from this year on.")]
-YearMax = Annotated[int | None, typer.Option("--until", help="Only papers up to this year.")]
-SourceOpt = Annotated[str | None, typer.Option("--source", help="Only papers from this file.")]
-TitleOpt = Annotated[str | None, typer.Option("--title", help="Only titles containing this.")]
-
-
-class UserError(AssistantError):
-    """Something the user can fix; shown as one line, exit status 1."""
-
-
-def _settings(**flags):
-    return load_settings(**flags)
-
-
-def _pipeline(**flags):
-    from .pipeline import Pipeline
-
-    return Pipeline(_settings(**flags))
-
-
-def _filters(since, until, source, title):
-    from .retrieve import Filters
-
-    return Filters(year_min=since, year_max=until, source=source, title=title)
-
-
-def _print_json(data) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
 
 # --- ingest / remove / papers -------------------------------------------------------------
 
@@ -436,162 +410,6 @@ def digest(
         lines += [f"[{s.n}] {s.title} ({s.paper_id})" for s in answer.citations]
         out_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         err.print(f"[dim]wrote {out_path}[/]")
-
-
-# --- bench ----------------------------------------------------------------------------------
-
-PubmedDir = Annotated[Path | None, typer.Option("--pubmedqa", help="PubMedQA folder "
-                      "(default: ../shared/bench/pubmedqa).")]
-Limit = Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")]
-Split = Annotated[str, typer.Option("--split", help="test (report) or dev (tune).")]
-
-
-def _bench_progress(label: str):
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TimeElapsedColumn,
-        TimeRemainingColumn,
-    )
-
-    return Progress(f"[progress.description]{label}", BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
-
-
-def _pubmedqa_dir(path: Path | None) -> Path:
-    from .bench import default_pubmedqa_dir
-
-    folder = path or default_pubmedqa_dir()
-    if not (folder / "ori_pqal.json").exists():
-        raise UserError(f"PubMedQA not found in {folder}; pass --pubmedqa DIR")
-    return folder
-
-
-@bench_app.command("retrieval")
-def bench_retrieval(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
-                    data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
-    """Recall@1, Recall@5, MRR@10 for BM25, dense and hybrid on PubMedQA."""
-    from . import bench
-
-    settings = _settings(data_dir=data_dir)
-    folder = _pubmedqa_dir(pubmedqa)
-    with _bench_progress("retrieval") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.retrieval(settings, folder, split, limit,
-                                  lambda d, t: bar.update(task, completed=d, total=t))
-    path = bench.save("retrieval", results, settings)
-    if json_out:
-        _print_json(results)
-        return
-    from rich.table import Table
-
-    table = Table("mode", "Recall@1", "Recall@5", "MRR@10", box=None,
-                  title=f"PubMedQA {split}, {results['hybrid']['questions']} questions")
-    for mode, row in results.items():
-        table.add_row(mode, f"{row['recall@1']:.3f}", f"{row['recall@5']:.3f}",
-                      f"{row['mrr@10']:.3f}")
-    out.print(table)
-    err.print(f"[dim]saved {path}[/]")
-
-
-def _print_results(results: dict, indent: int = 0) -> None:
-    for key, value in results.items():
-        pad = " " * indent
-        if isinstance(value, dict):
-            out.print(f"{pad}{key}:", markup=False)
-            _print_results(value, indent + 2)
-        else:
-            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-            out.print(f"{pad}{key:>32}: {shown}", markup=False)
-
-
-@bench_app.command("answers")
-def bench_answers(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
-                  model: ModelOpt = None, data_dir: DataDir = None,
-                  json_out: JsonOpt = False) -> None:
-    """PubMedQA end to end: calibrated verdict accuracy and macro-F1 (and its ceiling with
-    the gold abstract), supported citations, claims, abstentions (resumable)."""
-    from . import bench
-
-    settings = _settings(data_dir=data_dir, model=model)
-    folder = _pubmedqa_dir(pubmedqa)
-    _pipeline(data_dir=data_dir, model=model).check_model(model)
-    with _bench_progress("answers") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.answers(settings, folder, limit, split, model,
-                                lambda d, t: bar.update(task, completed=d, total=t))
-    path = bench.save("answers", results, settings, model)
-    _print_json(results) if json_out else _print_results(results)
-    err.print(f"[dim]saved {path}[/]")
-
-
-@bench_app.command("verdicts")
-def bench_verdicts(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "dev",
-                   model: ModelOpt = None, data_dir: DataDir = None,
-                   write: Annotated[bool, typer.Option("--write", help="Store the fitted "
-                                    "calibration with the model in models/catalog.json.")
-                                    ] = False,
-                   json_out: JsonOpt = False) -> None:
-    """Fit the yes/no verdict calibration on PubMedQA dev (cross-validated); resumable."""
-    from . import bench
-    from .models import store_verdict_calibration
-
-    if split != "dev":
-        raise UserError("calibrate on the dev split only (--split dev); test is for reporting")
-    settings = _settings(data_dir=data_dir, model=model)
-    folder = _pubmedqa_dir(pubmedqa)
-    _pipeline(data_dir=data_dir, model=model).check_model(model)
-    with _bench_progress("verdicts") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.verdicts(settings, folder, split, limit, model,
-                                 lambda d, t: bar.update(task, completed=d, total=t))
-    if write:
-        where = store_verdict_calibration(model or settings.model, results["calibration"])
-        err.print(f"[dim]calibration written to {where}[/]")
-    path = bench.save("verdicts", results, settings, model)
-    _print_json(results) if json_out else _print_results(results)
-    err.print(f"[dim]saved {path}[/]")
-
-
-@bench_app.command("attribution")
-def bench_attribution(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
-                      data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
-    """The claim checker on PubMedQA conclusions: attributed to their own abstract among the
-    retrieved ones (recall), called unsupported without it (false support)."""
-    from . import bench
-
-    settings = _settings(data_dir=data_dir)
-    folder = _pubmedqa_dir(pubmedqa)
-    with _bench_progress("attribution") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.attribution(settings, folder, split, limit,
-                                    lambda d, t: bar.update(task, completed=d, total=t))
-    path = bench.save("attribution", results, settings)
-    _print_json(results) if json_out else _print_results(results)
-    err.print(f"[dim]saved {path}[/]")
-
-
-@bench_app.command("speed")
-def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
-                json_out: JsonOpt = False) -> None:
-    """Ingest, ask and cold-start times next to the bare llama.cpp engine."""
-    from . import bench
-    from .settings import PACKAGE_DIR
-
-    settings = _settings(data_dir=data_dir, model=model)
-    err.print("[dim]measuring (about a minute)…[/]")
-    results = bench.speed(settings, PACKAGE_DIR / "data" / "papers-page.txt", model)
-    path = bench.save("speed", results, settings, model)
-    if json_out:
-        _print_json(results)
-        return
-    for section, rows in results.items():
-        out.print(f"[bold]{section}[/]")
-        for key, value in rows.items():
-            out.print(f"  {key:>26}: {value:.3f}" if isinstance(value, float) else
-                      f"  {key:>26}: {value}")
-    err.print(f"[dim]saved {path}[/]")
 
 
 # --- entry point ----------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -54,9 +55,21 @@ def test_ask_json_with_real_model(data_dir):
     assert data["model"].startswith("gemma-3-270m")
     assert data["sources"][0]["title"].startswith("FastDepth")
     assert {"n", "id", "title", "score"} <= data["sources"][0].keys()
-    given = {s["n"] for s in data["sources"]}
-    assert all(c["n"] in given for c in data["citations"])
-    assert {"retrieval", "first_token", "total"} <= data["timings"].keys()
+    assert {"retrieval", "first_token", "check", "total"} <= data["timings"].keys()
+    supported = {n for c in data["claims"] if c["supported"] for n in c["citations"]}
+    assert {c["n"] for c in data["citations"]} == supported
+    assert {int(n) for n in re.findall(r"\[(\d+)\]", data["answer"])} <= supported
+    assert data["abstained"] == (not supported)
+
+
+def test_ask_yes_no_in_the_terminal_shows_verdict_and_claim_count(data_dir):
+    result = run("ask", "--model", TEST_LLM, "Does FastDepth run in real time on an "
+                 "embedded GPU?", data_dir=data_dir)
+    if result.stdout.startswith("The papers found do not support"):
+        assert "Closest papers:" in result.stdout and "claims:" not in result.stderr
+    else:
+        assert re.match(r"Verdict: (yes|no|maybe) \(probability [01]\.\d\d\)", result.stdout)
+        assert "claims: " in result.stderr and "check " in result.stderr
 
 
 def test_ask_out_of_scope_json(data_dir):

@@ -1,0 +1,167 @@
+"""`assistant bench …`: retrieval, attribution, verdict calibration, answers and speed on
+real data (PubMedQA PQA-L and the bundled sample); the work is in :mod:`assistant.bench`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from .cli_common import (
+    DataDir,
+    JsonOpt,
+    ModelOpt,
+    UserError,
+    _pipeline,
+    _print_json,
+    _print_results,
+    _settings,
+    err,
+    out,
+)
+
+bench_app = typer.Typer(help="Measure retrieval, attribution, answer quality and speed on "
+                        "real data.", no_args_is_help=True)
+
+PubmedDir = Annotated[Path | None, typer.Option("--pubmedqa", help="PubMedQA folder "
+                      "(default: ../shared/bench/pubmedqa).")]
+Limit = Annotated[int | None, typer.Option("--limit", help="Only the first N questions.")]
+Split = Annotated[str, typer.Option("--split", help="test (report) or dev (tune).")]
+
+
+def _bench_progress(label: str):
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+
+    return Progress(f"[progress.description]{label}", BarColumn(), MofNCompleteColumn(),
+                    TimeElapsedColumn(), TimeRemainingColumn(), console=err, transient=True)
+
+
+def _pubmedqa_dir(path: Path | None) -> Path:
+    from .bench import default_pubmedqa_dir
+
+    folder = path or default_pubmedqa_dir()
+    if not (folder / "ori_pqal.json").exists():
+        raise UserError(f"PubMedQA not found in {folder}; pass --pubmedqa DIR")
+    return folder
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
+                    data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
+    """Recall@1, Recall@5, MRR@10 for BM25, dense and hybrid on PubMedQA."""
+    from . import bench
+
+    settings = _settings(data_dir=data_dir)
+    folder = _pubmedqa_dir(pubmedqa)
+    with _bench_progress("retrieval") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.retrieval(settings, folder, split, limit,
+                                  lambda d, t: bar.update(task, completed=d, total=t))
+    path = bench.save("retrieval", results, settings)
+    if json_out:
+        _print_json(results)
+        return
+    from rich.table import Table
+
+    table = Table("mode", "Recall@1", "Recall@5", "MRR@10", box=None,
+                  title=f"PubMedQA {split}, {results['hybrid']['questions']} questions")
+    for mode, row in results.items():
+        table.add_row(mode, f"{row['recall@1']:.3f}", f"{row['recall@5']:.3f}",
+                      f"{row['mrr@10']:.3f}")
+    out.print(table)
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("answers")
+def bench_answers(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
+                  model: ModelOpt = None, data_dir: DataDir = None,
+                  json_out: JsonOpt = False) -> None:
+    """PubMedQA end to end: calibrated verdict accuracy and macro-F1 (and its ceiling with
+    the gold abstract), supported citations, claims, abstentions (resumable)."""
+    from . import bench
+
+    settings = _settings(data_dir=data_dir, model=model)
+    folder = _pubmedqa_dir(pubmedqa)
+    _pipeline(data_dir=data_dir, model=model).check_model(model)
+    with _bench_progress("answers") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.answers(settings, folder, limit, split, model,
+                                lambda d, t: bar.update(task, completed=d, total=t))
+    path = bench.save("answers", results, settings, model)
+    _print_json(results) if json_out else _print_results(results)
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("verdicts")
+def bench_verdicts(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "dev",
+                   model: ModelOpt = None, data_dir: DataDir = None,
+                   write: Annotated[bool, typer.Option("--write", help="Store the fitted "
+                                    "calibration with the model in models/catalog.json.")
+                                    ] = False,
+                   json_out: JsonOpt = False) -> None:
+    """Fit the yes/no verdict calibration on PubMedQA dev (cross-validated); resumable."""
+    from . import bench
+    from .models import store_verdict_calibration
+
+    if split != "dev":
+        raise UserError("calibrate on the dev split only (--split dev); test is for reporting")
+    settings = _settings(data_dir=data_dir, model=model)
+    folder = _pubmedqa_dir(pubmedqa)
+    _pipeline(data_dir=data_dir, model=model).check_model(model)
+    with _bench_progress("verdicts") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.verdicts(settings, folder, split, limit, model,
+                                 lambda d, t: bar.update(task, completed=d, total=t))
+    if write:
+        where = store_verdict_calibration(model or settings.model, results["calibration"])
+        err.print(f"[dim]calibration written to {where}[/]")
+    path = bench.save("verdicts", results, settings, model)
+    _print_json(results) if json_out else _print_results(results)
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("attribution")
+def bench_attribution(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
+                      data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
+    """The claim checker on PubMedQA conclusions: attributed to their own abstract among the
+    retrieved ones (recall), called unsupported without it (false support)."""
+    from . import bench
+
+    settings = _settings(data_dir=data_dir)
+    folder = _pubmedqa_dir(pubmedqa)
+    with _bench_progress("attribution") as bar:
+        task = bar.add_task("", total=None)
+        results = bench.attribution(settings, folder, split, limit,
+                                    lambda d, t: bar.update(task, completed=d, total=t))
+    path = bench.save("attribution", results, settings)
+    _print_json(results) if json_out else _print_results(results)
+    err.print(f"[dim]saved {path}[/]")
+
+
+@bench_app.command("speed")
+def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
+                json_out: JsonOpt = False) -> None:
+    """Ingest, ask and cold-start times next to the bare llama.cpp engine."""
+    from . import bench
+    from .settings import PACKAGE_DIR
+
+    settings = _settings(data_dir=data_dir, model=model)
+    err.print("[dim]measuring (about a minute)…[/]")
+    results = bench.speed(settings, PACKAGE_DIR / "data" / "papers-page.txt", model)
+    path = bench.save("speed", results, settings, model)
+    if json_out:
+        _print_json(results)
+        return
+    for section, rows in results.items():
+        out.print(f"[bold]{section}[/]")
+        for key, value in rows.items():
+            out.print(f"  {key:>26}: {value:.3f}" if isinstance(value, float) else
+                      f"  {key:>26}: {value}")
+    err.print(f"[dim]saved {path}[/]")

@@ -1,0 +1,65 @@
+"""What every command module shares: the consoles, the common options, settings and
+pipeline construction, and the one error type for things the user can fix."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from .errors import AssistantError
+from .settings import load_settings
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="ASSISTANT_DATA_DIR",
+                    help="Where the index and caches live.", show_envvar=True)]
+ModelOpt = Annotated[str | None, typer.Option("--model", "-m",
+                     help="Chat model: catalog name or path to a .gguf file.")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
+TopK = Annotated[int | None, typer.Option("--top-k", "-k", help="Papers to retrieve.")]
+Threads = Annotated[int | None, typer.Option("--threads", help="CPU threads for the models.")]
+YearMin = Annotated[int | None, typer.Option("--since", help="Only papers from this year on.")]
+YearMax = Annotated[int | None, typer.Option("--until", help="Only papers up to this year.")]
+SourceOpt = Annotated[str | None, typer.Option("--source", help="Only papers from this file.")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Only titles containing this.")]
+
+
+class UserError(AssistantError):
+    """Something the user can fix; shown as one line, exit status 1."""
+
+
+def _settings(**flags):
+    return load_settings(**flags)
+
+
+def _pipeline(**flags):
+    from .pipeline import Pipeline
+
+    return Pipeline(_settings(**flags))
+
+
+def _filters(since, until, source, title):
+    from .retrieve import Filters
+
+    return Filters(year_min=since, year_max=until, source=source, title=title)
+
+
+def _print_json(data) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
+
+def _print_results(results: dict, indent: int = 0) -> None:
+    for key, value in results.items():
+        pad = " " * indent
+        if isinstance(value, dict):
+            out.print(f"{pad}{key}:", markup=False)
+            _print_results(value, indent + 2)
+        else:
+            shown = f"{value:.3f}" if isinstance(value, float) else str(value)
+            out.print(f"{pad}{key:>32}: {shown}", markup=False)
