@@ -287,7 +287,7 @@ class Checker:
 
 def _with_citations(body: str, claim: Claim) -> str:
     marks = "".join(f"[{n}]" for n in claim.citations) if claim.supported else UNSUPPORTED
-    match = re.match(r"(.*?)([.!?:;,]*)$", body, re.DOTALL)
+    match = re.match(r"(.*?)((?:[.!?:;,]|\s*[\"'”’])*)$", body, re.DOTALL)
     head, tail = (match.group(1), match.group(2)) if match else (body, "")
     return f"{head.rstrip()} {marks}{tail}"
 
