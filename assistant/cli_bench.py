@@ -52,6 +52,21 @@ def _pubmedqa_dir(path: Path | None) -> Path:
     return folder
 
 
+def _run(kind: str, work, settings, model: str | None = None) -> tuple[dict, Path]:
+    """Run one PubMedQA benchmark under a progress bar and save its results file."""
+    from . import bench
+
+    with _bench_progress(kind) as bar:
+        task = bar.add_task("", total=None)
+        results = work(lambda d, t: bar.update(task, completed=d, total=t))
+    return results, bench.save(kind, results, settings, model)
+
+
+def _report(results: dict, path: Path, json_out: bool) -> None:
+    _print_json(results) if json_out else _print_results(results)
+    err.print(f"[dim]saved {path}[/]")
+
+
 @bench_app.command("retrieval")
 def bench_retrieval(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split = "test",
                     data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
@@ -60,11 +75,8 @@ def bench_retrieval(pubmedqa: PubmedDir = None, limit: Limit = None, split: Spli
 
     settings = _settings(data_dir=data_dir)
     folder = _pubmedqa_dir(pubmedqa)
-    with _bench_progress("retrieval") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.retrieval(settings, folder, split, limit,
-                                  lambda d, t: bar.update(task, completed=d, total=t))
-    path = bench.save("retrieval", results, settings)
+    results, path = _run("retrieval", lambda progress: bench.retrieval(
+        settings, folder, split, limit, progress), settings)
     if json_out:
         _print_json(results)
         return
@@ -90,13 +102,9 @@ def bench_answers(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split 
     settings = _settings(data_dir=data_dir, model=model)
     folder = _pubmedqa_dir(pubmedqa)
     _pipeline(data_dir=data_dir, model=model).check_model(model)
-    with _bench_progress("answers") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.answers(settings, folder, limit, split, model,
-                                lambda d, t: bar.update(task, completed=d, total=t))
-    path = bench.save("answers", results, settings, model)
-    _print_json(results) if json_out else _print_results(results)
-    err.print(f"[dim]saved {path}[/]")
+    results, path = _run("answers", lambda progress: bench.answers(
+        settings, folder, limit, split, model, progress), settings, model)
+    _report(results, path, json_out)
 
 
 @bench_app.command("verdicts")
@@ -115,16 +123,12 @@ def bench_verdicts(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split
     settings = _settings(data_dir=data_dir, model=model)
     folder = _pubmedqa_dir(pubmedqa)
     _pipeline(data_dir=data_dir, model=model).check_model(model)
-    with _bench_progress("verdicts") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.verdicts(settings, folder, split, limit, model,
-                                 lambda d, t: bar.update(task, completed=d, total=t))
+    results, path = _run("verdicts", lambda progress: bench.verdicts(
+        settings, folder, split, limit, model, progress), settings, model)
     if write:
         where = store_verdict_calibration(model or settings.model, results["calibration"])
         err.print(f"[dim]calibration written to {where}[/]")
-    path = bench.save("verdicts", results, settings, model)
-    _print_json(results) if json_out else _print_results(results)
-    err.print(f"[dim]saved {path}[/]")
+    _report(results, path, json_out)
 
 
 @bench_app.command("attribution")
@@ -136,13 +140,9 @@ def bench_attribution(pubmedqa: PubmedDir = None, limit: Limit = None, split: Sp
 
     settings = _settings(data_dir=data_dir)
     folder = _pubmedqa_dir(pubmedqa)
-    with _bench_progress("attribution") as bar:
-        task = bar.add_task("", total=None)
-        results = bench.attribution(settings, folder, split, limit,
-                                    lambda d, t: bar.update(task, completed=d, total=t))
-    path = bench.save("attribution", results, settings)
-    _print_json(results) if json_out else _print_results(results)
-    err.print(f"[dim]saved {path}[/]")
+    results, path = _run("attribution", lambda progress: bench.attribution(
+        settings, folder, split, limit, progress), settings)
+    _report(results, path, json_out)
 
 
 @bench_app.command("speed")

@@ -335,7 +335,8 @@ class Pipeline:
             budget = self.settings.yes_no_budget  # a verdict needs the key findings only
         sources = self.sources_for(question, history=history, filters=filters, k=k,
                                    budget=budget, model=model)
-        retrieval_s = time.perf_counter() - start
+        # selecting evidence counts tokens, which may load the model: that is not retrieval
+        retrieval_s = time.perf_counter() - start - self.load_seconds.get("llm", 0.0)
         if not sources:
             return self._out_of_scope(question, label, start, start + retrieval_s)
         llm = self.llm(model)
