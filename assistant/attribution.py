@@ -181,6 +181,7 @@ class Checker:
         self.idf = idf
         self.threshold = self.THRESHOLD if threshold is None else threshold
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._terms: dict[str, frozenset[str]] = {}
         self._cache_size = cache_size
 
     # --- vectors and terms -----------------------------------------------------------------
@@ -197,30 +198,40 @@ class Checker:
             self._vectors.move_to_end(text)
         return np.vstack([self._vectors[t] for t in texts])
 
+    def terms(self, texts: Sequence[str]) -> list[frozenset[str]]:
+        """Stemmed content terms of each text, tokenized once per text."""
+        from .store import bm25_tokenize
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self._terms]
+        if todo:
+            if len(self._terms) > self._cache_size:
+                self._terms.clear()
+            for text, tokens in zip(todo, bm25_tokenize(todo), strict=True):
+                self._terms[text] = frozenset(tokens)
+        return [self._terms[t] for t in texts]
+
     def _weights(self, terms: list[str]) -> dict[str, float]:
         if not terms:
             return {}
         if self.idf is None:
             return dict.fromkeys(terms, 1.0)
         idf = self.idf(terms)
-        return {t: idf.get(t, max(idf.values(), default=1.0)) for t in terms}
+        rarest = max(idf.values(), default=1.0)
+        return {t: idf.get(t, rarest) for t in terms}
 
     # --- scoring ---------------------------------------------------------------------------
 
     def supports(self, claim: str, sources: Sequence[SourceText]) -> list[Support]:
         """How well each source supports ``claim``, best first."""
-        from .store import bm25_tokenize
-
         if not sources:
             return []
         units = [s.units or [s.title] for s in sources]
         flat = [u for group in units for u in group]
         matrix = self.vectors([claim, *flat])
         sims = matrix[1:] @ matrix[0]
-        terms = list(dict.fromkeys(bm25_tokenize([claim])[0]))
-        weights = self._weights(terms)
+        weights = self._weights(sorted(self.terms([claim])[0]))
         total = sum(weights.values()) or 1.0
-        unit_terms = [set(t) for t in bm25_tokenize(flat)] if terms else [set()] * len(flat)
+        unit_terms = self.terms(flat)
         result = []
         offset = 0
         for source, group in zip(sources, units, strict=True):
