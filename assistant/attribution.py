@@ -166,9 +166,9 @@ Idf = Callable[[list[str]], dict[str, float]]
 class Checker:
     """Decides citations claim by claim; holds a cache of sentence vectors.
 
-    ``threshold`` and the weights were calibrated on the PubMedQA dev split (see
-    ``assistant bench attribution --split dev``): a conclusion must be attributed to its
-    own abstract and not to the other retrieved abstracts.
+    ``threshold`` (setting ``claim_threshold``) and the weights were chosen on the PubMedQA
+    dev split (``assistant bench attribution --split dev`` and its threshold sweep): a
+    conclusion must be attributed to its own abstract and not to the other retrieved ones.
     """
 
     THRESHOLD = 0.40

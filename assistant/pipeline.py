@@ -397,7 +397,8 @@ class Pipeline:
     def checker(self) -> Checker:
         """The claim checker, sharing the retrieval embedder and the collection's IDF."""
         if self._checker is None:
-            self._checker = Checker(self.embedder.embed, self.store.term_idf)
+            self._checker = Checker(self.embedder.embed, self.store.term_idf,
+                                    self.settings.claim_threshold)
         return self._checker
 
     def source_texts(self, sources: list[Source]) -> list[SourceText]:

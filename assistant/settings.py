@@ -48,6 +48,7 @@ class Settings:
     candidates: int = 40
     context_budget: int = 500
     yes_no_budget: int = 300
+    claim_threshold: float = 0.40
     n_ctx: int = 4096
     threads: int = max(1, min(os.cpu_count() or 2, 8))
     max_tokens: int = 384
