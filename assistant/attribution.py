@@ -257,7 +257,12 @@ class Checker:
     def decide(self, claim: str, model_citations: list[int],
                sources: Sequence[SourceText]) -> Claim:
         """Keep the model's citations that are supported, else attach the best support."""
-        supports = self.supports(claim, sources)
+        return self.choose(claim, model_citations, self.supports(claim, sources))
+
+    def choose(self, claim: str, model_citations: list[int],
+               supports: Sequence[Support]) -> Claim:
+        """The decision for already-scored sources (best first); each source's score is
+        independent of the others, so a subset of ``supports`` is a smaller source set."""
         passing = [s for s in supports if s.score >= self.threshold and s.admissible]
         kept = [s for s in passing if s.n in model_citations]
         chosen = kept or passing[:1]

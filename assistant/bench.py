@@ -277,10 +277,11 @@ def attribution(settings: Settings, folder: Path, split: str = "test",
                       None)
         claim = records[pmid]["LONG_ANSWER"]
         start = time.perf_counter()
-        with_gold = checker.decide(claim, [], docs)
+        supports = checker.supports(claim, docs)
+        with_gold = checker.choose(claim, [], supports)
         seconds += time.perf_counter() - start
-        without = checker.decide(claim, [], [d for d in docs if d.n != gold_n])
-        scores = {s.n: (s.score, s.admissible) for s in checker.supports(claim, docs)}
+        without = checker.choose(claim, [], [s for s in supports if s.n != gold_n])
+        scores = {s.n: (s.score, s.admissible) for s in supports}
         rows.append({"gold_retrieved": gold_n is not None,
                      "attributed": gold_n is not None and with_gold.citations == [gold_n],
                      "false_support": without.supported,
