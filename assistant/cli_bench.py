@@ -64,7 +64,7 @@ def _run(kind: str, work, settings, model: str | None = None) -> tuple[dict, Pat
 
 def _report(results: dict, path: Path, json_out: bool) -> None:
     _print_json(results) if json_out else _print_results(results)
-    err.print(f"[dim]saved {path}[/]")
+    err.print(f"saved {path}", style="dim")
 
 
 @bench_app.command("retrieval")
@@ -88,7 +88,7 @@ def bench_retrieval(pubmedqa: PubmedDir = None, limit: Limit = None, split: Spli
         table.add_row(mode, f"{row['recall@1']:.3f}", f"{row['recall@5']:.3f}",
                       f"{row['mrr@10']:.3f}")
     out.print(table)
-    err.print(f"[dim]saved {path}[/]")
+    err.print(f"saved {path}", style="dim")
 
 
 @bench_app.command("answers")
@@ -127,7 +127,7 @@ def bench_verdicts(pubmedqa: PubmedDir = None, limit: Limit = None, split: Split
         settings, folder, split, limit, model, progress), settings, model)
     if write:
         where = store_verdict_calibration(model or settings.model, results["calibration"])
-        err.print(f"[dim]calibration written to {where}[/]")
+        err.print(f"calibration written to {where}", style="dim")
     _report(results, path, json_out)
 
 
@@ -153,15 +153,15 @@ def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
     from .settings import PACKAGE_DIR
 
     settings = _settings(data_dir=data_dir, model=model)
-    err.print("[dim]measuring (about a minute)…[/]")
+    err.print("measuring (about a minute)…", style="dim")
     results = bench.speed(settings, PACKAGE_DIR / "data" / "papers-page.txt", model)
     path = bench.save("speed", results, settings, model)
     if json_out:
         _print_json(results)
         return
     for section, rows in results.items():
-        out.print(f"[bold]{section}[/]")
+        out.print(section, style="bold")
         for key, value in rows.items():
             out.print(f"  {key:>26}: {value:.3f}" if isinstance(value, float) else
                       f"  {key:>26}: {value}")
-    err.print(f"[dim]saved {path}[/]")
+    err.print(f"saved {path}", style="dim")

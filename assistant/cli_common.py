@@ -1,5 +1,9 @@
 """What every command module shares: the consoles, the common options, settings and
-pipeline construction, and the one error type for things the user can fix."""
+pipeline construction, and the one error type for things the user can fix.
+
+Both consoles have Rich markup switched off: titles, abstracts, questions and error
+messages are user data, and a title like ``[bold] results`` must print as written. Styling
+is given explicitly (``style=``, :class:`rich.text.Text`), never inside a string."""
 
 from __future__ import annotations
 
@@ -10,12 +14,13 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from .errors import AssistantError
 from .settings import load_settings
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+out = Console(highlight=False, soft_wrap=True, markup=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True, markup=False)
 
 DataDir = Annotated[Path | None, typer.Option("--data-dir", envvar="ASSISTANT_DATA_DIR",
                     help="Where the index and caches live.", show_envvar=True)]
@@ -32,6 +37,20 @@ TitleOpt = Annotated[str | None, typer.Option("--title", help="Only titles conta
 
 class UserError(AssistantError):
     """Something the user can fix; shown as one line, exit status 1."""
+
+
+def one_line(text: object) -> str:
+    """A message as a single line: an error must never spill over several."""
+    return " ".join(str(text).split())
+
+
+def error(message: object) -> None:
+    """Print ``error: …`` (the prefix in red) as one line on stderr."""
+    err.print(Text.assemble(("error:", "red"), " ", one_line(message)))
+
+
+def warning(message: object) -> None:
+    err.print(Text.assemble(("warning:", "yellow"), " ", one_line(message)))
 
 
 def _settings(**flags):

@@ -21,7 +21,7 @@ from .models import resolve_model, verdict_calibration
 from .prompts import render
 from .retrieve import Filters, Hit, hybrid_search
 from .settings import Settings
-from .sources import Paper, SourceError, parse_file
+from .sources import Paper, SourceError, expand_paths, read_source
 from .store import Store, StoredPaper
 from .verdict import LABELS, Verdict, decide, is_yes_no
 
@@ -54,7 +54,9 @@ class IngestReport:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)    # records or files that did not land
+    warnings: list[str] = field(default_factory=list)  # landed, with a change worth knowing
+    migrated: list[tuple[str, str]] = field(default_factory=list)  # (old id, new id)
     chunks: int = 0
     seconds: float = 0.0
     embed_seconds: float = 0.0
@@ -173,23 +175,41 @@ class Pipeline:
     # --- ingest -------------------------------------------------------------------------
 
     def parse(self, paths: Iterable[Path], report: IngestReport) -> list[Paper]:
-        papers: list[Paper] = []
-        for path in paths:
+        """Every readable paper of these files (directories searched recursively); each
+        unreadable file or record lands in the report as one line naming its place."""
+        files, report.errors = expand_paths(paths)
+        papers: dict[str, Paper] = {}
+        for path in files:
             try:
-                papers.extend(parse_file(Path(path)))
+                result = read_source(path)
             except SourceError as exc:
                 report.errors.append(str(exc))
-        return papers
+                continue
+            for problem in result.problems:
+                (report.errors if problem.skipped else report.warnings).append(str(problem))
+            for paper in result.papers:
+                papers.setdefault(paper.id, paper)  # a paper in two files: the first wins
+        return list(papers.values())
 
     def ingest(self, paths: Iterable[Path],
                progress: Callable[[int, int], None] | None = None) -> IngestReport:
-        """Add or update papers from files; bad files are reported, good ones still land."""
+        """Add or update papers from files; bad files and records are reported, good ones
+        still land."""
         start = time.perf_counter()
         report = IngestReport()
         papers = self.parse(paths, report)
         self.ingest_papers(papers, report, progress)
         report.seconds = time.perf_counter() - start
         return report
+
+    def _legacy_entry(self, paper: Paper) -> str | None:
+        """The id an older version gave this same record (an unscoped BibTeX key or CSV
+        id), if that entry is indexed from the same file: it is replaced, not duplicated."""
+        legacy = paper.legacy_id
+        if not legacy or legacy == paper.id:
+            return None
+        stored = self.store.get_paper(legacy)
+        return legacy if stored is not None and stored.source == paper.source else None
 
     def ingest_papers(self, papers: list[Paper], report: IngestReport,
                       progress: Callable[[int, int], None] | None = None) -> None:
@@ -209,7 +229,12 @@ class Pipeline:
             t0 = time.perf_counter()
             vectors = embedder.embed(c.embed_text for c in chunks)
             report.embed_seconds += time.perf_counter() - t0
+            legacy = self._legacy_entry(paper) if status == "new" else None
             store.upsert(paper, chunks, vectors)
+            if legacy:
+                store.remove(legacy, persist=False)
+                report.migrated.append((legacy, paper.id))
+                status = "changed"
             report.chunks += len(chunks)
             (report.added if status == "new" else report.updated).append(paper.id)
             if progress:
@@ -221,6 +246,16 @@ class Pipeline:
 
     def papers(self) -> list[StoredPaper]:
         return self.store.papers()
+
+    def paper_count(self) -> int:
+        return len(self.store.registry.papers)
+
+    def stored_paper(self, paper_id: str) -> StoredPaper | None:
+        """A paper with its index entry (chunks), or None."""
+        return self.store.registry.papers.get(paper_id)
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        return self.store.get_paper(paper_id)
 
     # --- retrieval ----------------------------------------------------------------------
 

@@ -174,7 +174,7 @@ class Store:
         self.registry.papers[paper.id] = StoredPaper(paper, paper.content_hash,
                                                      [c.id for c in chunks])
 
-    def remove(self, paper_id: str) -> Paper | None:
+    def remove(self, paper_id: str, persist: bool = True) -> Paper | None:
         stored = self.registry.papers.get(paper_id)
         if stored is None:
             return None
@@ -182,7 +182,8 @@ class Store:
         for cid in stored.chunk_ids:
             self.registry.chunks.pop(cid, None)
         del self.registry.papers[paper_id]
-        self._persist_derived()
+        if persist:
+            self._persist_derived()
         return stored.paper
 
     def persist(self) -> None:

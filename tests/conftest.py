@@ -74,3 +74,15 @@ def sample_copy(base_settings, sample_index, tmp_path):
     p = Pipeline(replace(base_settings, data_dir=data_dir))
     yield p
     p.close()
+
+
+MODEL_FIXTURES = {"base_settings"}  # every fixture that loads a real model depends on it
+
+
+def pytest_collection_modifyitems(items):
+    """Tests that need a real GGUF model (the embedder or a chat model) are ``slow``:
+    ``pytest -m "not slow"`` runs the fast layer (parsers, fakes, logic) in seconds; CI
+    runs both layers."""
+    for item in items:
+        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)

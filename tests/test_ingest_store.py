@@ -63,14 +63,14 @@ def test_bad_file_is_reported_and_good_files_still_land(sample_copy, tmp_path: P
     before = _chroma_ids(sample_copy)
     report = sample_copy.ingest([bad, DATA / "zotero.bib"])
     assert len(report.errors) == 1 and "broken.jsonl:2" in report.errors[0]
-    assert len(report.added) == 2
+    assert len(report.added) == 3  # line 1 of the broken file and both BibTeX entries
     after = _chroma_ids(sample_copy)
     assert before < after
-    assert len(sample_copy.papers()) == 78
+    assert len(sample_copy.papers()) == 79
 
 
 def test_every_format_ingests(pipeline):
-    files = sorted(DATA.iterdir())
+    files = sorted(p for p in DATA.iterdir() if p.is_file())
     report = pipeline.ingest(files)
     assert report.errors == []
     assert len(pipeline.papers()) == 8
@@ -110,3 +110,36 @@ def test_derived_indexes_rebuild_from_chroma(sample_index, tmp_path: Path):
     assert store.collection.count() > 0  # opening Chroma notices and rebuilds
     assert len(store.papers()) == 76
     assert store.lexical("FastDepth", 3)
+
+
+def _bib(key: str, title: str) -> str:
+    abstract = f"{title} is studied here with a new method and careful experiments. " * 3
+    return f"@article{{{key},\n title={{{title}}},\n abstract={{{abstract}}}\n}}\n"
+
+
+def test_the_same_local_key_in_two_files_is_two_papers(pipeline, tmp_path: Path):
+    (tmp_path / "mine.bib").write_text(_bib("smith2020", "Graph Pruning"))
+    (tmp_path / "theirs.bib").write_text(_bib("smith2020", "Protein Folding"))
+    first = pipeline.ingest([tmp_path / "mine.bib"])
+    second = pipeline.ingest([tmp_path / "theirs.bib"])
+    assert first.added == ["mine.bib:smith2020"] and second.added == ["theirs.bib:smith2020"]
+    assert second.updated == []
+    assert {p.paper.title for p in pipeline.papers()} == {"Graph Pruning", "Protein Folding"}
+
+
+def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Path):
+    """Before ids were scoped, a BibTeX key was the id: re-ingesting the file replaces
+    that entry instead of adding the paper a second time."""
+    from dataclasses import replace
+
+    from assistant.pipeline import IngestReport
+    from assistant.sources import parse_file
+
+    (tmp_path / "refs.bib").write_text(_bib("smith2020", "Graph Pruning"))
+    paper = parse_file(tmp_path / "refs.bib")[0]
+    pipeline.ingest_papers([replace(paper, id="smith2020")], IngestReport())  # the old index
+    report = pipeline.ingest([tmp_path / "refs.bib"])
+    assert report.migrated == [("smith2020", "refs.bib:smith2020")]
+    assert [p.paper.id for p in pipeline.papers()] == ["refs.bib:smith2020"]
+    assert set(_chroma_ids(pipeline)) == set(pipeline.papers()[0].chunk_ids)
+    assert pipeline.search("graph pruning")[0].paper_id == "refs.bib:smith2020"

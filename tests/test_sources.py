@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
 
 import pytest
 from conftest import DATA, SAMPLE
 
-from assistant.sources import SourceError, parse_file
+from assistant.sources import SourceError, expand_paths, global_id, parse_file
+from assistant.sources.records import split_authors
 
 
 def test_sample_page_has_exactly_76_papers_and_no_page_chrome():
@@ -53,7 +55,9 @@ def test_bibtex_with_abstracts():
                                          "Deep Residual Learning for Image Recognition"]
     assert papers[0].year == 2017
     assert "Transformer" in papers[0].abstract and "{" not in papers[0].abstract
-    assert papers[0].authors[0].startswith("Vaswani")
+    assert papers[0].authors == ["Ashish Vaswani", "Noam Shazeer", "Niki Parmar"]
+    assert papers[0].id == "1706.03762"  # the arXiv id in its url is a global id
+    assert papers[1].id == "zotero.bib:he2016deep"  # a BibTeX key only names it in this file
     assert papers[0].url == "https://arxiv.org/abs/1706.03762"
 
 
@@ -95,6 +99,60 @@ def test_missing_file_and_binary_file(tmp_path: Path):
     with pytest.raises(SourceError, match="no such file"):
         parse_file(tmp_path / "nope.txt")
     binary = tmp_path / "blob.txt"
-    binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(SourceError, match="not UTF-8"):
+    binary.write_bytes(bytes(range(256)) * 4)
+    with pytest.raises(SourceError, match="binary data"):
         parse_file(binary)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("1903.03273", "1903.03273"),
+    ("arXiv:1903.03273v2", "1903.03273"),
+    ("hep-th/9901001", "hep-th/9901001"),
+    ("https://arxiv.org/abs/2106.09685v1", "2106.09685"),
+    ("10.1103/PhysRevD.76.013009", "10.1103/physrevd.76.013009"),
+    ("https://doi.org/10.1234/ABC", "10.1234/abc"),
+    ("doi:10.1234/abc", "10.1234/abc"),
+    ("smith2020", None),
+    ("1", None),
+    ("", None),
+])
+def test_global_ids_are_recognised_in_their_usual_spellings(value, expected):
+    assert global_id(value) == expected
+
+
+def test_local_ids_are_scoped_to_their_file_and_global_ids_are_shared(tmp_path: Path):
+    abstract = "A long enough abstract about a method that does something useful. " * 4
+    for name in ("a.csv", "b.csv"):
+        (tmp_path / name).write_text(f'id,title,abstract,doi\n1,Paper of {name},"{abstract}",\n'
+                                     f'2,Shared DOI paper,"{abstract}",10.1000/SHARED\n')
+    a, b = parse_file(tmp_path / "a.csv"), parse_file(tmp_path / "b.csv")
+    assert [p.id for p in a] == ["a.csv:1", "10.1000/shared"]
+    assert [p.id for p in b] == ["b.csv:1", "10.1000/shared"]
+    assert a[0].legacy_id == "1"  # what an index built before scoping called it
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Diana Wofk, Fangchang Ma and Vivienne Sze", ["Diana Wofk", "Fangchang Ma", "Vivienne Sze"]),
+    ("Doe, Jane and Roe, Richard", ["Jane Doe", "Richard Roe"]),
+    ("Doe, Jane; Roe, Richard", ["Jane Doe", "Richard Roe"]),
+    ("Nitish Srivastava; Geoffrey Hinton", ["Nitish Srivastava", "Geoffrey Hinton"]),
+    ([["Wofk", "Diana", ""], ["Sze", "Vivienne", ""]], ["Diana Wofk", "Vivienne Sze"]),
+    ([{"given": "Ada", "family": "Lovelace"}, {"name": "Alan Turing"}],
+     ["Ada Lovelace", "Alan Turing"]),
+    ("Smith, Jr.", ["Smith, Jr."]),
+])
+def test_author_lists_in_every_export_shape(value, expected):
+    assert split_authors(value) == expected
+
+
+def test_a_folder_is_searched_recursively_for_supported_files(tmp_path: Path):
+    nested = tmp_path / "exports" / "2024"
+    nested.mkdir(parents=True)
+    shutil.copy(DATA / "arxiv.jsonl", nested)
+    shutil.copy(DATA / "zotero.bib", tmp_path / "exports")
+    (tmp_path / "exports" / "notes.pdf").write_bytes(b"%PDF")
+    (tmp_path / "exports" / ".hidden.bib").write_text("@article{x, title={Hidden}}")
+    files, errors = expand_paths([tmp_path / "exports"])
+    assert [f.name for f in files] == ["arxiv.jsonl", "zotero.bib"] and not errors
+    (tmp_path / "nothing").mkdir()
+    assert "no supported files" in expand_paths([tmp_path / "nothing"])[1][0]

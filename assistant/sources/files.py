@@ -1,0 +1,203 @@
+"""Files → records: which files an argument means, how their bytes become text, and one
+result per file (the papers, and every problem with its place in the file)."""
+
+from __future__ import annotations
+
+import codecs
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .formats import PARSERS, parse_jsonl
+from .records import Paper, Problem, SourceError
+
+BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+        (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+        (codecs.BOM_UTF16_BE, "utf-16"))
+SNIFF_BYTES = 64 * 1024
+MAX_PROBLEMS_SHOWN = 20
+
+
+@dataclass
+class ParseResult:
+    path: Path
+    papers: list[Paper] = field(default_factory=list)
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def skipped(self) -> int:
+        return sum(p.skipped for p in self.problems)
+
+
+def known_types() -> str:
+    return ", ".join(sorted(PARSERS))
+
+
+def expand_paths(paths: Iterable[Path]) -> tuple[list[Path], list[str]]:
+    """Files to read: files as given, directories searched recursively for supported
+    files (hidden ones skipped). Returns the files and one error per useless argument."""
+    files: list[Path] = []
+    errors: list[str] = []
+    for path in map(Path, paths):
+        if not path.is_dir():
+            files.append(path)
+            continue
+        found = sorted(f for f in path.rglob("*") if f.is_file()
+                       and f.suffix.lower() in PARSERS
+                       and not any(part.startswith(".") for part in f.relative_to(path).parts))
+        if not found:
+            errors.append(f"{path}: no supported files inside (known: {known_types()})")
+        files += found
+    return list(dict.fromkeys(files)), errors
+
+
+def detect_encoding(head: bytes) -> str | None:
+    """UTF-8/16/32 from a byte-order mark, UTF-16 without one from its zero bytes,
+    else UTF-8; None for binary data."""
+    for bom, encoding in BOMS:
+        if head.startswith(bom):
+            return encoding
+    if b"\x00" in head:
+        half = max(len(head) // 2, 1)
+        even, odd = head[0::2].count(0), head[1::2].count(0)
+        if odd > 0.3 * half and even < 0.05 * half:
+            return "utf-16-le"
+        if even > 0.3 * half and odd < 0.05 * half:
+            return "utf-16-be"
+        return None
+    return "utf-8"
+
+
+def _looks_binary(text: str) -> bool:
+    sample = text[:SNIFF_BYTES]
+    controls = sum(1 for c in sample if ord(c) < 32 and c not in "\t\n\r\f")
+    return controls > max(2, len(sample) // 100)
+
+
+def decode(path: Path, data: bytes) -> tuple[str, Problem | None]:
+    """The file's text, and a note when it was not UTF-8 (read as Windows-1252, what
+    spreadsheet programs write)."""
+    encoding = detect_encoding(data[:SNIFF_BYTES])
+    if encoding is None:
+        raise SourceError(f"{path}: binary data, not a text file")
+    try:
+        text = data.decode(encoding)
+    except UnicodeDecodeError as exc:
+        if encoding != "utf-8":
+            raise SourceError(f"{path}: not valid {encoding} text (byte {exc.start})") from exc
+        try:
+            text = data.decode("cp1252")
+        except UnicodeDecodeError:
+            raise SourceError(f"{path}: not UTF-8 text (byte {exc.start}); save it as "
+                              "UTF-8") from exc
+        note = Problem(str(path), f"not UTF-8 (byte {exc.start}); read as Windows-1252",
+                       skipped=False)
+        return _checked(path, text), note
+    return _checked(path, text), None
+
+
+def _checked(path: Path, text: str) -> str:
+    if _looks_binary(text):
+        raise SourceError(f"{path}: binary data, not a text file")
+    if not text.strip():
+        raise SourceError(f"{path}: file is empty")
+    return text
+
+
+def _stream_lines(path: Path) -> Iterator[str | Problem]:
+    """A UTF-8 file's lines without reading it whole; a line that is not UTF-8 becomes a
+    problem for that line only."""
+    with path.open("rb") as handle:
+        for number, raw in enumerate(handle, start=1):
+            if number == 1:
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield raw.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                yield Problem(f"{path}:{number}", f"not UTF-8 text (byte {exc.start})")
+                yield "\n"  # keep the line count
+
+
+def _jsonl_stream(path: Path) -> Iterator:
+    """Problems from undecodable lines interleaved with the parsed records, in order."""
+    pending: list[Problem] = []
+
+    def lines() -> Iterator[str]:
+        for item in _stream_lines(path):
+            if isinstance(item, Problem):
+                pending.append(item)
+            else:
+                yield item
+
+    for item in parse_jsonl(path, lines()):
+        yield from pending
+        pending.clear()
+        yield item
+    yield from pending
+
+
+def _place(where: str, path: Path) -> str:
+    """``path:12`` → ``line 12``, ``path: record 3`` → ``record 3``."""
+    place = where.removeprefix(str(path)).lstrip(":").strip()
+    return f"line {place}" if place[:1].isdigit() else place
+
+
+def _check_readable(path: Path) -> None:
+    if not path.exists():
+        raise SourceError(f"{path}: no such file")
+    if path.is_dir():
+        raise SourceError(f"{path}: is a directory")
+    if path.suffix.lower() not in PARSERS:
+        raise SourceError(f"{path}: unsupported file type '{path.suffix}' "
+                          f"(known: {known_types()})")
+
+
+def read_source(path: Path) -> ParseResult:
+    """Parse one file into papers and problems. Raises SourceError only when nothing in
+    the file can be read (missing, binary, empty, no papers at all)."""
+    path = Path(path)
+    _check_readable(path)
+    result = ParseResult(path)
+    try:
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})") from exc
+    parser = PARSERS[path.suffix.lower()]
+    if parser is parse_jsonl and detect_encoding(head) in ("utf-8", "utf-8-sig"):
+        if not head.strip():
+            raise SourceError(f"{path}: file is empty")
+        _checked(path, head.decode("utf-8", errors="replace"))
+        items = _jsonl_stream(path)
+    else:
+        text, note = decode(path, path.read_bytes())
+        result.problems += [note] if note else []
+        items = parser(path, text.splitlines(keepends=True))
+    seen: dict[str, tuple[str, Paper]] = {}
+    for item in items:
+        if isinstance(item, Problem):
+            result.problems.append(item)
+            continue
+        where, paper = item
+        if paper.id in seen:
+            first_where, first = seen[paper.id]
+            if first.content_hash != paper.content_hash:
+                result.problems.append(Problem(where, f"same id '{paper.id}' as "
+                                               f"{_place(first_where, path)}; only that one "
+                                               "is kept"))
+            continue
+        seen[paper.id] = (where, paper)
+        result.papers.append(paper)
+    if not result.papers and not result.problems:
+        raise SourceError(f"{path}: no papers found")
+    return result
+
+
+def parse_file(path: Path) -> list[Paper]:
+    """The papers of one file; any record that cannot be read raises SourceError (the
+    strict form, for callers that must not lose a record silently)."""
+    result = read_source(path)
+    for problem in result.problems:
+        if problem.skipped:
+            raise SourceError(str(problem))
+    return result.papers
