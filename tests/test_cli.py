@@ -166,3 +166,62 @@ def test_bad_settings_and_usage_errors_are_one_line(data_dir, tmp_path):
     assert "top_k" in subprocess.run(
         [sys.executable, "-m", "assistant.cli", "papers"], env=env, capture_output=True,
         text=True, timeout=120).stderr
+
+
+MARKUP_TITLE = "[bold]Results[/bold] of [red] and [/] Tricks"
+
+
+def test_titles_and_arguments_with_markup_print_as_written(data_dir, capsys, monkeypatch):
+    from assistant.cli import run as cli_run
+
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data_dir))
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(data_dir / "no-config.toml"))
+    monkeypatch.setenv("COLUMNS", "300")  # the papers table must not wrap the title
+    assert cli_run(["ingest", str(DATA / "bad" / "jsonl_markup_titles.jsonl")]) == 0
+    capsys.readouterr()
+    assert cli_run(["papers"]) == 0
+    assert MARKUP_TITLE in capsys.readouterr().out
+    assert cli_run(["search", "Results of Tricks markup"]) == 0
+    assert MARKUP_TITLE in capsys.readouterr().out
+    paper_id = next(r["id"] for r in json.loads(run("papers", "--json", data_dir=data_dir).stdout)
+                    if r["title"] == MARKUP_TITLE)
+    assert cli_run(["show", paper_id]) == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith(MARKUP_TITLE) and "[link=http://x]markup[/link]" in shown
+    assert cli_run(["remove", "[bold]no-such[/]"]) == 1
+    captured = capsys.readouterr()
+    assert captured.err.strip() == ("error: no paper with id '[bold]no-such[/]' is indexed "
+                                    "(see: assistant papers)")
+    assert cli_run(["remove", paper_id]) == 0
+    assert f"removed {paper_id}: {MARKUP_TITLE}" in capsys.readouterr().out
+
+
+def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(data_dir, capsys,
+                                                                        monkeypatch):
+    from assistant.cli import run as cli_run
+    from assistant.pipeline import Pipeline
+
+    def broken(self):
+        raise RuntimeError("registry exploded")
+
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data_dir))
+    monkeypatch.setattr(Pipeline, "papers", broken)
+    assert cli_run(["papers"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == ("error: unexpected RuntimeError: registry exploded (run with "
+                           "--debug for details)")
+    assert cli_run(["papers", "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback (most recent call last)" in err and "def broken" not in err
+    assert 'raise RuntimeError("registry exploded")' in err
+    assert err.strip().splitlines()[-1] == "error: unexpected RuntimeError: registry exploded"
+
+
+def test_exit_codes_usage_2_data_1(data_dir, capsys):
+    from assistant.cli import run as cli_run
+
+    assert cli_run(["search", "--top-k", "many", "x", "--data-dir", str(data_dir)]) == 2
+    assert cli_run(["no-such-command"]) == 2
+    assert cli_run(["show", "no-such-paper", "--data-dir", str(data_dir)]) == 1
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 3

@@ -196,6 +196,100 @@ async def test_conversation_is_saved_and_reopened(sample_copy):
         assert app.chat.history and app.chat.history[0].question == QUESTION
 
 
+async def test_new_chat_while_answering_keeps_the_old_answer_in_its_own_chat(sample_copy):
+    """Ctrl+N while an answer streams: the answer stops, is saved in the conversation it
+    was asked in, and never appears in the new one."""
+    install(sample_copy, ScriptedLLM(" ".join(f"word{i}" for i in range(400)), delay=0.05))
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        first = app.chat.conversation
+        await pilot.click("#question")
+        app.chat.query_one("#question").value = QUESTION
+        await pilot.press("enter")
+        await pilot.pause(1.0)
+        await pilot.press("ctrl+n")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if first.turns and not app.chat.answering:
+                break
+        await pilot.pause(0.5)
+        assert app.chat.conversation is not first
+        assert app.chat.conversation.turns == [] and app.chat.history == []
+        assert not app.chat.query(".answer") and app.chat.last_answer is None
+        assert first.turns[0].question == QUESTION
+        assert first.turns[0].answer.startswith("word0")
+        assert len(first.turns[0].answer.split()) < 400
+        saved = {c.id: c for c in app.conversations.list()}
+        assert saved[first.id].turns[0].question == QUESTION
+
+
+class FailingLLM(ScriptedLLM):
+    def generate(self, *args, **kwargs):
+        raise RuntimeError("llama_decode returned -3")
+
+
+async def test_a_failing_answer_is_shown_in_the_chat_and_the_app_keeps_running(sample_copy):
+    install(sample_copy, FailingLLM(""))
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.click("#question")
+        app.chat.query_one("#question").value = QUESTION
+        await pilot.press("enter")
+        for _ in range(100):
+            await pilot.pause(0.1)
+            if not app.chat.answering and "Error" in app.chat.query(".answer").last().source:
+                break
+        source = app.chat.query(".answer").last().source
+        assert "unexpected RuntimeError: llama\\_decode returned \\-3" in source
+        assert app.is_running
+        install(sample_copy, ScriptedLLM("FastDepth is fast [1]."))
+        await ask(app, pilot, QUESTION)
+        assert app.chat.last_answer.citations
+
+
+async def test_titles_with_markup_are_shown_as_written(sample_copy):
+    from conftest import DATA
+
+    report = sample_copy.ingest([DATA / "bad" / "jsonl_markup_titles.jsonl"])
+    assert len(report.added) == 2
+    title = "[bold]Results[/bold] of [red] and [/] Tricks"
+    install(sample_copy, ScriptedLLM("It studies markup in text [1]."))
+    app = AssistantApp(sample_copy)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(app, pilot, "What do Results of Tricks say about markup in text?")
+        assert any(title in label for label in source_labels(app))
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        app.screen.query_one("#paper-filter").value = "Tricks"
+        await pilot.pause()
+        options = app.screen.query_one("#paper-list")
+        assert options.option_count == 1 and title in str(options.get_option_at_index(0).prompt)
+        options.focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PaperScreen)
+        assert str(app.screen.query_one("#paper-title").render()) == title
+
+
+async def test_links_in_answers_are_never_opened_by_a_click(sample_copy, monkeypatch):
+    from textual.widgets import Markdown
+
+    install(sample_copy, ScriptedLLM("FastDepth is fast [1]. See [the demo](https://evil.example)."))
+    app = AssistantApp(sample_copy)
+    opened: list[str] = []
+    monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await ask(app, pilot, QUESTION)
+        widget = app.chat.query(".answer").last()
+        widget.post_message(Markdown.LinkClicked(widget, "https://evil.example"))
+        await pilot.pause(0.2)
+        assert opened == []
+        assert app.clipboard == "https://evil.example"
+        widget.post_message(Markdown.LinkClicked(widget, "cite:1"))
+        await pilot.pause(0.2)
+        assert isinstance(app.screen, PaperScreen)
+
+
 # --- snapshots of the main screens ---------------------------------------------------------
 
 

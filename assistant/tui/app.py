@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import re
 import time
+import traceback
 
+from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -42,6 +44,25 @@ def linked_citations(text: str, valid: set[int]) -> str:
                   if int(m.group(1)) in valid else "", text)
     text = text.replace(UNSUPPORTED, "*\\[unsupported\\]*")
     return re.sub(r"^(Verdict: .*)$", r"**\1**", text, flags=re.MULTILINE)
+
+
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~-])")
+
+
+def escape_markdown(text: str) -> str:
+    """Text the program wrote (an abstention listing paper titles) shown as written: a
+    title with ``*`` or ``[x](y)`` in it must not turn into emphasis or a link."""
+    lines = []
+    for line in text.split("\n"):
+        bullet = "- " if line.startswith("- ") else ""
+        lines.append(bullet + MARKDOWN_SPECIAL.sub(r"\\\1", line[len(bullet):]))
+    return "\n".join(lines)
+
+
+def answer_widget(text: str = "") -> Markdown:
+    """An answer: links in it never open by themselves (the text comes from a model that
+    read untrusted abstracts); the screen decides what a click does."""
+    return Markdown(text, classes="answer", open_links=False)
 
 
 class ChatScreen(Screen):
@@ -82,7 +103,7 @@ class ChatScreen(Screen):
                 yield Static("Sources", id="sources-title")
                 yield OptionList(id="sources")
         yield Input(placeholder="Ask about your papers… (Enter to send)", id="question")
-        yield Static("", id="status")
+        yield Static("", id="status", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -93,7 +114,7 @@ class ChatScreen(Screen):
     # --- messages in the conversation --------------------------------------------------
 
     def show_intro(self) -> None:
-        papers = len(self.pipeline.store.registry.papers)
+        papers = self.pipeline.paper_count()
         if papers == 0:
             self.add_note("The collection is empty. Add papers from a shell with:\n\n"
                           "    assistant ingest FILE…\n\n(try `assistant ingest --sample`), "
@@ -116,7 +137,7 @@ class ChatScreen(Screen):
         box.mount(Static(question, classes="question", markup=False))
 
     def add_answer_widget(self) -> Markdown:
-        widget = Markdown("", classes="answer")
+        widget = answer_widget()
         box = self.query_one("#conversation", VerticalScroll)
         box.mount(widget)
         box.scroll_end(animate=False)
@@ -124,7 +145,7 @@ class ChatScreen(Screen):
 
     def refresh_status(self) -> None:
         name = model_label(self.pipeline.settings.model)
-        parts = [f"model: {name}", f"{len(self.pipeline.store.registry.papers)} papers"]
+        parts = [f"model: {name}", f"{self.pipeline.paper_count()} papers"]
         if self.tokens_per_s:
             parts.append(f"{self.tokens_per_s:.1f} tok/s")
         if self.scope:
@@ -149,30 +170,50 @@ class ChatScreen(Screen):
     def answering(self) -> bool:
         return any(w.is_running for w in self.workers if w.group == "answer")
 
-    @work(thread=True, exclusive=True, group="answer")
+    @work(thread=True, exclusive=True, group="answer", exit_on_error=False)
     def answer(self, question: str) -> None:
+        """Stream one answer. It belongs to the conversation it was asked in: if the user
+        starts or opens another chat meanwhile, it is stopped and saved where it belongs,
+        never shown in the new one."""
         worker = get_current_worker()
         app = self.app
+        conversation, history = self.conversation, list(self.history)
         widget = app.call_from_thread(self.add_answer_widget)
         stream = app.call_from_thread(Markdown.get_stream, widget)
+
+        def on_token(piece: str) -> None:
+            if conversation is self.conversation:
+                app.call_from_thread(stream.write, piece)
+
         filters = Filters(paper_ids={self.scope.id}) if self.scope else None
         try:
-            answer = self.pipeline.ask(
-                question, history=list(self.history), filters=filters,
-                on_token=lambda piece: app.call_from_thread(stream.write, piece),
-                should_stop=lambda: worker.is_cancelled,
-            )
-        except AssistantError as exc:
+            answer = self.pipeline.ask(question, history=history, filters=filters,
+                                       on_token=on_token,
+                                       should_stop=lambda: worker.is_cancelled)
+        except Exception as exc:  # any failure is shown in the chat; the app keeps running
+            detail = str(exc) if isinstance(exc, AssistantError) else \
+                f"unexpected {type(exc).__name__}: {exc}"
+            self.log.error(traceback.format_exc())
             app.call_from_thread(stream.stop)
-            app.call_from_thread(widget.update, f"**Error:** {exc}")
+            if conversation is self.conversation:
+                app.call_from_thread(widget.update, f"**Error:** {escape_markdown(detail)}")
             return
         app.call_from_thread(stream.stop)
-        app.call_from_thread(self.finish_answer, widget, answer)
+        app.call_from_thread(self.finish_answer, widget, answer, conversation)
 
-    async def finish_answer(self, widget: Markdown, answer: Answer) -> None:
-        """Replace the streamed text with the checked one, then record the turn."""
+    async def finish_answer(self, widget: Markdown, answer: Answer,
+                            conversation: Conversation | None = None) -> None:
+        """Replace the streamed text with the checked one, then record the turn in the
+        conversation the question was asked in."""
+        conversation = conversation or self.conversation
+        conversation.add(answer.question, answer.text, answer.citation_records())
+        self.app.conversations.save(conversation)
+        if conversation is not self.conversation:  # superseded: saved, not shown here
+            return
         valid = {c.n for c in answer.citations}
-        text = linked_citations(answer.text, valid) or "*(no answer)*"
+        generated = not (answer.abstained or answer.out_of_scope)
+        text = (linked_citations(answer.text, valid) if generated
+                else escape_markdown(answer.text)) or "*(no answer)*"
         if answer.stopped:
             text += "\n\n*(stopped)*"
         if answer.unsupported and not answer.abstained:
@@ -183,8 +224,6 @@ class ChatScreen(Screen):
         if not answer.out_of_scope:
             self.history.append(Turn(answer.question, answer.text,
                                      [c.paper_id for c in answer.citations]))
-        self.conversation.add(answer.question, answer.text, answer.citation_records())
-        self.app.conversations.save(self.conversation)
         self.tokens_per_s = answer.timings.get("tokens_per_s", 0.0) or self.tokens_per_s
         self.show_sources(answer)
         self.refresh_status()
@@ -199,16 +238,16 @@ class ChatScreen(Screen):
             key = f"s{source.n}"
             self.sources[key] = (source, answer)
             year = f" ({source.year})" if source.year else ""
-            panel.add_option(Option(f"[{source.n}] {source.title}{year}\n    {source.paper_id}",
-                                    id=key))
+            panel.add_option(Option(Text(f"[{source.n}] {source.title}{year}\n    "
+                                         f"{source.paper_id}"), id=key))
         others = [s for s in answer.sources if s.n not in cited]
         if others:
             panel.add_option(None)
             for source in others:
                 key = f"r{source.n}"
                 self.sources[key] = (source, answer)
-                panel.add_option(Option(f"[dim]retrieved, not cited: {source.title}[/]",
-                                        id=key))
+                panel.add_option(Option(Text(f"retrieved, not cited: {source.title}",
+                                             style="dim"), id=key))
         if panel.option_count:
             panel.highlighted = 0
 
@@ -222,7 +261,7 @@ class ChatScreen(Screen):
     def open_paper(self, source: Source, answer: Answer) -> None:
         """The paper's abstract with the sentences the claim check matched highlighted
         (for a source no claim cites: the retrieved passage's best sentences)."""
-        paper = self.pipeline.store.get_paper(source.paper_id)
+        paper = self.pipeline.get_paper(source.paper_id)
         if paper is None:
             self.notify("That paper is no longer indexed.", severity="warning")
             return
@@ -230,12 +269,18 @@ class ChatScreen(Screen):
                                          evidence=answer.evidence_for(source.n)))
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
-        if event.href.startswith("cite:") and self.last_answer:
+        """A citation opens its paper. Any other link is never opened from here: it came
+        from model output, so it is copied for the user to open deliberately."""
+        if event.href.startswith("cite:"):
             n = int(event.href.removeprefix("cite:"))
             for source, answer in self.sources.values():
                 if source.n == n and answer is self.last_answer:
                     self.open_paper(source, answer)
                     return
+            return
+        self.app.copy_to_clipboard(event.href)
+        self.notify(f"Link not opened (it comes from model output); copied: {event.href}",
+                    severity="warning", markup=False)
 
     # --- actions --------------------------------------------------------------------------
 
@@ -283,7 +328,7 @@ class ChatScreen(Screen):
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"answer-{time.strftime('%Y%m%d-%H%M%S')}.md"
             path.write_text(text, encoding="utf-8")
-            self.notify(f"Saved to {path}")
+            self.notify(f"Saved to {path}", markup=False)
 
     def action_clear_scope(self) -> None:
         self.scope = None
@@ -297,11 +342,11 @@ class ChatScreen(Screen):
             self.add_question(turn.question)
             valid = {c["n"] for c in turn.citations}
             box = self.query_one("#conversation", VerticalScroll)
-            box.mount(Markdown(linked_citations(turn.answer, valid), classes="answer"))
+            box.mount(answer_widget(linked_citations(turn.answer, valid)))
             self.history.append(Turn(turn.question, turn.answer,
                                      [c["id"] for c in turn.citations]))
 
-    @work(thread=True, group="summary")
+    @work(thread=True, group="summary", exit_on_error=False)
     def summarise(self, paper: Paper) -> None:
         from ..summarize import Summarizer
 
@@ -309,8 +354,11 @@ class ChatScreen(Screen):
         note = app.call_from_thread(self.add_note, f"Summarising “{paper.title}”…", "summary")
         try:
             summary = Summarizer(self.pipeline).summarize(paper)
-        except AssistantError as exc:
-            app.call_from_thread(note.update, f"Could not summarise: {exc}")
+        except Exception as exc:  # shown in the chat; the app keeps running
+            self.log.error(traceback.format_exc())
+            detail = str(exc) if isinstance(exc, AssistantError) else \
+                f"unexpected {type(exc).__name__}: {exc}"
+            app.call_from_thread(note.update, f"Could not summarise: {detail}")
             return
         lines = [f"Summary of “{paper.title}”", f"TL;DR: {summary.tldr}"]
         lines += [f"{k.capitalize()}: {getattr(summary, k)}"

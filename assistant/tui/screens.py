@@ -58,17 +58,17 @@ class PaperScreen(Screen):
         paper = self.paper
         yield Header()
         with VerticalScroll(id="paper-body"):
-            yield Static(paper.title, id="paper-title")
+            yield Static(paper.title, id="paper-title", markup=False)
             meta = [paper.id]
             if paper.year:
                 meta.append(str(paper.year))
             if paper.authors:
                 meta.append(", ".join(paper.authors[:4]))
             meta.append(paper.source)
-            yield Static(" · ".join(meta), id="paper-meta")
+            yield Static(" · ".join(meta), id="paper-meta", markup=False)
             links = [u for u in [paper.url, *paper.code_urls] if u]
             if links:
-                yield Static("\n".join(links), id="paper-links")
+                yield Static("\n".join(links), id="paper-links", markup=False)
             yield Static(highlighted_abstract(paper.abstract, self.passage, self.question,
                                               self.evidence), id="paper-abstract")
         yield Footer()
@@ -93,7 +93,7 @@ class PapersScreen(Screen):
         yield Header()
         yield Input(placeholder="Filter by title, id or source…", id="paper-filter")
         yield OptionList(id="paper-list")
-        yield Static("", id="paper-count")
+        yield Static("", id="paper-count", markup=False)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -106,7 +106,8 @@ class PapersScreen(Screen):
                  if not needle or needle in f"{p.title} {p.id} {p.source}".lower()]
         options = self.query_one("#paper-list", OptionList)
         options.clear_options()
-        options.add_options([Option(f"{p.title}  [dim]{p.id}[/]", id=p.id) for p in shown])
+        options.add_options([Option(Text.assemble(p.title, (f"  {p.id}", "dim")), id=p.id)
+                             for p in shown])
         if shown:
             options.highlighted = 0
         self.query_one("#paper-count", Static).update(
@@ -133,8 +134,9 @@ class ConversationsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        options = [Option(f"{c.title or '(empty)'}  [dim]{c.id} · {len(c.turns)} turns[/]",
-                          id=c.id) for c in self.conversations]
+        options = [Option(Text.assemble(c.title or "(empty)",
+                                        (f"  {c.id} · {len(c.turns)} turns", "dim")), id=c.id)
+                   for c in self.conversations]
         if not options:
             yield Static("No saved conversations yet.", id="no-conversations")
         yield OptionList(*options, id="conversation-list")
