@@ -3,7 +3,6 @@ every claim checked against them before it is shown."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Annotated
 
@@ -25,7 +24,9 @@ from .cli_common import (
     _pipeline,
     _print_json,
     err,
+    error,
     out,
+    warning,
 )
 
 # --- search / ask ---------------------------------------------------------------------------
@@ -200,20 +201,14 @@ def summarize(
         raise UserError("no papers to summarise" + (" match --where" if where else
                         "; add some with: assistant ingest FILE…"))
     summarizer = Summarizer(pipeline, style, model)
-    summaries = []
-    start = time.perf_counter()
-    interrupted = False
     with Progress("summarising", BarColumn(), MofNCompleteColumn(),
                   TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err,
                   transient=True) as bar:
         task = bar.add_task("", total=len(papers), rate="")
-        try:
-            for paper in papers:
-                summaries.append(summarizer.summarize(paper))
-                rate = len(summaries) / max(time.perf_counter() - start, 1e-6)
-                bar.update(task, advance=1, rate=f"{rate * 60:.1f} papers/min")
-        except KeyboardInterrupt:
-            interrupted = True
+        batch = summarizer.summarize_all(
+            papers, lambda done, rate: bar.update(task, completed=done,
+                                                  rate=f"{rate * 60:.1f} papers/min"))
+    summaries = batch.summaries
     write_output(summaries, out_path)
     flagged = [s for s in summaries if s.flagged]
     out.print(f"wrote {len(summaries)} summaries to {out_path} ({summarizer.generated} "
@@ -224,10 +219,17 @@ def summarize(
         reasons += [f"unsupported “{claim}”" for claim in s.unsupported_claims]
         err.print(Text.assemble(("flagged: ", "yellow"), f"{s.id} {s.title}: ",
                                 "; ".join(reasons)))
-    if interrupted:
+    for s in summaries:
+        if s.note:
+            warning(f"{s.id}: {s.note}")
+    for paper, reason in batch.failed:
+        error(f"{paper.id} ({paper.source}): skipped: {reason}")
+    if batch.interrupted:
         err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
                   "command again to resume")
         raise typer.Exit(130)
+    if batch.failed:
+        raise typer.Exit(1)
 
 
 def digest(

@@ -16,6 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .budget import check_fits
+
 OnToken = Callable[[str], None]
 ShouldStop = Callable[[], bool]
 
@@ -107,6 +109,14 @@ class LocalLLM:
         stop = result.stop if isinstance(result.stop, list) else [result.stop]
         return result.prompt, [s for s in stop if s]
 
+    @property
+    def n_ctx(self) -> int:
+        return self.llm.n_ctx()
+
+    def prompt_tokens(self, messages: list[Message]) -> int:
+        """How many tokens these messages take as a prompt (template included)."""
+        return len(self._tokens(self.format_prompt(messages)[0]))
+
     def _tokens(self, prompt: str) -> list[int]:
         """Tokenize a formatted prompt; BOS is added only if the template did not."""
         tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
@@ -189,6 +199,7 @@ class LocalLLM:
 
         prompt, _stop = self.format_prompt(messages)
         tokens = self._tokens(prompt + prefix)
+        check_fits(len(tokens), 1, self.n_ctx)
         keep = min(self._common_prefix(tokens), len(tokens) - 1)
         self.llm.n_tokens = keep
         self.llm.eval(tokens[keep:])
@@ -212,6 +223,7 @@ class LocalLLM:
         prompt, stop = self.format_prompt(messages)
         prompt += prefix
         tokens = self._tokens(prompt)
+        check_fits(len(tokens), max_tokens, self.n_ctx)
         stats = GenerationStats(prompt_tokens=len(tokens),
                                 cached_prefix_tokens=self._common_prefix(tokens))
         start = time.perf_counter()

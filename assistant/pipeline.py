@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from .attribution import Attribution, Checker, Claim, SourceText
+from .budget import ContextError
 from .chunking import chunk_paper
 from .cite import StreamingCitationFilter, check_citations
 from .evidence import Source, select_sources
@@ -313,6 +314,24 @@ class Pipeline:
                                                sources=sources)))
         return messages
 
+    def fit_messages(self, llm: LocalLLM, question: str, sources: list[Source],
+                     history: list[Turn], instructions: str = "answer_system",
+                     user_template: str = "answer_user") -> list[Message]:
+        """The prompt, fitted to the context window with room for the answer: earlier
+        turns are dropped first (the sources are already within their budget); a question
+        that still does not fit is a ContextError."""
+        room = self.settings.n_ctx - self.settings.max_tokens
+        for turns in ([history, []] if history else [[]]):
+            messages = self.build_messages(question, sources, turns, instructions,
+                                           user_template)
+            tokens = llm.prompt_tokens(messages)
+            if tokens <= room:
+                return messages
+        raise ContextError(f"the question is too long: with its sources the prompt is "
+                           f"{tokens} tokens, and the model's context of "
+                           f"{self.settings.n_ctx} tokens leaves {room} after the answer's "
+                           f"{self.settings.max_tokens}")
+
     def ask(self, question: str, **options) -> Answer:
         """Answer one question (see :meth:`_ask`); one model user at a time."""
         with self.model_lock:
@@ -379,7 +398,8 @@ class Pipeline:
             on_sources(sources)
         if yes_no:
             instructions = "yesno_system"
-        messages = self.build_messages(question, sources, history, instructions, user_template)
+        messages = self.fit_messages(llm, question, sources, history, instructions,
+                                     user_template)
         verdict = None
         prefix = ""
         if yes_no:

@@ -20,6 +20,7 @@ from functools import cached_property
 from pathlib import Path
 
 from .attribution import invented_numbers
+from .budget import fit_text
 from .errors import AssistantError
 from .evidence import Source
 from .generate import Message
@@ -54,6 +55,7 @@ class Summary:
     prompt_version: str = ""
     seconds: float = 0.0
     cached: bool = False
+    note: str = ""  # e.g. the abstract was truncated to fit the model's context
 
     @property
     def flagged(self) -> bool:
@@ -61,6 +63,16 @@ class Summary:
 
     def to_dict(self) -> dict:
         return {**asdict(self), "flagged": self.flagged}
+
+
+@dataclass
+class Batch:
+    """What a batch run produced: the summaries, the papers skipped with why, and
+    whether Ctrl+C ended it early."""
+
+    summaries: list[Summary] = field(default_factory=list)
+    failed: list[tuple[Paper, str]] = field(default_factory=list)
+    interrupted: bool = False
 
 
 # --- parsing and checking ------------------------------------------------------------------
@@ -162,15 +174,52 @@ class Summarizer:
         with self.pipeline.model_lock:
             return self._generate(paper, path)
 
+    def messages(self, llm, title: str, abstract: str, limit: int) -> tuple[list[Message], str]:
+        """The prompt with the abstract cut to fit the context window (beside the reply's
+        ``limit``), and a note saying so when it had to be cut."""
+        def build(text: str) -> list[Message]:
+            return [Message("system", render(self.system)),
+                    Message("user", render("summary_user", title=title, abstract=text))]
+
+        room = self.pipeline.settings.n_ctx - limit - llm.prompt_tokens(build("")) - 8
+        fitted, cut = fit_text(abstract, room, llm.count_tokens)
+        note = (f"abstract truncated to about {room} tokens to fit the model's context"
+                if cut else "")
+        return build(fitted), note
+
+    def summarize_all(self, papers: list[Paper],
+                      progress: Callable[[int, float], None] | None = None) -> Batch:
+        """Summarise each paper in turn. One paper that fails (a prompt that cannot fit,
+        a model error on its text) is recorded and skipped; the batch goes on. A missing
+        or broken model stops it (every paper would fail the same way), as does Ctrl+C;
+        what was done is kept either way (the cache makes a re-run resume)."""
+        from .models import ModelError
+
+        batch = Batch()
+        start = time.perf_counter()
+        try:
+            for paper in papers:
+                try:
+                    batch.summaries.append(self.summarize(paper))
+                except ModelError:
+                    raise
+                except Exception as exc:  # noqa: BLE001 - one paper must not stop a batch
+                    batch.failed.append((paper, f"{type(exc).__name__}: {exc}"
+                                         if not isinstance(exc, AssistantError) else str(exc)))
+                if progress:
+                    done = len(batch.summaries) + len(batch.failed)
+                    progress(done, done / max(time.perf_counter() - start, 1e-6))
+        except KeyboardInterrupt:
+            batch.interrupted = True
+        return batch
+
     def _generate(self, paper: Paper, target: Path) -> Summary:
         llm = self.pipeline.llm(self.model)
-        messages = [Message("system", render(self.system)),
-                    Message("user", render("summary_user", title=paper.title,
-                                           abstract=paper.abstract))]
         start = time.perf_counter()
         settings = self.pipeline.settings
         # A TL;DR is one sentence; the lower cap also stops a rambling small model.
         limit = settings.tldr_max_tokens if self.style == "tldr" else settings.summary_max_tokens
+        messages, note = self.messages(llm, paper.title, paper.abstract, limit)
         generation = llm.generate(messages, limit, 0.0)
         fields_ = parse_summary(generation.text)
         text = " ".join(fields_.get(f, "") for f in FIELDS)
@@ -183,7 +232,7 @@ class Summarizer:
             invented_numbers=invented_numbers(text, paper.title + " " + paper.abstract),
             unsupported_claims=[c.text for c in check.claims if not c.supported],
             model=llm.name, style=self.style, prompt_version=self.version,
-            seconds=round(time.perf_counter() - start, 3),
+            seconds=round(time.perf_counter() - start, 3), note=note,
             **{f: fields_.get(f, "") for f in FIELDS},
         )
         self.cache_dir.mkdir(parents=True, exist_ok=True)
@@ -204,7 +253,7 @@ def render_output(summaries: list[Summary], path: Path) -> str:
     if suffix == ".csv":
         buffer = io.StringIO()
         columns = ["id", "title", "source", *FIELDS, "code", "flagged", "invented_numbers",
-                   "unsupported_claims", "model", "seconds"]
+                   "unsupported_claims", "note", "model", "seconds"]
         writer = csv.DictWriter(buffer, columns, extrasaction="ignore")
         writer.writeheader()
         for s in summaries:
@@ -236,6 +285,8 @@ def markdown_digest(summaries: list[Summary]) -> str:
                 lines.append(f"- ⚠ numbers not in the abstract: {', '.join(s.invented_numbers)}")
             for claim in s.unsupported_claims:
                 lines.append(f"- ⚠ not supported by the abstract: {claim}")
+            if s.note:
+                lines.append(f"- note: {s.note}")
             lines.append("")
     return "\n".join(lines)
 

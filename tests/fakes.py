@@ -28,6 +28,9 @@ class ScriptedLLM:
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
 
+    def prompt_tokens(self, messages) -> int:
+        return sum(self.count_tokens(m.content) for m in messages)
+
     def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
                  prefix=""):
         self.calls.append(messages)

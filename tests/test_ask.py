@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from fakes import ScriptedLLM, install
 
 from assistant.attribution import UNSUPPORTED
@@ -171,3 +172,15 @@ def test_yes_no_question_gets_a_verdict_the_explanation_follows(sample_copy):
     assert fake.label_calls and "yes/no" in fake.label_calls[0][0].content
     assert answer.text.startswith("Verdict: no (probability ")
     assert answer.to_dict()["verdict"]["label"] == "no"
+
+
+def test_a_question_too_long_for_the_context_is_a_one_line_error(sample_copy):
+    from dataclasses import replace
+
+    from assistant.budget import ContextError
+
+    sample_copy.settings = replace(sample_copy.settings, n_ctx=512)
+    question = "Which papers study depth estimation " + "on embedded hardware " * 400 + "?"
+    with pytest.raises(ContextError, match="the question is too long") as info:
+        sample_copy.ask(question)
+    assert "\n" not in str(info.value)

@@ -183,3 +183,44 @@ def test_digest_claims_are_checked_like_answers(sample_copy):
     assert answer.claims[0].citations == [fastdepth.n]        # attached by the check
     assert [c.paper_id for c in answer.citations] == [fastdepth.paper_id]
     assert "99 fps on a phone [unsupported]" in answer.text
+
+
+def _long_paper(words: int = 6000):
+    from assistant.sources import Paper
+
+    text = " ".join(f"The encoder reaches {i % 90} percent recall on benchmark {i % 7}."
+                    for i in range(words // 9))
+    return Paper(id="long-1", title="A Whole Paper Pasted As An Abstract", abstract=text,
+                 source="long.jsonl")
+
+
+def test_an_abstract_longer_than_the_context_is_truncated_with_a_note(sample_copy):
+    """Real small model with a 1024-token context: the 8k-token abstract is cut to fit,
+    the summary is made, and it says it was cut (before, llama.cpp raised ValueError)."""
+    from dataclasses import replace
+
+    sample_copy.settings = replace(sample_copy.settings, n_ctx=1024)
+    summary = Summarizer(sample_copy, "tldr").summarize(_long_paper())
+    assert summary.tldr and "truncated" in summary.note
+    llm = sample_copy.llm()
+    assert llm.n_ctx == 1024
+    messages, note = Summarizer(sample_copy, "tldr").messages(
+        llm, "t", _long_paper().abstract, 80)
+    assert llm.prompt_tokens(messages) + 80 <= 1024 and note
+
+
+class FailsOnOnePaper(ScriptedLLM):
+    def generate(self, messages, *args, **kwargs):
+        if "HuBERT" in messages[-1].content:
+            raise RuntimeError("llama_decode returned -1")
+        return super().generate(messages, *args, **kwargs)
+
+
+def test_one_failing_paper_is_reported_and_the_batch_goes_on(sample_copy):
+    install(sample_copy, FailsOnOnePaper(SCRIPTED))
+    papers = [sp.paper for sp in sample_copy.papers()][:76]
+    batch = Summarizer(sample_copy, "tldr").summarize_all(papers)
+    failed_titles = [p.title for p, _ in batch.failed]
+    assert len(failed_titles) == 1 and "HuBERT" in failed_titles[0]
+    assert "llama_decode returned -1" in batch.failed[0][1]
+    assert len(batch.summaries) == 75 and not batch.interrupted
