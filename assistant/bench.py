@@ -24,7 +24,6 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from .errors import AssistantError
@@ -70,7 +69,7 @@ def bench_pipeline(settings: Settings, folder: Path, progress: Progress | None =
     """A pipeline over its own data dir holding the 1000 PubMedQA abstracts (built once)."""
     from .pipeline import IngestReport
 
-    bench_settings = replace(settings, data_dir=settings.data_dir / "bench" / "pubmedqa")
+    bench_settings = settings.replace(data_dir=settings.data_dir / "bench" / "pubmedqa")
     pipeline = Pipeline(bench_settings)
     records, _ = load_pubmedqa(folder)
     if len(pipeline.store.registry.papers) != len(records):
@@ -322,7 +321,7 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
     from .sources import parse_file
 
     result: dict[str, dict] = {}
-    bench_settings = replace(settings, data_dir=settings.data_dir / "bench" / "speed")
+    bench_settings = settings.replace(data_dir=settings.data_dir / "bench" / "speed")
     if bench_settings.data_dir.exists():
         import shutil
 

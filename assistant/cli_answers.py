@@ -234,7 +234,8 @@ def summarize(
 
 def digest(
     topic: Annotated[str, typer.Argument(help="The topic to survey.")],
-    top_k: Annotated[int, typer.Option("--top-k", "-k", help="Papers to draw on.")] = 6,
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Papers to draw on "
+                     "(default: the digest_top_k setting, 6).")] = None,
     out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the "
                         "overview as Markdown.")] = None,
     model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,

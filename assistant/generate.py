@@ -214,7 +214,8 @@ class LocalLLM:
 
     def generate(self, messages: list[Message], max_tokens: int, temperature: float,
                  on_token: OnToken | None = None,
-                 should_stop: ShouldStop | None = None, prefix: str = "") -> Generation:
+                 should_stop: ShouldStop | None = None, prefix: str = "",
+                 top_p: float = 0.9, repeat_penalty: float = 1.1) -> Generation:
         """Stream a chat completion; ``should_stop`` is polled between tokens.
 
         ``prefix`` starts the assistant's reply (e.g. "Answer:") so the model continues
@@ -229,8 +230,8 @@ class LocalLLM:
         start = time.perf_counter()
         pieces: list[str] = [prefix] if prefix else []
         stream = self.llm.create_completion(
-            tokens, max_tokens=max_tokens, temperature=temperature, top_p=0.9,
-            repeat_penalty=1.1, stream=True, stop=stop or None,
+            tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
+            repeat_penalty=repeat_penalty, stream=True, stop=stop or None,
         )
         for chunk in stream:
             piece = chunk["choices"][0]["text"]

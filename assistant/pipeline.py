@@ -28,7 +28,6 @@ from .verdict import LABELS, Verdict, decide, is_yes_no
 
 OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
                 "relevant enough to answer from.")
-HISTORY_WORDS = 60  # each remembered answer is clipped so follow-ups stay within budget
 EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
 NOT_SUPPORTED = ("The papers found do not support an answer to this question: no claim "
                  "of the drafted answer is backed by them. Closest papers:")
@@ -266,7 +265,7 @@ class Pipeline:
             return []
         vector = self.embedder.embed_one(query) if mode != "bm25" else None
         return hybrid_search(self.store, query, vector, k or self.settings.top_k,
-                             self.settings.candidates, filters, mode)
+                             self.settings.candidates, filters, mode, self.settings.rrf_k)
 
     def relevant(self, hits: list[Hit]) -> list[Hit]:
         """Hits good enough to show the model; empty means out of scope.
@@ -299,20 +298,32 @@ class Pipeline:
         seen = {h.paper_id for h in cited}
         return (cited + [h for h in hits if h.paper_id not in seen])[: k or self.settings.top_k]
 
+    def _recent(self, history: list[Turn]) -> list[Turn]:
+        """The turns a follow-up sees (each remembered answer is clipped to
+        ``history_words`` so follow-ups stay within budget)."""
+        turns = self.settings.history_turns
+        return history[-turns:] if turns else []
+
     def retrieval_query(self, question: str, history: list[Turn]) -> str:
         return render("condense_query", question=question,
-                      history=[t.question for t in history[-2:]])
+                      history=[t.question for t in self._recent(history)])
 
     def build_messages(self, question: str, sources: list[Source], history: list[Turn],
                        instructions: str = "answer_system",
                        user_template: str = "answer_user") -> list[Message]:
         messages = [Message("system", render(instructions))]
-        for turn in history[-2:]:
+        for turn in self._recent(history):
             messages += [Message("user", turn.question),
-                         Message("assistant", _clip_words(turn.answer, HISTORY_WORDS))]
+                         Message("assistant", _clip_words(turn.answer,
+                                                          self.settings.history_words))]
         messages.append(Message("user", render(user_template, question=question,
                                                sources=sources)))
         return messages
+
+    @property
+    def sampling(self) -> dict[str, float]:
+        """Sampling settings beyond the temperature, for every generation."""
+        return {"top_p": self.settings.top_p, "repeat_penalty": self.settings.repeat_penalty}
 
     def fit_messages(self, llm: LocalLLM, question: str, sources: list[Source],
                      history: list[Turn], instructions: str = "answer_system",
@@ -410,7 +421,7 @@ class Pipeline:
         stream = StreamingCitationFilter(set(), on_token) if on_token else None
         generation = llm.generate(messages, self.settings.max_tokens,
                                   self.settings.temperature, stream.feed if stream else None,
-                                  should_stop, prefix)
+                                  should_stop, prefix, **self.sampling)
         if stream:
             stream.flush()
         body = generation.text[len(prefix):] if prefix else generation.text

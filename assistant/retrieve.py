@@ -63,13 +63,14 @@ class Hit:
     chunk_ids: list[str] = field(default_factory=list)
 
 
-def rrf(rankings: list[list[str]], weights: list[float] | None = None) -> dict[str, float]:
+def rrf(rankings: list[list[str]], weights: list[float] | None = None,
+        k: int = RRF_K) -> dict[str, float]:
     """Reciprocal rank fusion: sum of w / (k + rank) over the lists an item appears in."""
     weights = weights or [1.0] * len(rankings)
     scores: dict[str, float] = {}
     for ranking, weight in zip(rankings, weights, strict=True):
         for rank, item in enumerate(ranking, start=1):
-            scores[item] = scores.get(item, 0.0) + weight / (RRF_K + rank)
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
     return scores
 
 
@@ -89,11 +90,12 @@ def group_by_paper(store: Store, fused: dict[str, float], dense: dict[str, float
 
 
 def hybrid_search(store: Store, query: str, query_vector, k: int, candidates: int = 40,
-                  filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+                  filters: Filters | None = None, mode: str = "hybrid",
+                  rrf_k: int = RRF_K) -> list[Hit]:
     """Top-k papers for the query. ``mode`` is 'hybrid', 'dense' or 'bm25' (benchmarks)."""
     allowed = (filters or Filters()).allowed(store)
     dense = store.dense(query_vector, candidates, allowed) if mode != "bm25" else []
     lexical = store.lexical(query, candidates, allowed) if mode != "dense" else []
     rankings = [[cid for cid, _ in ranked] for ranked in (dense, lexical) if ranked]
-    fused = rrf(rankings)
+    fused = rrf(rankings, k=rrf_k)
     return group_by_paper(store, fused, dict(dense), dict(lexical))[:k]

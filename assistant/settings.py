@@ -1,22 +1,28 @@
-"""One settings object for the whole program.
+"""One settings object for the whole program (pydantic-settings).
 
 Precedence, lowest to highest: built-in defaults < config file (TOML) < environment
 variables (``ASSISTANT_<FIELD>``) < command-line flags. Every tunable lives here so that
 the CLI, the TUI and the batch jobs agree on what "the data directory" or "top-k" means.
+Values are validated when loaded: an unknown key in the config file, a negative top-k or
+a model path that does not exist is a one-line :class:`SettingsError` naming the key.
 """
 
 from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass, field, fields, replace
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
+
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
 from .errors import AssistantError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
+_CONFIG_FILE: ContextVar[Path | None] = ContextVar("config_file", default=None)
 
 
 def _default_data_dir() -> Path:
@@ -31,80 +37,116 @@ def _default_models_dir() -> Path:
     return _default_data_dir().parent / "paper-assistant-models"
 
 
+def _default_threads() -> int:
+    return max(1, min(os.cpu_count() or 2, 8))
+
+
 def default_config_path() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config"
     return Path(base) / "paper-assistant" / "config.toml"
 
 
-@dataclass(frozen=True)
-class Settings:
+class SettingsError(AssistantError, ValueError):
+    """A config file, environment variable or flag holds a value the program cannot use."""
+
+
+class Settings(BaseSettings):
     """Everything a run can tune. Paths are resolved at load time."""
 
-    data_dir: Path = field(default_factory=_default_data_dir)
-    models_dir: Path = field(default_factory=_default_models_dir)
+    model_config = SettingsConfigDict(env_prefix="ASSISTANT_", extra="forbid", frozen=True,
+                                      env_ignore_empty=True, validate_default=True)
+
+    # where things live
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    models_dir: Path = Field(default_factory=_default_models_dir)
+    # models
     model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     embedder: str = "all-minilm-l6-v2-f16"
-    top_k: int = 4
-    candidates: int = 40
-    context_budget: int = 500
-    yes_no_budget: int = 300
-    claim_threshold: float = 0.40
-    n_ctx: int = 4096
-    threads: int = max(1, min(os.cpu_count() or 2, 8))
-    max_tokens: int = 384
-    summary_max_tokens: int = 220
-    tldr_max_tokens: int = 80
-    temperature: float = 0.1
-    min_relevance: float = 0.30
-    relevance_margin: float = 0.18
-    chunk_tokens: int = 256
+    n_ctx: int = Field(4096, ge=512, le=131072)
+    threads: int = Field(default_factory=_default_threads, ge=1, le=256)
     seed: int = 42
+    # retrieval
+    top_k: int = Field(4, ge=1, le=50)
+    candidates: int = Field(40, ge=1, le=1000)
+    rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
+    min_relevance: float = Field(0.30, ge=0.0, le=1.0)
+    relevance_margin: float = Field(0.18, ge=0.0, le=1.0)
+    chunk_tokens: int = Field(256, ge=32, le=256)
+    # answering
+    context_budget: int = Field(500, ge=50)
+    yes_no_budget: int = Field(300, ge=50)
+    claim_threshold: float = Field(0.40, ge=0.0, le=1.0)
+    max_tokens: int = Field(384, ge=16)
+    temperature: float = Field(0.1, ge=0.0, le=2.0)
+    top_p: float = Field(0.9, gt=0.0, le=1.0)
+    repeat_penalty: float = Field(1.1, ge=1.0, le=2.0)
+    history_turns: int = Field(2, ge=0, le=20, description="earlier turns a follow-up sees")
+    history_words: int = Field(60, ge=0, description="each remembered answer is clipped")
+    # summaries and digests
+    summary_max_tokens: int = Field(220, ge=16)
+    tldr_max_tokens: int = Field(80, ge=8)
+    digest_top_k: int = Field(6, ge=1, le=50)
+    digest_budget: int = Field(700, ge=50)
+
+    @field_validator("data_dir", "models_dir")
+    @classmethod
+    def _resolve(cls, value: Path) -> Path:
+        return Path(value).expanduser().resolve()
+
+    @field_validator("model", "embedder")
+    @classmethod
+    def _model_file_exists(cls, value: str) -> str:
+        """A catalog name is checked when the model is loaded (with the install command);
+        a path to a file must exist now."""
+        if value.endswith(".gguf") and not Path(value).expanduser().exists():
+            raise ValueError(f"the file {value} does not exist")
+        return value
 
     @property
     def cache_dir(self) -> Path:
         return self.data_dir / "cache"
 
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values changed (validated: no environment or file is read)."""
+        try:
+            return type(self).model_validate({**self.model_dump(), **changes})
+        except ValidationError as exc:
+            raise SettingsError(_describe(exc)) from exc
 
-_FIELD_TYPES = {f.name: f.type for f in fields(Settings)}
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        sources = [init_settings, env_settings]
+        config = _CONFIG_FILE.get()
+        if config is not None and config.exists():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=config))
+        return tuple(sources)
 
 
-def _coerce(name: str, value: Any) -> Any:
-    kind = _FIELD_TYPES[name]
-    if kind == "Path":
-        return Path(str(value)).expanduser().resolve()
-    if kind == "int":
-        return int(value)
-    if kind == "float":
-        return float(value)
-    return str(value)
-
-
-class SettingsError(AssistantError, ValueError):
-    """A config file or environment variable holds a value the program cannot use."""
+def _describe(exc: ValidationError, config: Path | None = None) -> str:
+    """The first problem as one line naming the key (and the config file if it is one)."""
+    problem = exc.errors()[0]
+    key = ".".join(str(part) for part in problem["loc"]) or "?"
+    if problem["type"] == "extra_forbidden":
+        where = f" in {config}" if config else ""
+        known = ", ".join(Settings.model_fields)
+        return f"unknown setting '{key}'{where} (known: {known})"
+    message = problem["msg"].removeprefix("Value error, ")
+    return f"bad setting {key}={problem.get('input')!r}: {message}"
 
 
 def load_settings(config_path: Path | None = None, **flags: Any) -> Settings:
     """Merge defaults, config file, ``ASSISTANT_*`` environment variables and flags."""
-    values: dict[str, Any] = {}
-    path = config_path or Path(os.environ.get("ASSISTANT_CONFIG", default_config_path()))
+    path = Path(config_path or os.environ.get("ASSISTANT_CONFIG") or default_config_path())
     if path.exists():
         try:
-            data = tomllib.loads(path.read_text(encoding="utf-8"))
+            tomllib.loads(path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise SettingsError(f"config file {path} is not valid TOML: {exc}") from exc
-        values.update({k: v for k, v in data.items() if k in _FIELD_TYPES})
-    for name in _FIELD_TYPES:
-        env = os.environ.get(f"ASSISTANT_{name.upper()}")
-        if env not in (None, ""):
-            values[name] = env
-    values.update({k: v for k, v in flags.items() if v is not None})
-    coerced = {}
-    for name, value in values.items():
-        try:
-            coerced[name] = _coerce(name, value)
-        except (TypeError, ValueError) as exc:
-            raise SettingsError(f"bad setting {name}={value!r}: expected "
-                                f"{_FIELD_TYPES[name]}") from exc
-    settings = replace(Settings(), **coerced)
-    return replace(settings, data_dir=Path(settings.data_dir).expanduser().resolve(),
-                   models_dir=Path(settings.models_dir).expanduser().resolve())
+    token = _CONFIG_FILE.set(path)
+    try:
+        return Settings(**{k: v for k, v in flags.items() if v is not None})
+    except ValidationError as exc:
+        raise SettingsError(_describe(exc, path)) from exc
+    finally:
+        _CONFIG_FILE.reset(token)

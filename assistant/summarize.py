@@ -220,7 +220,7 @@ class Summarizer:
         # A TL;DR is one sentence; the lower cap also stops a rambling small model.
         limit = settings.tldr_max_tokens if self.style == "tldr" else settings.summary_max_tokens
         messages, note = self.messages(llm, paper.title, paper.abstract, limit)
-        generation = llm.generate(messages, limit, 0.0)
+        generation = llm.generate(messages, limit, 0.0, **self.pipeline.sampling)
         fields_ = parse_summary(generation.text)
         text = " ".join(fields_.get(f, "") for f in FIELDS)
         check = self.pipeline.check_claims(
@@ -302,9 +302,9 @@ def write_output(summaries: list[Summary], path: Path) -> None:
 # --- digest ----------------------------------------------------------------------------------
 
 
-def digest(pipeline: Pipeline, topic: str, k: int = 6, model: str | None = None,
+def digest(pipeline: Pipeline, topic: str, k: int | None = None, model: str | None = None,
            on_token: Callable[[str], None] | None = None) -> Answer:
     """A short cited overview of the papers on ``topic``, checked like ``ask``."""
     return pipeline.ask(topic, model=model, on_token=on_token, instructions="digest_system",
-                        user_template="digest_user", k=k,
-                        budget=pipeline.settings.context_budget + 200)
+                        user_template="digest_user", k=k or pipeline.settings.digest_top_k,
+                        budget=pipeline.settings.digest_budget)

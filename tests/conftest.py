@@ -4,7 +4,6 @@ temporary folders, and the bundled sample collection ingested once per session."
 from __future__ import annotations
 
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -36,7 +35,7 @@ def base_settings(tmp_path_factory) -> Settings:
 @pytest.fixture
 def settings(base_settings, tmp_path) -> Settings:
     """Settings with a fresh, empty data directory."""
-    return replace(base_settings, data_dir=tmp_path / "data")
+    return base_settings.replace(data_dir=tmp_path / "data")
 
 
 @pytest.fixture
@@ -50,7 +49,7 @@ def pipeline(settings):
 def sample_index(base_settings, tmp_path_factory) -> Path:
     """A data directory with the 76 sample papers ingested (built once)."""
     data_dir = tmp_path_factory.mktemp("sample") / "data"
-    p = Pipeline(replace(base_settings, data_dir=data_dir))
+    p = Pipeline(base_settings.replace(data_dir=data_dir))
     report = p.ingest([SAMPLE])
     assert len(report.added) == 76 and not report.errors
     p.close()
@@ -61,7 +60,7 @@ def sample_index(base_settings, tmp_path_factory) -> Path:
 def sample_pipeline(base_settings, sample_index):
     """A read-only pipeline over the sample index, shared by the whole session."""
     _require_model(base_settings, TEST_LLM)
-    p = Pipeline(replace(base_settings, data_dir=sample_index))
+    p = Pipeline(base_settings.replace(data_dir=sample_index))
     yield p
     p.close()
 
@@ -71,7 +70,7 @@ def sample_copy(base_settings, sample_index, tmp_path):
     """A private, writable copy of the sample index."""
     data_dir = tmp_path / "data"
     shutil.copytree(sample_index, data_dir)
-    p = Pipeline(replace(base_settings, data_dir=data_dir))
+    p = Pipeline(base_settings.replace(data_dir=data_dir))
     yield p
     p.close()
 

@@ -32,7 +32,7 @@ class ScriptedLLM:
         return sum(self.count_tokens(m.content) for m in messages)
 
     def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
-                 prefix=""):
+                 prefix="", **sampling):
         self.calls.append(messages)
         self.prefixes.append(prefix)
         pieces = [prefix] if prefix else []

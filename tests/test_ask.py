@@ -175,11 +175,10 @@ def test_yes_no_question_gets_a_verdict_the_explanation_follows(sample_copy):
 
 
 def test_a_question_too_long_for_the_context_is_a_one_line_error(sample_copy):
-    from dataclasses import replace
 
     from assistant.budget import ContextError
 
-    sample_copy.settings = replace(sample_copy.settings, n_ctx=512)
+    sample_copy.settings = sample_copy.settings.replace(n_ctx=512)
     question = "Which papers study depth estimation " + "on embedded hardware " * 400 + "?"
     with pytest.raises(ContextError, match="the question is too long") as info:
         sample_copy.ask(question)

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import shutil
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -26,7 +25,7 @@ KEYS = ("id", "title", "authors", "categories")
 def base_index(base_settings, tmp_path_factory) -> Path:
     """An index holding two arXiv papers before any bad file arrives."""
     data_dir = tmp_path_factory.mktemp("bad-base") / "data"
-    pipeline = Pipeline(replace(base_settings, data_dir=data_dir))
+    pipeline = Pipeline(base_settings.replace(data_dir=data_dir))
     assert len(pipeline.ingest([DATA / "arxiv.jsonl"]).added) == 2
     pipeline.close()
     return data_dir

@@ -197,9 +197,8 @@ def _long_paper(words: int = 6000):
 def test_an_abstract_longer_than_the_context_is_truncated_with_a_note(sample_copy):
     """Real small model with a 1024-token context: the 8k-token abstract is cut to fit,
     the summary is made, and it says it was cut (before, llama.cpp raised ValueError)."""
-    from dataclasses import replace
 
-    sample_copy.settings = replace(sample_copy.settings, n_ctx=1024)
+    sample_copy.settings = sample_copy.settings.replace(n_ctx=1024)
     summary = Summarizer(sample_copy, "tldr").summarize(_long_paper())
     assert summary.tldr and "truncated" in summary.note
     llm = sample_copy.llm()

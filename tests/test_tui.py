@@ -3,8 +3,6 @@ with the real small model end to end and a scripted model for deterministic UI c
 
 from __future__ import annotations
 
-from dataclasses import replace
-
 import pytest
 from conftest import TEST_LLM
 from fakes import ScriptedLLM, install
@@ -136,7 +134,8 @@ async def test_empty_collection_says_how_to_ingest(settings):
 
 
 async def test_missing_model_file_is_explained(sample_index, base_settings):
-    settings = replace(base_settings, data_dir=sample_index, model="/nonexistent/model.gguf")
+    settings = base_settings.model_copy(  # a model file deleted after the settings loaded
+        update={"data_dir": sample_index, "model": "/nonexistent/model.gguf"})
     app = AssistantApp(Pipeline(settings))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
@@ -145,7 +144,7 @@ async def test_missing_model_file_is_explained(sample_index, base_settings):
 
 
 async def test_missing_catalog_model_names_install_command(sample_copy):
-    sample_copy.settings = replace(sample_copy.settings, model=TEST_LLM,
+    sample_copy.settings = sample_copy.settings.replace(model=TEST_LLM,
                                    models_dir=sample_copy.settings.data_dir / "no-models")
     app = AssistantApp(sample_copy)
     async with app.run_test(size=(100, 30)) as pilot:

@@ -12,11 +12,11 @@ import re
 import time
 import traceback
 
-from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
@@ -238,16 +238,16 @@ class ChatScreen(Screen):
             key = f"s{source.n}"
             self.sources[key] = (source, answer)
             year = f" ({source.year})" if source.year else ""
-            panel.add_option(Option(Text(f"[{source.n}] {source.title}{year}\n    "
-                                         f"{source.paper_id}"), id=key))
+            panel.add_option(Option(Content(f"[{source.n}] {source.title}{year}\n    "
+                                            f"{source.paper_id}"), id=key))
         others = [s for s in answer.sources if s.n not in cited]
         if others:
             panel.add_option(None)
             for source in others:
                 key = f"r{source.n}"
                 self.sources[key] = (source, answer)
-                panel.add_option(Option(Text(f"retrieved, not cited: {source.title}",
-                                             style="dim"), id=key))
+                panel.add_option(Option(Content.styled(f"retrieved, not cited: "
+                                                       f"{source.title}", "dim"), id=key))
         if panel.option_count:
             panel.highlighted = 0
 

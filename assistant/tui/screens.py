@@ -7,6 +7,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
@@ -106,7 +107,7 @@ class PapersScreen(Screen):
                  if not needle or needle in f"{p.title} {p.id} {p.source}".lower()]
         options = self.query_one("#paper-list", OptionList)
         options.clear_options()
-        options.add_options([Option(Text.assemble(p.title, (f"  {p.id}", "dim")), id=p.id)
+        options.add_options([Option(Content.assemble(p.title, (f"  {p.id}", "dim")), id=p.id)
                              for p in shown])
         if shown:
             options.highlighted = 0
@@ -134,7 +135,7 @@ class ConversationsScreen(Screen):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        options = [Option(Text.assemble(c.title or "(empty)",
+        options = [Option(Content.assemble(c.title or "(empty)",
                                         (f"  {c.id} · {len(c.turns)} turns", "dim")), id=c.id)
                    for c in self.conversations]
         if not options:
