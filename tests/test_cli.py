@@ -127,7 +127,7 @@ def test_models_listing(data_dir):
     names = {r["name"]: r for r in rows}
     assert names[TEST_LLM]["installed"] is True
     assert names["qwen2.5-coder-1.5b-instruct-q4_k_m"]["default"] is True
-    assert all(r["sha256"] or r["role"] == "embedder" for r in rows)
+    assert all(len(r["sha256"] or "") == 64 and r["size"] for r in rows)
 
 
 def test_corrupt_model_names_the_reinstall_command(data_dir, tmp_path):

