@@ -13,6 +13,20 @@ from dataclasses import dataclass, field
 CITE_RE = re.compile(r"\[(\s*\d+(?:\s*[-–,;]\s*\d+)*\s*)\]")
 
 
+# A list of sources the model wrote itself ("Sources:", "**References**", "### Sources"):
+# the program shows its own list of the papers the check accepted, so the model's is cut.
+SOURCE_LIST_RE = re.compile(r"^[ \t>#*_-]*(?:sources|references|bibliography|works cited)"
+                            r"[ \t*_]*:?[ \t*_]*(?:\[\d|$)", re.IGNORECASE | re.MULTILINE)
+
+
+def strip_source_list(text: str) -> tuple[str, bool]:
+    """The text up to a source list the model appended, and whether one was cut."""
+    match = SOURCE_LIST_RE.search(text)
+    if match is None or match.start() == 0:
+        return text, False
+    return text[:match.start()].rstrip(), True
+
+
 @dataclass
 class CitationCheck:
     text: str

@@ -145,6 +145,24 @@ def bench_attribution(pubmedqa: PubmedDir = None, limit: Limit = None, split: Sp
     _report(results, path, json_out)
 
 
+@bench_app.command("injection")
+def bench_injection(pubmedqa: PubmedDir = None,
+                    limit: Annotated[int, typer.Option("--limit", help="Questions (each is "
+                                     "answered five times).")] = 15,
+                    split: Split = "test", model: ModelOpt = None, data_dir: DataDir = None,
+                    json_out: JsonOpt = False) -> None:
+    """Abstracts that try to steer the model (ignore your instructions, cite [9], a fake
+    source list, a fixed word): followed by the model, shown to the user, verdict changed."""
+    from .bench_injection import injection
+
+    settings = _settings(data_dir=data_dir, model=model)
+    folder = _pubmedqa_dir(pubmedqa)
+    _pipeline(data_dir=data_dir, model=model).check_model(model)
+    results, path = _run("injection", lambda progress: injection(
+        settings, folder, split, limit, model, progress), settings, model)
+    _report(results, path, json_out)
+
+
 @bench_app.command("speed")
 def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
                 json_out: JsonOpt = False) -> None:

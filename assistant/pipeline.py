@@ -15,11 +15,11 @@ from pathlib import Path
 from .attribution import Attribution, Checker, Claim, SourceText
 from .budget import ContextError
 from .chunking import chunk_paper
-from .cite import StreamingCitationFilter, check_citations
+from .cite import StreamingCitationFilter, check_citations, strip_source_list
 from .evidence import Source, select_sources
 from .generate import LocalLLM, Message, OnToken, ShouldStop
 from .models import resolve_model, verdict_calibration
-from .prompts import render
+from .prompts import data, render
 from .retrieve import Filters, Hit, hybrid_search
 from .settings import Settings
 from .sources import Paper, SourceError, expand_paths, read_source
@@ -86,6 +86,7 @@ class Answer:
     abstained: bool = False
     rejected_citations: list[int] = field(default_factory=list)  # removed, one per claim
     added_citations: list[int] = field(default_factory=list)     # attached, one per claim
+    draft: str = ""  # the model's own text, before the citation and claim checks
 
     @property
     def unsupported(self) -> int:
@@ -111,6 +112,7 @@ class Answer:
             "claims": [c.to_dict() for c in self.claims],
             "verdict": self.verdict.to_dict() if self.verdict else None,
             "abstained": self.abstained,
+            "draft": self.draft,
             "sources": [s.to_dict() for s in self.sources],
             "model": self.model,
             "out_of_scope": self.out_of_scope,
@@ -312,10 +314,10 @@ class Pipeline:
                        instructions: str = "answer_system",
                        user_template: str = "answer_user") -> list[Message]:
         messages = [Message("system", render(instructions))]
-        for turn in self._recent(history):
-            messages += [Message("user", turn.question),
-                         Message("assistant", _clip_words(turn.answer,
-                                                          self.settings.history_words))]
+        for turn in self._recent(history):  # earlier turns are text too: control tokens defused
+            messages += [Message("user", data(turn.question)),
+                         Message("assistant", data(_clip_words(turn.answer,
+                                                               self.settings.history_words)))]
         messages.append(Message("user", render(user_template, question=question,
                                                sources=sources)))
         return messages
@@ -379,11 +381,14 @@ class Pipeline:
              on_sources: Callable[[list[Source]], None] | None = None,
              instructions: str = "answer_system", user_template: str = "answer_user",
              k: int | None = None, budget: int | None = None,
-             yes_no: bool | None = None) -> Answer:
+             yes_no: bool | None = None, given: list[Source] | None = None,
+             check_texts: list[SourceText] | None = None) -> Answer:
         """Retrieve, prompt, stream, then decide the citations claim by claim.
 
         ``instructions``/``user_template`` name the prompt templates (the digest uses its
-        own); ``k`` and ``budget`` override top-k and the evidence budget. A yes/no question
+        own); ``k`` and ``budget`` override top-k and the evidence budget; ``given`` sources
+        replace retrieval and ``check_texts`` the papers claims are checked against (the
+        benchmarks use both to alter what the model sees). A yes/no question
         (``yes_no``, detected when None) first gets a calibrated verdict from the model's
         label probabilities, and the model then explains that verdict.
         """
@@ -398,8 +403,8 @@ class Pipeline:
             yes_no = instructions == "answer_system" and is_yes_no(question)
         if yes_no and budget is None:
             budget = self.settings.yes_no_budget  # a verdict needs the key findings only
-        sources = self.sources_for(question, history=history, filters=filters, k=k,
-                                   budget=budget, model=model)
+        sources = given if given is not None else self.sources_for(
+            question, history=history, filters=filters, k=k, budget=budget, model=model)
         # selecting evidence counts tokens, which may load the model: that is not retrieval
         retrieval_s = time.perf_counter() - start - self.load_seconds.get("llm", 0.0)
         if not sources:
@@ -425,14 +430,16 @@ class Pipeline:
         if stream:
             stream.flush()
         body = generation.text[len(prefix):] if prefix else generation.text
+        body, _cut = strip_source_list(body)
         check = check_citations(body, {s.n for s in sources})
-        attribution = self.checker.check(body, self.source_texts(sources))
+        attribution = self.checker.check(body, check_texts or self.source_texts(sources))
         stats = generation.stats
         answer = Answer(
             question=question, text=attribution.text, sources=sources, citations=[],
             invalid_citations=check.invalid, model=llm.name, stopped=stats.stopped,
             claims=attribution.claims, verdict=verdict,
             rejected_citations=attribution.rejected, added_citations=attribution.added,
+            draft=generation.text,
             tokens={"prompt": stats.prompt_tokens, "cached_prefix": stats.cached_prefix_tokens,
                     "completion": stats.completion_tokens})
         by_n = {s.n: s for s in sources}
