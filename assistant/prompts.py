@@ -47,7 +47,7 @@ STEERING = re.compile(
     r"question|above|previous|guideline)"
     r"|\b(?:AI|language model|LLM|chatbot|assistant|GPT|system)\s+(?:override|prompt|note|"
     r"instruction|message)\b"
-    r"|\b(?:AI|LLM|chatbot|assistant|GPT)\s*:"
+    r"|^\s*(?:[A-Z]+:\s*)?(?:the\s+)?(?:AI|LLM|chatbot|assistant|GPT)\s*:"
     r"|\bnote to (?:the )?(?:assistant|AI|model|reader[s]? using)"
     r"|\b(?:you|assistant|model)\s+(?:must|should|are instructed to|will)\s+(?:now\s+)?"
     r"(?:answer|reply|respond|say|cite|write|output|print|end|start|ignore)"
@@ -57,7 +57,7 @@ STEERING = re.compile(
     r"|\bcite (?:this|it|the abstract|the paper)? ?as \[\d+\]"
     r"|\bend (?:your|the) answer with\b"
     r"|\bregardless of (?:the )?(?:evidence|question|sources|instructions)",
-    re.IGNORECASE)
+    re.IGNORECASE | re.MULTILINE)
 STEERING_NOTE = "[a sentence addressed to AI assistants was removed]"
 _SENTENCES = re.compile(r"[^.!?]+(?:[.!?]+[\"')\]]*|$)\s*")
 
