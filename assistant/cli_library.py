@@ -21,6 +21,12 @@ from .cli_common import (
 )
 
 MAX_PROBLEM_LINES = 20  # per kind; the rest are counted, and all are in --json
+NoWait = Annotated[bool, typer.Option("--no-wait", help="Fail at once if another process is "
+                                      "writing to the index (default: wait for it).")]
+
+
+def _waiting(message: str) -> None:
+    err.print(message, style="yellow")
 
 
 def _problem_lines(lines: list[str], show) -> None:
@@ -36,7 +42,8 @@ def ingest(
     )] = None,
     sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample "
                                          "papers page.")] = False,
-    data_dir: DataDir = None, threads: Threads = None, json_out: JsonOpt = False,
+    data_dir: DataDir = None, threads: Threads = None, no_wait: NoWait = False,
+    json_out: JsonOpt = False,
 ) -> None:
     """Add papers to the index (re-ingesting unchanged papers does nothing).
 
@@ -56,7 +63,8 @@ def ingest(
                   transient=True, disable=json_out) as bar:
         task = bar.add_task("embedding papers", total=None)
         report = pipeline.ingest(paths, lambda done, total: bar.update(task, completed=done,
-                                                                       total=total))
+                                                                       total=total),
+                                 wait=not no_wait, on_wait=_waiting)
     total = pipeline.paper_count()
     if json_out:
         _print_json({"added": report.added, "updated": report.updated,
@@ -91,10 +99,10 @@ def _unknown_paper(pipeline, paper_id: str) -> UserError:
 
 
 def remove(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistant papers`).")],
-           data_dir: DataDir = None) -> None:
+           data_dir: DataDir = None, no_wait: NoWait = False) -> None:
     """Remove one paper and its chunks from the index."""
     pipeline = _pipeline(data_dir=data_dir)
-    paper = pipeline.remove(paper_id)
+    paper = pipeline.remove(paper_id, wait=not no_wait, on_wait=_waiting)
     if paper is None:
         raise _unknown_paper(pipeline, paper_id)
     out.print(f"removed {paper.id}: {paper.title}")
@@ -153,6 +161,14 @@ def show(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistant 
     out.print(record["abstract"])
 
 
+def reindex(data_dir: DataDir = None, no_wait: NoWait = False) -> None:
+    """Rebuild the paper registry and the keyword index from the stored vectors.
+
+    The repair for an unreadable index/registry.json; nothing is re-embedded."""
+    count = _pipeline(data_dir=data_dir).reindex(wait=not no_wait, on_wait=_waiting)
+    out.print(f"rebuilt the registry and keyword index: {count} papers")
+
+
 def register(app: typer.Typer) -> None:
-    for command in (ingest, remove, papers, show):
+    for command in (ingest, remove, papers, show, reindex):
         app.command()(command)

@@ -6,9 +6,11 @@ exposes the product's verbs: ingest, remove, papers, search, ask.
 
 from __future__ import annotations
 
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,6 +20,7 @@ from .chunking import chunk_paper
 from .cite import StreamingCitationFilter, check_citations, strip_source_list
 from .evidence import Source, select_sources
 from .generate import LocalLLM, Message, OnToken, ShouldStop
+from .locking import WriteLock
 from .models import resolve_model, verdict_calibration
 from .prompts import data, render
 from .retrieve import Filters, Hit, hybrid_search
@@ -136,14 +139,37 @@ class Pipeline:
         # llama.cpp contexts are not thread-safe: the TUI's answer and summary workers
         # take turns through this lock.
         self.model_lock = threading.RLock()
+        self.lock = WriteLock(settings.data_dir / "index" / "write.lock")
 
     # --- components ---------------------------------------------------------------------
 
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.settings.data_dir)
+            self._store = Store(self.settings.data_dir, self.lock)
         return self._store
+
+    @contextmanager
+    def writing(self, wait: bool = True, on_wait: Callable[[str], None] | None = None):
+        """Hold the index's write lock for a change. The store is reopened once the lock
+        is held, so a writer that waited builds on what the other one committed."""
+        if self.lock.held:  # re-entrant: ingest calling remove for a migration
+            yield
+            return
+        self.lock.acquire(wait, on_wait)
+        try:
+            self._reopen_store()
+            yield
+        finally:
+            self.lock.release()
+
+    def _reopen_store(self) -> None:
+        if self._store is not None and self._store._collection is not None:  # noqa: SLF001
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+        self._store = None
+        self._checker = None  # its IDF comes from the store
 
     @property
     def embedder(self):
@@ -194,13 +220,16 @@ class Pipeline:
         return list(papers.values())
 
     def ingest(self, paths: Iterable[Path],
-               progress: Callable[[int, int], None] | None = None) -> IngestReport:
+               progress: Callable[[int, int], None] | None = None, wait: bool = True,
+               on_wait: Callable[[str], None] | None = None) -> IngestReport:
         """Add or update papers from files; bad files and records are reported, good ones
-        still land."""
+        still land. Holds the write lock (``wait=False``: IndexBusy if another process
+        is writing)."""
         start = time.perf_counter()
         report = IngestReport()
         papers = self.parse(paths, report)
-        self.ingest_papers(papers, report, progress)
+        with self.writing(wait, on_wait):
+            self.ingest_papers(papers, report, progress)
         report.seconds = time.perf_counter() - start
         return report
 
@@ -215,6 +244,11 @@ class Pipeline:
 
     def ingest_papers(self, papers: list[Paper], report: IngestReport,
                       progress: Callable[[int, int], None] | None = None) -> None:
+        with self.writing():
+            self._ingest_papers(papers, report, progress)
+
+    def _ingest_papers(self, papers: list[Paper], report: IngestReport,
+                       progress: Callable[[int, int], None] | None) -> None:
         store = self.store
         todo = []
         for paper in papers:
@@ -243,8 +277,23 @@ class Pipeline:
                 progress(done, len(todo))
         store.persist()
 
-    def remove(self, paper_id: str) -> Paper | None:
-        return self.store.remove(paper_id)
+    def remove(self, paper_id: str, wait: bool = True,
+               on_wait: Callable[[str], None] | None = None) -> Paper | None:
+        with self.writing(wait, on_wait):
+            return self.store.remove(paper_id)
+
+    def reindex(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> int:
+        """Rebuild the registry and the BM25 index from the vectors (the repair for an
+        unreadable registry); returns the number of papers."""
+        index = self.settings.data_dir / "index"
+        with self.writing(wait, on_wait):
+            (index / "registry.json").unlink(missing_ok=True)
+            shutil.rmtree(index / "bm25", ignore_errors=True)
+            self._reopen_store()
+            store = self.store
+            store.begin_write()
+            store.collection  # noqa: B018 - opening notices the missing registry and rebuilds
+            return len(store.registry.papers)
 
     def papers(self) -> list[StoredPaper]:
         return self.store.papers()
@@ -263,6 +312,8 @@ class Pipeline:
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid") -> list[Hit]:
+        if self.store.refresh():  # another process changed the index since
+            self._checker = None
         if not self.store.registry.papers:
             return []
         vector = self.embedder.embed_one(query) if mode != "bm25" else None

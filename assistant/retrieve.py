@@ -79,6 +79,8 @@ def group_by_paper(store: Store, fused: dict[str, float], dense: dict[str, float
     hits: dict[str, Hit] = {}
     for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
         chunk = store.chunk(cid)
+        if chunk is None:  # written by another process after this one read the index
+            continue
         pid = chunk["paper_id"]
         hit = hits.get(pid)
         if hit is None:

@@ -1,11 +1,17 @@
 """Embed/store: a persistent Chroma collection plus a BM25 index and a paper registry.
 
-Chroma is the source of truth: every chunk carries its paper's id, title, source, year and
-content hash, and the first chunk of a paper carries the whole paper record. The registry
-(``index/registry.json``) and the BM25 index (``index/bm25/``) are derived from it and
-rewritten atomically after each change; if they ever disagree with Chroma (say an ingest
-was killed half-way) they are rebuilt from Chroma on open. Nothing touches Chroma until the
-new chunks are embedded, so a failed ingest leaves the old index intact.
+Chroma is the source of truth: every chunk carries its paper's id, title, source, year,
+content hash, chunk count and write time, and the first chunk of a paper carries the whole
+paper record. The registry (``index/registry.json``) and the BM25 index (``index/bm25/``)
+are derived from it and rewritten atomically after each change.
+
+Crash safety: before a write touches Chroma it leaves a marker (``index/writing``) that
+only a completed save removes. A process that finds the marker while no writer holds the
+lock (:mod:`.locking`) knows a write was interrupted and rebuilds the registry from
+Chroma *by paper*: of each paper's versions it keeps the newest complete one and deletes
+the rest, so a kill -9 at any point loses nothing indexed before it. Readers never write:
+they skip chunk ids they do not know (another process's fresh write) and reload the
+registry when it changes on disk, so a chat sees new papers on its next question.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ import math
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -22,10 +29,17 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk
+from .errors import AssistantError
+from .locking import WriteLock
 from .sources import Paper
 
 COLLECTION = "chunks"
 REGISTRY_VERSION = 1
+REPAIR = "assistant reindex"
+
+
+class IndexCorrupt(AssistantError):
+    """Part of the index on disk cannot be read."""
 
 
 @dataclass
@@ -58,6 +72,21 @@ def bm25_tokenize(texts: list[str]) -> list[list[str]]:
                           show_progress=False)
 
 
+def _newest_complete(by_hash: dict[str, list]) -> str | None:
+    """The content hash of a paper's newest version whose chunks are all there (indexes
+    written before chunk counts were recorded count as complete)."""
+    best, best_time = None, -1.0
+    for content_hash, items in by_hash.items():
+        metas = [meta for _cid, _doc, meta in items]
+        expected = metas[0].get("n_chunks")
+        complete = ({m["index"] for m in metas} == set(range(expected)) if expected
+                    else True) and any(m.get("paper_json") for m in metas)
+        written = float(metas[0].get("written_at", 0.0))
+        if complete and written >= best_time:
+            best, best_time = content_hash, written
+    return best
+
+
 class Registry:
     """The light-weight view of the index: papers and chunk texts, readable without Chroma."""
 
@@ -65,8 +94,21 @@ class Registry:
         self.path = index_dir / "registry.json"
         self.papers: dict[str, StoredPaper] = {}
         self.chunks: dict[str, dict] = {}
+        self.signature = self.disk_signature()
         if self.path.exists():
-            self._load(json.loads(self.path.read_text(encoding="utf-8")))
+            try:
+                self._load(json.loads(self.path.read_text(encoding="utf-8")))
+            except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+                raise IndexCorrupt(f"{self.path} is unreadable ({type(exc).__name__}); "
+                                   f"rebuild it from the vectors with: {REPAIR}") from exc
+
+    def disk_signature(self) -> tuple[int, int]:
+        """Changes whenever another process saves the registry."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return (0, 0)
+        return (stat.st_mtime_ns, stat.st_size)
 
     def _load(self, data: dict) -> None:
         for pid, item in data.get("papers", {}).items():
@@ -82,6 +124,7 @@ class Registry:
             "chunks": self.chunks,
         }
         _atomic_write(self.path, json.dumps(data, ensure_ascii=False))
+        self.signature = self.disk_signature()
 
     @property
     def chunk_count(self) -> int:
@@ -91,10 +134,12 @@ class Registry:
 class Store:
     """Chroma (dense vectors) + BM25 (lexical) over the same chunks, kept in step."""
 
-    def __init__(self, data_dir: Path) -> None:
+    def __init__(self, data_dir: Path, lock: WriteLock | None = None) -> None:
         self.data_dir = data_dir
         self.index_dir = data_dir / "index"
         self.chroma_dir = data_dir / "chroma"
+        self.lock = lock or WriteLock(self.index_dir / "write.lock")
+        self.marker = self.index_dir / "writing"
         self.registry = Registry(self.index_dir)
         self._collection = None
         self._bm25 = None
@@ -113,29 +158,80 @@ class Store:
                 path=str(self.chroma_dir),
                 settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
             )
-            self._collection = client.get_or_create_collection(
-                COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
-            )
-            if self._collection.count() != self.registry.chunk_count:
-                self._rebuild_from_chroma()
+            try:
+                self._collection = client.get_or_create_collection(
+                    COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+                )
+                count = self._collection.count()
+            except Exception as exc:  # chromadb raises many types for a damaged store
+                self._collection = None
+                raise IndexCorrupt(f"the vector store in {self.chroma_dir} cannot be read "
+                                   f"({type(exc).__name__}: {exc}); re-ingest your files "
+                                   "into a fresh --data-dir") from exc
+            if self.marker.exists() or count != self.registry.chunk_count:
+                self._repair()
         return self._collection
 
+    def _repair(self) -> None:
+        """Rebuild from Chroma after an interrupted write, unless a writer is at work now
+        (then its marker is live, and it will save a consistent registry itself)."""
+        if self.lock.held:
+            self._rebuild_from_chroma()
+        elif self.lock.try_acquire():
+            try:
+                self._rebuild_from_chroma()
+            finally:
+                self.lock.release()
+
+    def refresh(self) -> bool:
+        """Reload what another process saved since this one read it (readers call this
+        before each search); True if anything changed."""
+        if self.lock.held or self.registry.disk_signature() == self.registry.signature:
+            return False
+        self.registry = Registry(self.index_dir)
+        self._bm25, self._bm25_ids = None, None
+        if self._collection is not None:  # see the new vectors too
+            from chromadb.api.client import SharedSystemClient
+
+            SharedSystemClient.clear_system_cache()
+            self._collection = None
+        return True
+
+    def begin_write(self) -> None:
+        """Mark the index as being written until :meth:`persist` completes."""
+        if not self.marker.exists():
+            self.index_dir.mkdir(parents=True, exist_ok=True)
+            self.marker.write_text(str(os.getpid()), encoding="utf-8")
+
     def _rebuild_from_chroma(self) -> None:
-        """Re-derive registry and BM25 from Chroma after an interrupted write."""
+        """Re-derive registry and BM25 from Chroma, paper by paper: of each paper's
+        versions (content hashes) the newest complete one is kept, the rest deleted."""
         got = self._collection.get(include=["documents", "metadatas"])
+        versions: dict[str, dict[str, list]] = {}
+        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            by_hash = versions.setdefault(meta["paper_id"], {})
+            by_hash.setdefault(meta.get("content_hash", ""), []).append((cid, doc, meta))
         registry = Registry.__new__(Registry)
         registry.path, registry.papers, registry.chunks = self.registry.path, {}, {}
-        by_paper: dict[str, list[tuple[int, str]]] = {}
-        for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
-            registry.chunks[cid] = {"paper_id": meta["paper_id"], "title": meta["title"],
-                                    "text": doc, "index": meta["index"]}
-            by_paper.setdefault(meta["paper_id"], []).append((meta["index"], cid))
-            if meta.get("paper_json"):
-                paper = Paper(**json.loads(meta["paper_json"]))
-                registry.papers[paper.id] = StoredPaper(paper, meta["content_hash"], [])
-        for pid, items in by_paper.items():
-            if pid in registry.papers:
-                registry.papers[pid].chunk_ids = [cid for _, cid in sorted(items)]
+        registry.signature = (0, 0)
+        stale: list[str] = []
+        for pid, by_hash in versions.items():
+            chosen = _newest_complete(by_hash)
+            for content_hash, items in by_hash.items():
+                if content_hash != chosen:
+                    stale += [cid for cid, _doc, _meta in items]
+            if chosen is None:
+                continue
+            items = sorted(by_hash[chosen], key=lambda item: item[2]["index"])
+            for cid, doc, meta in items:
+                registry.chunks[cid] = {"paper_id": pid, "title": meta["title"], "text": doc,
+                                        "index": meta["index"]}
+            record = next(meta["paper_json"] for _cid, _doc, meta in items
+                          if meta.get("paper_json"))
+            registry.papers[pid] = StoredPaper(Paper(**json.loads(record)), chosen,
+                                               [cid for cid, _doc, _meta in items])
+        if stale:
+            self._collection.delete(ids=stale)
         self.registry = registry
         self._persist_derived()
 
@@ -150,12 +246,15 @@ class Store:
 
     def upsert(self, paper: Paper, chunks: list[Chunk], vectors: np.ndarray) -> None:
         """Replace a paper's chunks (if any) with these; caller persists afterwards."""
+        self.begin_write()
         old = self.registry.papers.get(paper.id)
         metadatas = []
+        written = time.time()
         for chunk in chunks:
             meta = {"paper_id": paper.id, "title": paper.title, "source": paper.source,
                     "year": paper.year or -1, "index": chunk.index,
-                    "content_hash": paper.content_hash}
+                    "content_hash": paper.content_hash, "n_chunks": len(chunks),
+                    "written_at": written}
             if chunk.index == 0:
                 meta["paper_json"] = json.dumps(paper.to_dict(), ensure_ascii=False)
             metadatas.append(meta)
@@ -178,6 +277,7 @@ class Store:
         stored = self.registry.papers.get(paper_id)
         if stored is None:
             return None
+        self.begin_write()
         self.collection.delete(ids=stored.chunk_ids)
         for cid in stored.chunk_ids:
             self.registry.chunks.pop(cid, None)
@@ -190,10 +290,11 @@ class Store:
         self._persist_derived()
 
     def _persist_derived(self) -> None:
-        """Write the registry, then rebuild and swap in the BM25 index."""
-        self.registry.save()
+        """Rebuild and swap in the BM25 index, then write the registry (its change on disk
+        is what tells readers to reload), then drop the write marker."""
         bm25_dir = self.index_dir / "bm25"
         ids = list(self.registry.chunks)
+        self.index_dir.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(dir=self.index_dir, prefix="bm25-"))
         try:
             if ids:
@@ -210,7 +311,9 @@ class Store:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
+        self.registry.save()
         self._bm25, self._bm25_ids = None, None
+        self.marker.unlink(missing_ok=True)  # the write is complete
 
     # --- reading ------------------------------------------------------------------------
 
@@ -221,8 +324,10 @@ class Store:
         stored = self.registry.papers.get(paper_id)
         return stored.paper if stored else None
 
-    def chunk(self, chunk_id: str) -> dict:
-        return self.registry.chunks[chunk_id]
+    def chunk(self, chunk_id: str) -> dict | None:
+        """A chunk's text and paper, or None for an id this process does not know (another
+        process wrote it after this one read the registry)."""
+        return self.registry.chunks.get(chunk_id)
 
     def dense(self, vector: np.ndarray, n: int,
               paper_ids: set[str] | None = None) -> list[tuple[str, float]]:
@@ -244,10 +349,11 @@ class Store:
 
         bm25_dir = self.index_dir / "bm25"
         ids_path = bm25_dir / "ids.json"
-        if not ids_path.exists() and self.registry.chunks:
+        if not ids_path.exists() and self.registry.chunks and self.lock.held:
             self._persist_derived()
         self._bm25_ids = json.loads(ids_path.read_text()) if ids_path.exists() else []
-        if self._bm25_ids and set(self._bm25_ids) != set(self.registry.chunks):
+        if self._bm25_ids and set(self._bm25_ids) != set(self.registry.chunks) and \
+                self.lock.held:  # readers use what is there; unknown ids are skipped
             self._persist_derived()
             self._bm25_ids = json.loads(ids_path.read_text())
         self._bm25 = bm25s.BM25.load(str(bm25_dir)) if self._bm25_ids else None
@@ -286,7 +392,10 @@ class Store:
             cid = self._bm25_ids[int(index)]
             if score <= 0:
                 continue
-            if paper_ids is not None and self.registry.chunks[cid]["paper_id"] not in paper_ids:
+            chunk = self.registry.chunks.get(cid)
+            if chunk is None:
+                continue
+            if paper_ids is not None and chunk["paper_id"] not in paper_ids:
                 continue
             hits.append((cid, float(score)))
             if len(hits) >= n:

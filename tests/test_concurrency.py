@@ -1,0 +1,197 @@
+"""The index under faults: two writers at once, a kill -9 in the middle of a write, a
+corrupt registry, and a reader open while another process ingests. Real processes, the
+real embedder, a real Chroma store on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from assistant.locking import WriteLock
+from assistant.pipeline import Pipeline
+
+TOPICS = ["graph pruning", "protein folding", "speech coding", "depth sensing", "code search",
+          "traffic forecasting", "crop yield", "seismic imaging", "tumour grading", "music tagging"]
+
+
+def write_papers(path: Path, prefix: str, count: int, version: str = "v1") -> list[str]:
+    """Synthetic papers with arXiv-style ids (global, so the ids are predictable)."""
+    ids = []
+    with path.open("w", encoding="utf-8") as handle:
+        for i in range(count):
+            topic = TOPICS[i % len(TOPICS)]
+            pid = f"{prefix}.{i:05d}"
+            ids.append(pid)
+            abstract = (f"We study {topic} with method {prefix}-{i} ({version}). Our model "
+                        f"improves accuracy by {i % 17 + 2} points on {i % 5 + 3} benchmarks "
+                        f"while using {i % 9 + 1}x fewer parameters than earlier {topic} work.")
+            handle.write(json.dumps({"id": pid, "title": f"{topic.title()} study {prefix} {i}",
+                                     "abstract": abstract}) + "\n")
+    return ids
+
+
+def cli(data_dir: Path, *args: str, **kwargs) -> subprocess.Popen:
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "1",
+           "ASSISTANT_CONFIG": str(data_dir.parent / "none.toml")}
+    return subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def run(data_dir: Path, *args: str) -> subprocess.CompletedProcess:
+    proc = cli(data_dir, *args)
+    out, err = proc.communicate(timeout=600)
+    return subprocess.CompletedProcess(args, proc.returncode, out, err)
+
+
+def indexed(data_dir: Path) -> dict[str, dict]:
+    result = run(data_dir, "papers", "--json")
+    assert result.returncode == 0, result.stderr
+    return {row["id"]: row for row in json.loads(result.stdout)}
+
+
+def chroma_matches_registry(data_dir: Path) -> None:
+    pipeline = Pipeline(pipeline_settings(data_dir))
+    try:
+        store = pipeline.store
+        chroma_ids = set(store.collection.get(include=[])["ids"])
+        assert chroma_ids == set(store.registry.chunks)
+        for stored in store.papers():
+            assert set(stored.chunk_ids) <= chroma_ids
+    finally:
+        pipeline.close()
+
+
+_BASE = {}
+
+
+def pipeline_settings(data_dir: Path):
+    return _BASE["settings"].replace(data_dir=data_dir)
+
+
+@pytest.fixture(autouse=True)
+def _base(base_settings):
+    _BASE["settings"] = base_settings
+
+
+def test_two_ingests_at_once_lose_nothing(tmp_path):
+    data_dir = tmp_path / "data"
+    first = write_papers(tmp_path / "a.jsonl", "2401", 40)
+    second = write_papers(tmp_path / "b.jsonl", "2402", 40)
+    procs = [cli(data_dir, "ingest", str(tmp_path / "a.jsonl")),
+             cli(data_dir, "ingest", str(tmp_path / "b.jsonl"))]
+    results = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    assert any("waiting for it to finish" in err for _out, err in results)
+    assert set(indexed(data_dir)) == set(first) | set(second)
+    chroma_matches_registry(data_dir)
+
+
+def test_no_wait_fails_clearly_while_another_process_writes(tmp_path):
+    data_dir = tmp_path / "data"
+    write_papers(tmp_path / "a.jsonl", "2401", 3)
+    lock = WriteLock(data_dir / "index" / "write.lock")
+    lock.acquire()
+    try:
+        result = run(data_dir, "ingest", "--no-wait", str(tmp_path / "a.jsonl"))
+    finally:
+        lock.release()
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and f"process {os.getpid()} is writing to the index" in lines[0]
+    assert run(data_dir, "ingest", "--no-wait", str(tmp_path / "a.jsonl")).returncode == 0
+
+
+def _kill_during_write(data_dir: Path, path: Path, after_chunks: int) -> None:
+    """Start an ingest and kill -9 it once some (not all) of its vectors are written."""
+    proc = cli(data_dir, "ingest", str(path))
+    marker = data_dir / "index" / "writing"
+    deadline = time.time() + 300
+    while not marker.exists() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.02)
+    time.sleep(after_chunks * 0.03)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert marker.exists(), "the ingest finished before it could be killed"
+
+
+def test_kill_9_mid_ingest_then_the_next_command_repairs_and_a_rerun_completes(tmp_path):
+    data_dir = tmp_path / "data"
+    before = write_papers(tmp_path / "before.jsonl", "2301", 10)
+    assert run(data_dir, "ingest", str(tmp_path / "before.jsonl")).returncode == 0
+    many = write_papers(tmp_path / "many.jsonl", "2302", 150)
+    _kill_during_write(data_dir, tmp_path / "many.jsonl", after_chunks=20)
+    now = indexed(data_dir)  # the next command repairs what the kill left
+    assert set(before) <= set(now)
+    assert set(now) - set(before) < set(many)  # some, not all, of the new papers landed
+    chroma_matches_registry(data_dir)
+    assert run(data_dir, "ingest", str(tmp_path / "many.jsonl")).returncode == 0
+    assert set(indexed(data_dir)) == set(before) | set(many)
+
+
+def test_kill_9_while_updating_papers_keeps_one_whole_version_of_each(tmp_path):
+    """The case that used to break every later search: same chunk count, other ids."""
+    data_dir = tmp_path / "data"
+    ids = write_papers(tmp_path / "papers.jsonl", "2303", 120, "v1")
+    assert run(data_dir, "ingest", str(tmp_path / "papers.jsonl")).returncode == 0
+    write_papers(tmp_path / "papers.jsonl", "2303", 120, "v2")
+    _kill_during_write(data_dir, tmp_path / "papers.jsonl", after_chunks=30)
+    result = run(data_dir, "search", "protein folding method", "--json")
+    assert result.returncode == 0, result.stderr
+    pipeline = Pipeline(pipeline_settings(data_dir))
+    try:
+        papers = {sp.paper.id: sp.paper for sp in pipeline.papers()}
+        assert set(papers) == set(ids)
+        versions = {"(v1)" if "(v1)" in p.abstract else "(v2)" for p in papers.values()}
+        assert versions == {"(v1)", "(v2)"}  # killed half-way: each paper whole, old or new
+    finally:
+        pipeline.close()
+    chroma_matches_registry(data_dir)
+    assert run(data_dir, "ingest", str(tmp_path / "papers.jsonl")).returncode == 0
+    pipeline = Pipeline(pipeline_settings(data_dir))
+    try:
+        assert all("(v2)" in sp.paper.abstract for sp in pipeline.papers())
+    finally:
+        pipeline.close()
+
+
+def test_a_corrupt_registry_names_the_repair_and_reindex_repairs_it(tmp_path):
+    data_dir = tmp_path / "data"
+    ids = write_papers(tmp_path / "p.jsonl", "2304", 12)
+    assert run(data_dir, "ingest", str(tmp_path / "p.jsonl")).returncode == 0
+    registry = data_dir / "index" / "registry.json"
+    registry.write_text(registry.read_text()[: len(registry.read_text()) // 2])  # truncated
+    broken = run(data_dir, "papers")
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert broken.stderr.strip().splitlines() == [
+        f"error: {registry} is unreadable (JSONDecodeError); rebuild it from the vectors "
+        "with: assistant reindex"]
+    fixed = run(data_dir, "reindex")
+    assert fixed.returncode == 0 and "12 papers" in fixed.stdout
+    assert set(indexed(data_dir)) == set(ids)
+
+
+def test_a_reader_keeps_working_during_an_ingest_and_then_sees_the_new_papers(tmp_path):
+    data_dir = tmp_path / "data"
+    write_papers(tmp_path / "old.jsonl", "2305", 20)
+    assert run(data_dir, "ingest", str(tmp_path / "old.jsonl")).returncode == 0
+    reader = Pipeline(pipeline_settings(data_dir))
+    try:
+        assert reader.search("crop yield study")
+        new = write_papers(tmp_path / "new.jsonl", "2306", 60)
+        proc = cli(data_dir, "ingest", str(tmp_path / "new.jsonl"))
+        while proc.poll() is None:  # searches while the other process writes
+            assert reader.search("seismic imaging method")
+            time.sleep(0.05)
+        assert proc.returncode == 0
+        hits = reader.search(f"Seismic Imaging study 2306 {new[7][-1]}", k=40)
+        assert any(h.paper_id.startswith("2306.") for h in hits)
+        assert reader.paper_count() == 80
+    finally:
+        reader.close()
