@@ -67,7 +67,7 @@ def _paper(pmid: str, record: dict) -> Paper:
 def bench_pipeline(settings: Settings, folder: Path, progress: Progress | None = None
                    ) -> Pipeline:
     """A pipeline over its own data dir holding the 1000 PubMedQA abstracts (built once)."""
-    from .pipeline import IngestReport
+    from .indexing import IngestReport
 
     bench_settings = settings.replace(data_dir=settings.data_dir / "bench" / "pubmedqa")
     pipeline = Pipeline(bench_settings)

@@ -18,11 +18,11 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
+from .answers import Answer
 from .attribution import SourceText
 from .bench import _run_rows, bench_pipeline, load_pubmedqa
 from .evidence import Source
 from .models import model_label
-from .pipeline import Answer
 from .prompts import steering_filter, template_version
 from .settings import Settings
 

@@ -6,126 +6,36 @@ exposes the product's verbs: ingest, remove, papers, search, ask.
 
 from __future__ import annotations
 
-import shutil
 import threading
 import time
-from collections.abc import Callable, Iterable
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from pathlib import Path
 
-from .attribution import Attribution, Checker, Claim, SourceText
+from .answers import (
+    EMPTY_COLLECTION,
+    OUT_OF_SCOPE,
+    Answer,
+    Turn,
+    abstention,
+    clip_words,
+    verdict_line,
+)
+from .attribution import Attribution, Checker, SourceText
 from .budget import ContextError
-from .chunking import chunk_paper
 from .cite import StreamingCitationFilter, check_citations, strip_source_list
 from .evidence import Source, select_sources
 from .generate import LocalLLM, Message, OnToken, ShouldStop
+from .indexing import IndexVerbs
 from .locking import WriteLock
 from .models import resolve_model, verdict_calibration
 from .prompts import data, render
 from .retrieve import Filters, Hit, hybrid_search
 from .settings import Settings
-from .sources import Paper, SourceError, expand_paths, read_source
-from .store import Store, StoredPaper
+from .store import Store
 from .verdict import LABELS, Verdict, decide, is_yes_no
 
-OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
-                "relevant enough to answer from.")
-EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
-NOT_SUPPORTED = ("The papers found do not support an answer to this question: no claim "
-                 "of the drafted answer is backed by them. Closest papers:")
 
-
-def abstention(sources: list[Source]) -> str:
-    """What the user reads instead of an answer none of whose claims a source supports."""
-    lines = [NOT_SUPPORTED]
-    lines += [f"- {s.title or s.paper_id} ({s.paper_id})" for s in sources]
-    return "\n".join(lines)
-
-
-def verdict_line(verdict: Verdict) -> str:
-    return f"Verdict: {verdict.label} (probability {verdict.probability:.2f})"
-
-
-def _clip_words(text: str, words: int) -> str:
-    parts = text.split()
-    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
-
-
-@dataclass
-class IngestReport:
-    added: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    unchanged: list[str] = field(default_factory=list)
-    errors: list[str] = field(default_factory=list)    # records or files that did not land
-    warnings: list[str] = field(default_factory=list)  # landed, with a change worth knowing
-    migrated: list[tuple[str, str]] = field(default_factory=list)  # (old id, new id)
-    chunks: int = 0
-    seconds: float = 0.0
-    embed_seconds: float = 0.0
-
-
-@dataclass
-class Turn:
-    question: str
-    answer: str
-    paper_ids: list[str] = field(default_factory=list)  # the papers the answer cited
-
-
-@dataclass
-class Answer:
-    question: str
-    text: str
-    sources: list[Source]
-    citations: list[Source]
-    invalid_citations: list[int]
-    model: str
-    out_of_scope: bool = False
-    stopped: bool = False
-    timings: dict[str, float] = field(default_factory=dict)
-    tokens: dict[str, int] = field(default_factory=dict)
-    claims: list[Claim] = field(default_factory=list)
-    verdict: Verdict | None = None
-    abstained: bool = False
-    rejected_citations: list[int] = field(default_factory=list)  # removed, one per claim
-    added_citations: list[int] = field(default_factory=list)     # attached, one per claim
-    draft: str = ""  # the model's own text, before the citation and claim checks
-
-    @property
-    def unsupported(self) -> int:
-        return sum(not c.supported for c in self.claims)
-
-    def evidence_for(self, n: int) -> list[str]:
-        """The source sentences the check matched to claims citing source ``n``."""
-        return list(dict.fromkeys(e["sentence"] for c in self.claims if c.supported
-                                  for e in c.evidence if e["n"] == n))
-
-    def citation_records(self) -> list[dict]:
-        """The cited sources as ``{n, id, title}``: the JSON and saved-chat form."""
-        return [{"n": s.n, "id": s.paper_id, "title": s.title} for s in self.citations]
-
-    def to_dict(self) -> dict:
-        return {
-            "question": self.question,
-            "answer": self.text,
-            "citations": self.citation_records(),
-            "invalid_citations": self.invalid_citations,
-            "rejected_citations": self.rejected_citations,
-            "added_citations": self.added_citations,
-            "claims": [c.to_dict() for c in self.claims],
-            "verdict": self.verdict.to_dict() if self.verdict else None,
-            "abstained": self.abstained,
-            "draft": self.draft,
-            "sources": [s.to_dict() for s in self.sources],
-            "model": self.model,
-            "out_of_scope": self.out_of_scope,
-            "stopped": self.stopped,
-            "timings": {k: round(v, 3) for k, v in self.timings.items()},
-            "tokens": self.tokens,
-        }
-
-
-class Pipeline:
+class Pipeline(IndexVerbs):
     """Parse → chunk → embed/store → retrieve → generate/cite, behind one object."""
 
     def __init__(self, settings: Settings) -> None:
@@ -148,28 +58,6 @@ class Pipeline:
         if self._store is None:
             self._store = Store(self.settings.data_dir, self.lock)
         return self._store
-
-    @contextmanager
-    def writing(self, wait: bool = True, on_wait: Callable[[str], None] | None = None):
-        """Hold the index's write lock for a change. The store is reopened once the lock
-        is held, so a writer that waited builds on what the other one committed."""
-        if self.lock.held:  # re-entrant: ingest calling remove for a migration
-            yield
-            return
-        self.lock.acquire(wait, on_wait)
-        try:
-            self._reopen_store()
-            yield
-        finally:
-            self.lock.release()
-
-    def _reopen_store(self) -> None:
-        if self._store is not None and self._store._collection is not None:  # noqa: SLF001
-            from chromadb.api.client import SharedSystemClient
-
-            SharedSystemClient.clear_system_cache()
-        self._store = None
-        self._checker = None  # its IDF comes from the store
 
     @property
     def embedder(self):
@@ -200,115 +88,10 @@ class Pipeline:
         """Raise ModelError (with the fixing command) if the chat model is unusable."""
         return resolve_model(model or self.settings.model, self.settings.models_dir, "llm")
 
+    # --- retrieval ----------------------------------------------------------------------
+
     # --- ingest -------------------------------------------------------------------------
 
-    def parse(self, paths: Iterable[Path], report: IngestReport) -> list[Paper]:
-        """Every readable paper of these files (directories searched recursively); each
-        unreadable file or record lands in the report as one line naming its place."""
-        files, report.errors = expand_paths(paths)
-        papers: dict[str, Paper] = {}
-        for path in files:
-            try:
-                result = read_source(path)
-            except SourceError as exc:
-                report.errors.append(str(exc))
-                continue
-            for problem in result.problems:
-                (report.errors if problem.skipped else report.warnings).append(str(problem))
-            for paper in result.papers:
-                papers.setdefault(paper.id, paper)  # a paper in two files: the first wins
-        return list(papers.values())
-
-    def ingest(self, paths: Iterable[Path],
-               progress: Callable[[int, int], None] | None = None, wait: bool = True,
-               on_wait: Callable[[str], None] | None = None) -> IngestReport:
-        """Add or update papers from files; bad files and records are reported, good ones
-        still land. Holds the write lock (``wait=False``: IndexBusy if another process
-        is writing)."""
-        start = time.perf_counter()
-        report = IngestReport()
-        papers = self.parse(paths, report)
-        with self.writing(wait, on_wait):
-            self.ingest_papers(papers, report, progress)
-        report.seconds = time.perf_counter() - start
-        return report
-
-    def _legacy_entry(self, paper: Paper) -> str | None:
-        """The id an older version gave this same record (an unscoped BibTeX key or CSV
-        id), if that entry is indexed from the same file: it is replaced, not duplicated."""
-        legacy = paper.legacy_id
-        if not legacy or legacy == paper.id:
-            return None
-        stored = self.store.get_paper(legacy)
-        return legacy if stored is not None and stored.source == paper.source else None
-
-    def ingest_papers(self, papers: list[Paper], report: IngestReport,
-                      progress: Callable[[int, int], None] | None = None) -> None:
-        with self.writing():
-            self._ingest_papers(papers, report, progress)
-
-    def _ingest_papers(self, papers: list[Paper], report: IngestReport,
-                       progress: Callable[[int, int], None] | None) -> None:
-        store = self.store
-        todo = []
-        for paper in papers:
-            status = store.status_of(paper)
-            if status == "unchanged":
-                report.unchanged.append(paper.id)
-            else:
-                todo.append((paper, status))
-        if not todo:
-            return
-        embedder = self.embedder
-        for done, (paper, status) in enumerate(todo, start=1):
-            chunks = chunk_paper(paper, self.settings.chunk_tokens, embedder.count_tokens)
-            t0 = time.perf_counter()
-            vectors = embedder.embed(c.embed_text for c in chunks)
-            report.embed_seconds += time.perf_counter() - t0
-            legacy = self._legacy_entry(paper) if status == "new" else None
-            store.upsert(paper, chunks, vectors)
-            if legacy:
-                store.remove(legacy, persist=False)
-                report.migrated.append((legacy, paper.id))
-                status = "changed"
-            report.chunks += len(chunks)
-            (report.added if status == "new" else report.updated).append(paper.id)
-            if progress:
-                progress(done, len(todo))
-        store.persist()
-
-    def remove(self, paper_id: str, wait: bool = True,
-               on_wait: Callable[[str], None] | None = None) -> Paper | None:
-        with self.writing(wait, on_wait):
-            return self.store.remove(paper_id)
-
-    def reindex(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> int:
-        """Rebuild the registry and the BM25 index from the vectors (the repair for an
-        unreadable registry); returns the number of papers."""
-        index = self.settings.data_dir / "index"
-        with self.writing(wait, on_wait):
-            (index / "registry.json").unlink(missing_ok=True)
-            shutil.rmtree(index / "bm25", ignore_errors=True)
-            self._reopen_store()
-            store = self.store
-            store.begin_write()
-            store.collection  # noqa: B018 - opening notices the missing registry and rebuilds
-            return len(store.registry.papers)
-
-    def papers(self) -> list[StoredPaper]:
-        return self.store.papers()
-
-    def paper_count(self) -> int:
-        return len(self.store.registry.papers)
-
-    def stored_paper(self, paper_id: str) -> StoredPaper | None:
-        """A paper with its index entry (chunks), or None."""
-        return self.store.registry.papers.get(paper_id)
-
-    def get_paper(self, paper_id: str) -> Paper | None:
-        return self.store.get_paper(paper_id)
-
-    # --- retrieval ----------------------------------------------------------------------
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid") -> list[Hit]:
@@ -367,7 +150,7 @@ class Pipeline:
         messages = [Message("system", render(instructions))]
         for turn in self._recent(history):  # earlier turns are text too: control tokens defused
             messages += [Message("user", data(turn.question)),
-                         Message("assistant", data(_clip_words(turn.answer,
+                         Message("assistant", data(clip_words(turn.answer,
                                                                self.settings.history_words)))]
         messages.append(Message("user", render(user_template, question=question,
                                                sources=sources)))

@@ -19,12 +19,13 @@ from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
 
+from .answers import Answer
 from .attribution import invented_numbers
 from .budget import fit_text
 from .errors import AssistantError
 from .evidence import Source
 from .generate import Message
-from .pipeline import Answer, Pipeline
+from .pipeline import Pipeline
 from .prompts import render, template_version
 from .sources import Paper
 

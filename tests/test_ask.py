@@ -8,8 +8,9 @@ import re
 import pytest
 from fakes import ScriptedLLM, install
 
+from assistant.answers import NOT_SUPPORTED, OUT_OF_SCOPE, Turn
 from assistant.attribution import UNSUPPORTED
-from assistant.pipeline import NOT_SUPPORTED, OUT_OF_SCOPE, Pipeline, Turn
+from assistant.pipeline import Pipeline
 
 QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
 
@@ -22,8 +23,8 @@ def test_prompt_numbers_sources_within_budget_and_fabricated_citation_is_dropped
     assert messages[0].role == "system" and "[1]" in messages[0].content
     user = messages[-1].content
     assert user.rstrip().endswith(QUESTION)
-    for source in answer.sources:
-        assert f"[{source.n}] {source.title}" in user
+    for source in answer.sources:  # each source quoted as data, with its number
+        assert f'<source id="{source.n}" title="{source.title}' in user
     assert answer.sources[0].title.startswith("FastDepth")
     evidence = sum(fake.count_tokens(s.text) for s in answer.sources)
     assert evidence <= sample_copy.settings.context_budget + 20

@@ -132,7 +132,7 @@ def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Pat
     that entry instead of adding the paper a second time."""
     from dataclasses import replace
 
-    from assistant.pipeline import IngestReport
+    from assistant.indexing import IngestReport
     from assistant.sources import parse_file
 
     (tmp_path / "refs.bib").write_text(_bib("smith2020", "Graph Pruning"))

@@ -22,11 +22,12 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
+from ..answers import Answer, Turn
 from ..attribution import UNSUPPORTED
 from ..errors import AssistantError
 from ..evidence import Source
 from ..models import model_label
-from ..pipeline import Answer, Pipeline, Turn
+from ..pipeline import Pipeline
 from ..retrieve import Filters
 from ..sources import Paper
 from .conversations import Conversation, ConversationStore, answer_markdown

@@ -1,0 +1,92 @@
+"""What an answer is: the checked text, its sources and citations, claims, verdict and
+timings, and the fixed texts the program answers with when it cannot answer."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .attribution import Claim
+from .evidence import Source
+from .verdict import Verdict
+
+OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
+                "relevant enough to answer from.")
+EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
+NOT_SUPPORTED = ("The papers found do not support an answer to this question: no claim "
+                 "of the drafted answer is backed by them. Closest papers:")
+
+
+def abstention(sources: list[Source]) -> str:
+    """What the user reads instead of an answer none of whose claims a source supports."""
+    lines = [NOT_SUPPORTED]
+    lines += [f"- {s.title or s.paper_id} ({s.paper_id})" for s in sources]
+    return "\n".join(lines)
+
+
+def verdict_line(verdict: Verdict) -> str:
+    return f"Verdict: {verdict.label} (probability {verdict.probability:.2f})"
+
+
+def clip_words(text: str, words: int) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str
+    paper_ids: list[str] = field(default_factory=list)  # the papers the answer cited
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sources: list[Source]
+    citations: list[Source]
+    invalid_citations: list[int]
+    model: str
+    out_of_scope: bool = False
+    stopped: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)
+    verdict: Verdict | None = None
+    abstained: bool = False
+    rejected_citations: list[int] = field(default_factory=list)  # removed, one per claim
+    added_citations: list[int] = field(default_factory=list)     # attached, one per claim
+    draft: str = ""  # the model's own text, before the citation and claim checks
+
+    @property
+    def unsupported(self) -> int:
+        return sum(not c.supported for c in self.claims)
+
+    def evidence_for(self, n: int) -> list[str]:
+        """The source sentences the check matched to claims citing source ``n``."""
+        return list(dict.fromkeys(e["sentence"] for c in self.claims if c.supported
+                                  for e in c.evidence if e["n"] == n))
+
+    def citation_records(self) -> list[dict]:
+        """The cited sources as ``{n, id, title}``: the JSON and saved-chat form."""
+        return [{"n": s.n, "id": s.paper_id, "title": s.title} for s in self.citations]
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "citations": self.citation_records(),
+            "invalid_citations": self.invalid_citations,
+            "rejected_citations": self.rejected_citations,
+            "added_citations": self.added_citations,
+            "claims": [c.to_dict() for c in self.claims],
+            "verdict": self.verdict.to_dict() if self.verdict else None,
+            "abstained": self.abstained,
+            "draft": self.draft,
+            "sources": [s.to_dict() for s in self.sources],
+            "model": self.model,
+            "out_of_scope": self.out_of_scope,
+            "stopped": self.stopped,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "tokens": self.tokens,
+        }
