@@ -30,7 +30,6 @@ from .errors import AssistantError
 from .evidence import Source
 from .models import model_label, verdict_calibration
 from .pipeline import Pipeline
-from .retrieve import hybrid_search
 from .settings import REPO_DIR, Settings
 from .sources import Paper
 from .verdict import LABELS, accuracy, calibrate, decide, macro_f1
@@ -72,7 +71,7 @@ def bench_pipeline(settings: Settings, folder: Path, progress: Progress | None =
     bench_settings = settings.replace(data_dir=settings.data_dir / "bench" / "pubmedqa")
     pipeline = Pipeline(bench_settings)
     records, _ = load_pubmedqa(folder)
-    if len(pipeline.store.registry.papers) != len(records):
+    if pipeline.paper_count() != len(records):
         papers = [_paper(pmid, rec) for pmid, rec in records.items()]
         pipeline.ingest_papers(papers, IngestReport(), progress)
     return pipeline
@@ -89,8 +88,7 @@ def retrieval(settings: Settings, folder: Path, split: str = "test", limit: int 
         question = records[pmid]["QUESTION"]
         vector = pipeline.embedder.embed_one(question)
         for mode in MODES:
-            hits = hybrid_search(pipeline.store, question, vector, 10,
-                                 settings.candidates, None, mode)
+            hits = pipeline.search(question, 10, mode=mode, vector=vector)
             order = [h.paper_id for h in hits]
             ranks[mode].append(order.index(pmid) + 1 if pmid in order else None)
         if progress:
@@ -132,7 +130,7 @@ def _log_path(settings: Settings, kind: str, split: str, model: str | None) -> P
 
 
 def _gold_source(pipeline: Pipeline, pmid: str) -> list[Source]:
-    paper = pipeline.store.get_paper(pmid)
+    paper = pipeline.get_paper(pmid)
     return [Source(n=1, paper_id=pmid, title="", text=paper.abstract if paper else "",
                    score=1.0)]
 
@@ -270,7 +268,7 @@ def attribution(settings: Settings, folder: Path, split: str = "test",
     seconds = 0.0
     for count, pmid in enumerate(ids, start=1):
         hits = pipeline.relevant(pipeline.search(records[pmid]["QUESTION"]))
-        docs = [SourceText(n, "", pipeline.store.get_paper(h.paper_id).abstract)
+        docs = [SourceText(n, "", pipeline.get_paper(h.paper_id).abstract)
                 for n, h in enumerate(hits, start=1)]
         gold_n = next((d.n for d, h in zip(docs, hits, strict=True) if h.paper_id == pmid),
                       None)

@@ -94,12 +94,15 @@ class Pipeline(IndexVerbs):
 
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
-               mode: str = "hybrid") -> list[Hit]:
+               mode: str = "hybrid", vector=None) -> list[Hit]:
+        """Top-k papers; ``mode`` is hybrid, dense or bm25; ``vector`` reuses a query
+        embedding (the retrieval benchmark compares modes on one)."""
         if self.store.refresh():  # another process changed the index since
             self._checker = None
         if not self.store.registry.papers:
             return []
-        vector = self.embedder.embed_one(query) if mode != "bm25" else None
+        if vector is None and mode != "bm25":
+            vector = self.embedder.embed_one(query)
         return hybrid_search(self.store, query, vector, k or self.settings.top_k,
                              self.settings.candidates, filters, mode, self.settings.rrf_k)
 
