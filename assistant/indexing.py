@@ -150,9 +150,11 @@ class IndexVerbs:
             return len(store.registry.papers)
 
     def papers(self) -> list[StoredPaper]:
+        self.store.refresh()
         return self.store.papers()
 
     def paper_count(self) -> int:
+        self.store.refresh()
         return len(self.store.registry.papers)
 
     def stored_paper(self, paper_id: str) -> StoredPaper | None:

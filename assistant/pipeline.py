@@ -56,7 +56,7 @@ class Pipeline(IndexVerbs):
     @property
     def store(self) -> Store:
         if self._store is None:
-            self._store = Store(self.settings.data_dir, self.lock)
+            self._store = Store(self.settings.data_dir, self.lock, self.settings.chroma_url)
         return self._store
 
     @property

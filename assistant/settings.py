@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     # where things live
     data_dir: Path = Field(default_factory=_default_data_dir)
     models_dir: Path = Field(default_factory=_default_models_dir)
+    chroma_url: str = Field("", description="a Chroma server instead of the embedded store")
     # models
     model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     embedder: str = "all-minilm-l6-v2-f16"
@@ -92,6 +93,13 @@ class Settings(BaseSettings):
     @classmethod
     def _resolve(cls, value: Path) -> Path:
         return Path(value).expanduser().resolve()
+
+    @field_validator("chroma_url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL of a Chroma server")
+        return value.rstrip("/")
 
     @field_validator("model", "embedder")
     @classmethod

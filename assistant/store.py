@@ -42,6 +42,32 @@ class IndexCorrupt(AssistantError):
     """Part of the index on disk cannot be read."""
 
 
+class IndexUnavailable(AssistantError):
+    """The Chroma server the settings name cannot be used."""
+
+
+def _http_client(url: str, settings):
+    """A client for a Chroma server (``chroma run --path DIR --port N``): the vectors live
+    there, shared by everyone pointing at it; each user's registry and keyword index are
+    derived from it like those of the embedded store."""
+    from urllib.parse import urlparse
+
+    import chromadb
+
+    parts = urlparse(url)
+    try:
+        client = chromadb.HttpClient(host=parts.hostname or "127.0.0.1",
+                                     port=parts.port or (443 if parts.scheme == "https" else 8000),
+                                     ssl=parts.scheme == "https", settings=settings)
+        client.heartbeat()
+    except Exception as exc:  # connection refused, timeout, not a Chroma server
+        raise IndexUnavailable(
+            f"cannot reach the Chroma server at {url} ({type(exc).__name__}); start it with "
+            "`chroma run --path DIR --port N`, or unset chroma_url (ASSISTANT_CHROMA_URL) to "
+            "use the embedded store") from exc
+    return client
+
+
 @dataclass
 class StoredPaper:
     paper: Paper
@@ -134,8 +160,10 @@ class Registry:
 class Store:
     """Chroma (dense vectors) + BM25 (lexical) over the same chunks, kept in step."""
 
-    def __init__(self, data_dir: Path, lock: WriteLock | None = None) -> None:
+    def __init__(self, data_dir: Path, lock: WriteLock | None = None,
+                 chroma_url: str = "") -> None:
         self.data_dir = data_dir
+        self.chroma_url = chroma_url
         self.index_dir = data_dir / "index"
         self.chroma_dir = data_dir / "chroma"
         self.lock = lock or WriteLock(self.index_dir / "write.lock")
@@ -154,10 +182,11 @@ class Store:
             from chromadb.config import Settings as ChromaSettings
 
             self.data_dir.mkdir(parents=True, exist_ok=True)
-            client = chromadb.PersistentClient(
-                path=str(self.chroma_dir),
-                settings=ChromaSettings(anonymized_telemetry=False, allow_reset=False),
-            )
+            settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
+            if self.chroma_url:
+                client = _http_client(self.chroma_url, settings)
+            else:
+                client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=settings)
             try:
                 self._collection = client.get_or_create_collection(
                     COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
@@ -165,6 +194,9 @@ class Store:
                 count = self._collection.count()
             except Exception as exc:  # chromadb raises many types for a damaged store
                 self._collection = None
+                if self.chroma_url:
+                    raise IndexUnavailable(f"the Chroma server at {self.chroma_url} failed "
+                                           f"({type(exc).__name__}: {exc})") from exc
                 raise IndexCorrupt(f"the vector store in {self.chroma_dir} cannot be read "
                                    f"({type(exc).__name__}: {exc}); re-ingest your files "
                                    "into a fresh --data-dir") from exc
@@ -186,7 +218,18 @@ class Store:
     def refresh(self) -> bool:
         """Reload what another process saved since this one read it (readers call this
         before each search); True if anything changed."""
-        if self.lock.held or self.registry.disk_signature() == self.registry.signature:
+        if self.lock.held:
+            return False
+        if self.chroma_url:  # others write to the server: compare with it
+            if self._collection is None:
+                self.collection  # noqa: B018 - opening derives the registry when it differs
+                return True
+            if self._collection.count() != self.registry.chunk_count:
+                self._repair()
+                self._bm25, self._bm25_ids = None, None
+                return True
+            return False
+        if self.registry.disk_signature() == self.registry.signature:
             return False
         self.registry = Registry(self.index_dir)
         self._bm25, self._bm25_ids = None, None
@@ -230,7 +273,7 @@ class Store:
                           if meta.get("paper_json"))
             registry.papers[pid] = StoredPaper(Paper(**json.loads(record)), chosen,
                                                [cid for cid, _doc, _meta in items])
-        if stale:
+        if stale and not self.chroma_url:  # a shared server: its writers clean up
             self._collection.delete(ids=stale)
         self.registry = registry
         self._persist_derived()
