@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -42,29 +43,48 @@ def ingest(
     )] = None,
     sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample "
                                          "papers page.")] = False,
+    where: Annotated[list[str] | None, typer.Option("--where", help="Only papers matching: "
+                     "category=cs.CV, category~cs., title~…, author~…, year>=… (repeat to "
+                     "combine).")] = None,
+    limit: Annotated[int | None, typer.Option("--limit", min=1, help="At most N papers "
+                     "(reading stops there: a slice of a large dump).")] = None,
     data_dir: DataDir = None, threads: Threads = None, no_wait: NoWait = False,
     json_out: JsonOpt = False,
 ) -> None:
     """Add papers to the index (re-ingesting unchanged papers does nothing).
 
     A bad record is reported with its file and line and skipped; the rest still land."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
 
     from .settings import PACKAGE_DIR
+    from .where import parse_where
 
     paths = list(files or [])
     if sample:
         paths.append(PACKAGE_DIR / "data" / "papers-page.txt")
     if not paths:
         raise UserError("nothing to ingest: give files, or --sample for the bundled papers")
+    keep = parse_where(where) if where else None
     pipeline = _pipeline(data_dir=data_dir, threads=threads)
+    start = time.perf_counter()
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TimeRemainingColumn(), console=err,
-                  transient=True, disable=json_out) as bar:
-        task = bar.add_task("embedding papers", total=None)
-        report = pipeline.ingest(paths, lambda done, total: bar.update(task, completed=done,
-                                                                       total=total),
-                                 wait=not no_wait, on_wait=_waiting)
+                  MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                  TimeRemainingColumn(), console=err, transient=True,
+                  disable=json_out) as bar:
+        task = bar.add_task("embedding papers", total=None, rate="")
+
+        def progress(done: int, total: int) -> None:
+            rate = done / max(time.perf_counter() - start, 1e-6)
+            bar.update(task, completed=done, total=total, rate=f"{rate:.1f} papers/s")
+
+        report = pipeline.ingest(paths, progress, wait=not no_wait, on_wait=_waiting,
+                                 keep=keep, limit=limit)
     total = pipeline.paper_count()
     if json_out:
         _print_json({"added": report.added, "updated": report.updated,

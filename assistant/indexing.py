@@ -56,14 +56,20 @@ class IndexVerbs:
 
     # --- ingest -------------------------------------------------------------------------
 
-    def parse(self, paths: Iterable[Path], report: IngestReport) -> list[Paper]:
-        """Every readable paper of these files (directories searched recursively); each
-        unreadable file or record lands in the report as one line naming its place."""
+    def parse(self, paths: Iterable[Path], report: IngestReport,
+              keep: Callable[[Paper], bool] | None = None,
+              limit: int | None = None) -> list[Paper]:
+        """Every readable paper of these files (directories searched recursively) that
+        ``keep`` selects, at most ``limit``; each unreadable file or record lands in the
+        report as one line naming its place."""
         files, report.errors = expand_paths(paths)
         papers: dict[str, Paper] = {}
         for path in files:
+            left = None if limit is None else limit - len(papers)
+            if left is not None and left <= 0:
+                break
             try:
-                result = read_source(path)
+                result = read_source(path, keep, left)
             except SourceError as exc:
                 report.errors.append(str(exc))
                 continue
@@ -75,13 +81,15 @@ class IndexVerbs:
 
     def ingest(self, paths: Iterable[Path],
                progress: Callable[[int, int], None] | None = None, wait: bool = True,
-               on_wait: Callable[[str], None] | None = None) -> IngestReport:
-        """Add or update papers from files; bad files and records are reported, good ones
-        still land. Holds the write lock (``wait=False``: IndexBusy if another process
-        is writing)."""
+               on_wait: Callable[[str], None] | None = None,
+               keep: Callable[[Paper], bool] | None = None,
+               limit: int | None = None) -> IngestReport:
+        """Add or update papers from files (those ``keep`` selects, at most ``limit``); bad
+        files and records are reported, good ones still land. Holds the write lock
+        (``wait=False``: IndexBusy if another process is writing)."""
         start = time.perf_counter()
         report = IngestReport()
-        papers = self.parse(paths, report)
+        papers = self.parse(paths, report, keep, limit)
         with self.writing(wait, on_wait):
             self.ingest_papers(papers, report, progress)
         report.seconds = time.perf_counter() - start

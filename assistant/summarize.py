@@ -28,6 +28,7 @@ from .generate import Message
 from .pipeline import Pipeline
 from .prompts import render, template_version
 from .sources import Paper
+from .where import WhereError, parse_where  # noqa: F401 - re-exported for callers
 
 STYLES = {"structured": "summary_system", "tldr": "tldr_system"}
 FIELDS = ("tldr", "problem", "method", "results")
@@ -97,33 +98,6 @@ def parse_summary(text: str) -> dict[str, str]:
 
 
 # --- filters -------------------------------------------------------------------------------
-
-
-def parse_where(expressions: list[str]) -> Callable[[Paper], bool]:
-    """``field=value``, ``field~substring``, ``year>=N``/``year<=N``; all must hold."""
-    tests = []
-    for expr in expressions:
-        match = re.fullmatch(r"\s*(id|title|source|year)\s*(>=|<=|=|~)\s*(.+?)\s*", expr)
-        if not match:
-            raise SummaryError(f"bad --where '{expr}' (use id=…, title~…, source=…, "
-                               "year>=…, year<=…)")
-        key, op, value = match.groups()
-        if key == "year":
-            if not value.isdigit():
-                raise SummaryError(f"bad --where '{expr}': year must be a number")
-            year = int(value)
-            tests.append({"=": lambda p, y=year: p.year == y,
-                          ">=": lambda p, y=year: p.year is not None and p.year >= y,
-                          "<=": lambda p, y=year: p.year is not None and p.year <= y,
-                          "~": lambda p, y=year: p.year == y}[op])
-        elif op == "~":
-            needle = value.lower()
-            tests.append(lambda p, k=key, v=needle: v in str(getattr(p, k)).lower())
-        elif op == "=":
-            tests.append(lambda p, k=key, v=value: str(getattr(p, k)) == v)
-        else:
-            raise SummaryError(f"bad --where '{expr}': {op} only works with year")
-    return lambda paper: all(test(paper) for test in tests)
 
 
 # --- the batch -------------------------------------------------------------------------------

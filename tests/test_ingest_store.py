@@ -143,3 +143,20 @@ def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Pat
     assert [p.paper.id for p in pipeline.papers()] == ["refs.bib:smith2020"]
     assert set(_chroma_ids(pipeline)) == set(pipeline.papers()[0].chunk_ids)
     assert pipeline.search("graph pruning")[0].paper_id == "refs.bib:smith2020"
+
+
+def test_a_slice_of_a_large_dump_stops_reading_there(pipeline, tmp_path: Path):
+    """--where and --limit: only matching papers, and reading stops at the limit (the
+    broken line after it is never reached)."""
+    from assistant.where import parse_where
+
+    dump = tmp_path / "dump.jsonl"
+    with dump.open("w") as handle:
+        for i in range(40):
+            handle.write(json.dumps({"id": f"2401.{i:05d}", "title": f"Paper {i}",
+                                     "categories": "cs.CV cs.LG" if i % 2 else "hep-ph",
+                                     "abstract": f"Method {i} improves results. " * 5}) + "\n")
+        handle.write("{broken\n")
+    report = pipeline.ingest([dump], keep=parse_where(["category=cs.CV"]), limit=5)
+    assert report.added == [f"2401.{i:05d}" for i in (1, 3, 5, 7, 9)]
+    assert report.errors == []

@@ -20,6 +20,7 @@ from assistant import prompts
 from assistant.summarize import (
     Summarizer,
     SummaryError,
+    WhereError,
     digest,
     invented_numbers,
     parse_summary,
@@ -51,8 +52,14 @@ def test_where_filters():
 
     assert keep(Paper("a", "Fast Depth", "x"))
     assert not keep(Paper("b", "Graphs", "x"))
-    with pytest.raises(SummaryError):
+    with pytest.raises(WhereError):
         parse_where(["colour=blue"])
+    cs = parse_where(["category~cs.", "author~hinton", "year>=2015"])
+    assert cs(Paper("c", "T", "x", categories=["stat.ML", "cs.LG"], authors=["G. Hinton"],
+                    year=2016))
+    assert not cs(Paper("d", "T", "x", categories=["hep-ph"], authors=["G. Hinton"], year=2016))
+    assert parse_where(["category=cs.LG"])(Paper("e", "T", "x", categories=["cs.LG"]))
+    assert not parse_where(["category=cs.L"])(Paper("e", "T", "x", categories=["cs.LG"]))
 
 
 def test_summary_with_invented_number_is_flagged(sample_copy):

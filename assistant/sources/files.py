@@ -4,7 +4,7 @@ result per file (the papers, and every problem with its place in the file)."""
 from __future__ import annotations
 
 import codecs
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -152,9 +152,12 @@ def _check_readable(path: Path) -> None:
                           f"(known: {known_types()})")
 
 
-def read_source(path: Path) -> ParseResult:
+def read_source(path: Path, keep: Callable[[Paper], bool] | None = None,
+                limit: int | None = None) -> ParseResult:
     """Parse one file into papers and problems. Raises SourceError only when nothing in
-    the file can be read (missing, binary, empty, no papers at all)."""
+    the file can be read (missing, binary, empty, no papers at all). ``keep`` selects
+    papers and ``limit`` stops reading once that many are kept (a slice of a multi-GB
+    JSONL dump costs only the lines read)."""
     path = Path(path)
     _check_readable(path)
     result = ParseResult(path)
@@ -186,9 +189,13 @@ def read_source(path: Path) -> ParseResult:
                                                f"{_place(first_where, path)}; only that one "
                                                "is kept"))
             continue
+        if keep is not None and not keep(paper):
+            continue
         seen[paper.id] = (where, paper)
         result.papers.append(paper)
-    if not result.papers and not result.problems:
+        if limit is not None and len(result.papers) >= limit:
+            break
+    if not result.papers and not result.problems and keep is None:
         raise SourceError(f"{path}: no papers found")
     return result
 
