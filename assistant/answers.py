@@ -57,6 +57,7 @@ class Answer:
     rejected_citations: list[int] = field(default_factory=list)  # removed, one per claim
     added_citations: list[int] = field(default_factory=list)     # attached, one per claim
     draft: str = ""  # the model's own text, before the citation and claim checks
+    extractive: bool = False  # the explanation is the papers' closest sentence, quoted
 
     @property
     def unsupported(self) -> int:
@@ -83,6 +84,7 @@ class Answer:
             "verdict": self.verdict.to_dict() if self.verdict else None,
             "abstained": self.abstained,
             "draft": self.draft,
+            "extractive": self.extractive,
             "sources": [s.to_dict() for s in self.sources],
             "model": self.model,
             "out_of_scope": self.out_of_scope,

@@ -269,8 +269,16 @@ class Pipeline(IndexVerbs):
         body = generation.text[len(prefix):] if prefix else generation.text
         body, _cut = strip_source_list(body)
         check = check_citations(body, {s.n for s in sources})
-        attribution = self.checker.check(body, check_texts or self.source_texts(sources))
+        texts = check_texts or self.source_texts(sources)
+        attribution = self.checker.check(body, texts)
         stats = generation.stats
+        extractive = False
+        if verdict is not None and not attribution.supported and not stats.stopped:
+            # the verdict stands on the papers; when the model's explanation does not, the
+            # papers' own most relevant sentence explains it instead of an abstention
+            fallback = self._closest_finding(question, texts)
+            if fallback is not None:
+                attribution, extractive = fallback, True
         answer = Answer(
             question=question, text=attribution.text, sources=sources, citations=[],
             invalid_citations=check.invalid, model=llm.name, stopped=stats.stopped,
@@ -281,6 +289,7 @@ class Pipeline(IndexVerbs):
                     "completion": stats.completion_tokens})
         by_n = {s.n: s for s in sources}
         answer.citations = [by_n[n] for n in attribution.citations if n in by_n]
+        answer.extractive = extractive
         if not attribution.supported and not stats.stopped:
             answer.abstained = True
             answer.text = abstention(sources)
@@ -320,6 +329,20 @@ class Pipeline(IndexVerbs):
             texts.append(SourceText(source.n, source.title,
                                     paper.abstract if paper else source.text))
         return texts
+
+    def _closest_finding(self, question: str, texts: list[SourceText]) -> Attribution | None:
+        """The source sentence that best matches the question, cited, as a checked
+        answer body (None when nothing matches at all)."""
+        titles = {t.title for t in texts}
+        supports = [s for s in self.checker.supports(question, texts)
+                    if s.sentence and s.sentence not in titles]
+        if not supports:
+            return None
+        best = max(supports, key=lambda s: s.score)
+        if best.dense < self.settings.min_relevance:
+            return None
+        result = self.checker.check(f"{best.sentence} [{best.n}]", texts)
+        return result if result.supported else None
 
     def check_claims(self, text: str, sources: list[Source]) -> Attribution:
         """Decide the citations of any text (a digest, a summary) against these sources."""

@@ -175,6 +175,30 @@ def test_yes_no_question_gets_a_verdict_the_explanation_follows(sample_copy):
     assert answer.to_dict()["verdict"]["label"] == "no"
 
 
+def test_a_verdict_whose_explanation_fails_the_check_is_explained_by_the_papers(sample_copy):
+    """The model says the abstracts do not cover it: the verdict keeps its footing in the
+    paper's own closest sentence, cited, instead of an abstention."""
+    install(sample_copy, ScriptedLLM("The abstracts do not provide information about "
+                                     "the frame rate on the CPU [1].",
+                                     label_probs={"yes": 0.7, "no": 0.2, "maybe": 0.1}))
+    answer = sample_copy.ask("Does FastDepth run in real time on the CPU of a Jetson TX2?")
+    assert answer.extractive and not answer.abstained
+    fastdepth = next(s for s in answer.sources if s.title.startswith("FastDepth"))
+    assert [c.paper_id for c in answer.citations] == [fastdepth.paper_id]
+    body = answer.text.split("\n\n", 1)[1]
+    sentence = body.replace(f" [{fastdepth.n}]", "")
+    assert sentence in sample_copy.get_paper(fastdepth.paper_id).abstract
+    assert all(c.supported for c in answer.claims)
+    assert answer.to_dict()["extractive"] is True
+
+
+def test_without_a_verdict_an_unsupported_answer_still_abstains(sample_copy):
+    install(sample_copy, ScriptedLLM("The abstracts do not provide information about "
+                                     "this [1]."))
+    answer = sample_copy.ask(QUESTION)
+    assert answer.abstained and not answer.extractive
+
+
 def test_a_question_too_long_for_the_context_is_a_one_line_error(sample_copy):
 
     from assistant.budget import ContextError
