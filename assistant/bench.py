@@ -202,7 +202,8 @@ def answers(settings: Settings, folder: Path, limit: int | None = None, split: s
                 "cited": [c.paper_id for c in answer.citations],
                 "claims": len(answer.claims),
                 "supported": sum(c.supported for c in answer.claims),
-                "abstained": answer.abstained, "invalid": answer.invalid_citations,
+                "abstained": answer.abstained, "extractive": answer.extractive,
+                "invalid": answer.invalid_citations,
                 "rejected": answer.rejected_citations, "added": answer.added_citations,
                 "model_cited": [s.paper_id for s in answer.sources
                                 if any(s.n in c.model_citations for c in answer.claims)],
@@ -242,6 +243,7 @@ def score_answers(rows: list[dict], calibration: dict | None) -> dict:
         "cites_gold": sum(r["id"] in r["cited"] for r in rows) / n,
         "claims_supported": sum(r["supported"] for r in rows) / claims if claims else 0.0,
         "abstentions": sum(r["abstained"] for r in rows) / n,
+        "explained_by_closest_sentence": sum(r.get("extractive", False) for r in rows) / n,
         "citations_to_sources_not_given": sum(1 for r in rows for c in r["cited"]
                                               if c not in r["sources"]),
         "model_cites_gold": sum(r["id"] in r["model_cited"] for r in rows) / n,
