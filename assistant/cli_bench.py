@@ -163,6 +163,40 @@ def bench_injection(pubmedqa: PubmedDir = None,
     _report(results, path, json_out)
 
 
+@bench_app.command("scale")
+def bench_scale(sizes: Annotated[str, typer.Option("--sizes", help="Collection sizes, "
+                                 "comma-separated.")] = "1000,10000",
+                data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
+    """The index as it grows: build, open, add one, remove one, search p50/p95, disk
+    (synthetic papers with generated vectors)."""
+    from . import bench
+    from .bench_scale import scale
+
+    try:
+        wanted = [int(x) for x in sizes.split(",") if x.strip()]
+    except ValueError as exc:
+        raise UserError(f"--sizes takes numbers like 1000,10000 (got '{sizes}')") from exc
+    settings = _settings(data_dir=data_dir)
+    with _bench_progress("scale") as bar:
+        task = bar.add_task("", total=len(wanted))
+        results = scale(wanted, lambda d, t: bar.update(task, completed=d, total=t))
+    path = bench.save("scale", results, settings)
+    if json_out:
+        _print_json(results)
+    else:
+        from rich.table import Table
+
+        table = Table("papers", "build", "open", "add one", "remove one", "search p50",
+                      "search p95", "disk", box=None, title=f"vectors: {results['vectors']}")
+        for row in results["sizes"]:
+            table.add_row(f"{row['papers']:,}", f"{row['build_s']:.1f} s",
+                          f"{row['open_s']:.2f} s", f"{row['add_one_s']:.2f} s",
+                          f"{row['remove_one_s']:.2f} s", f"{row['search_p50_s'] * 1000:.0f} ms",
+                          f"{row['search_p95_s'] * 1000:.0f} ms", f"{row['disk_mb']:.0f} MB")
+        out.print(table)
+    err.print(f"saved {path}", style="dim")
+
+
 @bench_app.command("speed")
 def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
                 json_out: JsonOpt = False) -> None:
