@@ -13,6 +13,7 @@ import subprocess
 import sys
 
 import pytest
+from chat_pilot import ask
 from conftest import DATA, TEST_LLM
 
 from assistant.pipeline import Pipeline
@@ -67,13 +68,7 @@ async def test_ingest_ask_summarize_and_chat_without_a_network(base_settings, tm
         assert summary.tldr
         app = AssistantApp(pipeline)
         async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.click("#question")
-            app.chat.query_one("#question").value = QUESTION
-            await pilot.press("enter")
-            for _ in range(3000):
-                await pilot.pause(0.1)
-                if app.chat.conversation.turns and not app.chat.answering:
-                    break
+            await ask(app, pilot, QUESTION)
             assert app.chat.last_answer is not None and app.chat.last_answer.text
     finally:
         pipeline.close()

@@ -4,6 +4,7 @@ with the real small model end to end and a scripted model for deterministic UI c
 from __future__ import annotations
 
 import pytest
+from chat_pilot import ask, submit, wait_for_answer, wait_until
 from conftest import TEST_LLM
 from fakes import ScriptedLLM, install
 from textual.widgets import Input
@@ -14,25 +15,6 @@ from assistant.tui.screens import PaperScreen, PapersScreen, highlighted_abstrac
 
 QUESTION = "How fast is FastDepth on embedded hardware?"
 SCRIPTED = "FastDepth runs at 178 fps on a Jetson TX2 GPU [1]. Others are slower [7]."
-
-
-async def ask(app, pilot, question: str, timeout_s: float = 300) -> None:
-    turns = len(app.chat.conversation.turns)
-    await pilot.click("#question")
-    app.chat.query_one("#question").value = question
-    await pilot.press("enter")
-    await wait_for_answer(app, pilot, turns, timeout_s)
-
-
-async def wait_for_answer(app, pilot, turns_before: int, timeout_s: float = 300) -> None:
-    """Wait until the answer worker has finished and recorded the new turn."""
-    for _ in range(int(timeout_s * 10)):
-        await pilot.pause(0.1)
-        if len(app.chat.conversation.turns) > turns_before and not app.chat.answering:
-            break
-    else:
-        raise AssertionError("no answer arrived in time")
-    await pilot.pause()
 
 
 def source_labels(app) -> list[str]:
@@ -112,9 +94,7 @@ async def test_escape_stops_answer_and_keeps_partial_text(sample_copy):
     install(sample_copy, ScriptedLLM(" ".join(f"word{i}" for i in range(400)), delay=0.05))
     app = AssistantApp(sample_copy)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.click("#question")
-        app.chat.query_one("#question").value = QUESTION
-        await pilot.press("enter")
+        await submit(app, pilot, QUESTION)
         await pilot.pause(1.0)
         await pilot.press("escape")
         await wait_for_answer(app, pilot, 0)
@@ -202,15 +182,10 @@ async def test_new_chat_while_answering_keeps_the_old_answer_in_its_own_chat(sam
     app = AssistantApp(sample_copy)
     async with app.run_test(size=(120, 40)) as pilot:
         first = app.chat.conversation
-        await pilot.click("#question")
-        app.chat.query_one("#question").value = QUESTION
-        await pilot.press("enter")
+        await submit(app, pilot, QUESTION)
         await pilot.pause(1.0)
         await pilot.press("ctrl+n")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if first.turns and not app.chat.answering:
-                break
+        await wait_until(pilot, lambda: bool(first.turns) and not app.chat.answering, 10)
         await pilot.pause(0.5)
         assert app.chat.conversation is not first
         assert app.chat.conversation.turns == [] and app.chat.history == []
@@ -231,13 +206,9 @@ async def test_a_failing_answer_is_shown_in_the_chat_and_the_app_keeps_running(s
     install(sample_copy, FailingLLM(""))
     app = AssistantApp(sample_copy)
     async with app.run_test(size=(120, 40)) as pilot:
-        await pilot.click("#question")
-        app.chat.query_one("#question").value = QUESTION
-        await pilot.press("enter")
-        for _ in range(100):
-            await pilot.pause(0.1)
-            if not app.chat.answering and "Error" in app.chat.query(".answer").last().source:
-                break
+        await submit(app, pilot, QUESTION)
+        await wait_until(pilot, lambda: not app.chat.answering
+                         and "Error" in app.chat.query(".answer").last().source, 10)
         source = app.chat.query(".answer").last().source
         assert "unexpected RuntimeError: llama\\_decode returned \\-3" in source
         assert app.is_running
