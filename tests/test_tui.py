@@ -123,6 +123,19 @@ async def test_missing_model_file_is_explained(sample_index, base_settings):
         assert "/nonexistent/model.gguf does not exist" in note
 
 
+async def test_a_corrupt_index_is_explained_in_the_chat(base_settings, sample_index, tmp_path):
+    import shutil
+
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_index, data_dir)
+    (data_dir / "index" / "registry.json").write_text('{"papers": {"x": ')
+    app = AssistantApp(Pipeline(base_settings.replace(data_dir=data_dir)))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        note = str(app.chat.query_one(".broken-index").render())
+        assert "assistant reindex" in note and app.is_running
+
+
 async def test_missing_catalog_model_names_install_command(sample_copy):
     sample_copy.settings = sample_copy.settings.replace(model=TEST_LLM,
                                    models_dir=sample_copy.settings.data_dir / "no-models")

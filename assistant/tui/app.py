@@ -115,7 +115,11 @@ class ChatScreen(Screen):
     # --- messages in the conversation --------------------------------------------------
 
     def show_intro(self) -> None:
-        papers = self.pipeline.paper_count()
+        try:
+            papers = self.pipeline.paper_count()
+        except AssistantError as exc:  # an unreadable index: say how to repair it
+            self.add_note(f"The index cannot be used: {exc}", "broken-index")
+            return
         if papers == 0:
             self.add_note("The collection is empty. Add papers from a shell with:\n\n"
                           "    assistant ingest FILE…\n\n(try `assistant ingest --sample`), "
@@ -146,7 +150,11 @@ class ChatScreen(Screen):
 
     def refresh_status(self) -> None:
         name = model_label(self.pipeline.settings.model)
-        parts = [f"model: {name}", f"{self.pipeline.paper_count()} papers"]
+        try:
+            count = f"{self.pipeline.paper_count()} papers"
+        except AssistantError:
+            count = "index unreadable"
+        parts = [f"model: {name}", count]
         if self.tokens_per_s:
             parts.append(f"{self.tokens_per_s:.1f} tok/s")
         if self.scope:
