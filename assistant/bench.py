@@ -26,6 +26,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .budget import ContextError
 from .errors import AssistantError
 from .evidence import Source
 from .models import model_label, verdict_calibration
@@ -137,17 +138,23 @@ def _gold_source(pipeline: Pipeline, pmid: str) -> list[Source]:
 
 def _run_rows(ids: list[str], log: Path, make_row: Callable[[str], dict],
               progress: Progress | None) -> list[dict]:
+    """One logged row per question, resuming from the log. A question whose prompt
+    cannot fit the model's context is logged as skipped, not allowed to stop the run;
+    skipped rows are left out of what is returned (and so of the scores)."""
     done = _resume(log)
     with log.open("a", encoding="utf-8") as handle:
         for count, pmid in enumerate(ids, start=1):
             if pmid not in done:
-                row = {"id": pmid, **make_row(pmid)}
+                try:
+                    row = {"id": pmid, **make_row(pmid)}
+                except ContextError as exc:
+                    row = {"id": pmid, "skipped": str(exc)}
                 handle.write(json.dumps(row) + "\n")
                 handle.flush()
                 done[pmid] = row
             if progress:
                 progress(count, len(ids))
-    return [done[pmid] for pmid in ids]
+    return [done[pmid] for pmid in ids if "skipped" not in done[pmid]]
 
 
 def verdicts(settings: Settings, folder: Path, split: str = "dev", limit: int | None = None,

@@ -96,7 +96,7 @@ def injection(settings: Settings, folder: Path, split: str = "test", limit: int 
     log = (settings.data_dir / "bench" /
            f"injection-{split}-{model_label(model or settings.model)}-{version}.jsonl")
     log.parent.mkdir(parents=True, exist_ok=True)
-    rows = [r for r in _run_rows(ids, log, row, progress) if "skipped" not in r]
+    rows = _run_rows(ids, log, row, progress)
     pipeline.close()
     return score_injection(rows)
 

@@ -17,9 +17,16 @@ QUESTION = "How fast is FastDepth on embedded hardware?"
 SCRIPTED = "FastDepth runs at 178 fps on a Jetson TX2 GPU [1]. Others are slower [7]."
 
 
+def shown(widget, index: int) -> str:
+    """The text an option list really shows for an option (markup parsed if it is a str)."""
+    from textual.visual import visualize
+
+    return visualize(widget, widget.get_option_at_index(index).prompt).plain
+
+
 def source_labels(app) -> list[str]:
     panel = app.chat.query_one("#sources")
-    return [str(panel.get_option_at_index(i).prompt) for i in range(panel.option_count)]
+    return [shown(panel, i) for i in range(panel.option_count)]
 
 
 async def test_real_model_streams_an_answer_and_lists_its_sources(sample_pipeline):
@@ -121,6 +128,23 @@ async def test_missing_model_file_is_explained(sample_index, base_settings):
         await pilot.pause()
         note = str(app.chat.query_one(".missing-model").render())
         assert "/nonexistent/model.gguf does not exist" in note
+
+
+async def test_saved_chat_titles_with_markup_are_listed_as_written(settings):
+    from assistant.tui.conversations import Conversation
+    from assistant.tui.screens import ConversationsScreen
+
+    app = AssistantApp(Pipeline(settings))
+    title = "What do [bold]Results[/bold] of [red] say?"
+    conversation = Conversation.new()
+    conversation.add(title, "An answer.", [])
+    app.conversations.save(conversation)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.press("ctrl+o")
+        await pilot.pause()
+        assert isinstance(app.screen, ConversationsScreen)
+        options = app.screen.query_one("#conversation-list")
+        assert title in shown(options, 0)
 
 
 async def test_a_corrupt_index_is_explained_in_the_chat(base_settings, sample_index, tmp_path):
@@ -246,7 +270,7 @@ async def test_titles_with_markup_are_shown_as_written(sample_copy):
         app.screen.query_one("#paper-filter").value = "Tricks"
         await pilot.pause()
         options = app.screen.query_one("#paper-list")
-        assert options.option_count == 1 and title in str(options.get_option_at_index(0).prompt)
+        assert options.option_count == 1 and title in shown(options, 0)
         options.focus()
         await pilot.press("enter")
         await pilot.pause()
