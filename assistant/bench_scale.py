@@ -1,7 +1,7 @@
 """`assistant bench scale`: how the index behaves as the collection grows.
 
 Collections of synthetic papers (Zipf-distributed words from a fixed vocabulary, one chunk
-each) are built through the real store (Chroma + registry + BM25) with **generated unit
+each) are built through the real store (Chroma + SQLite records + FTS5) with **generated unit
 vectors instead of embeddings** — embedding 100k abstracts would take hours here and is
 not what is measured. Per size: build time, opening the index, adding one paper, removing
 one, hybrid search latency (p50/p95 over 30 queries), and the size on disk.
@@ -105,12 +105,10 @@ def _add_batch(store: Store, batch: list[tuple[Paper, Chunk, np.ndarray]]) -> No
     store.collection.upsert(ids=[c.id for _p, c, _v in batch],
                             embeddings=np.vstack([v for _p, _c, v in batch]).tolist(),
                             documents=[c.text for _p, c, _v in batch], metadatas=metadatas)
-    from .store import StoredPaper
+    from .store import _tokens
 
     for paper, chunk, _vector in batch:
-        store.registry.chunks[chunk.id] = {"paper_id": paper.id, "title": paper.title,
-                                           "text": chunk.text, "index": 0}
-        store.registry.papers[paper.id] = StoredPaper(paper, paper.content_hash, [chunk.id])
+        store.records.replace_paper(paper, [chunk], _tokens([chunk]))
 
 
 def scale(sizes: list[int], progress=None) -> dict:

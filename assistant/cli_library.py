@@ -182,11 +182,11 @@ def show(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistant 
 
 
 def reindex(data_dir: DataDir = None, no_wait: NoWait = False) -> None:
-    """Rebuild the paper registry and the keyword index from the stored vectors.
+    """Rebuild the paper records and the keyword index from the stored vectors.
 
-    The repair for an unreadable index/registry.json; nothing is re-embedded."""
+    The repair for an unreadable index/records.sqlite3; nothing is re-embedded."""
     count = _pipeline(data_dir=data_dir).reindex(wait=not no_wait, on_wait=_waiting)
-    out.print(f"rebuilt the registry and keyword index: {count} papers")
+    out.print(f"rebuilt the records and keyword index: {count} papers")
 
 
 def register(app: typer.Typer) -> None:

@@ -47,10 +47,12 @@ class IndexVerbs:
             self.lock.release()
 
     def _reopen_store(self) -> None:
-        if self._store is not None and self._store._collection is not None:  # noqa: SLF001
-            from chromadb.api.client import SharedSystemClient
+        if self._store is not None:
+            if self._store._collection is not None:  # noqa: SLF001
+                from chromadb.api.client import SharedSystemClient
 
-            SharedSystemClient.clear_system_cache()
+                SharedSystemClient.clear_system_cache()
+            self._store.close()
         self._store = None
         self._checker = None  # its IDF comes from the store
 
@@ -145,17 +147,20 @@ class IndexVerbs:
             return self.store.remove(paper_id)
 
     def reindex(self, wait: bool = True, on_wait: Callable[[str], None] | None = None) -> int:
-        """Rebuild the registry and the BM25 index from the vectors (the repair for an
-        unreadable registry); returns the number of papers."""
+        """Rebuild the records and the keyword index from the vectors (the repair for an
+        unreadable records database); returns the number of papers."""
         index = self.settings.data_dir / "index"
         with self.writing(wait, on_wait):
-            (index / "registry.json").unlink(missing_ok=True)
+            if self._store is not None:
+                self._store.close()
+            for name in ("records.sqlite3", "records.sqlite3-wal", "records.sqlite3-shm",
+                         "registry.json"):
+                (index / name).unlink(missing_ok=True)
             shutil.rmtree(index / "bm25", ignore_errors=True)
             self._reopen_store()
             store = self.store
-            store.begin_write()
-            store.collection  # noqa: B018 - opening notices the missing registry and rebuilds
-            return len(store.registry.papers)
+            store.collection  # noqa: B018 - opening notices the empty records and rebuilds
+            return store.paper_count()
 
     def papers(self) -> list[StoredPaper]:
         self.store.refresh()
@@ -163,11 +168,11 @@ class IndexVerbs:
 
     def paper_count(self) -> int:
         self.store.refresh()
-        return len(self.store.registry.papers)
+        return self.store.paper_count()
 
     def stored_paper(self, paper_id: str) -> StoredPaper | None:
         """A paper with its index entry (chunks), or None."""
-        return self.store.registry.papers.get(paper_id)
+        return self.store.stored(paper_id)
 
     def get_paper(self, paper_id: str) -> Paper | None:
         return self.store.get_paper(paper_id)

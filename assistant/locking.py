@@ -1,6 +1,6 @@
 """One writer at a time per index: an advisory lock file (``index/write.lock``).
 
-Chroma's embedded store and the registry are not safe for two writing processes: two
+Chroma's embedded store and the records are not safe for two writing processes: two
 ingests started together used to lose half the papers without an error. Every write
 (ingest, remove, reindex, repair) holds this lock; a second writer waits with a message,
 or fails at once with ``--no-wait``. Readers never take it. The lock is released by the

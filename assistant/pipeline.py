@@ -99,7 +99,7 @@ class Pipeline(IndexVerbs):
         embedding (the retrieval benchmark compares modes on one)."""
         if self.store.refresh():  # another process changed the index since
             self._checker = None
-        if not self.store.registry.papers:
+        if not self.store.paper_count():
             return []
         if vector is None and mode != "bm25":
             vector = self.embedder.embed_one(query)
@@ -233,7 +233,7 @@ class Pipeline(IndexVerbs):
         start = time.perf_counter()
         question = question.strip()
         label = model or self.settings.model
-        if not self.store.registry.papers:
+        if not self.store.paper_count():
             return Answer(question, EMPTY_COLLECTION, [], [], [], label, out_of_scope=True,
                           timings={"total": time.perf_counter() - start})
         if yes_no is None:
@@ -350,6 +350,8 @@ class Pipeline(IndexVerbs):
 
     def close(self) -> None:
         self._checker = None
+        if self._store is not None:
+            self._store.close()
         if self._llm is not None:
             self._llm.close()
             self._llm = None

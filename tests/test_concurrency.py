@@ -1,5 +1,5 @@
 """The index under faults: two writers at once, a kill -9 in the middle of a write, a
-corrupt registry, and a reader open while another process ingests. Real processes, the
+corrupt records database, and a reader open while another process ingests. Real processes, the
 real embedder, a real Chroma store on disk."""
 
 from __future__ import annotations
@@ -61,7 +61,7 @@ def chroma_matches_registry(data_dir: Path) -> None:
     try:
         store = pipeline.store
         chroma_ids = set(store.collection.get(include=[])["ids"])
-        assert chroma_ids == set(store.registry.chunks)
+        assert chroma_ids == store.records.chunk_ids()
         for stored in store.papers():
             assert set(stored.chunk_ids) <= chroma_ids
     finally:
@@ -161,17 +161,19 @@ def test_kill_9_while_updating_papers_keeps_one_whole_version_of_each(tmp_path):
         pipeline.close()
 
 
-def test_a_corrupt_registry_names_the_repair_and_reindex_repairs_it(tmp_path):
+def test_a_corrupt_records_database_names_the_repair_and_reindex_repairs_it(tmp_path):
     data_dir = tmp_path / "data"
     ids = write_papers(tmp_path / "p.jsonl", "2304", 12)
     assert run(data_dir, "ingest", str(tmp_path / "p.jsonl")).returncode == 0
-    registry = data_dir / "index" / "registry.json"
-    registry.write_text(registry.read_text()[: len(registry.read_text()) // 2])  # truncated
+    db = data_dir / "index" / "records.sqlite3"
+    for suffix in ("-wal", "-shm"):
+        (data_dir / "index" / f"records.sqlite3{suffix}").unlink(missing_ok=True)
+    db.write_bytes(b"this is not a database" * 200)
     broken = run(data_dir, "papers")
     assert broken.returncode == 1 and "Traceback" not in broken.stderr
-    assert broken.stderr.strip().splitlines() == [
-        f"error: {registry} is unreadable (JSONDecodeError); rebuild it from the vectors "
-        "with: assistant reindex"]
+    lines = broken.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {db} is unreadable")
+    assert lines[0].endswith("rebuild it from the vectors with: assistant reindex")
     fixed = run(data_dir, "reindex")
     assert fixed.returncode == 0 and "12 papers" in fixed.stdout
     assert set(indexed(data_dir)) == set(ids)

@@ -7,10 +7,18 @@ import json
 import shutil
 from pathlib import Path
 
+import pytest
 from conftest import DATA
 
 from assistant.pipeline import Pipeline
 from assistant.store import Store
+
+_SETTINGS: dict = {}
+
+
+@pytest.fixture(autouse=True)
+def _remember_settings(base_settings):
+    _SETTINGS["base"] = base_settings
 
 
 def _chroma_ids(pipeline: Pipeline) -> set[str]:
@@ -101,15 +109,48 @@ def test_short_abstracts_stay_whole_and_long_ones_split_within_the_window(pipeli
             assert pipeline.embedder.count_tokens(embed_text) <= 258
 
 
-def test_derived_indexes_rebuild_from_chroma(sample_index, tmp_path: Path):
+def test_records_rebuild_from_chroma(sample_index, tmp_path: Path):
     data_dir = tmp_path / "data"
     shutil.copytree(sample_index, data_dir)
-    (data_dir / "index" / "registry.json").unlink()
-    shutil.rmtree(data_dir / "index" / "bm25")
+    for name in ("records.sqlite3", "records.sqlite3-wal", "records.sqlite3-shm"):
+        (data_dir / "index" / name).unlink(missing_ok=True)
     store = Store(data_dir)
     assert store.collection.count() > 0  # opening Chroma notices and rebuilds
     assert len(store.papers()) == 76
     assert store.lexical("FastDepth", 3)
+
+
+def test_an_index_from_before_the_sqlite_store_is_migrated(sample_index, tmp_path: Path):
+    """Older indexes kept registry.json and a bm25s folder: opening rebuilds the records
+    from the vectors and removes them."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_index, data_dir)
+    for name in ("records.sqlite3", "records.sqlite3-wal", "records.sqlite3-shm"):
+        (data_dir / "index" / name).unlink(missing_ok=True)
+    (data_dir / "index" / "registry.json").write_text('{"version": 1, "papers": {}}')
+    (data_dir / "index" / "bm25").mkdir()
+    pipeline = Pipeline(_SETTINGS["base"].replace(data_dir=data_dir))
+    try:
+        assert pipeline.paper_count() == 76
+        assert not (data_dir / "index" / "registry.json").exists()
+        assert not (data_dir / "index" / "bm25").exists()
+        assert pipeline.search("depth estimation on embedded hardware")[0].title.startswith(
+            "FastDepth")
+    finally:
+        pipeline.close()
+
+
+def test_one_change_touches_only_its_paper(sample_copy, tmp_path: Path):
+    """Adding one paper to the 76 leaves every other record as it was (one transaction
+    for that paper; nothing is rewritten)."""
+    import sqlite3
+
+    db = sample_copy.settings.data_dir / "index" / "records.sqlite3"
+    before = sqlite3.connect(db).execute("SELECT id, rowid FROM chunks ORDER BY id").fetchall()
+    sample_copy.ingest([DATA / "papers.json"])
+    after = dict(sqlite3.connect(db).execute("SELECT id, rowid FROM chunks").fetchall())
+    assert all(after[cid] == rowid for cid, rowid in before)
+    assert len(after) == len(before) + 1
 
 
 def _bib(key: str, title: str) -> str:

@@ -152,7 +152,9 @@ async def test_a_corrupt_index_is_explained_in_the_chat(base_settings, sample_in
 
     data_dir = tmp_path / "data"
     shutil.copytree(sample_index, data_dir)
-    (data_dir / "index" / "registry.json").write_text('{"papers": {"x": ')
+    for suffix in ("-wal", "-shm"):
+        (data_dir / "index" / f"records.sqlite3{suffix}").unlink(missing_ok=True)
+    (data_dir / "index" / "records.sqlite3").write_bytes(b"not a database" * 300)
     app = AssistantApp(Pipeline(base_settings.replace(data_dir=data_dir)))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

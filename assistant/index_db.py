@@ -1,0 +1,230 @@
+"""Paper records, chunk texts and the keyword index in one SQLite database
+(``index/records.sqlite3``, WAL mode).
+
+One paper's change is one transaction touching only that paper's rows, so its cost does
+not grow with the collection (the JSON registry and the bm25s index this replaces were
+rewritten whole on every change). Lexical search is SQLite FTS5 with its BM25 ranking over
+the same stemmed, stop-worded tokens the rest of the program uses; readers in other
+processes see each commit at once (WAL), and ``PRAGMA data_version`` tells them that
+something changed.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+from .chunking import Chunk
+from .errors import AssistantError
+from .sources import Paper
+
+REPAIR = "assistant reindex"
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS papers(
+    id TEXT PRIMARY KEY, record TEXT NOT NULL, content_hash TEXT NOT NULL,
+    chunk_ids TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS chunks(
+    rowid INTEGER PRIMARY KEY, id TEXT UNIQUE NOT NULL, paper_id TEXT NOT NULL,
+    idx INTEGER NOT NULL, title TEXT NOT NULL, text TEXT NOT NULL, tokens TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS chunks_by_paper ON chunks(paper_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
+    tokens, content='chunks', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
+"""
+
+
+class IndexCorrupt(AssistantError):
+    """Part of the index on disk cannot be read."""
+
+
+@dataclass
+class StoredPaper:
+    paper: Paper
+    content_hash: str
+    chunk_ids: list[str]
+
+
+def _guarded(method):
+    """SQLite's errors for a damaged file become one line naming the repair."""
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise
+            raise IndexCorrupt(f"{self.path} is unreadable ({exc}); rebuild it from the "
+                               f"vectors with: {REPAIR}") from exc
+    return wrapper
+
+
+def _stored(row) -> StoredPaper:
+    return StoredPaper(Paper(**json.loads(row[0])), row[1], json.loads(row[2]))
+
+
+class Records:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        if self._conn is None:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(self.path, timeout=60, isolation_level=None,
+                                   check_same_thread=False)
+            try:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
+                conn.executescript(SCHEMA)
+            except sqlite3.DatabaseError as exc:
+                conn.close()
+                raise IndexCorrupt(f"{self.path} is unreadable ({exc}); rebuild it from the "
+                                   f"vectors with: {REPAIR}") from exc
+            self._conn = conn
+        return self._conn
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
+
+    # --- reading ---------------------------------------------------------------------------
+
+    @_guarded
+    def data_version(self) -> int:
+        """Changes whenever another connection commits."""
+        return self.conn.execute("PRAGMA data_version").fetchone()[0]
+
+    @_guarded
+    def paper_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+
+    @_guarded
+    def chunk_count(self) -> int:
+        return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+
+    @_guarded
+    def chunk_ids(self) -> set[str]:
+        return {row[0] for row in self.conn.execute("SELECT id FROM chunks")}
+
+    @_guarded
+    def papers(self) -> list[StoredPaper]:
+        rows = self.conn.execute("SELECT record, content_hash, chunk_ids FROM papers "
+                                 "ORDER BY rowid")
+        return [_stored(row) for row in rows]
+
+    @_guarded
+    def stored(self, paper_id: str) -> StoredPaper | None:
+        row = self.conn.execute("SELECT record, content_hash, chunk_ids FROM papers "
+                                "WHERE id = ?", (paper_id,)).fetchone()
+        return _stored(row) if row else None
+
+    @_guarded
+    def content_hash(self, paper_id: str) -> str | None:
+        row = self.conn.execute("SELECT content_hash FROM papers WHERE id = ?",
+                                (paper_id,)).fetchone()
+        return row[0] if row else None
+
+    @_guarded
+    def chunk(self, chunk_id: str) -> dict | None:
+        row = self.conn.execute("SELECT paper_id, title, text, idx FROM chunks WHERE id = ?",
+                                (chunk_id,)).fetchone()
+        if row is None:
+            return None
+        return {"paper_id": row[0], "title": row[1], "text": row[2], "index": row[3]}
+
+    @_guarded
+    def search(self, tokens: list[str], n: int, paper_ids: set[str] | None = None
+               ) -> list[tuple[str, float]]:
+        """(chunk id, BM25 score) best first for any of ``tokens``."""
+        if not tokens or n <= 0:
+            return []
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(tokens))
+        sql = ("SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts "
+               "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?")
+        params: list = [query]
+        if paper_ids is not None:
+            if not paper_ids:
+                return []
+            sql += f" AND c.paper_id IN ({','.join('?' * len(paper_ids))})"
+            params += sorted(paper_ids)
+        sql += " ORDER BY bm25(chunks_fts) LIMIT ?"
+        params.append(n)
+        return [(cid, float(score)) for cid, score in self.conn.execute(sql, params)]
+
+    @_guarded
+    def document_frequencies(self, terms: list[str]) -> tuple[dict[str, int], int]:
+        """How many chunks use each term, and how many chunks there are."""
+        total = self.chunk_count()
+        if not terms:
+            return {}, total
+        rows = self.conn.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE term IN ({','.join('?' * len(terms))})",
+            list(terms))
+        return dict(rows.fetchall()), total
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def _delete_chunks(self, paper_id: str) -> list[str]:
+        rows = self.conn.execute("SELECT rowid, id, tokens FROM chunks WHERE paper_id = ?",
+                                 (paper_id,)).fetchall()
+        for rowid, _cid, tokens in rows:
+            self.conn.execute("INSERT INTO chunks_fts(chunks_fts, rowid, tokens) "
+                              "VALUES('delete', ?, ?)", (rowid, tokens))
+        self.conn.execute("DELETE FROM chunks WHERE paper_id = ?", (paper_id,))
+        return [cid for _rowid, cid, _tokens in rows]
+
+    def _insert(self, paper: Paper, chunks: list[Chunk], tokens: list[str]) -> None:
+        for chunk, chunk_tokens in zip(chunks, tokens, strict=True):
+            cursor = self.conn.execute(
+                "INSERT INTO chunks(id, paper_id, idx, title, text, tokens) "
+                "VALUES(?, ?, ?, ?, ?, ?)",
+                (chunk.id, paper.id, chunk.index, chunk.title, chunk.text, chunk_tokens))
+            self.conn.execute("INSERT INTO chunks_fts(rowid, tokens) VALUES(?, ?)",
+                              (cursor.lastrowid, chunk_tokens))
+        self.conn.execute(
+            "INSERT OR REPLACE INTO papers(id, record, content_hash, chunk_ids) "
+            "VALUES(?, ?, ?, ?)",
+            (paper.id, json.dumps(paper.to_dict(), ensure_ascii=False), paper.content_hash,
+             json.dumps([c.id for c in chunks])))
+
+    @_guarded
+    def replace_paper(self, paper: Paper, chunks: list[Chunk], tokens: list[str]) -> list[str]:
+        """Put one paper's record and chunks in place of its old ones, in one transaction;
+        returns the ids of the chunks it replaced that are not among the new ones."""
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            old = self._delete_chunks(paper.id)
+            self._insert(paper, chunks, tokens)
+        new = {c.id for c in chunks}
+        return [cid for cid in old if cid not in new]
+
+    @_guarded
+    def delete_paper(self, paper_id: str) -> StoredPaper | None:
+        stored = self.stored(paper_id)
+        if stored is None:
+            return None
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._delete_chunks(paper_id)
+            self.conn.execute("DELETE FROM papers WHERE id = ?", (paper_id,))
+        return stored
+
+    @_guarded
+    def rebuild(self, entries: Iterable[tuple[Paper, str, list[Chunk], list[str]]]) -> None:
+        """Replace everything with these (paper, content hash, chunks, tokens) in one
+        transaction: the repair after an interrupted write, from the vectors' metadata."""
+        with self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self.conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES('delete-all')")
+            self.conn.execute("DELETE FROM chunks")
+            self.conn.execute("DELETE FROM papers")
+            for paper, content_hash, chunks, tokens in entries:
+                self._insert(paper, chunks, tokens)
+                self.conn.execute("UPDATE papers SET content_hash = ? WHERE id = ?",
+                                  (content_hash, paper.id))
