@@ -141,10 +141,15 @@ class Records:
     @_guarded
     def search(self, tokens: list[str], n: int, paper_ids: set[str] | None = None
                ) -> list[tuple[str, float]]:
-        """(chunk id, BM25 score) best first for any of ``tokens``."""
+        """(chunk id, BM25 score) best first for any of ``tokens``. Terms in more than
+        half the chunks are left out of the match (FTS5 gives them an IDF of almost zero,
+        but matching them would make it score nearly every chunk)."""
         if not tokens or n <= 0:
             return []
-        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in dict.fromkeys(tokens))
+        unique = list(dict.fromkeys(tokens))
+        frequencies, total = self.document_frequencies(unique)
+        kept = [t for t in unique if frequencies.get(t, 0) * 2 <= total] or unique
+        query = " OR ".join('"' + t.replace('"', '""') + '"' for t in kept)
         sql = ("SELECT c.id, -bm25(chunks_fts) AS score FROM chunks_fts "
                "JOIN chunks c ON c.rowid = chunks_fts.rowid WHERE chunks_fts MATCH ?")
         params: list = [query]
