@@ -202,11 +202,12 @@ def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
                 json_out: JsonOpt = False) -> None:
     """Ingest, ask and cold-start times next to the bare llama.cpp engine."""
     from . import bench
+    from .bench_speed import speed
     from .settings import PACKAGE_DIR
 
     settings = _settings(data_dir=data_dir, model=model)
     err.print("measuring (about a minute)…", style="dim")
-    results = bench.speed(settings, PACKAGE_DIR / "data" / "papers-page.txt", model)
+    results = speed(settings, PACKAGE_DIR / "data" / "papers-page.txt", model)
     path = bench.save("speed", results, settings, model)
     if json_out:
         _print_json(results)

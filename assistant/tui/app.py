@@ -8,7 +8,6 @@ stops an answer while keeping what was written.
 
 from __future__ import annotations
 
-import re
 import time
 import traceback
 
@@ -23,7 +22,6 @@ from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
 from ..answers import Answer, Turn
-from ..attribution import UNSUPPORTED
 from ..errors import AssistantError
 from ..evidence import Source
 from ..models import model_label
@@ -31,39 +29,11 @@ from ..pipeline import Pipeline
 from ..retrieve import Filters
 from ..sources import Paper
 from .conversations import Conversation, ConversationStore, answer_markdown
+from .render import answer_widget, escape_markdown, linked_citations
 from .screens import ConversationsScreen, PaperScreen, PapersScreen
 
 WELCOME = ("Ask a question about your papers. Answers cite their sources as [n]; select a "
            "source on the right to read its abstract.")
-
-
-def linked_citations(text: str, valid: set[int]) -> str:
-    """Turn valid ``[n]`` markers into Markdown links the app can open, the unsupported
-    mark into emphasis and the verdict line into bold."""
-    text = re.sub(r"\[(\d+)\]",
-                  lambda m: f"[\\[{m.group(1)}\\]](cite:{m.group(1)})"
-                  if int(m.group(1)) in valid else "", text)
-    text = text.replace(UNSUPPORTED, "*\\[unsupported\\]*")
-    return re.sub(r"^(Verdict: .*)$", r"**\1**", text, flags=re.MULTILINE)
-
-
-MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+!|<>~-])")
-
-
-def escape_markdown(text: str) -> str:
-    """Text the program wrote (an abstention listing paper titles) shown as written: a
-    title with ``*`` or ``[x](y)`` in it must not turn into emphasis or a link."""
-    lines = []
-    for line in text.split("\n"):
-        bullet = "- " if line.startswith("- ") else ""
-        lines.append(bullet + MARKDOWN_SPECIAL.sub(r"\\\1", line[len(bullet):]))
-    return "\n".join(lines)
-
-
-def answer_widget(text: str = "") -> Markdown:
-    """An answer: links in it never open by themselves (the text comes from a model that
-    read untrusted abstracts); the screen decides what a click does."""
-    return Markdown(text, classes="answer", open_links=False)
 
 
 class ChatScreen(Screen):
