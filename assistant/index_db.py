@@ -199,15 +199,18 @@ class Records:
              json.dumps([c.id for c in chunks])))
 
     @_guarded
-    def replace_paper(self, paper: Paper, chunks: list[Chunk], tokens: list[str]) -> list[str]:
-        """Put one paper's record and chunks in place of its old ones, in one transaction;
-        returns the ids of the chunks it replaced that are not among the new ones."""
+    def replace_papers(self, items: list[tuple[Paper, list[Chunk], list[str]]]) -> list[str]:
+        """Put these papers' records and chunks in place of their old ones, in one
+        transaction; returns the ids of replaced chunks that are not among the new ones."""
+        stale: list[str] = []
         with self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
-            old = self._delete_chunks(paper.id)
-            self._insert(paper, chunks, tokens)
-        new = {c.id for c in chunks}
-        return [cid for cid in old if cid not in new]
+            for paper, chunks, tokens in items:
+                old = self._delete_chunks(paper.id)
+                self._insert(paper, chunks, tokens)
+                new = {c.id for c in chunks}
+                stale += [cid for cid in old if cid not in new]
+        return stale
 
     @_guarded
     def delete_paper(self, paper_id: str) -> StoredPaper | None:

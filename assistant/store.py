@@ -231,22 +231,33 @@ class Store:
         return "unchanged" if stored == paper.content_hash else "changed"
 
     def upsert(self, paper: Paper, chunks: list[Chunk], vectors: np.ndarray) -> None:
-        """Replace a paper's chunks (if any) with these: vectors first, then the records
-        in one transaction, then the old vectors go."""
+        """Replace a paper's chunks (if any) with these."""
+        self.upsert_many([(paper, chunks, vectors)])
+
+    def upsert_many(self, items: list[tuple[Paper, list[Chunk], np.ndarray]]) -> None:
+        """Replace these papers' chunks: all their vectors in one Chroma call, then each
+        paper's records in one transaction, then the old vectors go."""
+        if not items:
+            return
         self.begin_write()
-        metadatas = []
+        ids, vectors, documents, metadatas = [], [], [], []
         written = time.time()
-        for chunk in chunks:
-            meta = {"paper_id": paper.id, "title": paper.title, "source": paper.source,
-                    "year": paper.year or -1, "index": chunk.index,
-                    "content_hash": paper.content_hash, "n_chunks": len(chunks),
-                    "written_at": written}
-            if chunk.index == 0:
-                meta["paper_json"] = json.dumps(paper.to_dict(), ensure_ascii=False)
-            metadatas.append(meta)
-        self.collection.upsert(ids=[c.id for c in chunks], embeddings=vectors.tolist(),
-                               documents=[c.text for c in chunks], metadatas=metadatas)
-        stale = self.records.replace_paper(paper, chunks, _tokens(chunks))
+        for paper, chunks, paper_vectors in items:
+            for chunk in chunks:
+                meta = {"paper_id": paper.id, "title": paper.title, "source": paper.source,
+                        "year": paper.year or -1, "index": chunk.index,
+                        "content_hash": paper.content_hash, "n_chunks": len(chunks),
+                        "written_at": written}
+                if chunk.index == 0:
+                    meta["paper_json"] = json.dumps(paper.to_dict(), ensure_ascii=False)
+                ids.append(chunk.id)
+                documents.append(chunk.text)
+                metadatas.append(meta)
+            vectors.append(paper_vectors)
+        self.collection.upsert(ids=ids, embeddings=np.vstack(vectors).tolist(),
+                               documents=documents, metadatas=metadatas)
+        stale = self.records.replace_papers([(paper, chunks, _tokens(chunks))
+                                             for paper, chunks, _v in items])
         if stale:
             self.collection.delete(ids=stale)
 
