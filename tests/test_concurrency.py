@@ -56,7 +56,7 @@ def indexed(data_dir: Path) -> dict[str, dict]:
     return {row["id"]: row for row in json.loads(result.stdout)}
 
 
-def chroma_matches_registry(data_dir: Path) -> None:
+def chroma_matches_records(data_dir: Path) -> None:
     pipeline = Pipeline(pipeline_settings(data_dir))
     try:
         store = pipeline.store
@@ -90,7 +90,7 @@ def test_two_ingests_at_once_lose_nothing(tmp_path):
     assert [p.returncode for p in procs] == [0, 0], results
     assert any("waiting for it to finish" in err for _out, err in results)
     assert set(indexed(data_dir)) == set(first) | set(second)
-    chroma_matches_registry(data_dir)
+    chroma_matches_records(data_dir)
 
 
 def test_no_wait_fails_clearly_while_another_process_writes(tmp_path):
@@ -130,7 +130,7 @@ def test_kill_9_mid_ingest_then_the_next_command_repairs_and_a_rerun_completes(t
     now = indexed(data_dir)  # the next command repairs what the kill left
     assert set(before) <= set(now)
     assert set(now) - set(before) < set(many)  # some, not all, of the new papers landed
-    chroma_matches_registry(data_dir)
+    chroma_matches_records(data_dir)
     assert run(data_dir, "ingest", str(tmp_path / "many.jsonl")).returncode == 0
     assert set(indexed(data_dir)) == set(before) | set(many)
 
@@ -152,7 +152,7 @@ def test_kill_9_while_updating_papers_keeps_one_whole_version_of_each(tmp_path):
         assert versions == {"(v1)", "(v2)"}  # killed half-way: each paper whole, old or new
     finally:
         pipeline.close()
-    chroma_matches_registry(data_dir)
+    chroma_matches_records(data_dir)
     assert run(data_dir, "ingest", str(tmp_path / "papers.jsonl")).returncode == 0
     pipeline = Pipeline(pipeline_settings(data_dir))
     try:

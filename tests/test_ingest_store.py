@@ -50,7 +50,7 @@ def test_changed_paper_replaces_its_chunks(pipeline, tmp_path: Path):
     assert [p.paper.id for p in pipeline.papers()] == ["2106.09685"]
 
 
-def test_remove_drops_paper_from_chroma_bm25_and_registry(sample_copy):
+def test_remove_drops_paper_from_chroma_and_the_records(sample_copy):
     hits = sample_copy.search("FastDepth embedded systems depth estimation")
     fast = hits[0]
     assert fast.title.startswith("FastDepth")
