@@ -7,8 +7,10 @@ from __future__ import annotations
 import shutil
 import socket
 import subprocess
+import sys
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 from conftest import DATA
@@ -26,7 +28,9 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
-    chroma = shutil.which("chroma")
+    # The venv's bin/ is not on PATH when tests run as `.venv/bin/python -m pytest`.
+    beside = Path(sys.executable).parent / "chroma"
+    chroma = str(beside) if beside.exists() else shutil.which("chroma")
     if chroma is None:
         pytest.fail("the chroma CLI is missing (it comes with chromadb)")
     port = _free_port()
