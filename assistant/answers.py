@@ -58,6 +58,8 @@ class Answer:
     added_citations: list[int] = field(default_factory=list)     # attached, one per claim
     draft: str = ""  # the model's own text, before the citation and claim checks
     extractive: bool = False  # the explanation is the papers' closest sentence, quoted
+    notes: list[str] = field(default_factory=list)  # e.g. why there is no verdict
+    error: str = ""  # why the answer stopped early when the user did not stop it
 
     @property
     def unsupported(self) -> int:
@@ -89,6 +91,8 @@ class Answer:
             "model": self.model,
             "out_of_scope": self.out_of_scope,
             "stopped": self.stopped,
+            "error": self.error,
+            "notes": self.notes,
             "timings": {k: round(v, 3) for k, v in self.timings.items()},
             "tokens": self.tokens,
         }

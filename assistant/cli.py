@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from . import cli_answers, cli_library
+from . import cli_answers, cli_library, cli_serve
 from .cli_bench import bench_app
 from .cli_common import err, error
 from .cli_models import models_app
@@ -28,6 +28,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                        "questions with cited answers, all offline.")
 cli_library.register(app)
 cli_answers.register(app)
+cli_serve.register(app)
 app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
 

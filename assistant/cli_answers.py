@@ -141,7 +141,9 @@ def ask(
         pipeline.check_model()
     filters = _filters(since, until, source, title)
     if json_out:
-        _print_json(pipeline.ask(question, filters=filters).to_dict())
+        answer = pipeline.ask(question, filters=filters)
+        _print_json(answer.to_dict())
+        _stopped_by_server(answer, pipeline)
         return
     answer = stream_draft(lambda on_token: pipeline.ask(question, filters=filters,
                                                         on_token=on_token))
@@ -153,6 +155,17 @@ def ask(
     err.print(f"retrieval {t['retrieval']:.2f}s · first token {t['first_token']:.2f}s · "
               f"check {t.get('check', 0):.2f}s · total {t['total']:.2f}s · "
               f"{t.get('tokens_per_s', 0):.1f} tok/s", style="dim")
+    _stopped_by_server(answer, pipeline)
+
+
+def _stopped_by_server(answer, pipeline) -> None:
+    """Say what the user should know about where the answer came from; an answer the
+    model server cut off is kept (shown above, marked stopped) and the exit status is 1."""
+    for notice in pipeline.notices + answer.notes:
+        warning(notice)
+    if answer.error:
+        error(answer.error)
+        raise typer.Exit(1)
 
 
 # --- chat -------------------------------------------------------------------------------------

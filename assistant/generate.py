@@ -56,6 +56,7 @@ class GenerationStats:
     total_s: float = 0.0
     cached_prefix_tokens: int = 0
     stopped: bool = False
+    error: str = ""  # why a generation ended early other than by the user (a server died)
 
     @property
     def tokens_per_s(self) -> float:
@@ -75,34 +76,34 @@ class Generation:
     stats: GenerationStats = field(default_factory=GenerationStats)
 
 
-class LocalLLM:
-    """A loaded chat model; one per process."""
+class ChatModel:
+    """What the pipeline needs from a chat model, wherever it runs (in this process or
+    behind an OpenAI-compatible server): the model's own chat template and tokenizer
+    (``vocab``, a llama.cpp model loaded whole or vocab-only), token-probability verdicts
+    and streamed generation. Subclasses provide ``label_probs``, ``generate``, ``n_ctx``."""
 
-    def __init__(self, model_path: Path, n_ctx: int, threads: int, seed: int = 42) -> None:
-        self.model_path = Path(model_path)
-        self.name = self.model_path.stem
-        self.prefix_source = "none"  # "disk" when the prompt prefix state was restored
-        self.llm = load_llama(model_path, n_ctx=n_ctx, n_batch=512, n_threads=threads,
-                              n_threads_batch=threads, flash_attn=True, seed=seed)
+    name: str
+    backend: str = "in-process"
+    vocab = None
 
     # --- tokens ---------------------------------------------------------------------------
 
     def count_tokens(self, text: str) -> int:
-        return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+        return len(self.vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
     def format_prompt(self, messages: list[Message]) -> tuple[str, list[str]]:
         """The exact prompt text the model's chat template makes, and its stop strings."""
         from llama_cpp import llama_chat_format as F
 
-        template = self.llm.metadata.get("tokenizer.chat_template")
+        template = self.vocab.metadata.get("tokenizer.chat_template")
         if not template:
             text = "".join(f"{m.role}: {m.content}\n" for m in messages)
             return text + "assistant: ", ["\nuser:"]
-        model = self.llm._model  # noqa: SLF001 - token texts for the template
+        model = self.vocab._model  # noqa: SLF001 - token texts for the template
         formatter = F.Jinja2ChatFormatter(
             template=template,
-            eos_token=model.token_get_text(self.llm.token_eos()),
-            bos_token=model.token_get_text(self.llm.token_bos()),
+            eos_token=model.token_get_text(self.vocab.token_eos()),
+            bos_token=model.token_get_text(self.vocab.token_bos()),
             add_generation_prompt=True,
         )
         result = formatter(messages=[{"role": m.role, "content": m.content} for m in messages])
@@ -111,20 +112,68 @@ class LocalLLM:
 
     @property
     def n_ctx(self) -> int:
-        return self.llm.n_ctx()
+        raise NotImplementedError
 
     def prompt_tokens(self, messages: list[Message]) -> int:
         """How many tokens these messages take as a prompt (template included)."""
         return len(self._tokens(self.format_prompt(messages)[0]))
 
+    def _adds_bos(self) -> bool:
+        """Whether the model's tokenizer puts BOS before a prompt by itself."""
+        return str(self.vocab.metadata.get("tokenizer.ggml.add_bos_token", "")) == "true"
+
     def _tokens(self, prompt: str) -> list[int]:
         """Tokenize a formatted prompt; BOS is added only if the template did not."""
-        tokens = self.llm.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
-        bos = self.llm.token_bos()
-        wants_bos = str(self.llm.metadata.get("tokenizer.ggml.add_bos_token", "")) == "true"
-        if wants_bos and bos >= 0 and (not tokens or tokens[0] != bos):
+        tokens = self.vocab.tokenize(prompt.encode("utf-8"), add_bos=False, special=True)
+        bos = self.vocab.token_bos()
+        if self._adds_bos() and bos >= 0 and (not tokens or tokens[0] != bos):
             tokens.insert(0, bos)
         return tokens
+
+    def label_token_ids(self, labels: tuple[str, ...]) -> dict[str, list[int]]:
+        """The first token of each way the model may write each label (" yes", "Yes", …)."""
+        ids: dict[str, list[int]] = {}
+        taken: set[int] = set()
+        for label in labels:
+            ids[label] = []
+            for variant in (f" {label}", f" {label.capitalize()}", label, label.capitalize()):
+                tokens = self.vocab.tokenize(variant.encode("utf-8"), add_bos=False,
+                                             special=False)
+                if tokens and tokens[0] not in taken:
+                    ids[label].append(tokens[0])
+                    taken.add(tokens[0])
+        return ids
+
+    # --- what a backend provides ------------------------------------------------------------
+
+    def label_probs(self, messages: list[Message], prefix: str,
+                    labels: tuple[str, ...]) -> dict[str, float]:
+        raise NotImplementedError
+
+    def generate(self, messages: list[Message], max_tokens: int, temperature: float,
+                 on_token: OnToken | None = None,
+                 should_stop: ShouldStop | None = None, prefix: str = "",
+                 top_p: float = 0.9, repeat_penalty: float = 1.1) -> Generation:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        """Free what the model holds."""
+
+
+class LocalLLM(ChatModel):
+    """A chat model loaded into this process; one per process."""
+
+    def __init__(self, model_path: Path, n_ctx: int, threads: int, seed: int = 42) -> None:
+        self.model_path = Path(model_path)
+        self.name = self.model_path.stem
+        self.prefix_source = "none"  # "disk" when the prompt prefix state was restored
+        self.llm = load_llama(model_path, n_ctx=n_ctx, n_batch=512, n_threads=threads,
+                              n_threads_batch=threads, flash_attn=True, seed=seed)
+        self.vocab = self.llm
+
+    @property
+    def n_ctx(self) -> int:
+        return self.llm.n_ctx()
 
     # --- prefix state cache ---------------------------------------------------------------
 
@@ -174,20 +223,6 @@ class LocalLLM:
         return n
 
     # --- label probabilities --------------------------------------------------------------
-
-    def label_token_ids(self, labels: tuple[str, ...]) -> dict[str, list[int]]:
-        """The first token of each way the model may write each label (" yes", "Yes", …)."""
-        ids: dict[str, list[int]] = {}
-        taken: set[int] = set()
-        for label in labels:
-            ids[label] = []
-            for variant in (f" {label}", f" {label.capitalize()}", label, label.capitalize()):
-                tokens = self.llm.tokenize(variant.encode("utf-8"), add_bos=False,
-                                           special=False)
-                if tokens and tokens[0] not in taken:
-                    ids[label].append(tokens[0])
-                    taken.add(tokens[0])
-        return ids
 
     def label_probs(self, messages: list[Message], prefix: str,
                     labels: tuple[str, ...]) -> dict[str, float]:

@@ -24,12 +24,14 @@ from .attribution import Attribution, Checker, SourceText
 from .budget import ContextError
 from .cite import StreamingCitationFilter, check_citations, strip_source_list
 from .evidence import Source, select_sources
-from .generate import LocalLLM, Message, OnToken, ShouldStop
+from .generate import ChatModel, LocalLLM, Message, OnToken, ShouldStop
 from .indexing import IndexVerbs
 from .locking import WriteLock
-from .models import resolve_model, verdict_calibration
+from .models import ModelError, resolve_model, verdict_calibration
 from .prompts import data, render
+from .remote import NoLogprobs, RemoteLLM, ServerError
 from .retrieve import Filters, Hit, hybrid_search
+from .serve import model_alias, running_server
 from .settings import Settings
 from .store import Store
 from .verdict import LABELS, Verdict, decide, is_yes_no
@@ -42,10 +44,11 @@ class Pipeline(IndexVerbs):
         self.settings = settings
         self._store: Store | None = None
         self._embedder = None
-        self._llm: LocalLLM | None = None
+        self._llm: ChatModel | None = None
         self._llm_spec: str | None = None
         self._checker: Checker | None = None
         self.load_seconds: dict[str, float] = {}
+        self.notices: list[str] = []  # things a front end should tell the user once
         # llama.cpp contexts are not thread-safe: the TUI's answer and summary workers
         # take turns through this lock.
         self.model_lock = threading.RLock()
@@ -70,22 +73,73 @@ class Pipeline(IndexVerbs):
             self.load_seconds["embedder"] = time.perf_counter() - start
         return self._embedder
 
-    def llm(self, model: str | None = None) -> LocalLLM:
+    def llm(self, model: str | None = None) -> ChatModel:
+        """The chat model, loaded once: a server's when one is configured (``llm_url``) or
+        an `assistant serve` for this data directory is running, else in this process."""
         spec = model or self.settings.model
         if self._llm is None or self._llm_spec != spec:
-            path = resolve_model(spec, self.settings.models_dir, "llm")
             if self._llm is not None:
                 self._llm.close()
+                self._llm = None
             start = time.perf_counter()
-            self._llm = LocalLLM(path, self.settings.n_ctx, self.settings.threads,
-                                 self.settings.seed)
+            self._llm = self._connect(spec) or self._load(spec)
             self._llm_spec = spec
-            self._llm.warm_prefix(self._prompt_prefix(), self.settings.cache_dir)
             self.load_seconds["llm"] = time.perf_counter() - start
         return self._llm
 
-    def check_model(self, model: str | None = None) -> Path:
-        """Raise ModelError (with the fixing command) if the chat model is unusable."""
+    @property
+    def backend(self) -> str:
+        """Where the loaded chat model runs: "in-process", a server URL, or "" (not yet)."""
+        return self._llm.backend if self._llm is not None else ""
+
+    def _load(self, spec: str) -> LocalLLM:
+        path = resolve_model(spec, self.settings.models_dir, "llm")
+        llm = LocalLLM(path, self.settings.n_ctx, self.settings.threads, self.settings.seed)
+        llm.warm_prefix(self.prompt_prefix(llm), self.settings.cache_dir)
+        return llm
+
+    def _connect(self, spec: str) -> RemoteLLM | None:
+        """A configured server (its failures are errors) or a running `assistant serve`
+        (a dead one is announced in ``notices`` and the model loads in-process)."""
+        url = self.settings.llm_url
+        alias = model_alias(spec)
+        if not url and self.settings.use_server:
+            record = running_server(self.settings.data_dir)
+            if record and record.get("model") == alias:
+                url = record["url"]
+        if not url:
+            return None
+        try:
+            vocab = resolve_model(spec, self.settings.models_dir, "llm")
+        except ModelError:
+            vocab = None  # a model only the server has: it formats the prompt
+        try:
+            return RemoteLLM(url, alias, n_ctx=self.settings.n_ctx,
+                             api_key=self.settings.llm_api_key,
+                             timeout=self.settings.llm_timeout, vocab_path=vocab)
+        except ServerError as exc:
+            if self.settings.llm_url:
+                raise
+            self.notices.append(f"{exc} — loading the model in this process instead")
+            return None
+
+    def model_id(self, model: str | None = None) -> str:
+        """Which model makes a text (a summary's cache key): the file's name and size when
+        it is on this machine, else the name a server serves it under."""
+        spec = model or self.settings.model
+        try:
+            path = resolve_model(spec, self.settings.models_dir, "llm")
+        except ModelError:
+            if self.settings.llm_url:
+                return f"{spec}@{self.settings.llm_url}"
+            raise
+        return f"{path.name}:{path.stat().st_size}"
+
+    def check_model(self, model: str | None = None) -> Path | None:
+        """Raise ModelError (with the fixing command) if the chat model is unusable; a
+        model served from ``llm_url`` is checked when it is first used."""
+        if self.settings.llm_url:
+            return None
         return resolve_model(model or self.settings.model, self.settings.models_dir, "llm")
 
     # --- retrieval ----------------------------------------------------------------------
@@ -120,9 +174,8 @@ class Pipeline(IndexVerbs):
 
     # --- answering ----------------------------------------------------------------------
 
-    def _prompt_prefix(self) -> str:
+    def prompt_prefix(self, llm: ChatModel) -> str:
         """The fixed start of every answer prompt, whose KV state is cached."""
-        llm = self._llm
         system = render("answer_system")
         marker = "\u0000QUESTION\u0000"
         prompt, _stop = llm.format_prompt([Message("system", system), Message("user", marker)])
@@ -255,10 +308,15 @@ class Pipeline(IndexVerbs):
                                      user_template)
         verdict = None
         prefix = ""
+        notes: list[str] = []
         if yes_no:
-            verdict = decide(llm.label_probs(messages, "Answer:", LABELS),
-                             verdict_calibration(self._llm_spec or self.settings.model))
-            prefix = f"Answer: {verdict.label}\nBecause:"
+            try:
+                verdict = decide(llm.label_probs(messages, "Answer:", LABELS),
+                                 verdict_calibration(self._llm_spec or self.settings.model))
+                prefix = f"Answer: {verdict.label}\nBecause:"
+            except NoLogprobs as exc:  # answered as an open question instead
+                notes.append(str(exc))
+                messages = self.fit_messages(llm, question, sources, history)
         # citations are decided after generation, so none is shown while streaming
         stream = StreamingCitationFilter(set(), on_token) if on_token else None
         generation = llm.generate(messages, self.settings.max_tokens,
@@ -284,7 +342,7 @@ class Pipeline(IndexVerbs):
             invalid_citations=check.invalid, model=llm.name, stopped=stats.stopped,
             claims=attribution.claims, verdict=verdict,
             rejected_citations=attribution.rejected, added_citations=attribution.added,
-            draft=generation.text,
+            draft=generation.text, notes=notes, error=stats.error,
             tokens={"prompt": stats.prompt_tokens, "cached_prefix": stats.cached_prefix_tokens,
                     "completion": stats.completion_tokens})
         by_n = {s.n: s for s in sources}

@@ -60,6 +60,12 @@ class Settings(BaseSettings):
     data_dir: Path = Field(default_factory=_default_data_dir)
     models_dir: Path = Field(default_factory=_default_models_dir)
     chroma_url: str = Field("", description="a Chroma server instead of the embedded store")
+    llm_url: str = Field("", description="an OpenAI-compatible server (base URL, …/v1) "
+                                         "instead of loading the chat model in-process")
+    llm_api_key: str = Field("", description="sent as a Bearer token to llm_url")
+    llm_timeout: float = Field(120.0, gt=0, description="seconds to wait for the server")
+    use_server: bool = Field(True, description="use a running `assistant serve` for the "
+                                                "same data directory automatically")
     # models
     model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     embedder: str = "all-minilm-l6-v2-f16"
@@ -94,11 +100,11 @@ class Settings(BaseSettings):
     def _resolve(cls, value: Path) -> Path:
         return Path(value).expanduser().resolve()
 
-    @field_validator("chroma_url")
+    @field_validator("chroma_url", "llm_url")
     @classmethod
     def _url(cls, value: str) -> str:
         if value and not value.startswith(("http://", "https://")):
-            raise ValueError("expected an http:// or https:// URL of a Chroma server")
+            raise ValueError("expected an http:// or https:// URL of a server")
         return value.rstrip("/")
 
     @field_validator("model", "embedder")

@@ -120,12 +120,8 @@ class Summarizer:
 
     @cached_property
     def model_id(self) -> str:
-        """Which model file made a summary (name and size), part of the cache key."""
-        from .models import resolve_model
-
-        path = resolve_model(self.model or self.pipeline.settings.model,
-                             self.pipeline.settings.models_dir, "llm")
-        return f"{path.name}:{path.stat().st_size}"
+        """Which model makes a summary (file name and size), part of the cache key."""
+        return self.pipeline.model_id(self.model)
 
     def cache_path(self, paper: Paper) -> Path:
         """Where this paper's summary lives for this model, prompt version and style."""
@@ -169,6 +165,7 @@ class Summarizer:
         or broken model stops it (every paper would fail the same way), as does Ctrl+C;
         what was done is kept either way (the cache makes a re-run resume)."""
         from .models import ModelError
+        from .remote import ServerError
 
         batch = Batch()
         start = time.perf_counter()
@@ -176,7 +173,7 @@ class Summarizer:
             for paper in papers:
                 try:
                     batch.summaries.append(self.summarize(paper))
-                except ModelError:
+                except (ModelError, ServerError):
                     raise
                 except Exception as exc:  # noqa: BLE001 - one paper must not stop a batch
                     batch.failed.append((paper, f"{type(exc).__name__}: {exc}"
@@ -196,6 +193,10 @@ class Summarizer:
         limit = settings.tldr_max_tokens if self.style == "tldr" else settings.summary_max_tokens
         messages, note = self.messages(llm, paper.title, paper.abstract, limit)
         generation = llm.generate(messages, limit, 0.0, **self.pipeline.sampling)
+        if generation.stats.error:  # a half summary is not kept (nor cached)
+            from .remote import ServerError
+
+            raise ServerError(generation.stats.error)
         fields_ = parse_summary(generation.text)
         text = " ".join(fields_.get(f, "") for f in FIELDS)
         check = self.pipeline.check_claims(

@@ -125,6 +125,8 @@ class ChatScreen(Screen):
         except AssistantError:
             count = "index unreadable"
         parts = [f"model: {name}", count]
+        if self.pipeline.backend not in ("", "in-process"):
+            parts[0] += f" (server {self.pipeline.backend})"
         if self.tokens_per_s:
             parts.append(f"{self.tokens_per_s:.1f} tok/s")
         if self.scope:
@@ -195,6 +197,11 @@ class ChatScreen(Screen):
                 else escape_markdown(answer.text)) or "*(no answer)*"
         if answer.stopped:
             text += "\n\n*(stopped)*"
+        if answer.error:
+            text += f"\n\n**Error:** {escape_markdown(answer.error)}"
+        for note in self.pipeline.notices + answer.notes:
+            text += f"\n\n*{escape_markdown(note)}*"
+        self.pipeline.notices.clear()
         if answer.unsupported and not answer.abstained:
             text += (f"\n\n*{answer.unsupported} claim(s) not supported by any source are "
                      "marked \\[unsupported\\].*")

@@ -1,0 +1,226 @@
+"""One warm model for every front door: `assistant serve` (llama-cpp-python's own
+OpenAI-compatible server, started here as a real process on a free 127.0.0.1 port with the
+small test model) and the client side — ask, a chat turn, summaries through it, and each
+failure mode as one line naming the URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from chat_pilot import ask as pilot_ask
+from conftest import TEST_LLM
+
+from assistant.pipeline import Pipeline
+from assistant.remote import RemoteLLM, ServerError
+from assistant.serve import record_path, running_server
+from assistant.tui.app import AssistantApp
+
+QUESTION = "How fast is FastDepth on embedded hardware?"
+YES_NO = "Does FastDepth run in real time on an embedded GPU?"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(data_dir: Path) -> dict[str, str]:
+    return {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "2",
+            "ASSISTANT_MODEL": TEST_LLM, "ASSISTANT_CONFIG": str(data_dir / "none.toml")}
+
+
+def cli(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "assistant.cli", *args],
+                          env={**_env(data_dir), **env}, capture_output=True, text=True,
+                          timeout=600)
+
+
+def start_server(data_dir: Path, *flags: str) -> tuple[subprocess.Popen, dict]:
+    """`assistant serve` as a user starts it; ready when its record appears."""
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port",
+                             str(port), *flags], env=_env(data_dir),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    for _ in range(1200):
+        record = running_server(data_dir)
+        if record:
+            return proc, record
+        if proc.poll() is not None:
+            raise AssertionError(f"serve exited {proc.returncode}: {proc.stderr.read()}")
+        time.sleep(0.1)
+    proc.kill()
+    raise AssertionError("serve did not become ready in 120 s")
+
+
+def stop_server(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def served(base_settings, sample_index, tmp_path_factory):
+    """A copy of the sample index with `assistant serve` running for it."""
+    data_dir = tmp_path_factory.mktemp("served") / "data"
+    shutil.copytree(sample_index, data_dir)
+    proc, record = start_server(data_dir)
+    yield base_settings.replace(data_dir=data_dir), record
+    stop_server(proc)
+    assert not record_path(data_dir).exists()  # a stopped server leaves no record
+
+
+def test_ask_json_uses_the_running_server_with_the_same_prompt(served, sample_pipeline):
+    settings, record = served
+    result = cli(settings.data_dir, "ask", "--json", QUESTION)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["model"] == f"{TEST_LLM} @ {record['url']}"
+    assert data["sources"][0]["title"].startswith("FastDepth")
+    assert data["tokens"]["completion"] > 0 and data["error"] == ""
+    # the same prompt text as an in-process run (formatted here, evaluated there)
+    local = sample_pipeline.ask(QUESTION)
+    assert local.model == TEST_LLM
+    assert data["tokens"]["prompt"] == local.tokens["prompt"]
+    supported = {n for c in data["claims"] if c["supported"] for n in c["citations"]}
+    assert {c["n"] for c in data["citations"]} == supported
+
+
+def test_yes_no_verdict_comes_from_the_servers_logprobs(served, sample_pipeline):
+    settings, _record = served
+    pipeline = Pipeline(settings)
+    try:
+        sources = pipeline.sources_for(YES_NO)
+        remote = pipeline.verdict(YES_NO, sources)
+        assert isinstance(pipeline.llm(), RemoteLLM) and pipeline.llm().logprobs is True
+    finally:
+        pipeline.close()
+    local = sample_pipeline.verdict(YES_NO, sources)
+    assert remote.label == local.label
+    for label in ("yes", "no"):
+        assert abs(remote.raw[label] - local.raw[label]) < 0.1, (remote.raw, local.raw)
+
+
+def test_unconfigured_model_name_is_one_line(served):
+    settings, record = served
+    result = cli(settings.data_dir, "ask", "--model", "qwen2.5-coder-1.5b-instruct-q4_k_m",
+                 QUESTION, ASSISTANT_LLM_URL=record["url"])
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and record["url"] in lines[0] and TEST_LLM in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+async def test_a_chat_turn_streams_through_the_server(served):
+    settings, record = served
+    pipeline = Pipeline(settings)
+    app = AssistantApp(pipeline)
+    try:
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot_ask(app, pilot, QUESTION)
+            answer = app.chat.last_answer
+            assert answer is not None and answer.model.endswith(record["url"])
+            assert answer.tokens["completion"] > 0
+            assert f"server {record['url']}" in str(app.chat.query_one("#status").render())
+    finally:
+        pipeline.close()
+
+
+def test_summaries_of_two_papers_through_the_server(served, tmp_path):
+    settings, record = served
+    out = tmp_path / "two.jsonl"
+    result = cli(settings.data_dir, "summarize", "--limit", "2", "-o", str(out))
+    assert result.returncode == 0, result.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert len(rows) == 2
+    assert all(r["model"].endswith(record["url"]) and r["tldr"] for r in rows)
+
+
+def test_unreachable_url_is_one_line_naming_it(sample_index, tmp_path):
+    url = f"http://127.0.0.1:{_free_port()}/v1"
+    result = cli(sample_index, "ask", QUESTION, ASSISTANT_LLM_URL=url)
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and url in lines[0] and "assistant serve" in lines[0]
+
+
+def test_a_server_that_never_answers_times_out_with_one_line(sample_index):
+    """A listener that accepts and then says nothing (a hung server)."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    held: list[socket.socket] = []
+    accepting = threading.Thread(target=lambda: held.append(listener.accept()[0]),
+                                 daemon=True)
+    accepting.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
+    try:
+        start = time.perf_counter()
+        result = cli(sample_index, "ask", QUESTION, ASSISTANT_LLM_URL=url,
+                     ASSISTANT_LLM_TIMEOUT="2")
+        assert time.perf_counter() - start < 60
+    finally:
+        listener.close()
+        for conn in held:
+            conn.close()
+    assert result.returncode == 1
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and url in lines[0] and "ASSISTANT_LLM_TIMEOUT" in lines[0]
+
+
+def test_without_logprobs_then_killed_mid_answer(base_settings, sample_index, tmp_path):
+    """A server started with --no-logprobs: a yes/no question is answered without a
+    verdict, saying why. Then the server dies while an answer streams: the partial answer
+    is kept, marked stopped, with one line naming the URL; the next command loads the
+    model in-process."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(sample_index, data_dir)
+    proc, record = start_server(data_dir, "--no-logprobs")
+    try:
+        result = cli(data_dir, "ask", "--json", YES_NO)
+        assert result.returncode == 0, result.stderr
+        data = json.loads(result.stdout)
+        assert data["verdict"] is None
+        assert any("no yes/no verdict" in n and record["url"] in n for n in data["notes"])
+        assert "no yes/no verdict" in cli(data_dir, "ask", YES_NO).stderr
+
+        pipeline = Pipeline(base_settings.replace(data_dir=data_dir))
+        pieces: list[str] = []
+
+        def kill_after_three(piece: str) -> None:
+            pieces.append(piece)
+            if len(pieces) == 3:
+                proc.kill()
+
+        try:
+            answer = pipeline.ask(QUESTION, on_token=kill_after_three)
+        finally:
+            pipeline.close()
+        assert answer.stopped and not answer.abstained
+        assert record["url"] in answer.error and "stopped" in answer.error
+        assert answer.draft.startswith("".join(pieces[:3]))
+    finally:
+        stop_server(proc)
+    after = cli(data_dir, "ask", "--json", QUESTION)
+    assert after.returncode == 0, after.stderr
+    assert json.loads(after.stdout)["model"] == TEST_LLM  # in-process again
+    assert not record_path(data_dir).exists()
+
+
+def test_a_connection_refused_mid_setup_names_the_fix(tmp_path):
+    with pytest.raises(ServerError, match="cannot reach the model server"):
+        RemoteLLM(f"http://127.0.0.1:{_free_port()}/v1", TEST_LLM, n_ctx=2048)
