@@ -13,6 +13,8 @@ from pathlib import Path
 from .pipeline import Pipeline
 from .settings import Settings
 
+OTHER_QUESTION = "Which papers study link prediction?"
+
 
 def _timed(fn: Callable[[], object]) -> tuple[float, object]:
     start = time.perf_counter()
@@ -44,7 +46,7 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
                         "ratio": ingest_s / bare_s}
 
     question = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
-    pipeline.ask("Which papers study link prediction?", model=model)  # load everything first
+    pipeline.ask(OTHER_QUESTION, model=model)  # load everything first
     answer = pipeline.ask(question, model=model)
     llm = pipeline.llm(model)
     prompt, stop = llm.format_prompt(pipeline.build_messages(question, answer.sources, []))
@@ -74,25 +76,157 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
                      "prompt_tokens": answer.tokens["prompt"],
                      "completion_tokens": answer.tokens["completion"]}
 
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(bench_settings.data_dir)}
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(bench_settings.data_dir),
+           "ASSISTANT_THREADS": str(settings.threads)}
     cold = []
     for _ in range(3):
         seconds, proc = _timed(lambda: subprocess.run(
             [sys.executable, "-m", "assistant.cli", "search", "--json", "depth estimation"],
             env=env, capture_output=True, text=True))
         cold.append(seconds)
-    ask_cmd = [sys.executable, "-c",
-               "import resource,subprocess,sys;"
-               "subprocess.run(sys.argv[1:],capture_output=True);"
-               "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)",
+    ask_cmd = [sys.executable, "-c", _RSS_WRAPPER,
                sys.executable, "-m", "assistant.cli", "ask", "--json", question]
     if model:
         ask_cmd += ["--model", model]
     ask_s, proc = _timed(lambda: subprocess.run(ask_cmd, env=env, capture_output=True,
                                                 text=True))
+    cold_answer = _last_json(proc.stdout)
     result["cold_start"] = {"search_command_s": min(cold), "ask_command_s": ask_s,
-                            "ask_peak_rss_mb": int(proc.stdout.strip() or 0) / 1024}
+                            "ask_peak_rss_mb": _rss_mb(proc.stdout),
+                            "ask_first_token_from_launch_s":
+                                _from_launch(ask_s, cold_answer)}
+    result["served"] = _served(bench_settings, env, question, model, t["first_token"])
     return result
+
+
+# --- with `assistant serve` running -----------------------------------------------------------
+
+_RSS_WRAPPER = ("import resource,subprocess,sys;"
+                "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+                "print(p.stdout);"
+                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def _rss_mb(stdout: str) -> float:
+    """The peak RSS the wrapper printed last (KiB), in MB."""
+    lines = stdout.strip().splitlines()
+    return int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else 0.0
+
+
+def _last_json(stdout: str) -> dict:
+    """The answer JSON an `ask --json` printed (before the wrapper's RSS line)."""
+    text = stdout.strip()
+    if text.splitlines() and text.splitlines()[-1].isdigit():
+        text = "\n".join(text.splitlines()[:-1])
+    try:
+        import json
+
+        return json.loads(text)
+    except ValueError:
+        return {}
+
+
+def _from_launch(wall_s: float, answer: dict) -> float:
+    """Seconds from starting the process to its first token: the process's wall time
+    less what came after the first token (the answer's total less its first token)."""
+    t = answer.get("timings", {})
+    return wall_s - t.get("total", 0.0) + t.get("first_token", 0.0)
+
+
+def _served(settings: Settings, env: dict, question: str, model: str | None,
+            warm_first_token: float) -> dict:
+    """Cold `ask` processes against a running `assistant serve` (first token, peak RSS),
+    then four at once; the server's own peak RSS."""
+    import signal
+    import socket
+
+    from .serve import running_server
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    command = [sys.executable, "-m", "assistant.cli", "serve", "--port", str(port)]
+    if model:
+        command += ["--model", model]
+    server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    try:
+        start = time.perf_counter()
+        while running_server(settings.data_dir) is None:
+            if server.poll() is not None or time.perf_counter() - start > 300:
+                return {"error": "assistant serve did not start"}
+            time.sleep(0.1)
+        ready_s = time.perf_counter() - start
+        ask = [sys.executable, "-m", "assistant.cli", "ask", "--json", question]
+        other = [sys.executable, "-m", "assistant.cli", "ask", "--json", OTHER_QUESTION]
+        runs = []
+        for _ in range(3):
+            # as in the warm in-process figure, the server last saw another question, so
+            # only the fixed prompt prefix is cached, not this question's whole prompt
+            subprocess.run(other, env=env, capture_output=True, text=True)
+            seconds, proc = _timed(lambda: subprocess.run(
+                [sys.executable, "-c", _RSS_WRAPPER, *ask], env=env, capture_output=True,
+                text=True))
+            answer = _last_json(proc.stdout)
+            runs.append({"wall_s": seconds, "rss_mb": _rss_mb(proc.stdout),
+                         "first_token_s": answer.get("timings", {}).get("first_token", 0.0),
+                         "from_launch_s": _from_launch(seconds, answer),
+                         "model": answer.get("model", "")})
+        best = min(runs, key=lambda r: r["from_launch_s"])
+        concurrent_s, answers = _timed(lambda: _concurrent(ask, env, 4))
+        server_rss = _process_rss_mb(server.pid)
+    finally:
+        server.send_signal(signal.SIGINT)
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+    return {"server_ready_s": ready_s, "via": best["model"],
+            "cold_ask_first_token_in_answer_s": best["first_token_s"],
+            "cold_ask_first_token_from_launch_s": best["from_launch_s"],
+            "warm_in_process_first_token_s": warm_first_token,
+            "first_token_ratio_in_answer": best["first_token_s"] / warm_first_token,
+            "first_token_ratio_from_launch": best["from_launch_s"] / warm_first_token,
+            "cold_ask_wall_s": best["wall_s"],
+            "client_peak_rss_mb": max(r["rss_mb"] for r in runs),
+            "server_peak_rss_mb": server_rss,
+            "concurrent_asks": len(answers),
+            "concurrent_completed": sum(1 for a in answers if a.get("answer")),
+            "concurrent_total_s": concurrent_s,
+            "concurrent_latency_mean_s": sum(a.get("wall_s", 0.0) for a in answers)
+            / max(len(answers), 1),
+            "concurrent_latency_max_s": max((a.get("wall_s", 0.0) for a in answers),
+                                            default=0.0)}
+
+
+def _concurrent(command: list[str], env: dict, n: int) -> list[dict]:
+    """``n`` copies of ``command`` started together; each one's answer and wall time."""
+    import threading
+
+    answers: list[dict] = [{} for _ in range(n)]
+
+    def one(i: int) -> None:
+        seconds, proc = _timed(lambda: subprocess.run(command, env=env, capture_output=True,
+                                                      text=True))
+        answers[i] = {**_last_json(proc.stdout), "wall_s": seconds}
+
+    threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers
+
+
+def _process_rss_mb(pid: int) -> float:
+    """The peak RSS (VmHWM) of a running process, in MB."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def _summary_rate(pipeline: Pipeline, model: str | None, papers: int) -> dict:

@@ -56,8 +56,8 @@ def ingest(
     A bad record is reported with its file and line and skipped; the rest still land."""
     from rich.progress import (
         BarColumn,
-        MofNCompleteColumn,
         Progress,
+        TaskProgressColumn,
         TextColumn,
         TimeRemainingColumn,
     )
@@ -74,14 +74,18 @@ def ingest(
     pipeline = _pipeline(data_dir=data_dir, threads=threads)
     start = time.perf_counter()
     with Progress("[progress.description]{task.description}", BarColumn(),
-                  MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                  TaskProgressColumn(), TextColumn("{task.fields[rate]}"),
                   TimeRemainingColumn(), console=err, transient=True,
                   disable=json_out) as bar:
         task = bar.add_task("embedding papers", total=None, rate="")
 
-        def progress(done: int, total: int) -> None:
+        def progress(done: int, read: int, total: int) -> None:
+            """The bar follows the bytes read (a stream's paper count is not known ahead),
+            so its ETA holds for a multi-GB dump — or the papers taken, under --limit."""
             rate = done / max(time.perf_counter() - start, 1e-6)
-            bar.update(task, completed=done, total=total, rate=f"{rate:.1f} papers/s")
+            completed, of = (done, limit) if limit else (read, total)
+            bar.update(task, completed=completed, total=of,
+                       rate=f"{done} papers, {rate:.1f}/s")
 
         report = pipeline.ingest(paths, progress, wait=not no_wait, on_wait=_waiting,
                                  keep=keep, limit=limit)

@@ -15,8 +15,9 @@ def serve(
     host: Annotated[str, typer.Option("--host", help="Listen address (127.0.0.1 keeps it "
                     "on this machine; anything else exposes the model to the network).")
                     ] = "127.0.0.1",
-    no_logprobs: Annotated[bool, typer.Option("--no-logprobs", help="Less memory and a "
-                           "faster prefill, but no yes/no verdicts for clients.")] = False,
+    logprobs: Annotated[bool, typer.Option("--logprobs", help="Also give OpenAI logprobs "
+                        "to other clients (llama-cpp-python's logits_all: more memory, "
+                        "slower prefill; this program's verdicts do not need it).")] = False,
     model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,
 ) -> None:
     """Serve the chat model until Ctrl+C; other commands use it while it runs."""
@@ -25,12 +26,12 @@ def serve(
     settings = _settings(data_dir=data_dir, threads=threads, model=model)
 
     def ready(record: dict) -> None:
-        err.print(f"serving {record['model']} at {record['url']} (OpenAI-compatible; "
-                  f"verdicts {'on' if record['logprobs'] else 'off'}). ask, chat, summarize "
+        err.print(f"serving {record['model']} at {record['url']} (OpenAI-compatible"
+                  f"{', with logprobs' if record['logprobs'] else ''}). ask, chat, summarize "
                   f"and digest with this data directory use it now. Ctrl+C stops it.")
 
     err.print("loading the model…", style="dim")
-    run_server(settings, port=port, host=host, logprobs=not no_logprobs, on_ready=ready)
+    run_server(settings, port=port, host=host, logprobs=logprobs, on_ready=ready)
 
 
 def register(app: typer.Typer) -> None:

@@ -163,12 +163,19 @@ class ChatModel:
 class LocalLLM(ChatModel):
     """A chat model loaded into this process; one per process."""
 
-    def __init__(self, model_path: Path, n_ctx: int, threads: int, seed: int = 42) -> None:
+    def __init__(self, model_path: Path, n_ctx: int, threads: int, seed: int = 42,
+                 mmap: bool = False) -> None:
+        """Without ``mmap`` the weights are read once into memory: llama.cpp repacks most
+        of them for the CPU anyway, and a mapped file would stay resident beside the
+        repacked copy (peak RSS 1.9 GB instead of 1.3 GB for the 1.5B default; prefill
+        speed is the same). A batch of 256 halves the compute buffer at no measurable
+        prefill cost on a 2-core CPU."""
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
         self.prefix_source = "none"  # "disk" when the prompt prefix state was restored
-        self.llm = load_llama(model_path, n_ctx=n_ctx, n_batch=512, n_threads=threads,
-                              n_threads_batch=threads, flash_attn=True, seed=seed)
+        self.llm = load_llama(model_path, n_ctx=n_ctx, n_batch=256, n_threads=threads,
+                              n_threads_batch=threads, flash_attn=True, seed=seed,
+                              use_mmap=mmap)
         self.vocab = self.llm
 
     @property
@@ -215,35 +222,18 @@ class LocalLLM(ChatModel):
         return len(tokens)
 
     def _common_prefix(self, tokens: list[int]) -> int:
-        n = 0
-        for a, b in zip(self.llm.input_ids[: self.llm.n_tokens], tokens, strict=False):
-            if a != b:
-                break
-            n += 1
-        return n
+        return common_prefix(self.llm, tokens)
 
     # --- label probabilities --------------------------------------------------------------
 
     def label_probs(self, messages: list[Message], prefix: str,
                     labels: tuple[str, ...]) -> dict[str, float]:
-        """P(next token starts each label) after the prompt and ``prefix``, from one forward
-        pass over the uncached part of the prompt; the state stays cached, so generating
-        from the same prompt afterwards costs no extra prefill."""
-        import numpy as np
-        from llama_cpp import llama_cpp as C
-
+        """P(next token starts each label) after the prompt and ``prefix`` (see
+        :func:`next_token_probs`)."""
         prompt, _stop = self.format_prompt(messages)
         tokens = self._tokens(prompt + prefix)
         check_fits(len(tokens), 1, self.n_ctx)
-        keep = min(self._common_prefix(tokens), len(tokens) - 1)
-        self.llm.n_tokens = keep
-        self.llm.eval(tokens[keep:])
-        pointer = C.llama_get_logits_ith(self.llm._ctx.ctx, -1)  # noqa: SLF001
-        logits = np.ctypeslib.as_array(pointer, shape=(self.llm.n_vocab(),)).astype(np.float64)
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
-        return {label: float(sum(probs[i] for i in ids))
-                for label, ids in self.label_token_ids(labels).items()}
+        return next_token_probs(self.llm, tokens, self.label_token_ids(labels))
 
     # --- generation -----------------------------------------------------------------------
 
@@ -287,3 +277,33 @@ class LocalLLM(ChatModel):
 
     def close(self) -> None:
         self.llm.close()
+
+
+def common_prefix(llama, tokens: list[int]) -> int:
+    """How many leading ``tokens`` the model's context has already evaluated."""
+    n = 0
+    for a, b in zip(llama.input_ids[: llama.n_tokens], tokens, strict=False):
+        if a != b:
+            break
+        n += 1
+    return n
+
+
+def next_token_probs(llama, tokens: list[int], label_ids: dict[str, list[int]]
+                     ) -> dict[str, float]:
+    """P(the next token after ``tokens`` is one of each label's token ids), from one
+    forward pass over the part of ``tokens`` not yet in the context. The state stays, so
+    generating from the same prompt afterwards costs no extra prefill. Needs only the
+    last position's logits (no ``logits_all``); `assistant serve` runs the same function
+    for its clients."""
+    import numpy as np
+    from llama_cpp import llama_cpp as C
+
+    keep = min(common_prefix(llama, tokens), len(tokens) - 1)
+    llama.n_tokens = keep
+    llama.eval(tokens[keep:])
+    pointer = C.llama_get_logits_ith(llama._ctx.ctx, -1)  # noqa: SLF001
+    logits = np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),)).astype(np.float64)
+    probs = np.exp(logits - logits.max())
+    probs /= probs.sum()
+    return {label: float(sum(probs[i] for i in ids)) for label, ids in label_ids.items()}

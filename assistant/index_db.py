@@ -34,6 +34,22 @@ CREATE INDEX IF NOT EXISTS chunks_by_paper ON chunks(paper_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     tokens, content='chunks', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
+CREATE TABLE IF NOT EXISTS counts(name TEXT PRIMARY KEY, n INTEGER NOT NULL);
+CREATE TRIGGER IF NOT EXISTS paper_added AFTER INSERT ON papers
+    BEGIN UPDATE counts SET n = n + 1 WHERE name = 'papers'; END;
+CREATE TRIGGER IF NOT EXISTS paper_removed AFTER DELETE ON papers
+    BEGIN UPDATE counts SET n = n - 1 WHERE name = 'papers'; END;
+CREATE TRIGGER IF NOT EXISTS chunk_added AFTER INSERT ON chunks
+    BEGIN UPDATE counts SET n = n + 1 WHERE name = 'chunks'; END;
+CREATE TRIGGER IF NOT EXISTS chunk_removed AFTER DELETE ON chunks
+    BEGIN UPDATE counts SET n = n - 1 WHERE name = 'chunks'; END;
+"""
+# Counting rows is O(n) in SQLite; every search needs the chunk count (for BM25's IDF
+# cut-off), so the counts are kept by triggers in the same transactions as the rows. A
+# database from before the counts gets them once, on open.
+INIT_COUNTS = """
+INSERT OR IGNORE INTO counts SELECT 'papers', COUNT(*) FROM papers;
+INSERT OR IGNORE INTO counts SELECT 'chunks', COUNT(*) FROM chunks;
 """
 
 
@@ -81,6 +97,8 @@ class Records:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
                 conn.executescript(SCHEMA)
+                if conn.execute("SELECT COUNT(*) FROM counts").fetchone()[0] < 2:
+                    conn.executescript(f"BEGIN IMMEDIATE; {INIT_COUNTS} COMMIT;")
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise IndexCorrupt(f"{self.path} is unreadable ({exc}); rebuild it from the "
@@ -100,13 +118,16 @@ class Records:
         """Changes whenever another connection commits."""
         return self.conn.execute("PRAGMA data_version").fetchone()[0]
 
+    def _count(self, name: str) -> int:
+        return self.conn.execute("SELECT n FROM counts WHERE name = ?", (name,)).fetchone()[0]
+
     @_guarded
     def paper_count(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM papers").fetchone()[0]
+        return self._count("papers")
 
     @_guarded
     def chunk_count(self) -> int:
-        return self.conn.execute("SELECT COUNT(*) FROM chunks").fetchone()[0]
+        return self._count("chunks")
 
     @_guarded
     def chunk_ids(self) -> set[str]:
@@ -192,9 +213,10 @@ class Records:
                 (chunk.id, paper.id, chunk.index, chunk.title, chunk.text, chunk_tokens))
             self.conn.execute("INSERT INTO chunks_fts(rowid, tokens) VALUES(?, ?)",
                               (cursor.lastrowid, chunk_tokens))
-        self.conn.execute(
-            "INSERT OR REPLACE INTO papers(id, record, content_hash, chunk_ids) "
-            "VALUES(?, ?, ?, ?)",
+        self.conn.execute(  # an upsert, not OR REPLACE: that would skip the delete trigger
+            "INSERT INTO papers(id, record, content_hash, chunk_ids) VALUES(?, ?, ?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET record = excluded.record, "
+            "content_hash = excluded.content_hash, chunk_ids = excluded.chunk_ids",
             (paper.id, json.dumps(paper.to_dict(), ensure_ascii=False), paper.content_hash,
              json.dumps([c.id for c in chunks])))
 

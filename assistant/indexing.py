@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,8 +13,10 @@ from pathlib import Path
 import numpy as np
 
 from .chunking import Chunk, chunk_paper
-from .sources import Paper, SourceError, expand_paths, read_source
+from .sources import Paper, Problem, SourceError, expand_paths, iter_source
 from .store import StoredPaper
+
+Progress = Callable[[int, int, int], None]  # papers done, bytes read, bytes in all
 
 
 @dataclass
@@ -60,42 +62,74 @@ class IndexVerbs:
 
     # --- ingest -------------------------------------------------------------------------
 
-    def parse(self, paths: Iterable[Path], report: IngestReport,
-              keep: Callable[[Paper], bool] | None = None,
-              limit: int | None = None) -> list[Paper]:
+    def stream(self, paths: Iterable[Path], report: IngestReport,
+               keep: Callable[[Paper], bool] | None = None, limit: int | None = None,
+               on_bytes: Callable[[int], None] | None = None) -> Iterator[Paper]:
         """Every readable paper of these files (directories searched recursively) that
-        ``keep`` selects, at most ``limit``; each unreadable file or record lands in the
-        report as one line naming its place."""
+        ``keep`` selects, at most ``limit``, as a stream; each unreadable file or record
+        lands in the report as one line naming its place. A paper in two files: the first
+        wins."""
         files, report.errors = expand_paths(paths)
-        papers: dict[str, Paper] = {}
+        seen: set[str] = set()
         for path in files:
-            left = None if limit is None else limit - len(papers)
+            left = None if limit is None else limit - len(seen)
             if left is not None and left <= 0:
                 break
             try:
-                result = read_source(path, keep, left)
+                for item in iter_source(path, keep, left, on_bytes):
+                    if isinstance(item, Problem):
+                        (report.errors if item.skipped else report.warnings).append(str(item))
+                    elif item.id not in seen:
+                        seen.add(item.id)
+                        yield item
             except SourceError as exc:
                 report.errors.append(str(exc))
-                continue
-            for problem in result.problems:
-                (report.errors if problem.skipped else report.warnings).append(str(problem))
-            for paper in result.papers:
-                papers.setdefault(paper.id, paper)  # a paper in two files: the first wins
-        return list(papers.values())
 
-    def ingest(self, paths: Iterable[Path],
-               progress: Callable[[int, int], None] | None = None, wait: bool = True,
-               on_wait: Callable[[str], None] | None = None,
+    def parse(self, paths: Iterable[Path], report: IngestReport,
+              keep: Callable[[Paper], bool] | None = None,
+              limit: int | None = None) -> list[Paper]:
+        """:meth:`stream`, collected."""
+        return list(self.stream(paths, report, keep, limit))
+
+    def ingest(self, paths: Iterable[Path], progress: Progress | None = None,
+               wait: bool = True, on_wait: Callable[[str], None] | None = None,
                keep: Callable[[Paper], bool] | None = None,
-               limit: int | None = None) -> IngestReport:
+               limit: int | None = None, batch: int | None = None) -> IngestReport:
         """Add or update papers from files (those ``keep`` selects, at most ``limit``); bad
         files and records are reported, good ones still land. Holds the write lock
-        (``wait=False``: IndexBusy if another process is writing)."""
+        (``wait=False``: IndexBusy if another process is writing).
+
+        The files are read as a stream and committed ``batch`` papers at a time (setting
+        ``ingest_batch``; one Chroma call, one transaction each), so a multi-GB dump needs
+        memory for one batch, and a killed ingest re-run skips every paper already
+        committed (they are "unchanged") and goes on from there. ``progress`` hears papers
+        done, bytes read and total bytes."""
         start = time.perf_counter()
         report = IngestReport()
-        papers = self.parse(paths, report, keep, limit)
+        batch = batch or self.settings.ingest_batch
+        paths = list(paths)
+        total = sum(f.stat().st_size for f in expand_paths(paths)[0])
+        read = 0
+
+        def on_bytes(n: int) -> None:
+            nonlocal read
+            read += n
+
         with self.writing(wait, on_wait):
-            self.ingest_papers(papers, report, progress)
+            pending: list[Paper] = []
+            for paper in self.stream(paths, report, keep, limit, on_bytes):
+                pending.append(paper)
+                if len(pending) >= batch:
+                    self._ingest_batch(pending, report)
+                    pending = []
+                    if progress:
+                        progress(len(report.added) + len(report.updated)
+                                 + len(report.unchanged), read, total)
+            self._ingest_batch(pending, report)
+            self.store.persist()
+        if progress:
+            progress(len(report.added) + len(report.updated) + len(report.unchanged),
+                     total, total)
         report.seconds = time.perf_counter() - start
         return report
 
@@ -127,12 +161,19 @@ class IndexVerbs:
         return legacy if stored is not None and stored.source == paper.source else None
 
     def ingest_papers(self, papers: list[Paper], report: IngestReport,
-                      progress: Callable[[int, int], None] | None = None) -> None:
+                      progress: Callable[[int, int], None] | None = None,
+                      batch: int = 64) -> None:
+        """Add or update parsed papers under the write lock, ``batch`` per commit;
+        ``progress`` hears papers done of all."""
         with self.writing():
-            self._ingest_papers(papers, report, progress)
+            for i in range(0, len(papers), batch):
+                self._ingest_batch(papers[i:i + batch], report)
+                if progress:
+                    progress(min(i + batch, len(papers)), len(papers))
+            self.store.persist()
 
-    def _ingest_papers(self, papers: list[Paper], report: IngestReport,
-                       progress: Callable[[int, int], None] | None) -> None:
+    def _ingest_batch(self, papers: list[Paper], report: IngestReport) -> None:
+        """Embed the new and changed papers of one batch and commit them together."""
         store = self.store
         todo = []
         for paper in papers:
@@ -144,22 +185,24 @@ class IndexVerbs:
         if not todo:
             return
         embedder = self.embedder
-        for done, (paper, status) in enumerate(todo, start=1):
+        items = []
+        for paper, _status in todo:
             chunks = chunk_paper(paper, self.settings.chunk_tokens, embedder.count_tokens)
             t0 = time.perf_counter()
             vectors = embedder.embed(c.embed_text for c in chunks)
             report.embed_seconds += time.perf_counter() - t0
-            legacy = self._legacy_entry(paper) if status == "new" else None
-            store.upsert(paper, chunks, vectors)
-            if legacy:
-                store.remove(legacy, persist=False)
-                report.migrated.append((legacy, paper.id))
-                status = "changed"
+            items.append((paper, chunks, vectors))
             report.chunks += len(chunks)
+        legacy = {paper.id: self._legacy_entry(paper) for paper, status in todo
+                  if status == "new"}
+        store.upsert_many(items)
+        for paper, status in todo:
+            old = legacy.get(paper.id)
+            if old:
+                store.remove(old, persist=False)
+                report.migrated.append((old, paper.id))
+                status = "changed"
             (report.added if status == "new" else report.updated).append(paper.id)
-            if progress:
-                progress(done, len(todo))
-        store.persist()
 
     def remove(self, paper_id: str, wait: bool = True,
                on_wait: Callable[[str], None] | None = None) -> Paper | None:

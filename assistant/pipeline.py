@@ -94,7 +94,8 @@ class Pipeline(IndexVerbs):
 
     def _load(self, spec: str) -> LocalLLM:
         path = resolve_model(spec, self.settings.models_dir, "llm")
-        llm = LocalLLM(path, self.settings.n_ctx, self.settings.threads, self.settings.seed)
+        llm = LocalLLM(path, self.settings.n_ctx, self.settings.threads, self.settings.seed,
+                       mmap=self.settings.llm_mmap)
         llm.warm_prefix(self.prompt_prefix(llm), self.settings.cache_dir)
         return llm
 
@@ -103,10 +104,11 @@ class Pipeline(IndexVerbs):
         (a dead one is announced in ``notices`` and the model loads in-process)."""
         url = self.settings.llm_url
         alias = model_alias(spec)
+        label_route = None  # tried on first use
         if not url and self.settings.use_server:
             record = running_server(self.settings.data_dir)
             if record and record.get("model") == alias:
-                url = record["url"]
+                url, label_route = record["url"], bool(record.get("label_probs"))
         if not url:
             return None
         try:
@@ -116,7 +118,8 @@ class Pipeline(IndexVerbs):
         try:
             return RemoteLLM(url, alias, n_ctx=self.settings.n_ctx,
                              api_key=self.settings.llm_api_key,
-                             timeout=self.settings.llm_timeout, vocab_path=vocab)
+                             timeout=self.settings.llm_timeout, vocab_path=vocab,
+                             label_route=label_route)
         except ServerError as exc:
             if self.settings.llm_url:
                 raise
@@ -284,6 +287,7 @@ class Pipeline(IndexVerbs):
         """
         history = history or []
         start = time.perf_counter()
+        self.load_seconds.pop("llm", None)  # a load before this question is not its time
         question = question.strip()
         label = model or self.settings.model
         if not self.store.paper_count():

@@ -34,6 +34,7 @@ from .generate import (
 )
 
 TOP_LOGPROBS = 20  # what vLLM allows by default; the labels are far inside it
+LABEL_ROUTE = "/assistant/label_probs"  # relative to the base URL (…/v1), see serve.py
 CHARS_PER_TOKEN = 3.0  # an estimate that over-counts English for BPE vocabularies
 
 
@@ -50,7 +51,8 @@ class RemoteLLM(ChatModel):
     construction so that a wrong URL or name fails before any retrieval work."""
 
     def __init__(self, url: str, model: str, *, n_ctx: int, api_key: str = "",
-                 timeout: float = 120.0, vocab_path: Path | None = None) -> None:
+                 timeout: float = 120.0, vocab_path: Path | None = None,
+                 label_route: bool | None = None) -> None:
         self.url = url.rstrip("/")
         self.model = model
         self.name = f"{model} @ {self.url}"
@@ -68,6 +70,8 @@ class RemoteLLM(ChatModel):
                               f"ASSISTANT_MODEL (or --model) to one of those")
         self.vocab = load_llama(vocab_path, vocab_only=True) if vocab_path else None
         self.logprobs: bool | None = None  # known after the first verdict
+        # `assistant serve`'s label-probability route (None: not known yet, tried first)
+        self.label_route = label_route
 
     @property
     def n_ctx(self) -> int:
@@ -187,17 +191,47 @@ class RemoteLLM(ChatModel):
 
     def label_probs(self, messages: list[Message], prefix: str,
                     labels: tuple[str, ...]) -> dict[str, float]:
-        """P(next token starts each label), from the server's top log-probabilities of one
-        generated token (a label outside the top 20 counts as 0)."""
-        if self.vocab is None or self.logprobs is False:
+        """P(next token starts each label): from `assistant serve`'s label route (the
+        in-process computation, run there), else from the server's top log-probabilities
+        of one generated token (a label outside the top 20 counts as 0)."""
+        if self.vocab is None:
             raise NoLogprobs(self._no_logprobs_reason())
-        path, body, _stop, _tokens = self._request(messages, prefix, 1)
-        payload = {**body, "model": self.model, "max_tokens": 1, "temperature": 0.0,
-                   "logprobs": TOP_LOGPROBS}
+        prompt, _stop = self.format_prompt(messages)
+        tokens = self._tokens(prompt + prefix)
+        check_fits(len(tokens), 1, self.n_ctx)
+        label_ids = self.label_token_ids(labels)
+        if self.label_route is not False:
+            probs = self._route_probs(tokens, label_ids)
+            if probs is not None:
+                return probs
+        if self.logprobs is False:
+            raise NoLogprobs(self._no_logprobs_reason())
+        return self._logprob_probs(prompt + prefix, label_ids)
+
+    def _route_probs(self, tokens: list[int], label_ids: dict[str, list[int]]
+                     ) -> dict[str, float] | None:
         try:
-            response = self.client.post(path, json=payload)
+            response = self.client.post(LABEL_ROUTE, json={"model": self.model,
+                                                           "tokens": tokens,
+                                                           "label_ids": label_ids})
         except httpx.HTTPError as exc:
-            raise self._fail(exc, f"POST {path}") from exc
+            raise self._fail(exc, f"POST {LABEL_ROUTE}") from exc
+        if response.status_code in (404, 405):  # not `assistant serve`
+            self.label_route = False
+            return None
+        if response.status_code != 200:
+            raise self._status_error(response, f"POST {LABEL_ROUTE}")
+        self.label_route = True
+        return {label: float(p) for label, p in response.json()["probs"].items()}
+
+    def _logprob_probs(self, prompt: str, label_ids: dict[str, list[int]]
+                       ) -> dict[str, float]:
+        payload = {"model": self.model, "prompt": self._server_prompt(prompt),
+                   "max_tokens": 1, "temperature": 0.0, "logprobs": TOP_LOGPROBS}
+        try:
+            response = self.client.post("/completions", json=payload)
+        except httpx.HTTPError as exc:
+            raise self._fail(exc, "POST /completions") from exc
         top = None
         if response.status_code == 200:
             try:
@@ -205,13 +239,13 @@ class RemoteLLM(ChatModel):
             except (ValueError, KeyError, TypeError, IndexError):
                 top = None
         elif response.status_code < 500 and response.status_code not in (400, 422):
-            raise self._status_error(response, f"POST {path}")
+            raise self._status_error(response, "POST /completions")
         if not top:
             self.logprobs = False
             raise NoLogprobs(self._no_logprobs_reason())
         self.logprobs = True
         texts = {label: {self.vocab.detokenize([i]).decode("utf-8", "ignore") for i in ids}
-                 for label, ids in self.label_token_ids(labels).items()}
+                 for label, ids in label_ids.items()}
         return {label: sum(math.exp(lp) for text, lp in top.items() if text in variants)
                 for label, variants in texts.items()}
 
@@ -220,7 +254,7 @@ class RemoteLLM(ChatModel):
             return (f"no yes/no verdict: the model '{self.model}' is not on this machine, "
                     f"so its template and tokens are unknown here")
         return (f"no yes/no verdict: the model server at {self.url} gives no token "
-                f"probabilities (assistant serve gives them unless started with --no-logprobs)")
+                f"probabilities (no logprobs; `assistant serve` has them)")
 
     # --- generation ---------------------------------------------------------------------
 

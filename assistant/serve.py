@@ -67,15 +67,16 @@ def server_settings(settings: Settings, model_path: Path, alias: str, host: str,
                     logprobs: bool):
     """llama-cpp-python's server and model settings for this configuration.
 
-    ``logits_all`` is what lets that server return ``logprobs`` (the yes/no verdict needs
-    them); it keeps every prompt token's logits, which costs memory and some prefill time,
-    so ``--no-logprobs`` turns it off. Requests queue for the one model rather than
+    ``logits_all`` is what lets that server return OpenAI ``logprobs``; it computes and
+    keeps every prompt token's logits, which costs memory and prefill time, so it is off
+    unless asked for (``--logprobs``, for other clients: this program's verdicts use the
+    label-probability route instead). Requests queue for the one model rather than
     interrupting each other, so concurrent clients all finish.
     """
     from llama_cpp.server.settings import ModelSettings, ServerSettings
 
     model = ModelSettings(model=str(model_path), model_alias=alias, n_ctx=settings.n_ctx,
-                          n_batch=512, n_threads=settings.threads,
+                          n_batch=256, n_threads=settings.threads, use_mmap=settings.llm_mmap,
                           n_threads_batch=settings.threads, flash_attn=True,
                           seed=settings.seed, logits_all=logprobs, verbose=False)
     server = ServerSettings(host=host, port=port, interrupt_requests=False)
@@ -83,13 +84,14 @@ def server_settings(settings: Settings, model_path: Path, alias: str, host: str,
 
 
 def serve(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
-          model: str | None = None, logprobs: bool = True,
+          model: str | None = None, logprobs: bool = False,
           on_ready=None) -> None:
     """Load the model, serve it until interrupted, and keep the record while serving."""
     import uvicorn
     from llama_cpp.server.app import create_app
 
     from .generate import quiet_llama_logs
+    from .serve_routes import LABEL_PROBS_PATH, add_label_probs_route
 
     spec = model or settings.model
     alias = model_alias(spec)
@@ -103,11 +105,12 @@ def serve(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
     quiet_llama_logs()
     server_cfg, model_cfg = server_settings(settings, path, alias, host, port, logprobs)
     app = create_app(server_settings=server_cfg, model_settings=[model_cfg])
+    add_label_probs_route(app)  # the one route added to llama-cpp-python's app
     server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
                                            timeout_graceful_shutdown=2))
     url = f"http://{host}:{port}/v1"
     record = {"url": url, "model": alias, "pid": os.getpid(), "logprobs": logprobs,
-              "n_ctx": settings.n_ctx, "path": str(path)}
+              "label_probs": LABEL_PROBS_PATH, "n_ctx": settings.n_ctx, "path": str(path)}
 
     def announce() -> None:
         while not server.started and not server.should_exit:

@@ -70,6 +70,8 @@ class Settings(BaseSettings):
     model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
     embedder: str = "all-minilm-l6-v2-f16"
     n_ctx: int = Field(4096, ge=512, le=131072)
+    llm_mmap: bool = Field(False, description="map the chat model's file instead of reading "
+                                              "it (faster load, ~0.6 GB more resident)")
     threads: int = Field(default_factory=_default_threads, ge=1, le=256)
     seed: int = 42
     # retrieval
@@ -79,6 +81,8 @@ class Settings(BaseSettings):
     min_relevance: float = Field(0.30, ge=0.0, le=1.0)
     relevance_margin: float = Field(0.18, ge=0.0, le=1.0)
     chunk_tokens: int = Field(256, ge=32, le=256)
+    ingest_batch: int = Field(64, ge=1, le=5000, description="papers embedded and committed "
+                                                              "together by ingest")
     # answering
     context_budget: int = Field(500, ge=50)
     yes_no_budget: int = Field(300, ge=50)

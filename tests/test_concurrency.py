@@ -39,7 +39,8 @@ def write_papers(path: Path, prefix: str, count: int, version: str = "v1") -> li
 
 def cli(data_dir: Path, *args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "1",
-           "ASSISTANT_CONFIG": str(data_dir.parent / "none.toml")}
+           "ASSISTANT_CONFIG": str(data_dir.parent / "none.toml"),
+           "ASSISTANT_INGEST_BATCH": "8"}  # many commits, so a kill lands between two
     return subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
@@ -131,7 +132,10 @@ def test_kill_9_mid_ingest_then_the_next_command_repairs_and_a_rerun_completes(t
     assert set(before) <= set(now)
     assert set(now) - set(before) < set(many)  # some, not all, of the new papers landed
     chroma_matches_records(data_dir)
-    assert run(data_dir, "ingest", str(tmp_path / "many.jsonl")).returncode == 0
+    rerun = run(data_dir, "ingest", str(tmp_path / "many.jsonl"))
+    assert rerun.returncode == 0
+    landed = len(set(now) - set(before))
+    assert f"added {len(many) - landed}, updated 0, unchanged {landed} papers" in rerun.stdout
     assert set(indexed(data_dir)) == set(before) | set(many)
 
 

@@ -201,3 +201,29 @@ def test_a_slice_of_a_large_dump_stops_reading_there(pipeline, tmp_path: Path):
     report = pipeline.ingest([dump], keep=parse_where(["category=cs.CV"]), limit=5)
     assert report.added == [f"2401.{i:05d}" for i in (1, 3, 5, 7, 9)]
     assert report.errors == []
+
+
+def test_a_dump_is_read_as_a_stream_and_committed_batch_by_batch(pipeline, tmp_path: Path):
+    """Each batch is committed while the rest of the file is still unread: progress hears
+    the papers done and the bytes read so far, and the index holds the first batch before
+    the last one is read."""
+    dump = tmp_path / "dump.jsonl"
+    with dump.open("w") as handle:
+        for i in range(30):
+            handle.write(json.dumps({"id": f"2402.{i:05d}", "title": f"Study {i}",
+                                     "abstract": f"Approach {i} reduces error. " * 8}) + "\n")
+    size = dump.stat().st_size
+    calls: list[tuple[int, int, int, int]] = []
+
+    def progress(done: int, read: int, total: int) -> None:
+        calls.append((done, read, total, pipeline.store.records.paper_count()))
+
+    report = pipeline.ingest([dump], progress=progress, batch=8)
+    assert len(report.added) == 30
+    assert [c[0] for c in calls] == [8, 16, 24, 30]
+    assert [c[3] for c in calls] == [8, 16, 24, 30]  # committed as it goes
+    assert all(total == size for _d, _r, total, _c in calls)
+    reads = [c[1] for c in calls]
+    assert reads == sorted(reads) and reads[0] < size // 2 and reads[-1] == size
+    again = pipeline.ingest([dump], batch=8)  # a re-run (or a resumed one) skips them
+    assert len(again.unchanged) == 30 and not again.added

@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -74,6 +75,39 @@ def stop_server(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="module")
+def plain_server(base_settings):
+    """Start llama-cpp-python's server (`python -m llama_cpp.server`) with the test model
+    and extra flags; returns its base URL. Stopped at the end of the module."""
+    from assistant.models import resolve_model
+
+    started: list[subprocess.Popen] = []
+
+    def start(*flags: str) -> str:
+        port = _free_port()
+        path = resolve_model(TEST_LLM, base_settings.models_dir, "llm")
+        proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model",
+                                 str(path), "--model_alias", TEST_LLM, "--host", "127.0.0.1",
+                                 "--port", str(port), "--n_ctx", "4096", "--n_threads", "2",
+                                 *flags], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        started.append(proc)
+        url = f"http://127.0.0.1:{port}/v1"
+        for _ in range(1200):
+            try:
+                urllib.request.urlopen(f"{url}/models", timeout=1)
+                return url
+            except OSError:
+                if proc.poll() is not None:
+                    raise AssertionError(f"llama_cpp.server exited {proc.returncode}") from None
+                time.sleep(0.1)
+        raise AssertionError("llama_cpp.server did not start in 120 s")
+
+    yield start
+    for proc in started:
+        stop_server(proc)
+
+
+@pytest.fixture(scope="module")
 def served(base_settings, sample_index, tmp_path_factory):
     """A copy of the sample index with `assistant serve` running for it."""
     data_dir = tmp_path_factory.mktemp("served") / "data"
@@ -100,19 +134,51 @@ def test_ask_json_uses_the_running_server_with_the_same_prompt(served, sample_pi
     assert {c["n"] for c in data["citations"]} == supported
 
 
-def test_yes_no_verdict_comes_from_the_servers_logprobs(served, sample_pipeline):
+def test_yes_no_verdict_is_the_in_process_computation_run_on_the_server(served,
+                                                                         sample_pipeline):
     settings, _record = served
     pipeline = Pipeline(settings)
     try:
         sources = pipeline.sources_for(YES_NO)
         remote = pipeline.verdict(YES_NO, sources)
-        assert isinstance(pipeline.llm(), RemoteLLM) and pipeline.llm().logprobs is True
+        assert isinstance(pipeline.llm(), RemoteLLM) and pipeline.llm().label_route is True
+    finally:
+        pipeline.close()
+    local = sample_pipeline.verdict(YES_NO, sources)
+    assert remote.label == local.label
+    for label in ("yes", "no", "maybe"):
+        assert abs(remote.raw[label] - local.raw[label]) < 0.02, (remote.raw, local.raw)
+
+
+def test_a_plain_llama_cpp_server_gives_verdicts_through_logprobs(plain_server,
+                                                                   sample_pipeline):
+    """llama-cpp-python's server as anyone starts it (logits_all on by default): no label
+    route, so the verdict comes from OpenAI logprobs of one token."""
+    url = plain_server()
+    pipeline = Pipeline(sample_pipeline.settings.replace(llm_url=url))
+    try:
+        sources = pipeline.sources_for(YES_NO)
+        remote = pipeline.verdict(YES_NO, sources)
+        llm = pipeline.llm()
+        assert llm.label_route is False and llm.logprobs is True
     finally:
         pipeline.close()
     local = sample_pipeline.verdict(YES_NO, sources)
     assert remote.label == local.label
     for label in ("yes", "no"):
         assert abs(remote.raw[label] - local.raw[label]) < 0.1, (remote.raw, local.raw)
+
+
+def test_a_server_without_token_probabilities_answers_without_a_verdict(plain_server,
+                                                                       sample_index):
+    url = plain_server("--logits_all", "False")
+    result = cli(sample_index, "ask", "--json", YES_NO, ASSISTANT_LLM_URL=url)
+    assert result.returncode == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["verdict"] is None and data["model"] == f"{TEST_LLM} @ {url}"
+    assert any("no yes/no verdict" in n and url in n for n in data["notes"])
+    text = cli(sample_index, "ask", YES_NO, ASSISTANT_LLM_URL=url)
+    assert text.returncode == 0 and "no yes/no verdict" in text.stderr
 
 
 def test_unconfigured_model_name_is_one_line(served):
@@ -182,22 +248,15 @@ def test_a_server_that_never_answers_times_out_with_one_line(sample_index):
     assert len(lines) == 1 and url in lines[0] and "ASSISTANT_LLM_TIMEOUT" in lines[0]
 
 
-def test_without_logprobs_then_killed_mid_answer(base_settings, sample_index, tmp_path):
-    """A server started with --no-logprobs: a yes/no question is answered without a
-    verdict, saying why. Then the server dies while an answer streams: the partial answer
-    is kept, marked stopped, with one line naming the URL; the next command loads the
-    model in-process."""
+def test_a_server_killed_mid_answer_keeps_the_partial_answer(base_settings, sample_index,
+                                                               tmp_path):
+    """The server dies while an answer streams: what was written is kept, marked stopped,
+    with one line naming the URL (exit 1 from the CLI); the next command loads the model
+    in-process."""
     data_dir = tmp_path / "data"
     shutil.copytree(sample_index, data_dir)
-    proc, record = start_server(data_dir, "--no-logprobs")
+    proc, record = start_server(data_dir)
     try:
-        result = cli(data_dir, "ask", "--json", YES_NO)
-        assert result.returncode == 0, result.stderr
-        data = json.loads(result.stdout)
-        assert data["verdict"] is None
-        assert any("no yes/no verdict" in n and record["url"] in n for n in data["notes"])
-        assert "no yes/no verdict" in cli(data_dir, "ask", YES_NO).stderr
-
         pipeline = Pipeline(base_settings.replace(data_dir=data_dir))
         pieces: list[str] = []
 

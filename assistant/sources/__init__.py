@@ -1,7 +1,14 @@
 """Sources → paper records: files in five formats become :class:`Paper` records with
 collision-free ids, and every unreadable record becomes a one-line :class:`Problem`."""
 
-from .files import ParseResult, expand_paths, known_types, parse_file, read_source
+from .files import (
+    ParseResult,
+    expand_paths,
+    iter_source,
+    known_types,
+    parse_file,
+    read_source,
+)
 from .formats import PARSERS
 from .records import (
     Paper,
@@ -16,5 +23,5 @@ from .records import (
 )
 
 __all__ = ["PARSERS", "Paper", "ParseResult", "Problem", "SourceError", "clean_text",
-           "expand_paths", "extract_urls", "global_id", "known_types", "make_paper",
+           "expand_paths", "extract_urls", "iter_source", "global_id", "known_types", "make_paper",
            "normalize_title", "paper_identity", "parse_file", "read_source"]

@@ -104,11 +104,16 @@ def _checked(path: Path, text: str) -> str:
     return text
 
 
-def _stream_lines(path: Path) -> Iterator[str | Problem]:
+OnBytes = Callable[[int], None]
+
+
+def _stream_lines(path: Path, on_bytes: OnBytes | None = None) -> Iterator[str | Problem]:
     """A UTF-8 file's lines without reading it whole; a line that is not UTF-8 becomes a
-    problem for that line only."""
+    problem for that line only. ``on_bytes`` hears how many bytes each line took."""
     with path.open("rb") as handle:
         for number, raw in enumerate(handle, start=1):
+            if on_bytes:
+                on_bytes(len(raw))
             if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
             try:
@@ -118,12 +123,12 @@ def _stream_lines(path: Path) -> Iterator[str | Problem]:
                 yield "\n"  # keep the line count
 
 
-def _jsonl_stream(path: Path) -> Iterator:
+def _jsonl_stream(path: Path, on_bytes: OnBytes | None = None) -> Iterator:
     """Problems from undecodable lines interleaved with the parsed records, in order."""
     pending: list[Problem] = []
 
     def lines() -> Iterator[str]:
-        for item in _stream_lines(path):
+        for item in _stream_lines(path, on_bytes):
             if isinstance(item, Problem):
                 pending.append(item)
             else:
@@ -154,13 +159,25 @@ def _check_readable(path: Path) -> None:
 
 def read_source(path: Path, keep: Callable[[Paper], bool] | None = None,
                 limit: int | None = None) -> ParseResult:
-    """Parse one file into papers and problems. Raises SourceError only when nothing in
-    the file can be read (missing, binary, empty, no papers at all). ``keep`` selects
-    papers and ``limit`` stops reading once that many are kept (a slice of a multi-GB
-    JSONL dump costs only the lines read)."""
+    """Parse one file into papers and problems (see :func:`iter_source`)."""
+    result = ParseResult(Path(path))
+    for item in iter_source(path, keep, limit):
+        (result.problems if isinstance(item, Problem) else result.papers).append(item)
+    return result
+
+
+def iter_source(path: Path, keep: Callable[[Paper], bool] | None = None,
+                limit: int | None = None, on_bytes: OnBytes | None = None
+                ) -> Iterator[Paper | Problem]:
+    """One file's papers and problems, in file order, as a stream: a UTF-8 JSONL dump is
+    read line by line (never whole), so a multi-GB file costs memory for one record.
+
+    Raises SourceError only when nothing in the file can be read (missing, binary, empty,
+    no papers at all). ``keep`` selects papers and ``limit`` stops reading once that many
+    are kept (a slice of a dump costs only the lines read); ``on_bytes`` hears how much
+    of the file has been read, for progress and ETA."""
     path = Path(path)
     _check_readable(path)
-    result = ParseResult(path)
     try:
         with path.open("rb") as handle:
             head = handle.read(SNIFF_BYTES)
@@ -171,33 +188,40 @@ def read_source(path: Path, keep: Callable[[Paper], bool] | None = None,
         if not head.strip():
             raise SourceError(f"{path}: file is empty")
         _checked(path, head.decode("utf-8", errors="replace"))
-        items = _jsonl_stream(path)
+        items = _jsonl_stream(path, on_bytes)
     else:
-        text, note = decode(path, path.read_bytes())
-        result.problems += [note] if note else []
+        data = path.read_bytes()
+        text, note = decode(path, data)
+        if on_bytes:
+            on_bytes(len(data))
+        if note:
+            yield note
         items = parser(path, text.splitlines(keepends=True))
-    seen: dict[str, tuple[str, Paper]] = {}
+    seen: dict[str, tuple[str, str]] = {}  # id → (where, content hash): small per paper
+    found = 0
+    problems = 0
     for item in items:
         if isinstance(item, Problem):
-            result.problems.append(item)
+            problems += 1
+            yield item
             continue
         where, paper = item
         if paper.id in seen:
-            first_where, first = seen[paper.id]
-            if first.content_hash != paper.content_hash:
-                result.problems.append(Problem(where, f"same id '{paper.id}' as "
-                                               f"{_place(first_where, path)}; only that one "
-                                               "is kept"))
+            first_where, first_hash = seen[paper.id]
+            if first_hash != paper.content_hash:
+                problems += 1
+                yield Problem(where, f"same id '{paper.id}' as "
+                                     f"{_place(first_where, path)}; only that one is kept")
             continue
         if keep is not None and not keep(paper):
             continue
-        seen[paper.id] = (where, paper)
-        result.papers.append(paper)
-        if limit is not None and len(result.papers) >= limit:
-            break
-    if not result.papers and not result.problems and keep is None:
+        seen[paper.id] = (where, paper.content_hash)
+        found += 1
+        yield paper
+        if limit is not None and found >= limit:
+            return
+    if not found and not problems and keep is None:
         raise SourceError(f"{path}: no papers found")
-    return result
 
 
 def parse_file(path: Path) -> list[Paper]:
