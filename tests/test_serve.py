@@ -283,3 +283,16 @@ def test_a_server_killed_mid_answer_keeps_the_partial_answer(base_settings, samp
 def test_a_connection_refused_mid_setup_names_the_fix(tmp_path):
     with pytest.raises(ServerError, match="cannot reach the model server"):
         RemoteLLM(f"http://127.0.0.1:{_free_port()}/v1", TEST_LLM, n_ctx=2048)
+
+
+def test_an_api_key_is_sent_and_a_refused_one_is_one_line(plain_server, sample_index):
+    url = plain_server("--api_key", "s3cret")
+    refused = cli(sample_index, "ask", QUESTION, ASSISTANT_LLM_URL=url)
+    assert refused.returncode == 1
+    lines = refused.stderr.strip().splitlines()
+    assert len(lines) == 1 and url in lines[0] and "ASSISTANT_LLM_API_KEY" in lines[0]
+    llm = RemoteLLM(url, TEST_LLM, n_ctx=4096, api_key="s3cret")
+    try:
+        assert llm.served == [TEST_LLM]
+    finally:
+        llm.close()
