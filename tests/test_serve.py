@@ -14,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -95,6 +96,8 @@ def plain_server(base_settings):
         for _ in range(1200):
             try:
                 urllib.request.urlopen(f"{url}/models", timeout=1)
+                return url
+            except urllib.error.HTTPError:  # it answers (e.g. 401 without the key): up
                 return url
             except OSError:
                 if proc.poll() is not None:
