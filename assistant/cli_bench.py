@@ -186,14 +186,21 @@ def bench_scale(sizes: Annotated[str, typer.Option("--sizes", help="Collection s
     else:
         from rich.table import Table
 
-        table = Table("papers", "build", "open", "add one", "remove one", "search p50",
-                      "search p95", "disk", box=None, title=f"vectors: {results['vectors']}")
+        table = Table("papers", "build", "open", "add one", "remove one",
+                      "search p50/p95 (--since)", "unfiltered", "cold search", "peak RSS",
+                      "disk", box=None, title=f"vectors: {results['vectors']}")
         for row in results["sizes"]:
             table.add_row(f"{row['papers']:,}", f"{row['build_s']:.1f} s",
                           f"{row['open_s']:.2f} s", f"{row['add_one_s']:.2f} s",
-                          f"{row['remove_one_s']:.2f} s", f"{row['search_p50_s'] * 1000:.0f} ms",
-                          f"{row['search_p95_s'] * 1000:.0f} ms", f"{row['disk_mb']:.0f} MB")
+                          f"{row['remove_one_s']:.2f} s",
+                          f"{row['search_p50_s'] * 1000:.0f} / "
+                          f"{row['search_p95_s'] * 1000:.0f} ms",
+                          f"{row['search_unfiltered_p50_s'] * 1000:.0f} / "
+                          f"{row['search_unfiltered_p95_s'] * 1000:.0f} ms",
+                          f"{row['cold_search_s']:.2f} s", f"{row['peak_rss_mb']:.0f} MB",
+                          f"{row['disk_mb']:.0f} MB")
         out.print(table)
+        err.print(results["note"], style="dim")
     err.print(f"saved {path}", style="dim")
 
 

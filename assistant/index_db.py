@@ -130,6 +130,22 @@ class Records:
         return self._count("chunks")
 
     @_guarded
+    def paper_fields(self, year_min: int | None = None, year_max: int | None = None
+                     ) -> list[tuple[str, int | None, str, str]]:
+        """(id, year, source, title) of every paper within the years: what filters need,
+        read by SQLite without decoding every record in Python."""
+        sql = ("SELECT id, json_extract(record, '$.year'), json_extract(record, '$.source'), "
+               "json_extract(record, '$.title') FROM papers WHERE 1")
+        params: list = []
+        if year_min is not None:
+            sql += " AND json_extract(record, '$.year') >= ?"
+            params.append(year_min)
+        if year_max is not None:
+            sql += " AND json_extract(record, '$.year') <= ?"
+            params.append(year_max)
+        return self.conn.execute(sql, params).fetchall()
+
+    @_guarded
     def chunk_ids(self) -> set[str]:
         return {row[0] for row in self.conn.execute("SELECT id FROM chunks")}
 

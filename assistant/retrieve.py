@@ -31,23 +31,21 @@ class Filters:
                                            self.title, self.paper_ids))
 
     def allowed(self, store: Store) -> set[str] | None:
+        """The ids of the papers these filters keep (None: no filter)."""
         if not self.active:
             return None
         title = normalize_title(self.title) if self.title else None
+        source = self.source.lower() if self.source else None
         keep = set()
-        for stored in store.papers():
-            paper = stored.paper
-            if self.paper_ids is not None and paper.id not in self.paper_ids:
+        for pid, _year, paper_source, paper_title in store.paper_fields(self.year_min,
+                                                                       self.year_max):
+            if self.paper_ids is not None and pid not in self.paper_ids:
                 continue
-            if self.year_min is not None and (paper.year is None or paper.year < self.year_min):
+            if source and source not in (paper_source or "").lower():
                 continue
-            if self.year_max is not None and (paper.year is None or paper.year > self.year_max):
+            if title and title not in normalize_title(paper_title or ""):
                 continue
-            if self.source and self.source.lower() not in paper.source.lower():
-                continue
-            if title and title not in normalize_title(paper.title):
-                continue
-            keep.add(paper.id)
+            keep.add(pid)
         return keep
 
 
@@ -96,8 +94,35 @@ def hybrid_search(store: Store, query: str, query_vector, k: int, candidates: in
                   rrf_k: int = RRF_K) -> list[Hit]:
     """Top-k papers for the query. ``mode`` is 'hybrid', 'dense' or 'bm25' (benchmarks)."""
     allowed = (filters or Filters()).allowed(store)
-    dense = store.dense(query_vector, candidates, allowed) if mode != "bm25" else []
-    lexical = store.lexical(query, candidates, allowed) if mode != "dense" else []
+    dense = (_within(lambda n, ids: store.dense(query_vector, n, ids), store, candidates,
+                     allowed) if mode != "bm25" else [])
+    lexical = (_within(lambda n, ids: store.lexical(query, n, ids), store, candidates,
+                       allowed) if mode != "dense" else [])
     rankings = [[cid for cid, _ in ranked] for ranked in (dense, lexical) if ranked]
     fused = rrf(rankings, k=rrf_k)
     return group_by_paper(store, fused, dict(dense), dict(lexical))[:k]
+
+
+IN_LIST_LIMIT = 1000  # beyond this many allowed papers, filter the results instead
+
+
+def _within(search, store: Store, n: int, allowed: set[str] | None
+            ) -> list[tuple[str, float]]:
+    """``search(n, paper_ids)``'s best ``n`` among the allowed papers. A short list of
+    papers goes to the store as a condition; a long one (``--since`` on a big collection
+    keeps tens of thousands) would make a huge IN list, so more results are fetched
+    unrestricted and filtered here, widening until ``n`` are found or none are left."""
+    if allowed is None or len(allowed) <= IN_LIST_LIMIT:
+        return search(n, allowed)
+    total = store.chunk_count()
+    fetch = n * 4
+    while True:
+        results = search(min(fetch, total), None)
+        kept = []
+        for cid, score in results:
+            chunk = store.chunk(cid)
+            if chunk is not None and chunk["paper_id"] in allowed:
+                kept.append((cid, score))
+        if len(kept) >= n or len(results) < min(fetch, total) or fetch >= total:
+            return kept[:n]
+        fetch *= 4

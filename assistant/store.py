@@ -308,6 +308,15 @@ class Store:
                                          or (self.index_dir / "registry.json").exists()):
             self.collection  # noqa: B018
 
+    def paper_fields(self, year_min: int | None = None, year_max: int | None = None
+                     ) -> list[tuple[str, int | None, str, str]]:
+        self._ensure_open()
+        return self.records.paper_fields(year_min, year_max)
+
+    def chunk_count(self) -> int:
+        self._ensure_open()
+        return self.records.chunk_count()
+
     def dense(self, vector: np.ndarray, n: int,
               paper_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first."""

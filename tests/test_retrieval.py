@@ -60,3 +60,38 @@ def test_rrf_rewards_agreement():
 def test_out_of_scope_questions_have_low_relevance(sample_pipeline):
     assert sample_pipeline.relevant(sample_pipeline.search("What is the capital of France?")) == []
     assert sample_pipeline.relevant(sample_pipeline.search("fast depth on a Jetson"))
+
+
+def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(pipeline):
+    """--since on a big collection: more allowed papers than fit a query condition, so
+    results are fetched wider and filtered; only allowed papers come back, and a word
+    found in one old and one new paper finds just the new one."""
+    import numpy as np
+
+    from assistant.chunking import Chunk
+    from assistant.retrieve import IN_LIST_LIMIT
+    from assistant.sources import Paper
+
+    rng = np.random.default_rng(3)
+    items = []
+    count = 2 * IN_LIST_LIMIT + 600
+    for i in range(count):
+        year = 2020 if i % 2 else 2010
+        rare = " zyxquartz" if i in (count // 2 - 1, count // 2) else ""
+        paper = Paper(id=f"s{i:05d}", title=f"Paper {i}", source="synthetic.jsonl",
+                      abstract=f"Common words about method {i % 7} and data{rare}.", year=year)
+        chunk = Chunk(f"{paper.id}#0", paper.id, 0, paper.abstract, paper.title)
+        vector = rng.standard_normal(384).astype(np.float32)
+        items.append((paper, [chunk], (vector / np.linalg.norm(vector))[None, :]))
+    pipeline.add_embedded(items)
+    new = {p.id for p, _c, _v in items if p.year == 2020}
+    assert len(new) > IN_LIST_LIMIT
+    since = Filters(year_min=2015)
+    vector = rng.standard_normal(384).astype(np.float32)
+    hits = pipeline.search("method data", k=10, filters=since, vector=vector / 20.0)
+    assert len(hits) == 10 and {h.paper_id for h in hits} <= new
+    rare = pipeline.search("zyxquartz", k=5, filters=since, mode="bm25")
+    assert [h.paper_id for h in rare] == [p.id for p, _c, _v in items
+                                          if "zyxquartz" in p.abstract and p.year == 2020]
+    unfiltered = pipeline.search("zyxquartz", k=5, mode="bm25")
+    assert len(unfiltered) == 2
