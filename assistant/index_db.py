@@ -47,6 +47,11 @@ CREATE TRIGGER IF NOT EXISTS chunk_removed AFTER DELETE ON chunks
 # Counting rows is O(n) in SQLite; every search needs the chunk count (for BM25's IDF
 # cut-off), so the counts are kept by triggers in the same transactions as the rows. A
 # database from before the counts gets them once, on open.
+YEAR_COLUMN = """
+ALTER TABLE papers ADD COLUMN year INTEGER
+    GENERATED ALWAYS AS (json_extract(record, '$.year')) VIRTUAL;
+CREATE INDEX IF NOT EXISTS papers_by_year ON papers(year);
+"""
 INIT_COUNTS = """
 INSERT OR IGNORE INTO counts SELECT 'papers', COUNT(*) FROM papers;
 INSERT OR IGNORE INTO counts SELECT 'chunks', COUNT(*) FROM chunks;
@@ -99,6 +104,9 @@ class Records:
                 conn.executescript(SCHEMA)
                 if conn.execute("SELECT COUNT(*) FROM counts").fetchone()[0] < 2:
                     conn.executescript(f"BEGIN IMMEDIATE; {INIT_COUNTS} COMMIT;")
+                columns = {row[1] for row in conn.execute("PRAGMA table_xinfo(papers)")}
+                if "year" not in columns:  # filters by year use an index, not a scan
+                    conn.executescript(f"BEGIN IMMEDIATE; {YEAR_COLUMN} COMMIT;")
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise IndexCorrupt(f"{self.path} is unreadable ({exc}); rebuild it from the "
@@ -130,20 +138,33 @@ class Records:
         return self._count("chunks")
 
     @_guarded
-    def paper_fields(self, year_min: int | None = None, year_max: int | None = None
-                     ) -> list[tuple[str, int | None, str, str]]:
-        """(id, year, source, title) of every paper within the years: what filters need,
-        read by SQLite without decoding every record in Python."""
-        sql = ("SELECT id, json_extract(record, '$.year'), json_extract(record, '$.source'), "
-               "json_extract(record, '$.title') FROM papers WHERE 1")
+    def paper_fields(self, year_min: int | None = None, year_max: int | None = None,
+                     text: bool = True) -> list[tuple[str, int | None, str, str]]:
+        """(id, year, source, title) of every paper within the years (an indexed column);
+        source and title are read only when ``text`` (else empty): what filters need,
+        without decoding every record in Python."""
+        fields = ("json_extract(record, '$.source'), json_extract(record, '$.title')"
+                  if text else "'', ''")
+        sql = f"SELECT id, year, {fields} FROM papers WHERE 1"
         params: list = []
         if year_min is not None:
-            sql += " AND json_extract(record, '$.year') >= ?"
+            sql += " AND year >= ?"
             params.append(year_min)
         if year_max is not None:
-            sql += " AND json_extract(record, '$.year') <= ?"
+            sql += " AND year <= ?"
             params.append(year_max)
         return self.conn.execute(sql, params).fetchall()
+
+    @_guarded
+    def chunk_papers(self, chunk_ids: list[str]) -> dict[str, str]:
+        """chunk id → paper id for these chunks (unknown ones are left out)."""
+        found: dict[str, str] = {}
+        for i in range(0, len(chunk_ids), 900):
+            part = chunk_ids[i:i + 900]
+            rows = self.conn.execute(f"SELECT id, paper_id FROM chunks WHERE id IN "
+                                     f"({','.join('?' * len(part))})", part)
+            found.update(rows.fetchall())
+        return found
 
     @_guarded
     def chunk_ids(self) -> set[str]:

@@ -34,11 +34,16 @@ class Filters:
         """The ids of the papers these filters keep (None: no filter)."""
         if not self.active:
             return None
+        key = (self.year_min, self.year_max, self.source, self.title,
+               frozenset(self.paper_ids) if self.paper_ids is not None else None)
+        return store.allowed_ids(key, self._select)
+
+    def _select(self, records) -> set[str]:
         title = normalize_title(self.title) if self.title else None
         source = self.source.lower() if self.source else None
         keep = set()
-        for pid, _year, paper_source, paper_title in store.paper_fields(self.year_min,
-                                                                       self.year_max):
+        for pid, _year, paper_source, paper_title in records.paper_fields(
+                self.year_min, self.year_max, text=bool(title or source)):
             if self.paper_ids is not None and pid not in self.paper_ids:
                 continue
             if source and source not in (paper_source or "").lower():
@@ -118,11 +123,8 @@ def _within(search, store: Store, n: int, allowed: set[str] | None
     fetch = n * 4
     while True:
         results = search(min(fetch, total), None)
-        kept = []
-        for cid, score in results:
-            chunk = store.chunk(cid)
-            if chunk is not None and chunk["paper_id"] in allowed:
-                kept.append((cid, score))
+        papers = store.chunk_papers([cid for cid, _score in results])
+        kept = [(cid, score) for cid, score in results if papers.get(cid) in allowed]
         if len(kept) >= n or len(results) < min(fetch, total) or fetch >= total:
             return kept[:n]
         fetch *= 4

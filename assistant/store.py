@@ -115,6 +115,8 @@ class Store:
         self.records = Records(self.index_dir / "records.sqlite3")
         self._collection = None
         self._seen_version: int | None = None
+        self._writes = 0  # this process's own commits (data_version counts only others')
+        self._allowed: dict[tuple, tuple[tuple[int, int], set[str]]] = {}
 
     # --- opening ------------------------------------------------------------------------
 
@@ -181,10 +183,21 @@ class Store:
             self._collection = None
         return changed
 
+    def changed_elsewhere(self) -> bool:
+        """Whether another process has committed since this store last looked (a writer
+        that waited for the lock must build on that); notes the version either way."""
+        if self.chroma_url:
+            return True  # the server is shared: always read it afresh
+        version = self.records.data_version()
+        changed = self._seen_version is None or version != self._seen_version
+        self._seen_version = version
+        return changed
+
     def begin_write(self) -> None:
         """Mark the index as being written until :meth:`persist` completes. The vectors
         are opened first, so an earlier interrupted write is repaired before this one
         starts (and this one's marker is never mistaken for it)."""
+        self._writes += 1
         self.collection  # noqa: B018
         if not self.marker.exists():
             self.index_dir.mkdir(parents=True, exist_ok=True)
@@ -308,10 +321,21 @@ class Store:
                                          or (self.index_dir / "registry.json").exists()):
             self.collection  # noqa: B018
 
-    def paper_fields(self, year_min: int | None = None, year_max: int | None = None
-                     ) -> list[tuple[str, int | None, str, str]]:
+    def allowed_ids(self, key: tuple, compute) -> set[str]:
+        """The papers a filter keeps, computed once per filter until the index changes
+        (a chat asking with --since over 100k papers pays for the set once)."""
         self._ensure_open()
-        return self.records.paper_fields(year_min, year_max)
+        version = (self.records.data_version(), self._writes)
+        cached = self._allowed.get(key)
+        if cached is None or cached[0] != version:
+            if len(self._allowed) > 32:
+                self._allowed.clear()
+            cached = self._allowed[key] = (version, compute(self.records))
+        return cached[1]
+
+    def chunk_papers(self, chunk_ids: list[str]) -> dict[str, str]:
+        self._ensure_open()
+        return self.records.chunk_papers(chunk_ids)
 
     def chunk_count(self) -> int:
         self._ensure_open()
@@ -320,13 +344,15 @@ class Store:
     def dense(self, vector: np.ndarray, n: int,
               paper_ids: set[str] | None = None) -> list[tuple[str, float]]:
         """(chunk id, cosine similarity) best first."""
-        total = self.collection.count()
+        collection = self.collection
+        # the records' count is kept by triggers; Chroma's count() scans (ms per 10k)
+        total = self.records.chunk_count() if not self.chroma_url else collection.count()
         if total == 0 or n <= 0:
             return []
         where = {"paper_id": {"$in": sorted(paper_ids)}} if paper_ids is not None else None
         if paper_ids is not None and not paper_ids:
             return []
-        result = self.collection.query(query_embeddings=[vector.tolist()],
+        result = collection.query(query_embeddings=[vector.tolist()],
                                        n_results=min(n, total), where=where,
                                        include=["distances"])
         return [(cid, 1.0 - float(d))
