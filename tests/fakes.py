@@ -11,6 +11,7 @@ class ScriptedLLM:
     """Replays a fixed answer token by token and records the prompts it was given."""
 
     name = "scripted"
+    backend = "in-process"
 
     def __init__(self, answer: str, delay: float = 0.0,
                  label_probs: dict[str, float] | None = None) -> None:
