@@ -334,3 +334,22 @@ def save(kind: str, results: dict, settings: Settings, model: str | None = None)
     path.write_text(json.dumps({"kind": kind, **machine_info(settings, model),
                                 "results": results}, indent=2))
     return path
+
+
+_RSS_WRAPPER = ("import resource,subprocess,sys;"
+                "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
+                "sys.stdout.write(p.stdout);"
+                "print();print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+
+
+def run_measured(command: list[str], env: dict) -> tuple[float, str, float]:
+    """Run a command (as the only child of a small wrapper, so its peak RSS can be read):
+    wall seconds, the command's stdout, and its peak RSS in MB."""
+    import sys
+
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, *command], env=env,
+                          capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    stdout, _, last = proc.stdout.rstrip().rpartition("\n")
+    return seconds, stdout, int(last) / 1024 if last.strip().isdigit() else 0.0

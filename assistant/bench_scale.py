@@ -14,7 +14,6 @@ from __future__ import annotations
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .bench import run_measured
 from .chunking import Chunk
 from .pipeline import Pipeline
 from .retrieve import Filters
@@ -48,23 +48,15 @@ def _paper(i: int, rng: np.random.Generator) -> tuple[Paper, list[Chunk], np.nda
     return paper, [chunk], (vector / np.linalg.norm(vector))[None, :]
 
 
-_RSS = ("import resource,subprocess,sys;"
-        "subprocess.run(sys.argv[1:],capture_output=True);"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
 def _cold_search(folder: Path, query: str) -> tuple[float, float]:
     """A cold `assistant search --json` process (the real embedder embeds the query) with
     ``--since``: its wall time and peak RSS in MB."""
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(folder),
            "ASSISTANT_CONFIG": str(folder / "none.toml")}
-    command = [sys.executable, "-c", _RSS, sys.executable, "-m", "assistant.cli", "search",
-               "--json", "--since", "2015", query]
-    start = time.perf_counter()
-    proc = subprocess.run(command, env=env, capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    lines = proc.stdout.strip().splitlines()
-    return seconds, int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else 0.0
+    command = [sys.executable, "-m", "assistant.cli", "search", "--json", "--since", "2015",
+               query]
+    seconds, _stdout, rss_mb = run_measured(command, env)
+    return seconds, rss_mb
 
 
 def _disk_mb(path: Path) -> float:

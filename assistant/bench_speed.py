@@ -3,6 +3,7 @@ minute on the bundled sample, next to the bare llama.cpp engine in the same run.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -10,6 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from .bench import run_measured
 from .pipeline import Pipeline
 from .settings import Settings
 
@@ -87,15 +89,13 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
             [sys.executable, "-m", "assistant.cli", "search", "--json", "depth estimation"],
             env=env, capture_output=True, text=True))
         cold.append(seconds)
-    ask_cmd = [sys.executable, "-c", _RSS_WRAPPER,
-               sys.executable, "-m", "assistant.cli", "ask", "--json", question]
+    ask_cmd = [sys.executable, "-m", "assistant.cli", "ask", "--json", question]
     if model:
         ask_cmd += ["--model", model]
-    ask_s, proc = _timed(lambda: subprocess.run(ask_cmd, env=env, capture_output=True,
-                                                text=True))
-    cold_answer = _last_json(proc.stdout)
+    ask_s, ask_out, ask_rss = run_measured(ask_cmd, env)
+    cold_answer = _answer(ask_out)
     result["cold_start"] = {"search_command_s": min(cold), "ask_command_s": ask_s,
-                            "ask_peak_rss_mb": _rss_mb(proc.stdout),
+                            "ask_peak_rss_mb": ask_rss,
                             "ask_first_token_from_launch_s":
                                 _from_launch(ask_s, cold_answer)}
     result["served"] = _served(bench_settings, env, question, model, t["first_token"])
@@ -104,27 +104,10 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
 
 # --- with `assistant serve` running -----------------------------------------------------------
 
-_RSS_WRAPPER = ("import resource,subprocess,sys;"
-                "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
-                "print(p.stdout);"
-                "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
-def _rss_mb(stdout: str) -> float:
-    """The peak RSS the wrapper printed last (KiB), in MB."""
-    lines = stdout.strip().splitlines()
-    return int(lines[-1]) / 1024 if lines and lines[-1].isdigit() else 0.0
-
-
-def _last_json(stdout: str) -> dict:
-    """The answer JSON an `ask --json` printed (before the wrapper's RSS line)."""
-    text = stdout.strip()
-    if text.splitlines() and text.splitlines()[-1].isdigit():
-        text = "\n".join(text.splitlines()[:-1])
+def _answer(stdout: str) -> dict:
+    """The answer JSON an `ask --json` printed ({} if it printed none)."""
     try:
-        import json
-
-        return json.loads(text)
+        return json.loads(stdout)
     except ValueError:
         return {}
 
@@ -167,11 +150,9 @@ def _served(settings: Settings, env: dict, question: str, model: str | None,
             # as in the warm in-process figure, the server last saw another question, so
             # only the fixed prompt prefix is cached, not this question's whole prompt
             subprocess.run(other, env=env, capture_output=True, text=True)
-            seconds, proc = _timed(lambda: subprocess.run(
-                [sys.executable, "-c", _RSS_WRAPPER, *ask], env=env, capture_output=True,
-                text=True))
-            answer = _last_json(proc.stdout)
-            runs.append({"wall_s": seconds, "rss_mb": _rss_mb(proc.stdout),
+            seconds, stdout, rss_mb = run_measured(ask, env)
+            answer = _answer(stdout)
+            runs.append({"wall_s": seconds, "rss_mb": rss_mb,
                          "first_token_s": answer.get("timings", {}).get("first_token", 0.0),
                          "from_launch_s": _from_launch(seconds, answer),
                          "model": answer.get("model", "")})
@@ -211,7 +192,7 @@ def _concurrent(command: list[str], env: dict, n: int) -> list[dict]:
     def one(i: int) -> None:
         seconds, proc = _timed(lambda: subprocess.run(command, env=env, capture_output=True,
                                                       text=True))
-        answers[i] = {**_last_json(proc.stdout), "wall_s": seconds}
+        answers[i] = {**_answer(proc.stdout), "wall_s": seconds}
 
     threads = [threading.Thread(target=one, args=(i,)) for i in range(n)]
     for thread in threads:

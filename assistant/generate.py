@@ -12,7 +12,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -258,25 +258,37 @@ class LocalLLM(ChatModel):
             tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
             repeat_penalty=repeat_penalty, stream=True, stop=stop or None,
         )
-        for chunk in stream:
-            piece = chunk["choices"][0]["text"]
-            if not stats.first_token_s and piece:
-                stats.first_token_s = time.perf_counter() - start
-            if piece:
-                pieces.append(piece)
-                stats.completion_tokens += 1
-                if on_token:
-                    on_token(piece)
-            if should_stop and should_stop():
-                stats.stopped = True
-                break
-        stats.total_s = time.perf_counter() - start
-        if not stats.first_token_s:
-            stats.first_token_s = stats.total_s
-        return Generation("".join(pieces), stats)
+        consume((chunk["choices"][0]["text"] for chunk in stream), pieces, stats, start,
+                on_token, should_stop)
+        return finish(pieces, stats, start)
 
     def close(self) -> None:
         self.llm.close()
+
+
+def consume(stream: Iterable[str], pieces: list[str], stats: GenerationStats, start: float,
+            on_token: OnToken | None, should_stop: ShouldStop | None) -> None:
+    """Take streamed text pieces into ``pieces`` and ``stats`` (first-token time, token
+    count), passing each to ``on_token``; ``should_stop`` is polled between pieces. What
+    came before an exception stays in ``pieces``, for a caller that keeps partial text."""
+    for piece in stream:
+        if piece:
+            if not stats.first_token_s:
+                stats.first_token_s = time.perf_counter() - start
+            pieces.append(piece)
+            stats.completion_tokens += 1
+            if on_token:
+                on_token(piece)
+        if should_stop and should_stop():
+            stats.stopped = True
+            break
+
+
+def finish(pieces: list[str], stats: GenerationStats, start: float) -> Generation:
+    stats.total_s = time.perf_counter() - start
+    if not stats.first_token_s:
+        stats.first_token_s = stats.total_s
+    return Generation("".join(pieces), stats)
 
 
 def common_prefix(llama, tokens: list[int]) -> int:

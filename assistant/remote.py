@@ -30,6 +30,8 @@ from .generate import (
     Message,
     OnToken,
     ShouldStop,
+    consume,
+    finish,
     load_llama,
 )
 
@@ -276,27 +278,14 @@ class RemoteLLM(ChatModel):
         start = time.perf_counter()
         try:
             with self._stream(path, payload) as events:
-                for event in events:
-                    piece = _piece(event)
-                    if piece:
-                        if not stats.first_token_s:
-                            stats.first_token_s = time.perf_counter() - start
-                        pieces.append(piece)
-                        stats.completion_tokens += 1
-                        if on_token:
-                            on_token(piece)
-                    if should_stop and should_stop():
-                        stats.stopped = True
-                        break
+                consume((_piece(event) for event in events), pieces, stats, start,
+                        on_token, should_stop)
         except ServerError as exc:
             if not stats.completion_tokens:
                 raise
             stats.stopped = True
             stats.error = f"{exc} — the answer stopped there"
-        stats.total_s = time.perf_counter() - start
-        if not stats.first_token_s:
-            stats.first_token_s = stats.total_s
-        return Generation("".join(pieces), stats)
+        return finish(pieces, stats, start)
 
     def close(self) -> None:
         self.client.close()

@@ -4,6 +4,7 @@ temporary folders, and the bundled sample collection ingested once per session."
 from __future__ import annotations
 
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,13 @@ from assistant.settings import PACKAGE_DIR, Settings, load_settings
 SAMPLE = PACKAGE_DIR / "data" / "papers-page.txt"
 DATA = Path(__file__).parent / "data"
 TEST_LLM = "gemma-3-270m-q4_k_m"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on now, on 127.0.0.1 (for servers the tests start)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def _require_model(settings: Settings, name: str) -> None:

@@ -5,7 +5,6 @@ line naming the URL and the fix."""
 from __future__ import annotations
 
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -13,17 +12,11 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from conftest import DATA
+from conftest import DATA, free_port
 from fakes import ScriptedLLM, install
 
 from assistant.cli import run
 from assistant.pipeline import Pipeline
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +26,7 @@ def chroma_server(tmp_path_factory):
     chroma = str(beside) if beside.exists() else shutil.which("chroma")
     if chroma is None:
         pytest.fail("the chroma CLI is missing (it comes with chromadb)")
-    port = _free_port()
+    port = free_port()
     path = tmp_path_factory.mktemp("chroma-server")
     proc = subprocess.Popen([chroma, "run", "--path", str(path), "--port", str(port),
                              "--host", "127.0.0.1"], stdout=subprocess.DEVNULL,
@@ -77,7 +70,7 @@ def test_two_users_share_the_papers_on_one_server(chroma_server, base_settings, 
 
 
 def test_an_unreachable_server_is_one_line_naming_it(tmp_path, capsys, monkeypatch):
-    url = f"http://127.0.0.1:{_free_port()}"
+    url = f"http://127.0.0.1:{free_port()}"
     monkeypatch.setenv("ASSISTANT_CHROMA_URL", url)
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))

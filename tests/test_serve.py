@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 from chat_pilot import ask as pilot_ask
-from conftest import TEST_LLM
+from conftest import TEST_LLM, free_port
 
 from assistant.pipeline import Pipeline
 from assistant.remote import RemoteLLM, ServerError
@@ -29,12 +29,6 @@ from assistant.tui.app import AssistantApp
 
 QUESTION = "How fast is FastDepth on embedded hardware?"
 YES_NO = "Does FastDepth run in real time on an embedded GPU?"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def _env(data_dir: Path) -> dict[str, str]:
@@ -50,7 +44,7 @@ def cli(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 
 def start_server(data_dir: Path, *flags: str) -> tuple[subprocess.Popen, dict]:
     """`assistant serve` as a user starts it; ready when its record appears."""
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port",
                              str(port), *flags], env=_env(data_dir),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
@@ -84,7 +78,7 @@ def plain_server(base_settings):
     started: list[subprocess.Popen] = []
 
     def start(*flags: str) -> str:
-        port = _free_port()
+        port = free_port()
         path = resolve_model(TEST_LLM, base_settings.models_dir, "llm")
         proc = subprocess.Popen([sys.executable, "-m", "llama_cpp.server", "--model",
                                  str(path), "--model_alias", TEST_LLM, "--host", "127.0.0.1",
@@ -220,7 +214,7 @@ def test_summaries_of_two_papers_through_the_server(served, tmp_path):
 
 
 def test_unreachable_url_is_one_line_naming_it(sample_index, tmp_path):
-    url = f"http://127.0.0.1:{_free_port()}/v1"
+    url = f"http://127.0.0.1:{free_port()}/v1"
     result = cli(sample_index, "ask", QUESTION, ASSISTANT_LLM_URL=url)
     assert result.returncode == 1
     lines = result.stderr.strip().splitlines()
@@ -285,7 +279,7 @@ def test_a_server_killed_mid_answer_keeps_the_partial_answer(base_settings, samp
 
 def test_a_connection_refused_mid_setup_names_the_fix(tmp_path):
     with pytest.raises(ServerError, match="cannot reach the model server"):
-        RemoteLLM(f"http://127.0.0.1:{_free_port()}/v1", TEST_LLM, n_ctx=2048)
+        RemoteLLM(f"http://127.0.0.1:{free_port()}/v1", TEST_LLM, n_ctx=2048)
 
 
 def test_an_api_key_is_sent_and_a_refused_one_is_one_line(plain_server, sample_index):
