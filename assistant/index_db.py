@@ -139,13 +139,13 @@ class Records:
 
     @_guarded
     def paper_fields(self, year_min: int | None = None, year_max: int | None = None,
-                     text: bool = True) -> list[tuple[str, int | None, str, str]]:
-        """(id, year, source, title) of every paper within the years (an indexed column);
-        source and title are read only when ``text`` (else empty): what filters need,
-        without decoding every record in Python."""
+                     text: bool = True) -> list[tuple[str, str, str]]:
+        """(id, source, title) of every paper within the years (an indexed column); source
+        and title are read only when ``text`` (else empty): what filters need, without
+        decoding every record in Python."""
         fields = ("json_extract(record, '$.source'), json_extract(record, '$.title')"
                   if text else "'', ''")
-        sql = f"SELECT id, year, {fields} FROM papers WHERE 1"
+        sql = f"SELECT id, {fields} FROM papers WHERE 1"
         params: list = []
         if year_min is not None:
             sql += " AND year >= ?"

@@ -31,6 +31,11 @@ class IngestReport:
     seconds: float = 0.0
     embed_seconds: float = 0.0
 
+    @property
+    def done(self) -> int:
+        """Papers taken so far: added, updated or found unchanged."""
+        return len(self.added) + len(self.updated) + len(self.unchanged)
+
 
 class IndexVerbs:
     """Mixed into :class:`~assistant.pipeline.Pipeline`, which provides ``settings``,
@@ -126,13 +131,11 @@ class IndexVerbs:
                     self._ingest_batch(pending, report)
                     pending = []
                     if progress:
-                        progress(len(report.added) + len(report.updated)
-                                 + len(report.unchanged), read, total)
+                        progress(report.done, read, total)
             self._ingest_batch(pending, report)
             self.store.persist()
         if progress:
-            progress(len(report.added) + len(report.updated) + len(report.unchanged),
-                     total, total)
+            progress(report.done, total, total)
         report.seconds = time.perf_counter() - start
         return report
 

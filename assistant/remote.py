@@ -79,11 +79,6 @@ class RemoteLLM(ChatModel):
     def n_ctx(self) -> int:
         return self._n_ctx
 
-    @property
-    def mode(self) -> str:
-        """``completions`` (prompt formatted here) or ``chat`` (the server formats it)."""
-        return "completions" if self.vocab is not None else "chat"
-
     # --- HTTP ---------------------------------------------------------------------------
 
     def _fail(self, exc: Exception, what: str) -> ServerError:
@@ -130,6 +125,14 @@ class RemoteLLM(ChatModel):
             raise ServerError(f"{self.url} does not answer like an OpenAI-compatible server "
                               f"(GET /models gave no model list); check the URL ends in /v1")\
                 from exc
+
+    def _post(self, path: str, payload: dict) -> httpx.Response:
+        """POST and return the response, whatever its status; a failed request is a
+        ServerError naming the URL."""
+        try:
+            return self.client.post(path, json=payload)
+        except httpx.HTTPError as exc:
+            raise self._fail(exc, f"POST {path}") from exc
 
     @contextmanager
     def _stream(self, path: str, payload: dict) -> Iterator[Iterator[dict]]:
@@ -181,12 +184,8 @@ class RemoteLLM(ChatModel):
         later prompts reuse it; returns its token count (0 where the server formats)."""
         if self.vocab is None:
             return 0
-        payload = {"model": self.model, "prompt": self._server_prompt(prefix),
-                   "max_tokens": 1, "temperature": 0.0}
-        try:
-            self.client.post("/completions", json=payload)
-        except httpx.HTTPError as exc:
-            raise self._fail(exc, "POST /completions") from exc
+        self._post("/completions", {"model": self.model, "prompt": self._server_prompt(prefix),
+                                    "max_tokens": 1, "temperature": 0.0})
         return len(self._tokens(prefix))
 
     # --- verdicts -----------------------------------------------------------------------
@@ -212,12 +211,8 @@ class RemoteLLM(ChatModel):
 
     def _route_probs(self, tokens: list[int], label_ids: dict[str, list[int]]
                      ) -> dict[str, float] | None:
-        try:
-            response = self.client.post(LABEL_ROUTE, json={"model": self.model,
-                                                           "tokens": tokens,
-                                                           "label_ids": label_ids})
-        except httpx.HTTPError as exc:
-            raise self._fail(exc, f"POST {LABEL_ROUTE}") from exc
+        response = self._post(LABEL_ROUTE, {"model": self.model, "tokens": tokens,
+                                            "label_ids": label_ids})
         if response.status_code in (404, 405):  # not `assistant serve`
             self.label_route = False
             return None
@@ -230,10 +225,7 @@ class RemoteLLM(ChatModel):
                        ) -> dict[str, float]:
         payload = {"model": self.model, "prompt": self._server_prompt(prompt),
                    "max_tokens": 1, "temperature": 0.0, "logprobs": TOP_LOGPROBS}
-        try:
-            response = self.client.post("/completions", json=payload)
-        except httpx.HTTPError as exc:
-            raise self._fail(exc, "POST /completions") from exc
+        response = self._post("/completions", payload)
         top = None
         if response.status_code == 200:
             try:

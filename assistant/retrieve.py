@@ -42,7 +42,7 @@ class Filters:
         title = normalize_title(self.title) if self.title else None
         source = self.source.lower() if self.source else None
         keep = set()
-        for pid, _year, paper_source, paper_title in records.paper_fields(
+        for pid, paper_source, paper_title in records.paper_fields(
                 self.year_min, self.year_max, text=bool(title or source)):
             if self.paper_ids is not None and pid not in self.paper_ids:
                 continue

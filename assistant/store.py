@@ -173,9 +173,8 @@ class Store:
                 self._repair()
                 return True
             return False
-        version = self.records.data_version()
-        changed = self._seen_version is not None and version != self._seen_version
-        self._seen_version = version
+        first_look = self._seen_version is None
+        changed = self.changed_elsewhere() and not first_look
         if changed and self._collection is not None:  # see the new vectors too
             from chromadb.api.client import SharedSystemClient
 
