@@ -3,6 +3,8 @@ lock, remove, reindex, and the paper lookups the front ends use instead of the s
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
 import time
 from collections.abc import Callable, Iterable, Iterator
@@ -35,6 +37,15 @@ class IngestReport:
     def done(self) -> int:
         """Papers taken so far: added, updated or found unchanged."""
         return len(self.added) + len(self.updated) + len(self.unchanged)
+
+
+def _fingerprint(paper: Paper) -> int:
+    """What a reader sees of a paper, but not which file it came from: two files holding
+    the same record give the same number."""
+    fields = paper.to_dict()
+    fields.pop("source")
+    digest = hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).digest()
+    return int.from_bytes(digest[:8], "big")
 
 
 class IndexVerbs:
@@ -75,11 +86,12 @@ class IndexVerbs:
                on_bytes: Callable[[int], None] | None = None) -> Iterator[Paper]:
         """Every readable paper of these files (directories searched recursively) that
         ``keep`` selects, at most ``limit``, as a stream; each unreadable file or record
-        lands in the report as one line naming its place. A paper in two files: the first
-        wins."""
+        lands in the report as one line naming its place. A paper in two files (the same
+        DOI or arXiv id): the first wins, and if the two copies differ, a warning names
+        both files, so a user learns why the second file's version is not the one shown."""
         files, report.errors = expand_paths(paths)
-        seen: set[str] = set()
-        for path in files:
+        seen: dict[str, int] = {}  # id → file index × 2**64 + _fingerprint
+        for index, path in enumerate(files):
             left = None if limit is None else limit - len(seen)
             if left is not None and left <= 0:
                 break
@@ -87,9 +99,15 @@ class IndexVerbs:
                 for item in iter_source(path, keep, left, on_bytes):
                     if isinstance(item, Problem):
                         (report.errors if item.skipped else report.warnings).append(str(item))
-                    elif item.id not in seen:
-                        seen.add(item.id)
+                        continue
+                    mark = (index << 64) | _fingerprint(item)
+                    first = seen.setdefault(item.id, mark)
+                    if first == mark:
                         yield item
+                    elif first & (2**64 - 1) != mark & (2**64 - 1):
+                        report.warnings.append(
+                            f"{path}: paper '{item.id}' is also in {files[first >> 64]} "
+                            "(same id), with different fields; the first is kept")
             except SourceError as exc:
                 report.errors.append(str(exc))
 

@@ -168,6 +168,22 @@ def test_the_same_local_key_in_two_files_is_two_papers(pipeline, tmp_path: Path)
     assert {p.paper.title for p in pipeline.papers()} == {"Graph Pruning", "Protein Folding"}
 
 
+def test_the_same_doi_in_two_files_is_one_paper_and_a_differing_copy_is_named(
+        pipeline, tmp_path: Path):
+    def entry(key: str, title: str, doi: str) -> str:
+        return _bib(key, title).replace("\n}", f",\n doi={{{doi}}}\n}}")
+
+    (tmp_path / "a.bib").write_text(entry("k1", "Graph Pruning", "10.1234/X"))
+    (tmp_path / "b.bib").write_text(entry("k2", "Graph Pruning", "https://doi.org/10.1234/x"))
+    (tmp_path / "c.bib").write_text(entry("k3", "Graph Pruning, revised", "doi:10.1234/X"))
+    report = pipeline.ingest([tmp_path])
+    assert report.added == ["10.1234/x"]
+    assert [p.paper.source for p in pipeline.papers()] == ["a.bib"]
+    assert len(report.warnings) == 1  # b.bib is the same record; c.bib differs
+    assert "c.bib: paper '10.1234/x' is also in" in report.warnings[0]
+    assert "a.bib" in report.warnings[0]
+
+
 def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Path):
     """Before ids were scoped, a BibTeX key was the id: re-ingesting the file replaces
     that entry instead of adding the paper a second time."""

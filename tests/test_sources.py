@@ -61,6 +61,14 @@ def test_bibtex_with_abstracts():
     assert papers[0].url == "https://arxiv.org/abs/1706.03762"
 
 
+def test_bibtex_percent_signs_are_text_not_latex_comments(tmp_path: Path):
+    bib = tmp_path / "pct.bib"
+    bib.write_text("@article{k, title={T}, abstract={Error falls by 30% on one set and "
+                   "by 12\\% on the other. Code is released.}}\n")
+    assert parse_file(bib)[0].abstract == ("Error falls by 30% on one set and by 12% on the "
+                                           "other. Code is released.")
+
+
 def test_csv_json_and_markdown():
     csv_papers = parse_file(DATA / "papers.csv")
     assert [p.year for p in csv_papers] == [2014, 2015]

@@ -245,20 +245,30 @@ def _unbrace(text: str) -> str:
     return text.replace("{", "").replace("}", "")
 
 
+def _latex_decoder():  # noqa: ANN202 - the middleware class is imported lazily
+    """bibtexparser's LaTeX decoder, except that a bare ``%`` stays a percent sign: to
+    LaTeX it starts a comment, so "30% lower error" would lose the rest of the line, yet
+    real exports write percentages in abstracts without escaping them."""
+    from bibtexparser.middlewares import LatexDecodingMiddleware
+
+    class KeepPercent(LatexDecodingMiddleware):
+        def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
+            return super()._transform_python_value_string(
+                re.sub(r"(?<!\\)%", r"\\%", python_string))
+
+    return KeepPercent()
+
+
 def parse_bibtex(path: Path, lines: Iterable[str]) -> Iterator[Item]:
     """Entries through bibtexparser v2 with its middlewares: LaTeX decoded (accents,
-    protected capitals) and author lists split into names."""
+    protected capitals, bare percent signs kept) and author lists split into names."""
     import bibtexparser
-    from bibtexparser.middlewares import (
-        LatexDecodingMiddleware,
-        SeparateCoAuthors,
-        SplitNameParts,
-    )
+    from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
 
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # we report failed blocks
     library = bibtexparser.parse_string(
         "".join(lines),
-        append_middleware=[LatexDecodingMiddleware(), SeparateCoAuthors(), SplitNameParts()])
+        append_middleware=[_latex_decoder(), SeparateCoAuthors(), SplitNameParts()])
     for block in library.failed_blocks:
         line = getattr(block, "start_line", 0) + 1
         kind = type(block).__name__
