@@ -134,7 +134,7 @@ class IndexVerbs:
         report = IngestReport()
         batch = batch or self.settings.ingest_batch
         paths = list(paths)
-        total = sum(f.stat().st_size for f in expand_paths(paths)[0])
+        total = sum(f.stat().st_size for f in expand_paths(paths)[0] if f.is_file())
         read = 0
 
         def on_bytes(n: int) -> None:

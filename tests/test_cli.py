@@ -103,10 +103,11 @@ def test_bad_input_is_one_line_error_and_index_intact(data_dir, tmp_path, args):
     args = [a.format(missing=tmp_path / "nope", bad=bad) for a in args]
     before = run("papers", "--json", data_dir=data_dir).stdout
     result = run(*args, data_dir=data_dir, check=False)
-    assert result.returncode != 0
+    assert result.returncode == 1  # a data/user error, not usage (2) and not a crash
     assert "Traceback" not in result.stderr
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error:")
+    assert "unexpected" not in lines[0]  # foreseen, so said in words, not as an exception
     assert run("papers", "--json", data_dir=data_dir).stdout == before
 
 
