@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from conftest import DATA, SAMPLE
 
-from assistant.sources import SourceError, expand_paths, global_id, parse_file
+from assistant.sources import SourceError, expand_paths, global_id, parse_file, read_source
 from assistant.sources.records import split_authors
 
 
@@ -148,6 +149,8 @@ def test_local_ids_are_scoped_to_their_file_and_global_ids_are_shared(tmp_path: 
     ([{"given": "Ada", "family": "Lovelace"}, {"name": "Alan Turing"}],
      ["Ada Lovelace", "Alan Turing"]),
     ("Smith, Jr.", ["Smith, Jr."]),
+    ("C. Bal\\'azs, E. L. Berger and C.-P. Yuan", ["C. Balázs", "E. L. Berger", "C.-P. Yuan"]),
+    ('M{\\"u}ller, J{\\"o}rg; Doe, J.', ["Jörg Müller", "J. Doe"]),
 ])
 def test_author_lists_in_every_export_shape(value, expected):
     assert split_authors(value) == expected
@@ -164,3 +167,20 @@ def test_a_folder_is_searched_recursively_for_supported_files(tmp_path: Path):
     assert [f.name for f in files] == ["arxiv.jsonl", "zotero.bib"] and not errors
     (tmp_path / "nothing").mkdir()
     assert "no supported files" in expand_paths([tmp_path / "nothing"])[1][0]
+
+
+def test_a_json_file_holding_json_lines_is_read_line_by_line(tmp_path: Path):
+    """arXiv's metadata snapshot is JSON Lines under a .json name: each line its own
+    record, and a broken line costs only itself."""
+    abstract = "We describe a new algorithm for sparse graphs and prove its running time."
+    lines = [json.dumps({"id": f"0704.000{i}", "title": f"Paper {i}", "abstract": abstract,
+                         "authors": "A. Author"}) for i in (1, 2)]
+    dump = tmp_path / "arxiv-metadata-oai-snapshot.json"
+    dump.write_text(f"{lines[0]}\n{{broken\n{lines[1]}\n")
+    result = read_source(dump)
+    assert [p.id for p in result.papers] == ["0704.0001", "0704.0002"]
+    assert [str(p) for p in result.problems] == [f"{dump}:2: invalid JSON (Expecting "
+                                                 "property name enclosed in double quotes)"]
+    single = tmp_path / "one.json"
+    single.write_text(json.dumps({"title": "One", "abstract": abstract}, indent=1))
+    assert [p.title for p in parse_file(single)] == ["One"]  # pretty-printed: still JSON

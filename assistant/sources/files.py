@@ -4,11 +4,12 @@ result per file (the papers, and every problem with its place in the file)."""
 from __future__ import annotations
 
 import codecs
+import json
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .formats import PARSERS, parse_jsonl
+from .formats import PARSERS, parse_json, parse_jsonl
 from .records import Paper, Problem, SourceError
 
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
@@ -104,6 +105,23 @@ def _checked(path: Path, text: str) -> str:
     return text
 
 
+def _json_lines(head: bytes) -> bool:
+    """A ``.json`` file that is really JSON Lines (arXiv's metadata snapshot is one): its
+    first line is a whole JSON object and another object starts on a later line. Read
+    as JSONL it streams, line by line, and one broken line costs only that record."""
+    encoding = detect_encoding(head)
+    if encoding is None:
+        return False
+    text = head.decode(encoding, errors="ignore")
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    if len(lines) < 2 or not lines[1].startswith("{"):
+        return False
+    try:
+        return isinstance(json.loads(lines[0]), dict)
+    except ValueError:
+        return False
+
+
 OnBytes = Callable[[int], None]
 
 
@@ -184,6 +202,8 @@ def iter_source(path: Path, keep: Callable[[Paper], bool] | None = None,
     except OSError as exc:
         raise SourceError(f"{path}: cannot read ({exc.strerror})") from exc
     parser = PARSERS[path.suffix.lower()]
+    if parser is parse_json and _json_lines(head):
+        parser = parse_jsonl
     if parser is parse_jsonl and detect_encoding(head) in ("utf-8", "utf-8-sig"):
         if not head.strip():
             raise SourceError(f"{path}: file is empty")

@@ -17,6 +17,7 @@ import json
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 
 from ..errors import AssistantError
 
@@ -192,9 +193,29 @@ def _flip(name: str) -> str:
     return f"{first} {last}"
 
 
+@lru_cache(maxsize=1)
+def _latex_decoder():  # noqa: ANN202 - pylatexenc is imported only when a name needs it
+    from pylatexenc.latex2text import LatexNodes2Text
+
+    return LatexNodes2Text()
+
+
+def _decoded(name: str) -> str:
+    """A name with LaTeX accents (arXiv's ``Bal\\'azs``, ``M{\\"u}ller``) as the letters
+    they stand for; names are never math, so decoding cannot eat anything."""
+    if "\\" not in name and "{" not in name:
+        return name
+    return re.sub(r"\s+", " ", _latex_decoder().latex_to_text(name)).strip()
+
+
 def split_authors(value: object) -> list[str]:
     """Authors from a list, or a string in any of the usual forms: ``A; B``, ``A, B and
-    C`` (arXiv), ``Last, First and Last, First`` (BibTeX style, turned into First Last)."""
+    C`` (arXiv), ``Last, First and Last, First`` (BibTeX style, turned into First Last),
+    with LaTeX accents decoded."""
+    return [name for name in map(_decoded, _split_authors(value)) if name]
+
+
+def _split_authors(value: object) -> list[str]:
     if isinstance(value, list | tuple):
         return [name for name in (_name_from(v) for v in value) if name]
     text = clean_text(text_value(value) or "")
