@@ -64,10 +64,12 @@ def test_bibtex_with_abstracts():
 
 def test_bibtex_percent_signs_are_text_not_latex_comments(tmp_path: Path):
     bib = tmp_path / "pct.bib"
-    bib.write_text("@article{k, title={T}, abstract={Error falls by 30% on one set and "
-                   "by 12\\% on the other. Code is released.}}\n")
-    assert parse_file(bib)[0].abstract == ("Error falls by 30% on one set and by 12% on the "
-                                           "other. Code is released.")
+    bib.write_text("@article{k, title={T}, author={Doe, Jane and others}, abstract={Error "
+                   "falls by 30% on one set and by 12\\% on the other. Code is released.}}\n")
+    paper = parse_file(bib)[0]
+    assert paper.abstract == ("Error falls by 30% on one set and by 12% on the other. "
+                              "Code is released.")
+    assert paper.authors == ["Jane Doe"]  # "and others" is et al., not a person
 
 
 def test_csv_json_and_markdown():
@@ -121,6 +123,8 @@ def test_missing_file_and_binary_file(tmp_path: Path):
     ("10.1103/PhysRevD.76.013009", "10.1103/physrevd.76.013009"),
     ("https://doi.org/10.1234/ABC", "10.1234/abc"),
     ("doi:10.1234/abc", "10.1234/abc"),
+    ("10.48550/arXiv.1706.03762", "1706.03762"),  # arXiv's DOI names the preprint
+    ("https://doi.org/10.48550/ARXIV.2106.09685", "2106.09685"),
     ("smith2020", None),
     ("1", None),
     ("", None),

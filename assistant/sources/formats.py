@@ -238,7 +238,7 @@ def _bib_names(value: object) -> list[str]:
         jr = " ".join(getattr(parts, "jr", []))
         names.append(re.sub(r"\s+", " ", f"{first} {von_last}" + (f", {jr}" if jr else ""))
                      .strip())
-    return [n for n in names if n]
+    return [n for n in names if n and n.lower() != "others"]  # "and others": et al.
 
 
 def _unbrace(text: str) -> str:

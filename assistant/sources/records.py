@@ -28,6 +28,7 @@ MAX_ABSTRACT_CHARS = 20_000  # longer than any abstract: a whole paper pasted in
 _ARXIV = r"(\d{4}\.\d{4,5}|[a-z][a-z.-]*/\d{7})"
 ARXIV_RE = re.compile(rf"^(?:arxiv:\s*)?{_ARXIV}(?:v\d+)?$", re.I)
 ARXIV_URL_RE = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ARXIV}", re.I)
+ARXIV_DOI_PREFIX = "10.48550/arxiv."
 DOI_RE = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
 
 
@@ -94,14 +95,18 @@ def title_id(title: str) -> str:
 
 
 def global_id(value: object) -> str | None:
-    """An arXiv id (version dropped) or a DOI (lower-cased: DOIs ignore case), or None."""
+    """An arXiv id (version dropped) or a DOI (lower-cased: DOIs ignore case), or None.
+    arXiv's own DOIs (``10.48550/arXiv.1706.03762``, what Zotero stores for a preprint)
+    give the arXiv id, so the preprint is one paper whichever way an export names it."""
     text = str(value or "").strip()
     if not text:
         return None
     if match := ARXIV_RE.match(text):
         return match.group(1)
     if match := DOI_RE.match(text):
-        return match.group(1).lower()
+        doi = match.group(1).lower()
+        arxiv = ARXIV_RE.match(doi.removeprefix(ARXIV_DOI_PREFIX))
+        return arxiv.group(1) if doi.startswith(ARXIV_DOI_PREFIX) and arxiv else doi
     if match := ARXIV_URL_RE.search(text):
         return match.group(1)
     return None
