@@ -202,6 +202,24 @@ def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Pat
     assert pipeline.search("graph pruning")[0].paper_id == "refs.bib:smith2020"
 
 
+def test_a_paper_indexed_under_arxivs_doi_migrates_to_its_arxiv_id(pipeline, tmp_path: Path):
+    from dataclasses import replace
+
+    from assistant.indexing import IngestReport
+    from assistant.sources import parse_file
+
+    (tmp_path / "zotero.bib").write_text(
+        _bib("vaswani2017", "Attention Is All You Need").replace(
+            "\n}", ",\n doi={10.48550/arXiv.1706.03762}\n}"))
+    paper = parse_file(tmp_path / "zotero.bib")[0]
+    assert paper.id == "1706.03762"
+    old = replace(paper, id="10.48550/arxiv.1706.03762")  # what the last version stored
+    pipeline.ingest_papers([old], IngestReport())
+    report = pipeline.ingest([tmp_path / "zotero.bib"])
+    assert report.migrated == [("10.48550/arxiv.1706.03762", "1706.03762")]
+    assert [p.paper.id for p in pipeline.papers()] == ["1706.03762"]
+
+
 def test_a_slice_of_a_large_dump_stops_reading_there(pipeline, tmp_path: Path):
     """--where and --limit: only matching papers, and reading stops at the limit (the
     broken line after it is never reached)."""

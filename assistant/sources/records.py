@@ -115,11 +115,15 @@ def global_id(value: object) -> str | None:
 def paper_identity(title: str, source: str, global_candidates: tuple[object, ...] = (),
                    local_key: object = None, legacy_native: object = None) -> tuple[str, str]:
     """``(id, legacy id)`` for a paper: the first global id found, else the local key scoped
-    to the file, else the title hash. The legacy id is what versions before scoping used."""
+    to the file, else the title hash. The legacy id is what an earlier version called the
+    paper: the unscoped local key, or arXiv's DOI before it meant the arXiv id."""
     legacy = _clean_id(str(legacy_native)) if legacy_native not in (None, "") else ""
     legacy = legacy or title_id(title)
     for candidate in global_candidates:
         if found := global_id(candidate):
+            doi = DOI_RE.match(str(candidate).strip())
+            if doi and doi.group(1).lower() != found:  # arXiv's DOI: once the id itself
+                legacy = doi.group(1).lower()
             return found, legacy
     key = _clean_id(str(local_key)) if local_key not in (None, "") else ""
     if key:
