@@ -64,7 +64,7 @@ def run(args: list[str]) -> int:
         if debug:
             traceback.print_exc()
         error(exc)
-        return EXIT_ERROR
+        return exc.exit_code
     except typer.TyperException as exc:  # usage errors: unknown command, bad option value
         error(f"{exc.format_message()} (see: assistant --help)")
         return getattr(exc, "exit_code", EXIT_USAGE)

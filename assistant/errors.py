@@ -3,3 +3,12 @@
 
 class AssistantError(Exception):
     """Bad input, a missing model, a broken config: reported without a traceback."""
+
+    exit_code = 1  # the CLI's exit status for it: a data or user error
+
+
+class UsageError(AssistantError):
+    """A command line the program cannot read (an option value it cannot parse): exit 2,
+    like the usage errors typer itself reports."""
+
+    exit_code = 2

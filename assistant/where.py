@@ -6,14 +6,14 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
-from .errors import AssistantError
+from .errors import UsageError
 from .sources import Paper
 
 FIELDS = ("id", "title", "source", "year", "category", "author")
 USAGE = "use id=…, title~…, source=…, category=…, category~…, author~…, year>=…, year<=…"
 
 
-class WhereError(AssistantError, ValueError):
+class WhereError(UsageError, ValueError):
     """A --where expression the program cannot read."""
 
 

@@ -223,6 +223,8 @@ def test_exit_codes_usage_2_data_1(data_dir, capsys):
 
     assert cli_run(["search", "--top-k", "many", "x", "--data-dir", str(data_dir)]) == 2
     assert cli_run(["no-such-command"]) == 2
+    assert cli_run(["ingest", "--where", "year>>2", "x.bib", "--data-dir", str(data_dir)]) == 2
     assert cli_run(["show", "no-such-paper", "--data-dir", str(data_dir)]) == 1
     err = capsys.readouterr().err
-    assert "Traceback" not in err and len(err.strip().splitlines()) == 3
+    assert "Traceback" not in err and len(err.strip().splitlines()) == 4
+    assert "bad --where 'year>>2'" in err
