@@ -89,6 +89,7 @@ def test_csv_json_and_markdown():
         ("missing.jsonl", '{"title": "Only a title"}\n', "missing.jsonl:1"),
         ("bad.json", '[{"title": "x", "abstract": "y"},', "bad.json:1"),
         ("cols.csv", "name,text\na,b\n", "cols.csv:1"),
+        ("gaps.csv", 'title,abstract\nA,"Two\nlines"\n\n\nB,\n', "gaps.csv:6: record"),
         ("empty.txt", "   \n", "file is empty"),
         ("chrome.txt", "Subscribe\n\nMar 12\n", "no papers found"),
         ("paper.pdf", "%PDF-1.4", "unsupported file type"),

@@ -191,6 +191,15 @@ def _delimiter(header: str) -> str:
     return best if counts[best] else ","
 
 
+def _line_breaks(row: dict) -> int:
+    """Line breaks inside a row's quoted fields: the row began that many lines before the
+    reader's line number (counting from the end is right even after blank lines, which
+    the reader skips)."""
+    values = [v for v in row.values() if isinstance(v, str)]
+    values += [v for extra in row.values() if isinstance(extra, list) for v in extra]
+    return sum(v.count("\n") for v in values)
+
+
 def parse_csv(path: Path, lines: Iterable[str]) -> Iterator[Item]:
     """Real CSV (the csv module): quoted multi-line fields, CRLF, ``;`` or tab delimiters.
     A row with more fields than the header is skipped: an unquoted delimiter in it has
@@ -206,17 +215,16 @@ def parse_csv(path: Path, lines: Iterable[str]) -> Iterator[Item]:
     if "title" not in columns or not set(ABSTRACT_KEYS) & set(columns):
         raise SourceError(f"{path}:1: CSV needs 'title' and 'abstract' columns "
                           f"(found: {', '.join(columns) or 'none'})")
-    line = reader.line_num + 1
     while True:
         try:
             row = next(reader)
         except StopIteration:
             return
         except csv.Error as exc:
-            yield Problem(f"{path}:{line}", f"CSV quoting error ({exc})")
-            line = reader.line_num + 1
+            # the reader raises before counting the line it failed on
+            yield Problem(f"{path}:{reader.line_num + 1}", f"CSV quoting error ({exc})")
             continue
-        where, line = f"{path}:{line}", reader.line_num + 1
+        where = f"{path}:{reader.line_num - _line_breaks(row)}"
         if None in row:
             yield Problem(where, f"{len(columns) + len(row[None])} fields but the header has "
                                  f"{len(columns)} (an unquoted delimiter?)")
