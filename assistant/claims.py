@@ -66,6 +66,7 @@ def _citations_in(text: str) -> list[int]:
 
 
 def _strip_citations(text: str) -> str:
+    text = re.sub(r"(\[[\d\s,;–-]+\])\s*(?:,|and|&)\s*(?=\[)", r"\1", text)  # "[1] and [2]"
     text = CITE_RE.sub("", text)
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
@@ -99,10 +100,13 @@ _CLAUSE_CUT_RE = re.compile(r"(\[[\d\s,;–-]+\](?:\s*\[[\d\s,;–-]+\])*)\s*[,;
 
 
 def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """Split a sentence after interior citations when a substantial clause follows."""
+    """Split a sentence after interior citations when a substantial clause follows (not
+    after a citation that names the subject: "Papers [1] and [3] speed up …")."""
     pieces: list[tuple[int, int]] = []
     cursor = start
     for match in _CLAUSE_CUT_RE.finditer(text, start, end):
+        if _names_a_source(text[start:match.start(1)], text[match.end(1):end]):
+            continue
         cut = match.end(1)
         rest = text[match.end():end]
         if len(_WORD_RE.findall(rest)) >= 4 and len(_WORD_RE.findall(text[cursor:cut])) >= 4:
@@ -110,6 +114,57 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
             cursor = cut
     pieces.append((cursor, end))
     return pieces
+
+# A citation used as a noun ("Source [1] demonstrates …", "[2] shows …", "according to
+# [3], …"): the marker is part of the sentence's grammar, so removing it must leave words
+# that still read ("One source demonstrates …"); the decided citation goes at the end.
+_CITES = r"\[[\d\s,;–-]+\](?:\s*(?:,|and|&)?\s*\[[\d\s,;–-]+\])*"
+_SOURCE_NOUN = r"(?:source|paper|study|studies|abstract|article|reference|document|publication)s?"
+_DETERMINER_RE = re.compile(r"(?:the|this|that|these|those|both|each|either)\s+$", re.I)
+_NOUN_REF_RE = re.compile(rf"\b({_SOURCE_NOUN})\s*({_CITES})", re.I)
+_LEADING_REF_RE = re.compile(rf"^(\W*?)({_CITES})\s+(?=[a-z])")
+_PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})(?=\s*,)", re.I)
+
+
+def _names_a_source(before: str, after: str) -> bool:
+    """Does the citation between ``before`` and ``after`` name a source rather than end a
+    clause? It opens the sentence, follows a source noun or a preposition, or is one of a
+    list of citations ("[1] and [3]")."""
+    before = re.sub(rf"(?:{_CITES})\s*(?:,|and|&)\s*$", "", before)  # "… [1] and" [3]
+    return (not before.strip(" -*•") or re.search(rf"\b{_SOURCE_NOUN}\s*$", before, re.I)
+            is not None or re.search(r"\b(?:in|according to|from|by)\s*$", before, re.I)
+            is not None or re.match(r"\s*(?:,|and|&)\s*\[", after) is not None)
+
+
+def _several(cites: str) -> bool:
+    return len(_numbers(",".join(re.findall(r"\[([^\]]*)\]", cites)))) > 1
+
+
+def _dereference(piece: str) -> str:
+    """Rewrite citations used as nouns into words, so that stripping the markers leaves a
+    sentence: "Source [1] shows" → "One source shows", "The papers [1] and [3]" → "The
+    papers", "[2] shows" → "One paper shows", "according to [3]," → "according to one
+    paper,". Citations at the end of a claim are left for :func:`_strip_citations`."""
+    def noun(match: re.Match) -> str:
+        word = match.group(1)
+        before = piece[:match.start()]
+        if _DETERMINER_RE.search(before) or re.search(r"\w\s*$", before) and \
+                not re.search(r"\b(?:and|while|whereas|but)\s*$", before, re.I):
+            return word  # "the study [3]", "previous work [2]": the words already read
+        article = "the" if word.lower().endswith("s") else "one"
+        text = f"{article} {word.lower()}"
+        return text[0].upper() + text[1:] if not before.strip(" -*•") else text
+
+    def leading(match: re.Match) -> str:
+        return match.group(1) + ("The papers " if _several(match.group(2)) else "One paper ")
+
+    def preposition(match: re.Match) -> str:
+        words = "the papers" if _several(match.group(2)) else "one paper"
+        return f"{match.group(1)} {words}"
+
+    piece = _NOUN_REF_RE.sub(noun, piece)
+    piece = _LEADING_REF_RE.sub(leading, piece)
+    return _PREPOSITION_REF_RE.sub(preposition, piece)
 
 
 def _kind(body: str, citations: list[int]) -> str:
@@ -135,7 +190,7 @@ def split_claims(text: str) -> list[Span]:
         for c_start, c_end in _clauses(text, s_start, s_end):
             piece = text[c_start:c_end]
             citations = _citations_in(piece)
-            body = _strip_citations(piece)
+            body = _strip_citations(_dereference(piece))
             spans.append(Span(c_start, c_end, body, citations, _kind(body, citations)))
     previous: Span | None = None
     for span in spans:

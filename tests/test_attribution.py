@@ -63,6 +63,31 @@ def test_split_keeps_positions_citations_and_folds_meta_sentences():
         assert text[span.start:span.end].strip()       # spans point into the text
 
 
+@pytest.mark.parametrize(("text", "plains", "citations"), [
+    ("The papers [1] and [3] speed up depth estimation on embedded hardware.",
+     ["The papers speed up depth estimation on embedded hardware."], [[1, 3]]),
+    ("Source [1] demonstrates that FastDepth runs at 178 fps on a Jetson TX2.",
+     ["One source demonstrates that FastDepth runs at 178 fps on a Jetson TX2."], [[1]]),
+    ("[2] shows that NCN uses learnable pairwise representations.",
+     ["One paper shows that NCN uses learnable pairwise representations."], [[2]]),
+    ("In [1] and [3], the authors make networks fast enough for embedded boards.",
+     ["In the papers, the authors make networks fast enough for embedded boards."],
+     [[1, 3]]),
+    ("Previous work [2] improved link prediction, while the study [3] reports 41.2 mAP.",
+     ["Previous work improved link prediction, while the study reports 41.2 mAP."],
+     [[2, 3]]),
+    ("FastDepth runs at 178 fps [1] and [2], while LiteDet reaches 41.2 mAP on drones [3].",
+     ["FastDepth runs at 178 fps", "while LiteDet reaches 41.2 mAP on drones."],
+     [[1, 2], [3]]),
+])
+def test_a_citation_used_as_a_noun_leaves_a_sentence_that_reads(text, plains, citations):
+    """"Source [1] shows …" must not become "Source shows …" once the marker moves to the
+    end, nor be cut into a fragment after its citation."""
+    spans = [s for s in split_claims(text) if s.kind == "claim"]
+    assert [s.plain for s in spans] == plains
+    assert [s.model_citations for s in spans] == citations
+
+
 def test_numbers_and_names():
     assert invented_numbers("runs at 1,000 fps and 27 fps", "1000 fps; 27 fps") == []
     assert invented_numbers("reaches 57.9 mAP", "reaches 41.2 mAP") == ["57.9"]
@@ -122,6 +147,16 @@ def test_mixed_answer_keeps_good_citations_and_marks_the_rest(checker):
     assert [c.supported for c in result.claims] == [True, True, False]
     assert result.citations == [1, 2]
     assert result.text.endswith(f"ImageNet challenge {UNSUPPORTED}.")
+
+
+def test_a_source_named_as_the_subject_is_rendered_as_words(checker):
+    text = ("The papers [1] and [3] run detectors and depth networks on embedded boards. "
+            "Source [1] demonstrates that FastDepth runs at 178 fps on an NVIDIA Jetson TX2 "
+            "GPU.")
+    result = checker.check(text, SOURCES)
+    assert result.text.startswith("The papers run detectors")
+    assert result.text.endswith("One source demonstrates that FastDepth runs at 178 fps on "
+                                "an NVIDIA Jetson TX2 GPU [1].")
 
 
 def test_threshold_decides(checker):
