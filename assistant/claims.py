@@ -118,7 +118,8 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # A citation used as a noun ("Source [1] demonstrates …", "[2] shows …", "according to
 # [3], …"): the marker is part of the sentence's grammar, so removing it must leave words
 # that still read ("One source demonstrates …"); the decided citation goes at the end.
-_CITES = r"\[[\d\s,;–-]+\](?:\s*(?:,|and|&)?\s*\[[\d\s,;–-]+\])*"
+# (one way only to match the space between two markers: no backtracking blow-up)
+_CITES = r"\[[\d\s,;–-]+\](?:\s*(?:(?:,|and|&)\s*)?\[[\d\s,;–-]+\])*"
 _SOURCE_NOUN = r"(?:source|paper|study|studies|abstract|article|reference|document|publication)s?"
 _DETERMINER_RE = re.compile(r"(?:the|this|that|these|those|both|each|either)\s+$", re.I)
 _NOUN_REF_RE = re.compile(rf"\b({_SOURCE_NOUN})\s*({_CITES})", re.I)

@@ -88,6 +88,21 @@ def test_a_citation_used_as_a_noun_leaves_a_sentence_that_reads(text, plains, ci
     assert [s.model_citations for s in spans] == citations
 
 
+def test_a_degenerate_run_of_citations_is_split_without_backtracking_blow_up():
+    """A small model can write dozens of markers in a row; an ambiguous pattern over them
+    once took minutes (2^n ways to split the spaces). The regex engine holds the GIL, so
+    the split runs in a child process that must finish long before linear time runs out."""
+    import subprocess
+    import sys
+
+    markers = " ".join(f"[{i}]" for i in range(1, 40))
+    text = f"Depth networks {markers} x [40] and then four more words run fast."
+    code = f"from assistant.claims import split_claims; print(len(split_claims({text!r})))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0 and int(done.stdout) >= 1
+
+
 def test_numbers_and_names():
     assert invented_numbers("runs at 1,000 fps and 27 fps", "1000 fps; 27 fps") == []
     assert invented_numbers("reaches 57.9 mAP", "reaches 41.2 mAP") == ["57.9"]

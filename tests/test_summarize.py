@@ -119,11 +119,17 @@ def test_outputs_in_three_formats(sample_copy, tmp_path):
         write_output(summaries, tmp_path / "s.pdf")
 
 
+def _default_sigint() -> None:
+    """A shell that starts the tests in the background (``cmd &`` without job control)
+    makes them ignore SIGINT, and the child inherits that: give Ctrl+C back its meaning."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _cli(data_dir: Path, *args: str, **kwargs):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "2"}
     return subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            **kwargs)
+                            preexec_fn=_default_sigint, **kwargs)
 
 
 def test_whole_sample_collection_with_real_model_then_second_run_is_cached(sample_index,
@@ -156,7 +162,10 @@ def test_interrupt_then_rerun_completes_without_duplicates(sample_index, tmp_pat
     while time.time() < deadline and len(list(cache.glob("*.json"))) < 2:
         time.sleep(0.2)
     proc.send_signal(signal.SIGINT)
-    _, stderr = proc.communicate(timeout=120)
+    try:
+        _, stderr = proc.communicate(timeout=120)
+    finally:
+        proc.kill()  # never leave a summarizer running past a failed test
     assert proc.returncode == 130, stderr
     assert "run the same command again to resume" in stderr
     partial = out.read_text().splitlines()
