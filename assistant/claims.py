@@ -115,6 +115,7 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces.append((cursor, end))
     return pieces
 
+
 # A citation used as a noun ("Source [1] demonstrates …", "[2] shows …", "according to
 # [3], …"): the marker is part of the sentence's grammar, so removing it must leave words
 # that still read ("One source demonstrates …"); the decided citation goes at the end.
@@ -151,7 +152,7 @@ def _dereference(piece: str) -> str:
         before = piece[:match.start()]
         if _DETERMINER_RE.search(before) or re.search(r"\w\s*$", before) and \
                 not re.search(r"\b(?:and|while|whereas|but)\s*$", before, re.I):
-            return word  # "the study [3]", "previous work [2]": the words already read
+            return word  # "the study [3]", "their paper [2]": the words already read
         article = "the" if word.lower().endswith("s") else "one"
         text = f"{article} {word.lower()}"
         return text[0].upper() + text[1:] if not before.strip(" -*•") else text
