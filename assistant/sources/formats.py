@@ -253,7 +253,7 @@ def _unbrace(text: str) -> str:
     return text.replace("{", "").replace("}", "")
 
 
-def _latex_decoder():  # noqa: ANN202 - the middleware class is imported lazily
+def _bib_latex_middleware():  # noqa: ANN202 - the middleware class is imported lazily
     """bibtexparser's LaTeX decoder, except that a bare ``%`` stays a percent sign: to
     LaTeX it starts a comment, so "30% lower error" would lose the rest of the line, yet
     real exports write percentages in abstracts without escaping them."""
@@ -276,7 +276,7 @@ def parse_bibtex(path: Path, lines: Iterable[str]) -> Iterator[Item]:
     logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # we report failed blocks
     library = bibtexparser.parse_string(
         "".join(lines),
-        append_middleware=[_latex_decoder(), SeparateCoAuthors(), SplitNameParts()])
+        append_middleware=[_bib_latex_middleware(), SeparateCoAuthors(), SplitNameParts()])
     for block in library.failed_blocks:
         line = getattr(block, "start_line", 0) + 1
         kind = type(block).__name__
