@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 
 from .cite import CITE_RE, _numbers
 
+# One citation marker as the model writes it: "[3]", "[1, 2]", "[2–4]".
+_MARK = r"\[[\d\s,;–-]+\]"
 # A sentence ends at . ! ? (optionally followed by its citations) before whitespace.
-_END_RE = re.compile(r"[.!?](?:[\"')\]]*)((?:\s*\[[\d\s,;–-]+\])*)(?=\s|$)")
+_END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{_MARK})*)(?=\s|$)")
 _ABBREVIATIONS = ("e.g", "i.e", "et al", "vs", "fig", "eq", "approx", "cf", "no", "al")
 _MARKUP_RE = re.compile(r"[*_`#>]+")
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
@@ -66,7 +68,7 @@ def _citations_in(text: str) -> list[int]:
 
 
 def _strip_citations(text: str) -> str:
-    text = re.sub(r"(\[[\d\s,;–-]+\])\s*(?:,|and|&)\s*(?=\[)", r"\1", text)  # "[1] and [2]"
+    text = re.sub(rf"({_MARK})\s*(?:,|and|&)\s*(?=\[)", r"\1", text)  # "[1] and [2]"
     text = CITE_RE.sub("", text)
     text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
     return re.sub(r"[ \t]{2,}", " ", text).strip()
@@ -95,7 +97,7 @@ def _sentence_bounds(text: str) -> list[tuple[int, int]]:
 
 
 # A citation inside a sentence followed by a new clause: "A runs at 9 fps [1], while B …"
-_CLAUSE_CUT_RE = re.compile(r"(\[[\d\s,;–-]+\](?:\s*\[[\d\s,;–-]+\])*)\s*[,;:]?\s+"
+_CLAUSE_CUT_RE = re.compile(rf"({_MARK}(?:\s*{_MARK})*)\s*[,;:]?\s+"
                             r"(?=(?:and|while|whereas|but|which|and\s+\w+|[A-Za-z]))")
 
 
@@ -120,7 +122,7 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
 # [3], …"): the marker is part of the sentence's grammar, so removing it must leave words
 # that still read ("One source demonstrates …"); the decided citation goes at the end.
 # (one way only to match the space between two markers: no backtracking blow-up)
-_CITES = r"\[[\d\s,;–-]+\](?:\s*(?:(?:,|and|&)\s*)?\[[\d\s,;–-]+\])*"
+_CITES = rf"{_MARK}(?:\s*(?:(?:,|and|&)\s*)?{_MARK})*"
 _SOURCE_NOUN = r"(?:source|paper|study|studies|abstract|article|reference|document|publication)s?"
 _DETERMINER_RE = re.compile(r"(?:the|this|that|these|those|both|each|either)\s+$", re.I)
 _NOUN_REF_RE = re.compile(rf"\b({_SOURCE_NOUN})\s*({_CITES})", re.I)
@@ -139,7 +141,7 @@ def _names_a_source(before: str, after: str) -> bool:
 
 
 def _several(cites: str) -> bool:
-    return len(_numbers(",".join(re.findall(r"\[([^\]]*)\]", cites)))) > 1
+    return len(_citations_in(cites)) > 1
 
 
 def _dereference(piece: str) -> str:
