@@ -1,115 +1,164 @@
-"""The one pipeline object every front end (CLI, TUI, batch) talks to.
+"""The one pipeline object every front end (CLI, TUI, batch, server, benchmarks) talks to.
 
-It owns the store, the embedder and the chat model, loads each lazily and once, and
-exposes the product's verbs: ingest, remove, papers, search, ask.
+It owns two parts with explicit interfaces, the :class:`~assistant.index.collection.Index`
+(store, embedder, write lock) and the :class:`~assistant.llm.choice.Models` (the chat
+model and where it runs), plus the claim checker, and exposes the product's verbs:
+ingest, remove, papers, search, ask, verdict, summaries and digests. Tests hand it a
+scripted chat model and a deterministic embedder through the constructor.
+
+The names front ends need from the stages below (answers, filters, records) are
+re-exported here, so a front end imports this module and nothing under it.
 """
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 
-from .answers import (
-    EMPTY_COLLECTION,
-    OUT_OF_SCOPE,
+from assistant.answer.attribution import (
+    UNSUPPORTED,
+    Attribution,
+    Checker,
+    Claim,
+    SourceText,
+    Support,
+)
+from assistant.answer.cite import StreamingCitationFilter, strip_source_list
+from assistant.answer.evidence import Source, key_sentences, select_sources
+from assistant.answer.messages import (
+    build_messages,
+    fit_messages,
+    prompt_prefix,
+    retrieval_query,
+)
+from assistant.answer.prompts import steering_filter, template_version
+from assistant.answer.result import (
     Answer,
     Turn,
-    abstention,
-    clip_words,
-    verdict_line,
+    answer_timings,
+    compose_answer,
+    empty_collection,
+    out_of_scope,
 )
-from .attribution import Attribution, Checker, SourceText
-from .backends import ModelVerbs
-from .budget import ContextError
-from .cite import StreamingCitationFilter, check_citations, strip_source_list
-from .evidence import Source, select_sources
-from .generate import ChatModel, Message, OnToken, ShouldStop
-from .indexing import IndexVerbs
-from .locking import WriteLock
-from .models import resolve_model, verdict_calibration
-from .prompts import data, render
-from .remote import NoLogprobs
-from .retrieve import Filters, Hit, hybrid_search
-from .settings import Settings
-from .store import Store
-from .verdict import LABELS, Verdict, decide, is_yes_no
+from assistant.answer.summary import FIELDS as SUMMARY_FIELDS
+from assistant.answer.summary import STYLES as SUMMARY_STYLES
+from assistant.answer.summary import PaperSummary, summarize_paper
+from assistant.answer.verdict import LABELS as VERDICT_LABELS
+from assistant.answer.verdict import Verdict, is_yes_no
+from assistant.answer.verdict import decide as decide_verdict
+from assistant.index.chunking import Chunk
+from assistant.index.collection import Index
+from assistant.index.ingest import IngestReport, Progress
+from assistant.index.search import Filters, Hit, relevant
+from assistant.index.store import StoredPaper
+from assistant.llm.base import (
+    ChatModel,
+    Generation,
+    Message,
+    NoLabelProbs,
+    OnToken,
+    ShouldStop,
+)
+from assistant.llm.budget import ContextError
+from assistant.llm.catalog import ModelError, model_label, resolve_model, verdict_calibration
+from assistant.llm.remote import ServerError
+from assistant.settings import Settings
+from assistant.sources import Paper
+from assistant.sources.where import WhereError, parse_where
+
+__all__ = ["SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED", "VERDICT_LABELS", "Answer",
+           "Chunk", "ContextError", "Filters", "Hit", "IngestReport", "ModelUnusable", "Paper",
+           "Pipeline", "Source", "SourceText", "StoredPaper", "Support", "Turn", "Verdict",
+           "WhereError", "decide_verdict", "key_sentences", "model_label", "parse_where",
+           "steering_filter", "template_version"]
+
+# a missing or broken model, an unusable server: every paper of a batch would fail alike
+ModelUnusable = (ModelError, ServerError)
 
 
-class Pipeline(IndexVerbs, ModelVerbs):
+class Pipeline:
     """Parse → chunk → embed/store → retrieve → generate/cite, behind one object."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, *, chat: ChatModel | None = None,
+                 embedder=None) -> None:
+        from assistant.llm.choice import Models
+
         self.settings = settings
-        self._store: Store | None = None
-        self._embedder = None
-        self._llm: ChatModel | None = None
-        self._llm_spec: str | None = None
+        self.index = Index(settings, embedder, self._load_embedder)
+        self.models = Models(settings, prompt_prefix, chat)
         self._checker: Checker | None = None
-        self.load_seconds: dict[str, float] = {}
-        self.notices: list[str] = []  # things a front end should tell the user once
-        # llama.cpp contexts are not thread-safe: the TUI's answer and summary workers
-        # take turns through this lock.
-        self.model_lock = threading.RLock()
-        self.lock = WriteLock(settings.data_dir / "index" / "write.lock")
 
-    # --- components ---------------------------------------------------------------------
+    def _load_embedder(self):
+        from assistant.index.embedding import Embedder
 
-    @property
-    def store(self) -> Store:
-        if self._store is None:
-            self._store = Store(self.settings.data_dir, self.lock, self.settings.chroma_url)
-        return self._store
+        path = resolve_model(self.settings.embedder, self.settings.models_dir, "embedder")
+        return Embedder(path, self.settings.threads, self.settings.embed_max_tokens)
 
-    @property
-    def embedder(self):
-        if self._embedder is None:
-            from .embedding import Embedder
+    # --- the index's verbs ------------------------------------------------------------------
 
-            start = time.perf_counter()
-            path = resolve_model(self.settings.embedder, self.settings.models_dir, "embedder")
-            self._embedder = Embedder(path, self.settings.threads)
-            self.load_seconds["embedder"] = time.perf_counter() - start
-        return self._embedder
+    def ingest(self, paths: Iterable[Path], progress: Progress | None = None, **options
+               ) -> IngestReport:
+        """Add or update papers from files (see :meth:`Index.ingest`)."""
+        return self.index.ingest(paths, progress, **options)
 
-    # --- retrieval ----------------------------------------------------------------------
+    def add_papers(self, papers: Iterable[Paper], report: IngestReport,
+                   progress: Callable[[], None] | None = None) -> None:
+        """Add or update papers already parsed (a benchmark's set)."""
+        self.index.add_papers(papers, report, progress=progress)
 
-    # --- ingest -------------------------------------------------------------------------
+    def remove(self, paper_id: str, **options) -> Paper | None:
+        return self.index.remove(paper_id, **options)
 
+    def reindex(self, **options) -> int:
+        return self.index.reindex(**options)
+
+    def papers(self) -> list[StoredPaper]:
+        return self.index.papers()
+
+    def paper_count(self) -> int:
+        return self.index.paper_count()
+
+    def stored_paper(self, paper_id: str) -> StoredPaper | None:
+        return self.index.stored_paper(paper_id)
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        return self.index.get_paper(paper_id)
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid", vector=None) -> list[Hit]:
         """Top-k papers; ``mode`` is hybrid, dense or bm25; ``vector`` reuses a query
         embedding (the retrieval benchmark compares modes on one)."""
-        if self.store.refresh():  # another process changed the index since
-            self._checker = None
-        if not self.store.paper_count():
-            return []
-        if vector is None and mode != "bm25":
-            vector = self.embedder.embed_one(query)
-        return hybrid_search(self.store, query, vector, k or self.settings.top_k,
-                             self.settings.candidates, filters, mode, self.settings.rrf_k)
+        return self.index.search(query, k or self.settings.top_k, filters, mode, vector)
+
+    def embed_query(self, text: str):
+        """The query vector :meth:`search` would compute (reused across modes)."""
+        return self.index.embedder.embed_one(text)
 
     def relevant(self, hits: list[Hit]) -> list[Hit]:
-        """Hits good enough to show the model; empty means out of scope.
+        """Hits good enough to show the model; empty means out of scope."""
+        return relevant(hits, self.settings)
 
-        A paper much less similar than the best one is left out: a weak source costs
-        prompt time and invites the model to cite it for claims it does not make.
-        """
-        best = max((h.dense for h in hits), default=0.0)
-        if best < self.settings.min_relevance:
-            return []
-        floor = max(self.settings.min_relevance * 0.7, best - self.settings.relevance_margin)
-        return [h for h in hits if h.dense >= floor]
+    # --- the models' verbs ------------------------------------------------------------------
 
-    # --- answering ----------------------------------------------------------------------
+    def llm(self, model: str | None = None) -> ChatModel:
+        return self.models.llm(model)
 
-    def prompt_prefix(self, llm: ChatModel) -> str:
-        """The fixed start of every answer prompt, whose KV state is cached."""
-        system = render("answer_system")
-        marker = "\u0000QUESTION\u0000"
-        prompt, _stop = llm.format_prompt([Message("system", system), Message("user", marker)])
-        return prompt.split(marker)[0]
+    @property
+    def backend(self) -> str:
+        return self.models.backend
+
+    @property
+    def notices(self) -> list[str]:
+        return self.models.notices
+
+    def model_id(self, model: str | None = None) -> str:
+        return self.models.model_id(model)
+
+    def check_model(self, model: str | None = None) -> Path | None:
+        return self.models.check(model)
+
+    # --- sources ------------------------------------------------------------------------------
 
     def _carry_over(self, question: str, paper_ids: list[str], hits: list[Hit],
                     k: int | None) -> list[Hit]:
@@ -120,80 +169,69 @@ class Pipeline(IndexVerbs, ModelVerbs):
         seen = {h.paper_id for h in cited}
         return (cited + [h for h in hits if h.paper_id not in seen])[: k or self.settings.top_k]
 
-    def _recent(self, history: list[Turn]) -> list[Turn]:
-        """The turns a follow-up sees (each remembered answer is clipped to
-        ``history_words`` so follow-ups stay within budget)."""
-        turns = self.settings.history_turns
-        return history[-turns:] if turns else []
-
-    def retrieval_query(self, question: str, history: list[Turn]) -> str:
-        return render("condense_query", question=question,
-                      history=[t.question for t in self._recent(history)])
-
-    def build_messages(self, question: str, sources: list[Source], history: list[Turn],
-                       instructions: str = "answer_system",
-                       user_template: str = "answer_user") -> list[Message]:
-        messages = [Message("system", render(instructions))]
-        for turn in self._recent(history):  # earlier turns are text too: control tokens defused
-            messages += [Message("user", data(turn.question)),
-                         Message("assistant", data(clip_words(turn.answer,
-                                                               self.settings.history_words)))]
-        messages.append(Message("user", render(user_template, question=question,
-                                               sources=sources)))
-        return messages
-
-    @property
-    def sampling(self) -> dict[str, float]:
-        """Sampling settings beyond the temperature, for every generation."""
-        return {"top_p": self.settings.top_p, "repeat_penalty": self.settings.repeat_penalty}
-
-    def fit_messages(self, llm: ChatModel, question: str, sources: list[Source],
-                     history: list[Turn], instructions: str = "answer_system",
-                     user_template: str = "answer_user") -> list[Message]:
-        """The prompt, fitted to the context window with room for the answer: earlier
-        turns are dropped first (the sources are already within their budget); a question
-        that still does not fit is a ContextError."""
-        room = self.settings.n_ctx - self.settings.max_tokens
-        for turns in ([history, []] if history else [[]]):
-            messages = self.build_messages(question, sources, turns, instructions,
-                                           user_template)
-            tokens = llm.prompt_tokens(messages)
-            if tokens <= room:
-                return messages
-        raise ContextError(f"the question is too long: with its sources the prompt is "
-                           f"{tokens} tokens, and the model's context of "
-                           f"{self.settings.n_ctx} tokens leaves {room} after the answer's "
-                           f"{self.settings.max_tokens}")
-
-    def ask(self, question: str, **options) -> Answer:
-        """Answer one question (see :meth:`_ask`); one model user at a time."""
-        with self.model_lock:
-            return self._ask(question, **options)
-
     def sources_for(self, question: str, *, history: list[Turn] | None = None,
                     filters: Filters | None = None, k: int | None = None,
                     budget: int | None = None, model: str | None = None) -> list[Source]:
         """The numbered sources an answer would be given (empty: out of scope)."""
         history = history or []
-        hits = self.search(self.retrieval_query(question, history), k=k, filters=filters)
+        hits = self.search(retrieval_query(question, history, self.settings), k=k,
+                           filters=filters)
         if not (filters and filters.paper_ids):  # papers the user picked are always relevant
             hits = self.relevant(hits)
         if history and history[-1].paper_ids and not (filters and filters.active):
             hits = self._carry_over(question, history[-1].paper_ids, hits, k)
         if not hits:
             return []
-        return select_sources(self.store, hits, question,
+        return select_sources(self.index.store, hits, question,
                               budget or self.settings.context_budget,
-                              self.llm(model).count_tokens)
+                              self.llm(model).count_tokens, self.settings)
+
+    def source_texts(self, sources: list[Source]) -> list[SourceText]:
+        """What the checker compares claims with: each source paper's whole abstract (the
+        model saw excerpts, but a claim is true to the paper if the paper says it)."""
+        texts = []
+        for source in sources:
+            paper = self.get_paper(source.paper_id)
+            texts.append(SourceText(source.n, source.title,
+                                    paper.abstract if paper else source.text))
+        return texts
+
+    # --- answering ----------------------------------------------------------------------------
+
+    def ask(self, question: str, **options) -> Answer:
+        """Answer one question (see :meth:`_ask`); one model user at a time."""
+        with self.models.lock:
+            return self._ask(question, **options)
+
+    def digest(self, topic: str, k: int | None = None, model: str | None = None,
+               on_token: OnToken | None = None) -> Answer:
+        """A short cited overview of the papers on ``topic``, checked like ``ask``."""
+        return self.ask(topic, model=model, on_token=on_token, instructions="digest_system",
+                        user_template="digest_user", k=k or self.settings.digest_top_k,
+                        budget=self.settings.digest_budget)
+
+    def answer_prompt(self, question: str, sources: list[Source], model: str | None = None
+                      ) -> tuple[str, list[str]]:
+        """The exact prompt text (and stop strings) an answer with these sources is
+        generated from, for ``bench speed``'s bare-engine baseline."""
+        messages = build_messages(question, sources, [], self.settings)
+        return self.llm(model).format_prompt(messages)
 
     def verdict(self, question: str, sources: list[Source],
                 model: str | None = None) -> Verdict:
         """The calibrated yes/no/maybe verdict for a question given these sources."""
-        with self.model_lock:
+        with self.models.lock:
             llm = self.llm(model)
-            messages = self.build_messages(question, sources, [], "yesno_system")
-            return decide(llm.label_probs(messages, "Answer:", LABELS),
-                          verdict_calibration(self._llm_spec or self.settings.model))
+            messages = build_messages(question, sources, [], self.settings, "yesno_system")
+            return self._decide(llm, messages)
+
+    def _decide(self, llm: ChatModel, messages: list[Message]) -> Verdict:
+        return decide_verdict(llm.label_probs(messages, "Answer:", VERDICT_LABELS),
+                              verdict_calibration(self.models.spec))
+
+    def verdict_calibration(self, model: str | None = None) -> dict | None:
+        """The stored calibration of a model's verdicts (None: uncalibrated)."""
+        return verdict_calibration(model or self.settings.model)
 
     def _ask(self, question: str, *, history: list[Turn] | None = None,
              filters: Filters | None = None, model: str | None = None,
@@ -214,12 +252,11 @@ class Pipeline(IndexVerbs, ModelVerbs):
         """
         history = history or []
         start = time.perf_counter()
-        self.load_seconds.pop("llm", None)  # a load before this question is not its time
+        self.models.take_load_seconds()  # a load before this question is not its time
         question = question.strip()
         label = model or self.settings.model
-        if not self.store.paper_count():
-            return Answer(question, EMPTY_COLLECTION, [], [], [], label, out_of_scope=True,
-                          timings={"total": time.perf_counter() - start})
+        if not self.index.store.paper_count():
+            return empty_collection(question, label, start)
         if yes_no is None:
             yes_no = instructions == "answer_system" and is_yes_no(question)
         if yes_no and budget is None:
@@ -227,97 +264,78 @@ class Pipeline(IndexVerbs, ModelVerbs):
         sources = given if given is not None else self.sources_for(
             question, history=history, filters=filters, k=k, budget=budget, model=model)
         # selecting evidence counts tokens, which may load the model: that is not retrieval
-        retrieval_s = time.perf_counter() - start - self.load_seconds.get("llm", 0.0)
+        retrieval_s = time.perf_counter() - start - (self.models.load_s or 0.0)
         if not sources:
-            return self._out_of_scope(question, label, start, start + retrieval_s)
+            return out_of_scope(question, label, start, retrieval_s)
         llm = self.llm(model)
         if on_sources:
             on_sources(sources)
-        if yes_no:
-            instructions = "yesno_system"
-        messages = self.fit_messages(llm, question, sources, history, instructions,
-                                     user_template)
-        verdict = None
-        prefix = ""
-        notes: list[str] = []
-        if yes_no:
-            try:
-                verdict = decide(llm.label_probs(messages, "Answer:", LABELS),
-                                 verdict_calibration(self._llm_spec or self.settings.model))
-                prefix = f"Answer: {verdict.label}\nBecause:"
-            except NoLogprobs as exc:  # answered as an open question instead
-                notes.append(str(exc))
-                messages = self.fit_messages(llm, question, sources, history)
-        # citations are decided after generation, so none is shown while streaming
+        messages, verdict, prefix, notes = self._prompt(
+            llm, question, sources, history, "yesno_system" if yes_no else instructions,
+            user_template, yes_no)
+        generation = self._generate(llm, messages, prefix, on_token, should_stop)
+        body, _cut = strip_source_list(generation.text[len(prefix):])
+        texts = check_texts or self.source_texts(sources)
+        attribution, extractive = self._attribute(question, body, texts, verdict,
+                                                  generation.stats.stopped)
+        answer = compose_answer(question, llm.name, sources, generation, body, attribution,
+                                verdict, notes)
+        answer.extractive = extractive
+        answer.timings = answer_timings(start, retrieval_s, self.models.take_load_seconds(),
+                                        generation.stats, attribution.seconds)
+        return answer
+
+    def _prompt(self, llm: ChatModel, question: str, sources: list[Source],
+                history: list[Turn], instructions: str, user_template: str, yes_no: bool
+                ) -> tuple[list[Message], Verdict | None, str, list[str]]:
+        """The messages, and for a yes/no question the verdict and the start of the
+        explanation ("Answer: yes\\nBecause:"); a model without label probabilities
+        answers it as an open question instead, with a note saying why."""
+        messages = fit_messages(llm, question, sources, history, self.settings, instructions,
+                                user_template)
+        if not yes_no:
+            return messages, None, "", []
+        try:
+            verdict = self._decide(llm, messages)
+        except NoLabelProbs as exc:
+            return (fit_messages(llm, question, sources, history, self.settings), None, "",
+                    [str(exc)])
+        return messages, verdict, f"Answer: {verdict.label}\nBecause:", []
+
+    def _generate(self, llm: ChatModel, messages: list[Message], prefix: str,
+                  on_token: OnToken | None, should_stop: ShouldStop | None) -> Generation:
+        """Stream the reply; citations are decided after generation, so none is shown
+        while streaming."""
         stream = StreamingCitationFilter(set(), on_token) if on_token else None
         generation = llm.generate(messages, self.settings.max_tokens,
                                   self.settings.temperature, stream.feed if stream else None,
-                                  should_stop, prefix, **self.sampling)
+                                  should_stop, prefix, top_p=self.settings.top_p,
+                                  repeat_penalty=self.settings.repeat_penalty)
         if stream:
             stream.flush()
-        body = generation.text[len(prefix):] if prefix else generation.text
-        body, _cut = strip_source_list(body)
-        check = check_citations(body, {s.n for s in sources})
-        texts = check_texts or self.source_texts(sources)
+        return generation
+
+    def _attribute(self, question: str, body: str, texts: list[SourceText],
+                   verdict: Verdict | None, stopped: bool) -> tuple[Attribution, bool]:
+        """The claim check of the reply, and whether the papers' own closest sentence
+        replaced it: the verdict stands on the papers, so when the model's explanation
+        does not, their most relevant sentence explains it instead of an abstention."""
         attribution = self.checker.check(body, texts)
-        stats = generation.stats
-        extractive = False
-        if verdict is not None and not attribution.supported and not stats.stopped:
-            # the verdict stands on the papers; when the model's explanation does not, the
-            # papers' own most relevant sentence explains it instead of an abstention
+        if verdict is not None and not attribution.supported and not stopped:
             fallback = self._closest_finding(question, texts)
             if fallback is not None:
-                attribution, extractive = fallback, True
-        answer = Answer(
-            question=question, text=attribution.text, sources=sources, citations=[],
-            invalid_citations=check.invalid, model=llm.name, stopped=stats.stopped,
-            claims=attribution.claims, verdict=verdict,
-            rejected_citations=attribution.rejected, added_citations=attribution.added,
-            draft=generation.text, notes=notes, error=stats.error,
-            tokens={"prompt": stats.prompt_tokens, "cached_prefix": stats.cached_prefix_tokens,
-                    "completion": stats.completion_tokens})
-        by_n = {s.n: s for s in sources}
-        answer.citations = [by_n[n] for n in attribution.citations if n in by_n]
-        answer.extractive = extractive
-        if not attribution.supported and not stats.stopped:
-            answer.abstained = True
-            answer.text = abstention(sources)
-        elif verdict is not None:
-            answer.text = f"{verdict_line(verdict)}\n\n{answer.text}"
-        total = time.perf_counter() - start
-        answer.timings = {"retrieval": retrieval_s,
-                          "model_load": self.load_seconds.pop("llm", 0.0),
-                          "first_token": total - stats.total_s - attribution.seconds
-                          + stats.first_token_s,
-                          "generation": stats.total_s, "check": attribution.seconds,
-                          "total": total, "tokens_per_s": stats.tokens_per_s}
-        return answer
+                return fallback, True
+        return attribution, False
 
-    def _out_of_scope(self, question: str, model: str, start: float, retrieved: float
-                      ) -> Answer:
-        return Answer(question, OUT_OF_SCOPE, [], [], [], model, out_of_scope=True,
-                      timings={"retrieval": retrieved - start, "first_token": 0.0,
-                               "total": time.perf_counter() - start})
-
-    # --- attribution ----------------------------------------------------------------------
+    # --- the claim check ----------------------------------------------------------------------
 
     @property
     def checker(self) -> Checker:
         """The claim checker, sharing the retrieval embedder and the collection's IDF."""
         if self._checker is None:
-            self._checker = Checker(self.embedder.embed, self.store.term_idf,
-                                    self.settings.claim_threshold)
+            self._checker = Checker(lambda texts: self.index.embedder.embed(texts),
+                                    self.index.term_idf, tuning=self.settings)
         return self._checker
-
-    def source_texts(self, sources: list[Source]) -> list[SourceText]:
-        """What the checker compares claims with: each source paper's whole abstract (the
-        model saw excerpts, but a claim is true to the paper if the paper says it)."""
-        texts = []
-        for source in sources:
-            paper = self.store.get_paper(source.paper_id)
-            texts.append(SourceText(source.n, source.title,
-                                    paper.abstract if paper else source.text))
-        return texts
 
     def _closest_finding(self, question: str, texts: list[SourceText]) -> Attribution | None:
         """The source sentence that best matches the question, cited, as a checked
@@ -333,17 +351,39 @@ class Pipeline(IndexVerbs, ModelVerbs):
         result = self.checker.check(f"{best.sentence} [{best.n}]", texts)
         return result if result.supported else None
 
-    def check_claims(self, text: str, sources: list[Source]) -> Attribution:
-        """Decide the citations of any text (a digest, a summary) against these sources."""
-        return self.checker.check(text, self.source_texts(sources))
+    def supports(self, claim: str, texts: list[SourceText]) -> list[Support]:
+        """How well each text supports ``claim``, best first (the attribution bench)."""
+        return self.checker.supports(claim, texts)
+
+    def choose_citations(self, claim: str, supports: list[Support]) -> Claim:
+        """The claim's citations decided from these supports, none proposed by a model."""
+        return self.checker.choose(claim, [], supports)
+
+    # --- summaries ----------------------------------------------------------------------------
+
+    def summarize(self, paper: Paper, style: str = "structured",
+                  model: str | None = None) -> PaperSummary:
+        """One paper's summary, checked against its own abstract (one model user at a
+        time; the batch front end caches it)."""
+        with self.models.lock:
+            return summarize_paper(self.llm(model), paper, style, self.settings,
+                                   self.checker.check)
+
+    def summary_version(self, style: str) -> str:
+        """The version of the templates a summary of this style is made with."""
+        return template_version(SUMMARY_STYLES[style], "summary_user")
+
+    def summary_key(self, style: str, model: str | None = None) -> str:
+        """Everything besides the paper that shapes a summary (model file, templates,
+        the settings it is made and checked with): part of its cache key, so a changed
+        setting never serves a stale summary."""
+        s = self.settings
+        return "|".join(str(v) for v in (
+            self.model_id(model), self.summary_version(style), style,
+            s.summary_max_tokens, s.tldr_max_tokens, s.n_ctx, s.top_p, s.repeat_penalty,
+            s.claim_threshold))
 
     def close(self) -> None:
         self._checker = None
-        if self._store is not None:
-            self._store.close()
-        if self._llm is not None:
-            self._llm.close()
-            self._llm = None
-        if self._embedder is not None:
-            self._embedder.close()
-            self._embedder = None
+        self.index.close()
+        self.models.close()

@@ -12,13 +12,15 @@ from __future__ import annotations
 import os
 import tomllib
 from contextvars import ContextVar
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from pydantic import Field, ValidationError, field_validator
+from pydantic_core import PydanticUndefined
 from pydantic_settings import BaseSettings, SettingsConfigDict, TomlConfigSettingsSource
 
-from .errors import AssistantError
+from assistant.errors import AssistantError
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 REPO_DIR = PACKAGE_DIR.parent
@@ -46,6 +48,16 @@ def default_config_path() -> Path:
     return Path(base) / "paper-assistant" / "config.toml"
 
 
+GROUPS = ("paths", "models", "index", "retrieval", "evidence", "attribution", "generation",
+          "summaries")
+
+
+def _in(group: str, default: Any = PydanticUndefined, **options: Any) -> Any:
+    """A setting of one group (see :meth:`Settings.group`)."""
+    assert group in GROUPS, group
+    return Field(default, json_schema_extra={"group": group}, **options)
+
+
 class SettingsError(AssistantError, ValueError):
     """A config file, environment variable or flag holds a value the program cannot use."""
 
@@ -57,47 +69,102 @@ class Settings(BaseSettings):
                                       env_ignore_empty=True, validate_default=True)
 
     # where things live
-    data_dir: Path = Field(default_factory=_default_data_dir)
-    models_dir: Path = Field(default_factory=_default_models_dir)
-    chroma_url: str = Field("", description="a Chroma server instead of the embedded store")
-    llm_url: str = Field("", description="an OpenAI-compatible server (base URL, …/v1) "
-                                         "instead of loading the chat model in-process")
-    llm_api_key: str = Field("", description="sent as a Bearer token to llm_url")
-    llm_timeout: float = Field(120.0, gt=0, description="seconds to wait for the server")
-    use_server: bool = Field(True, description="use a running `assistant serve` for the "
-                                                "same data directory automatically")
-    # models
-    model: str = "qwen2.5-coder-1.5b-instruct-q4_k_m"
-    embedder: str = "all-minilm-l6-v2-f16"
-    n_ctx: int = Field(4096, ge=512, le=131072)
-    llm_mmap: bool = Field(False, description="map the chat model's file instead of reading "
-                                              "it (faster load, ~0.6 GB more resident)")
-    threads: int = Field(default_factory=_default_threads, ge=1, le=256)
-    seed: int = 42
+    data_dir: Path = _in("paths", default_factory=_default_data_dir,
+                         description="the index, caches, saved chats and bench logs")
+    models_dir: Path = _in("paths", default_factory=_default_models_dir,
+                           description="where model files are installed")
+    chroma_url: str = _in("paths", "", description="a Chroma server instead of the "
+                                                   "embedded store")
+    # models and where they run
+    llm_url: str = _in("models", "", description="an OpenAI-compatible server (base URL, "
+                                                 "…/v1) instead of loading the chat model "
+                                                 "in-process")
+    llm_api_key: str = _in("models", "", description="sent as a Bearer token to llm_url")
+    llm_timeout: float = _in("models", 120.0, gt=0,
+                             description="seconds to wait for the server")
+    use_server: bool = _in("models", True, description="use a running `assistant serve` "
+                                                       "for the same data directory "
+                                                       "automatically")
+    model: str = _in("models", "qwen2.5-coder-1.5b-instruct-q4_k_m",
+                     description="the chat model: catalog name or .gguf path")
+    embedder: str = _in("models", "all-minilm-l6-v2-f16",
+                        description="the embedding model: catalog name or .gguf path")
+    n_ctx: int = _in("models", 4096, ge=512, le=131072,
+                     description="the chat model's context window in tokens")
+    n_batch: int = _in("models", 256, ge=16, le=8192,
+                       description="prompt tokens evaluated per step; 256 halves the compute "
+                                   "buffer at no measurable prefill cost on 2 cores")
+    llm_mmap: bool = _in("models", False, description="map the chat model's file instead of "
+                                                      "reading it (faster load, ~0.6 GB more "
+                                                      "resident)")
+    threads: int = _in("models", default_factory=_default_threads, ge=1, le=256,
+                       description="CPU threads for the models")
+    seed: int = _in("models", 42, description="the sampler's seed")
+    embed_max_tokens: int = _in("models", 256, ge=16, le=512,
+                                description="the embedder's window; longer texts are cut")
+    # index
+    chunk_tokens: int = _in("index", 256, ge=32, le=256,
+                            description="embedder tokens per chunk of a long abstract")
+    ingest_batch: int = _in("index", 64, ge=1, le=5000,
+                            description="papers embedded and committed together by ingest")
     # retrieval
-    top_k: int = Field(4, ge=1, le=50)
-    candidates: int = Field(40, ge=1, le=1000)
-    rrf_k: int = Field(60, ge=1, description="reciprocal rank fusion constant")
-    min_relevance: float = Field(0.30, ge=0.0, le=1.0)
-    relevance_margin: float = Field(0.18, ge=0.0, le=1.0)
-    chunk_tokens: int = Field(256, ge=32, le=256)
-    ingest_batch: int = Field(64, ge=1, le=5000, description="papers embedded and committed "
-                                                              "together by ingest")
-    # answering
-    context_budget: int = Field(500, ge=50)
-    yes_no_budget: int = Field(300, ge=50)
-    claim_threshold: float = Field(0.40, ge=0.0, le=1.0)
-    max_tokens: int = Field(384, ge=16)
-    temperature: float = Field(0.1, ge=0.0, le=2.0)
-    top_p: float = Field(0.9, gt=0.0, le=1.0)
-    repeat_penalty: float = Field(1.1, ge=1.0, le=2.0)
-    history_turns: int = Field(2, ge=0, le=20, description="earlier turns a follow-up sees")
-    history_words: int = Field(60, ge=0, description="each remembered answer is clipped")
+    top_k: int = _in("retrieval", 4, ge=1, le=50, description="papers an answer reads")
+    candidates: int = _in("retrieval", 40, ge=1, le=1000,
+                          description="chunks each of dense and keyword search return "
+                                      "before fusion")
+    rrf_k: int = _in("retrieval", 60, ge=1, description="reciprocal rank fusion constant")
+    min_relevance: float = _in("retrieval", 0.30, ge=0.0, le=1.0,
+                               description="best cosine similarity below which a question "
+                                           "is out of scope")
+    relevance_margin: float = _in("retrieval", 0.18, ge=0.0, le=1.0,
+                                  description="a paper this much less similar than the "
+                                              "best is left out")
+    relevance_floor: float = _in("retrieval", 0.7, ge=0.0, le=1.0,
+                                 description="no paper below min_relevance × this is kept")
+    in_list_limit: int = _in("retrieval", 1000, ge=1,
+                             description="a filter keeping more papers than this filters "
+                                         "widened results instead of an IN list")
+    # evidence: what of each paper the model reads
+    context_budget: int = _in("evidence", 500, ge=50,
+                              description="prompt tokens of evidence for an answer")
+    yes_no_budget: int = _in("evidence", 300, ge=50,
+                             description="evidence tokens for a yes/no question")
+    evidence_rank_decay: float = _in("evidence", 0.25, ge=0.0,
+                                     description="paper i's share of the budget is "
+                                                 "1 / (1 + decay × i)")
+    evidence_min_share: int = _in("evidence", 60, ge=1,
+                                  description="tokens every source gets at least")
+    evidence_number_bonus: float = _in("evidence", 2.0, ge=0.0,
+                                       description="score of a sentence with a number when "
+                                                   "the question asks for figures")
+    evidence_number_bonus_plain: float = _in("evidence", 0.5, ge=0.0,
+                                             description="the same for other questions")
+    evidence_name_bonus: float = _in("evidence", 0.5, ge=0.0,
+                                     description="score of a sentence naming the paper's "
+                                                 "method")
+    evidence_lead_bonus: float = _in("evidence", 0.75, ge=0.0,
+                                     description="score of the first sentence (the problem)")
+    # attribution: the claim check
+    claim_threshold: float = _in("attribution", 0.40, ge=0.0, le=1.0,
+                                 description="support score a claim needs from its paper")
+    claim_dense_weight: float = _in("attribution", 0.5, ge=0.0, le=1.0,
+                                    description="weight of meaning (cosine) in support")
+    claim_lexical_weight: float = _in("attribution", 0.5, ge=0.0, le=1.0,
+                                      description="weight of shared rare words in support")
+    # generation
+    max_tokens: int = _in("generation", 384, ge=16, description="an answer's longest reply")
+    temperature: float = _in("generation", 0.1, ge=0.0, le=2.0)
+    top_p: float = _in("generation", 0.9, gt=0.0, le=1.0)
+    repeat_penalty: float = _in("generation", 1.1, ge=1.0, le=2.0)
+    history_turns: int = _in("generation", 2, ge=0, le=20,
+                             description="earlier turns a follow-up sees")
+    history_words: int = _in("generation", 60, ge=0,
+                             description="each remembered answer is clipped")
     # summaries and digests
-    summary_max_tokens: int = Field(220, ge=16)
-    tldr_max_tokens: int = Field(80, ge=8)
-    digest_top_k: int = Field(6, ge=1, le=50)
-    digest_budget: int = Field(700, ge=50)
+    summary_max_tokens: int = _in("summaries", 220, ge=16)
+    tldr_max_tokens: int = _in("summaries", 80, ge=8)
+    digest_top_k: int = _in("summaries", 6, ge=1, le=50)
+    digest_budget: int = _in("summaries", 700, ge=50)
 
     @field_validator("data_dir", "models_dir")
     @classmethod
@@ -119,6 +186,23 @@ class Settings(BaseSettings):
         if value.endswith(".gguf") and not Path(value).expanduser().exists():
             raise ValueError(f"the file {value} does not exist")
         return value
+
+    @classmethod
+    def group(cls, name: str) -> dict[str, Any]:
+        """The fields of one group (``retrieval``, ``evidence``, …) with their infos."""
+        return {key: info for key, info in cls.model_fields.items()
+                if (info.json_schema_extra or {}).get("group") == name}
+
+    @classmethod
+    @lru_cache(maxsize=1)
+    def defaults(cls) -> Settings:
+        """The built-in values, reading no file or environment: the tuning numbers of code
+        that runs without a pipeline (the chat's highlighting)."""
+        return cls.model_construct()
+
+    def values(self, *groups: str) -> dict[str, Any]:
+        """This run's values of some groups: what a cache or a bench log is keyed by."""
+        return {key: getattr(self, key) for group in groups for key in self.group(group)}
 
     @property
     def cache_dir(self) -> Path:

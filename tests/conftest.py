@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.models import load_catalog
+from assistant.llm.catalog import load_catalog
 from assistant.pipeline import Pipeline
 from assistant.settings import PACKAGE_DIR, Settings, load_settings
 

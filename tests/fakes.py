@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 
-from assistant.generate import Generation, GenerationStats, Message
+from assistant.llm.base import ChatModel, Generation, GenerationStats, Message
 
 
-class ScriptedLLM:
+class ScriptedLLM(ChatModel):
     """Replays a fixed answer token by token and records the prompts it was given."""
 
     name = "scripted"
@@ -25,6 +25,10 @@ class ScriptedLLM:
     def label_probs(self, messages, prefix, labels):
         self.label_calls.append(messages)
         return dict(self.probs)
+
+    @property
+    def n_ctx(self) -> int:
+        return 4096
 
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
@@ -57,6 +61,10 @@ class ScriptedLLM:
 
 
 def install(pipeline, llm) -> None:
-    """Make ``pipeline`` use ``llm`` as its loaded chat model."""
-    pipeline._llm = llm
-    pipeline._llm_spec = pipeline.settings.model
+    """Make ``pipeline`` use ``llm`` as its chat model (a models part given the model,
+    as the constructor's ``chat=`` does)."""
+    from assistant.answer.messages import prompt_prefix
+    from assistant.llm.choice import Models
+
+    pipeline.models.close()
+    pipeline.models = Models(pipeline.settings, prompt_prefix, llm)

@@ -8,8 +8,8 @@ import re
 import pytest
 from fakes import ScriptedLLM, install
 
-from assistant.answers import NOT_SUPPORTED, OUT_OF_SCOPE, Turn
-from assistant.attribution import UNSUPPORTED
+from assistant.answer.attribution import UNSUPPORTED
+from assistant.answer.result import NOT_SUPPORTED, OUT_OF_SCOPE, Turn
 from assistant.pipeline import Pipeline
 
 QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
@@ -201,7 +201,7 @@ def test_without_a_verdict_an_unsupported_answer_still_abstains(sample_copy):
 
 def test_a_question_too_long_for_the_context_is_a_one_line_error(sample_copy):
 
-    from assistant.budget import ContextError
+    from assistant.llm.budget import ContextError
 
     sample_copy.settings = sample_copy.settings.replace(n_ctx=512)
     question = "Which papers study depth estimation " + "on embedded hardware " * 400 + "?"

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.attribution import (
+from assistant.answer.attribution import (
     UNSUPPORTED,
     Checker,
     SourceText,
@@ -13,7 +13,7 @@ from assistant.attribution import (
     missing_names,
     names_in,
 )
-from assistant.claims import split_claims
+from assistant.answer.claims import split_claims
 
 FASTDEPTH = SourceText(1, "FastDepth: Fast Monocular Depth Estimation on Embedded Systems", (
     "Depth sensing is a critical function for robotic tasks such as localization, mapping and "
@@ -38,8 +38,8 @@ SOURCES = [FASTDEPTH, NCN, DETECTOR]
 
 @pytest.fixture(scope="module")
 def checker(base_settings):
-    from assistant.embedding import Embedder
-    from assistant.models import resolve_model
+    from assistant.index.embedding import Embedder
+    from assistant.llm.catalog import resolve_model
 
     embedder = Embedder(resolve_model(base_settings.embedder, base_settings.models_dir), 2)
     yield Checker(embedder.embed)
@@ -97,7 +97,7 @@ def test_a_degenerate_run_of_citations_is_split_without_backtracking_blow_up():
 
     markers = " ".join(f"[{i}]" for i in range(1, 40))
     text = f"Depth networks {markers} x [40] and then four more words run fast."
-    code = f"from assistant.claims import split_claims; print(len(split_claims({text!r})))"
+    code = f"from assistant.answer.claims import split_claims; print(len(split_claims({text!r})))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           timeout=60)
     assert done.returncode == 0 and int(done.stdout) >= 1

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
-from assistant.cli import run
+from assistant.cli.app import run
 from assistant.pipeline import Pipeline
 
 BAD = DATA / "bad"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.budget import TRUNCATION_MARK, ContextError, check_fits, fit_text
+from assistant.llm.budget import TRUNCATION_MARK, ContextError, check_fits, fit_text
 
 
 def words(text: str) -> int:

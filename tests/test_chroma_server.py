@@ -15,7 +15,7 @@ import pytest
 from conftest import DATA, free_port
 from fakes import ScriptedLLM, install
 
-from assistant.cli import run
+from assistant.cli.app import run
 from assistant.pipeline import Pipeline
 
 

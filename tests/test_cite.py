@@ -1,6 +1,6 @@
 """Citation checking: fabricated source numbers are removed and reported."""
 
-from assistant.cite import StreamingCitationFilter, check_citations
+from assistant.answer.cite import StreamingCitationFilter, check_citations
 
 
 def test_fabricated_citation_is_dropped_and_reported():

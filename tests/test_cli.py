@@ -20,7 +20,7 @@ QUESTION = "Which papers speed up depth estimation on embedded hardware, and how
 def run(*args: str, data_dir: Path, check: bool = True) -> subprocess.CompletedProcess:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "2",
            "ASSISTANT_CONFIG": str(data_dir / "no-config.toml")}
-    result = subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
+    result = subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
                             capture_output=True, text=True, timeout=600)
     if check and result.returncode != 0:
         raise AssertionError(f"exit {result.returncode}: {result.stderr}")
@@ -115,7 +115,7 @@ def test_missing_model_names_the_install_command(data_dir, tmp_path):
     env_models = tmp_path / "empty-models"
     env_models.mkdir()
     result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ask", "depth estimation on a Jetson"],
+        [sys.executable, "-m", "assistant", "ask", "depth estimation on a Jetson"],
         env={**os.environ, "ASSISTANT_DATA_DIR": str(data_dir),
              "ASSISTANT_MODELS_DIR": str(env_models)},
         capture_output=True, text=True, timeout=120)
@@ -134,7 +134,7 @@ def test_models_listing(data_dir):
 def test_corrupt_model_names_the_reinstall_command(data_dir, tmp_path):
     models = tmp_path / "models"
     models.mkdir()
-    from assistant.models import load_catalog
+    from assistant.llm.catalog import load_catalog
     from assistant.settings import load_settings
 
     real = load_settings().models_dir
@@ -144,7 +144,7 @@ def test_corrupt_model_names_the_reinstall_command(data_dir, tmp_path):
     entry = load_catalog()[TEST_LLM]
     (models / entry.file).write_bytes(b"GGUF" + b"\0" * (entry.size - 4))  # right size, bad data
     result = subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "ask", "--model", TEST_LLM,
+        [sys.executable, "-m", "assistant", "ask", "--model", TEST_LLM,
          "depth estimation on a Jetson"],
         env={**os.environ, "ASSISTANT_DATA_DIR": str(data_dir),
              "ASSISTANT_MODELS_DIR": str(models)},
@@ -159,13 +159,13 @@ def test_bad_settings_and_usage_errors_are_one_line(data_dir, tmp_path):
     config.write_text('top_k = "many"\n')
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_CONFIG": str(config)}
     for args in (["search", "depth"], ["no-such-command"]):
-        result = subprocess.run([sys.executable, "-m", "assistant.cli", *args], env=env,
+        result = subprocess.run([sys.executable, "-m", "assistant", *args], env=env,
                                 capture_output=True, text=True, timeout=120)
         assert result.returncode != 0
         lines = [line for line in result.stderr.splitlines() if line.strip()]
         assert len(lines) == 1 and lines[0].startswith("error:"), result.stderr
     assert "top_k" in subprocess.run(
-        [sys.executable, "-m", "assistant.cli", "papers"], env=env, capture_output=True,
+        [sys.executable, "-m", "assistant", "papers"], env=env, capture_output=True,
         text=True, timeout=120).stderr
 
 
@@ -173,7 +173,7 @@ MARKUP_TITLE = "[bold]Results[/bold] of [red] and [/] Tricks"
 
 
 def test_titles_and_arguments_with_markup_print_as_written(data_dir, capsys, monkeypatch):
-    from assistant.cli import run as cli_run
+    from assistant.cli.app import run as cli_run
 
     monkeypatch.setenv("ASSISTANT_DATA_DIR", str(data_dir))
     monkeypatch.setenv("ASSISTANT_CONFIG", str(data_dir / "no-config.toml"))
@@ -199,7 +199,7 @@ def test_titles_and_arguments_with_markup_print_as_written(data_dir, capsys, mon
 
 def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(data_dir, capsys,
                                                                         monkeypatch):
-    from assistant.cli import run as cli_run
+    from assistant.cli.app import run as cli_run
     from assistant.pipeline import Pipeline
 
     def broken(self):
@@ -219,7 +219,7 @@ def test_an_unexpected_error_is_one_line_and_debug_shows_the_traceback(data_dir,
 
 
 def test_exit_codes_usage_2_data_1(data_dir, capsys):
-    from assistant.cli import run as cli_run
+    from assistant.cli.app import run as cli_run
 
     assert cli_run(["search", "--top-k", "many", "x", "--data-dir", str(data_dir)]) == 2
     assert cli_run(["no-such-command"]) == 2

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.locking import WriteLock
+from assistant.index.locking import WriteLock
 from assistant.pipeline import Pipeline
 
 TOPICS = ["graph pruning", "protein folding", "speech coding", "depth sensing", "code search",
@@ -41,7 +41,7 @@ def cli(data_dir: Path, *args: str, **kwargs) -> subprocess.Popen:
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "1",
            "ASSISTANT_CONFIG": str(data_dir.parent / "none.toml"),
            "ASSISTANT_INGEST_BATCH": "8"}  # many commits, so a kill lands between two
-    return subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "assistant", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kwargs)
 
 
@@ -207,9 +207,9 @@ def test_a_reader_keeps_working_during_an_ingest_and_then_sees_the_new_papers(tm
 # step of the real code is wrapped to SIGKILL the process at that moment.
 _KILL_AT = {
     # parsed, nothing written yet: the first embedding call
-    "after_parse": ("assistant.embedding", "Embedder", "embed", 1),
+    "after_parse": ("assistant.index.embedding", "Embedder", "embed", 1),
     # the second batch's vectors are in Chroma, its records not yet committed
-    "between_vectors_and_records": ("assistant.index_db", "Records", "replace_papers", 2),
+    "between_vectors_and_records": ("assistant.index.records", "Records", "replace_papers", 2),
 }
 _CHILD = """
 import importlib, os, signal, sys

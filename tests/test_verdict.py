@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.verdict import cross_validate, decide, fit, is_yes_no, macro_f1
+from assistant.answer.verdict import decide, is_yes_no
+from assistant.bench.calibration import cross_validate, fit, macro_f1
 
 
 def test_yes_no_questions_are_recognised():

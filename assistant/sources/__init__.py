@@ -1,7 +1,7 @@
 """Sources → paper records: files in five formats become :class:`Paper` records with
 collision-free ids, and every unreadable record becomes a one-line :class:`Problem`."""
 
-from .files import (
+from assistant.sources.files import (
     ParseResult,
     expand_paths,
     iter_source,
@@ -9,8 +9,8 @@ from .files import (
     parse_file,
     read_source,
 )
-from .formats import PARSERS
-from .records import (
+from assistant.sources.formats import PARSERS
+from assistant.sources.records import (
     Paper,
     Problem,
     SourceError,

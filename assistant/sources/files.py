@@ -9,8 +9,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .formats import PARSERS, parse_json, parse_jsonl
-from .records import Paper, Problem, SourceError
+from assistant.sources.formats import PARSERS, parse_json, parse_jsonl
+from assistant.sources.records import Paper, Problem, SourceError
 
 BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),

@@ -12,7 +12,14 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from .records import MAX_ABSTRACT_CHARS, Paper, Problem, SourceError, make_paper, text_value
+from assistant.sources.records import (
+    MAX_ABSTRACT_CHARS,
+    Paper,
+    Problem,
+    SourceError,
+    make_paper,
+    text_value,
+)
 
 Item = tuple[str, Paper] | Problem  # a paper with where it is in the file, or a problem
 Parser = Callable[[Path, Iterable[str]], Iterator[Item]]

@@ -19,7 +19,7 @@ import unicodedata
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
-from ..errors import AssistantError
+from assistant.errors import AssistantError
 
 URL_RE = re.compile(r"https?://[^\s<>\"')\]]+")
 CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "huggingface.co", "codeberg.org")

@@ -21,16 +21,11 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from ..answers import Answer, Turn
-from ..errors import AssistantError
-from ..evidence import Source
-from ..models import model_label
-from ..pipeline import Pipeline
-from ..retrieve import Filters
-from ..sources import Paper
-from .conversations import Conversation, ConversationStore, answer_markdown
-from .render import answer_widget, escape_markdown, linked_citations
-from .screens import ConversationsScreen, PaperScreen, PapersScreen
+from assistant.errors import AssistantError
+from assistant.pipeline import Answer, Filters, Paper, Pipeline, Source, Turn, model_label
+from assistant.tui.conversations import Conversation, ConversationStore, answer_markdown
+from assistant.tui.render import answer_widget, escape_markdown, linked_citations
+from assistant.tui.screens import ConversationsScreen, PaperScreen, PapersScreen
 
 WELCOME = ("Ask a question about your papers. Answers cite their sources as [n]; select a "
            "source on the right to read its abstract.")
@@ -334,7 +329,7 @@ class ChatScreen(Screen):
 
     @work(thread=True, group="summary", exit_on_error=False)
     def summarise(self, paper: Paper) -> None:
-        from ..summarize import Summarizer
+        from assistant.summaries.batch import Summarizer
 
         app = self.app
         note = app.call_from_thread(self.add_note, f"Summarising “{paper.title}”…", "summary")

@@ -7,6 +7,8 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from assistant.fileio import write_atomic
+
 
 @dataclass
 class SavedTurn:
@@ -36,11 +38,8 @@ class ConversationStore:
         self.folder = data_dir / "conversations"
 
     def save(self, conversation: Conversation) -> Path:
-        self.folder.mkdir(parents=True, exist_ok=True)
         path = self.folder / f"{conversation.id}.json"
-        tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(asdict(conversation), ensure_ascii=False, indent=1))
-        tmp.replace(path)
+        write_atomic(path, json.dumps(asdict(conversation), ensure_ascii=False, indent=1))
         return path
 
     def list(self) -> list[Conversation]:

@@ -7,7 +7,7 @@ import re
 
 from textual.widgets import Markdown
 
-from ..attribution import UNSUPPORTED
+from assistant.pipeline import UNSUPPORTED
 
 
 def linked_citations(text: str, valid: set[int]) -> str:

@@ -12,29 +12,19 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
-from ..chunking import approx_tokens
-from ..evidence import best_sentences, split_sentences
-from ..sources import Paper
-from .conversations import Conversation
+from assistant.pipeline import Paper, key_sentences
+from assistant.tui.conversations import Conversation
 
 
 def highlighted_abstract(abstract: str, passage: str, question: str = "",
                          evidence: list[str] | None = None) -> Text:
-    """The abstract with the evidence highlighted: the sentences the claim check matched
-    to the answer's claims when there are any, else the retrieved passage's key sentences
-    (only those that best match the question: marking a whole abstract says nothing).
-    """
+    """The abstract with the evidence highlighted (which sentences: the pipeline's
+    :func:`key_sentences`)."""
     text = Text(abstract)
-    if evidence:
-        passage, question = " ".join(evidence), ""
-    if question and passage:
-        passage = best_sentences(passage.replace(" … ", " "), question, 70, approx_tokens)
-    for sentence in split_sentences(passage.replace(" … ", " ")):
-        sentence = sentence.strip(" …")
-        if len(sentence) > 12:
-            start = abstract.find(sentence)
-            if start >= 0:
-                text.stylize("bold #ffd75f on #3a3a00", start, start + len(sentence))
+    for sentence in key_sentences(passage, question, evidence):
+        start = abstract.find(sentence)
+        if start >= 0:
+            text.stylize("bold #ffd75f on #3a3a00", start, start + len(sentence))
     return text
 
 

@@ -1,0 +1,328 @@
+"""Attribution: decide from the sources themselves which paper supports each claim.
+
+The model's own ``[n]`` markers are only a hint. Each claim (see :mod:`assistant.answer.claims`) is
+compared with every sentence of every source paper:
+
+- meaning: cosine similarity of sentence vectors from the embedder that is already loaded
+  for retrieval (the best-matching sentence is the evidence shown to the user);
+- wording: the share of the claim's content terms, weighted by how rare they are in the
+  collection, that the paper uses;
+- hard constraints: every number in the claim must occur in the paper, and every name
+  (method, model, dataset: "YOLOv3", "ImageNet", "FastDepth") must too. A paper that
+  reports a figure for its own detector does not support that figure for another one.
+
+A citation stays only where its paper supports the claim; an uncited or mis-cited claim
+gets the supporting paper; a claim no paper supports is marked unsupported and carries no
+citation at all. The same number check flags invented numbers in summaries.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from assistant.answer.claims import Span, split_claims
+from assistant.answer.evidence import split_sentences
+from assistant.settings import Settings
+
+NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
+# Upper-case words that name no particular method, model or dataset.
+GENERIC_NAMES = frozenset("""
+ai ml nlp cv llm llms gpu gpus cpu cpus tpu rgb rgbd api apis sota us usa uk eu dna rna
+ii iii iv i a an the it we our this these in on of for to and or but yes no maybe not
+fps map iou ms gb mb kb tb hz db pdf html url http https id ids pca svm cnn cnns rnn rnns
+""".split())
+UNSUPPORTED = "[unsupported]"
+
+
+def _canonical_number(number: str) -> str:
+    return number.replace(",", "").rstrip(".")
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers a text states, as written ("1,000" and "1000" compare equal)."""
+    return list(dict.fromkeys(NUMBER_RE.findall(text)))
+
+
+def invented_numbers(text: str, reference: str) -> list[str]:
+    """Numbers in ``text`` that ``reference`` never states."""
+    known = {_canonical_number(n) for n in NUMBER_RE.findall(reference)}
+    return [n for n in numbers_in(text) if _canonical_number(n) not in known]
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"[\s\-_.]+", "", text.casefold())
+
+
+def _distinctive(word: str) -> bool:
+    """A word that names one particular thing: CamelCase (FastDepth, ImageNet), letters
+    with digits (YOLOv3, TX2) or an acronym of four or more capitals (BERT, KITTI). Short
+    acronyms (CT, RCT, GPU) are too often generic or spelled out to be evidence."""
+    letters = re.sub(r"[^A-Za-z]", "", word)
+    if len(word) < 2 or letters.casefold() in GENERIC_NAMES:
+        return False
+    if letters.isupper():
+        return len(letters) >= 4 or bool(re.search(r"\d", word))
+    inner_caps = any(c.isupper() for c in letters[1:])
+    mixed = bool(re.search(r"\d", word)) and len(letters) >= 2
+    return inner_caps or mixed
+
+
+def names_in(text: str) -> list[str]:
+    """Distinctive names of methods, models or datasets in a text ("YOLOv3-tiny" gives
+    "YOLOv3"; "BRAF-mutant" gives "BRAF"; a plural "GANs" gives "GAN")."""
+    found = []
+    for match in _TOKEN_RE.finditer(text):
+        for part in re.split(r"-(?=[a-z]{3,}\b)", match.group()):
+            part = re.sub(r"(?<=[A-Z])s$", "", part)
+            if _distinctive(part):
+                found.append(part)
+    return list(dict.fromkeys(found))
+
+
+def missing_names(text: str, reference: str) -> list[str]:
+    """Names in ``text`` that ``reference`` never mentions (case, spaces, hyphens ignored)."""
+    haystack = _squash(reference)
+    return [name for name in names_in(text) if _squash(name) not in haystack]
+
+
+@dataclass
+class SourceText:
+    """What the checker reads of one given source: its number and its full text."""
+
+    n: int
+    title: str
+    text: str
+
+    @property
+    def units(self) -> list[str]:
+        return [self.title, *split_sentences(self.text)] if self.title else \
+            split_sentences(self.text)
+
+
+@dataclass
+class Support:
+    """How well one source supports one claim."""
+
+    n: int
+    score: float
+    sentence: str
+    dense: float = 0.0
+    lexical: float = 0.0
+    invented_numbers: list[str] = field(default_factory=list)
+    missing_names: list[str] = field(default_factory=list)
+
+    @property
+    def admissible(self) -> bool:
+        return not self.invented_numbers and not self.missing_names
+
+
+@dataclass
+class Claim:
+    """One checked claim, as ``ask --json`` reports it."""
+
+    text: str
+    citations: list[int]
+    supported: bool
+    support: float
+    evidence: list[dict]
+    model_citations: list[int] = field(default_factory=list)
+    reason: str = ""
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "citations": self.citations, "supported": self.supported,
+                "support": round(self.support, 3), "evidence": self.evidence,
+                "model_citations": self.model_citations, "reason": self.reason}
+
+
+@dataclass
+class Attribution:
+    """The checked answer: claims, the re-rendered text and what changed."""
+
+    text: str
+    claims: list[Claim]
+    citations: list[int]            # union of the supported claims' citations, in order
+    rejected: list[int]             # model citations the check removed, one per claim
+    added: list[int]                # citations the check attached, one per claim
+    seconds: float = 0.0
+
+    @property
+    def supported(self) -> int:
+        return sum(c.supported for c in self.claims)
+
+    @property
+    def unsupported(self) -> int:
+        return sum(not c.supported for c in self.claims)
+
+
+Embed = Callable[[list[str]], np.ndarray]
+Idf = Callable[[list[str]], dict[str, float]]
+
+
+class Checker:
+    """Decides citations claim by claim; holds a cache of sentence vectors.
+
+    ``threshold`` (setting ``claim_threshold``) and the weights (``claim_*_weight``) were
+    chosen on the PubMedQA dev split (``assistant bench attribution --split dev`` and its
+    threshold sweep): a conclusion must be attributed to its own abstract and not to the
+    other retrieved ones.
+    """
+
+    def __init__(self, embed: Embed, idf: Idf | None = None,
+                 threshold: float | None = None, tuning: Settings | None = None,
+                 cache_size: int = 20000) -> None:
+        tuning = tuning or Settings.defaults()
+        self.embed = embed
+        self.idf = idf
+        self.threshold = tuning.claim_threshold if threshold is None else threshold
+        self.dense_weight = tuning.claim_dense_weight
+        self.lexical_weight = tuning.claim_lexical_weight
+        self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._terms: dict[str, frozenset[str]] = {}
+        self._cache_size = cache_size
+
+    # --- vectors and terms -----------------------------------------------------------------
+
+    def vectors(self, texts: Sequence[str]) -> np.ndarray:
+        """Unit vectors for ``texts``, embedding only those not seen before."""
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if todo:
+            for text, vector in zip(todo, self.embed(todo), strict=True):
+                self._vectors[text] = vector
+            while len(self._vectors) > self._cache_size:
+                self._vectors.popitem(last=False)
+        for text in texts:
+            self._vectors.move_to_end(text)
+        return np.vstack([self._vectors[t] for t in texts])
+
+    def terms(self, texts: Sequence[str]) -> list[frozenset[str]]:
+        """Stemmed content terms of each text, tokenized once per text."""
+        from assistant.index.terms import bm25_tokenize
+
+        todo = [t for t in dict.fromkeys(texts) if t not in self._terms]
+        if todo:
+            if len(self._terms) > self._cache_size:
+                self._terms.clear()
+            for text, tokens in zip(todo, bm25_tokenize(todo), strict=True):
+                self._terms[text] = frozenset(tokens)
+        return [self._terms[t] for t in texts]
+
+    def _weights(self, terms: list[str]) -> dict[str, float]:
+        if not terms:
+            return {}
+        if self.idf is None:
+            return dict.fromkeys(terms, 1.0)
+        idf = self.idf(terms)
+        rarest = max(idf.values(), default=1.0)
+        return {t: idf.get(t, rarest) for t in terms}
+
+    # --- scoring ---------------------------------------------------------------------------
+
+    def supports(self, claim: str, sources: Sequence[SourceText]) -> list[Support]:
+        """How well each source supports ``claim``, best first."""
+        if not sources:
+            return []
+        units = [s.units or [s.title] for s in sources]
+        flat = [u for group in units for u in group]
+        matrix = self.vectors([claim, *flat])
+        sims = matrix[1:] @ matrix[0]
+        weights = self._weights(sorted(self.terms([claim])[0]))
+        total = sum(weights.values()) or 1.0
+        unit_terms = self.terms(flat)
+        result = []
+        offset = 0
+        for source, group in zip(sources, units, strict=True):
+            group_sims = sims[offset:offset + len(group)]
+            group_terms = unit_terms[offset:offset + len(group)]
+            offset += len(group)
+            vocabulary = set().union(*group_terms) if group_terms else set()
+            lexical = sum(w for t, w in weights.items() if t in vocabulary) / total
+            dense = float(group_sims.max())
+            # evidence: the sentence that matches best in meaning and wording together
+            per_unit = [float(sim) + 0.5 * sum(weights.get(t, 0.0) for t in words) / total
+                        for sim, words in zip(group_sims, group_terms, strict=True)]
+            best = int(np.argmax(per_unit[1:]) + 1) if len(group) > 1 and source.title \
+                else int(np.argmax(per_unit))
+            full = f"{source.title}\n{source.text}"
+            result.append(Support(
+                n=source.n, score=self.dense_weight * dense + self.lexical_weight * lexical,
+                sentence=group[best], dense=dense, lexical=lexical,
+                invented_numbers=invented_numbers(claim, full),
+                missing_names=missing_names(claim, full)))
+        return sorted(result, key=lambda s: -s.score)
+
+    def decide(self, claim: str, model_citations: list[int],
+               sources: Sequence[SourceText]) -> Claim:
+        """Keep the model's citations that are supported, else attach the best support."""
+        return self.choose(claim, model_citations, self.supports(claim, sources))
+
+    def choose(self, claim: str, model_citations: list[int],
+               supports: Sequence[Support]) -> Claim:
+        """The decision for already-scored sources (best first); each source's score is
+        independent of the others, so a subset of ``supports`` is a smaller source set."""
+        passing = [s for s in supports if s.score >= self.threshold and s.admissible]
+        kept = [s for s in passing if s.n in model_citations]
+        chosen = kept or passing[:1]
+        best = supports[0] if supports else None
+        reason = ""
+        if not chosen and best is not None:
+            if best.score < self.threshold:
+                reason = "no source says this"
+            elif best.invented_numbers:
+                reason = f"numbers not in the sources: {', '.join(best.invented_numbers)}"
+            elif best.missing_names:
+                reason = f"names not in the sources: {', '.join(best.missing_names)}"
+        ordered = sorted(chosen, key=lambda s: (s.n not in model_citations, s.n))
+        return Claim(
+            text=claim, citations=[s.n for s in ordered], supported=bool(chosen),
+            support=max((s.score for s in chosen), default=best.score if best else 0.0),
+            evidence=[{"n": s.n, "sentence": s.sentence} for s in ordered],
+            model_citations=list(model_citations), reason=reason)
+
+    def check(self, text: str, sources: Sequence[SourceText]) -> Attribution:
+        """Split ``text`` into claims, decide each one's citations, re-render the text."""
+        import time
+
+        start = time.perf_counter()
+        spans = split_claims(text)
+        decided: list[tuple[Span, Claim | None]] = []
+        for span in spans:
+            claim = self.decide(span.plain, span.model_citations, sources) \
+                if span.kind == "claim" and span.plain else None
+            decided.append((span, claim))
+        claims = [c for _, c in decided if c is not None]
+        citations = list(dict.fromkeys(n for c in claims if c.supported for n in c.citations))
+        rejected = [n for c in claims for n in c.model_citations if n not in c.citations]
+        added = [n for c in claims for n in c.citations if n not in c.model_citations]
+        return Attribution(render(text, decided), claims, citations, rejected, added,
+                           time.perf_counter() - start)
+
+
+def _with_citations(body: str, claim: Claim) -> str:
+    marks = "".join(f"[{n}]" for n in claim.citations) if claim.supported else UNSUPPORTED
+    match = re.match(r"(.*?)((?:[.!?:;,]|\s*[\"'”’])*)$", body, re.DOTALL)
+    head, tail = (match.group(1), match.group(2)) if match else (body, "")
+    return f"{head.rstrip()} {marks}{tail}"
+
+
+def render(text: str, decided: list[tuple[Span, Claim | None]]) -> str:
+    """The answer with each claim's decided citations (or the unsupported mark) in place
+    of the model's; meta sentences are dropped, notes kept as they are."""
+    parts: list[str] = []
+    cursor = 0
+    for span, claim in decided:
+        gap = text[cursor:span.start]
+        cursor = span.end
+        if span.kind == "meta":
+            continue
+        parts.append(gap)
+        parts.append(_with_citations(span.body, claim) if claim else span.body)
+    parts.append(text[cursor:])
+    rendered = "".join(parts)
+    rendered = re.sub(r"[ \t]{2,}", " ", rendered)
+    return re.sub(r" +\n", "\n", rendered).strip()

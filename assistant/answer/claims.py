@@ -1,0 +1,206 @@
+"""Answers → claims: where each sentence of an answer starts and ends, which citations the
+model put on it, and whether it is a claim at all.
+
+A small model's citation formatting is not trusted (see :mod:`assistant.answer.attribution`, which
+decides the citations); this module only cuts the text up so that every claim keeps its
+position and the answer can be re-rendered with the decided citations in place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.answer.cite import CITE_RE, _numbers
+
+# One citation marker as the model writes it: "[3]", "[1, 2]", "[2–4]".
+_MARK = r"\[[\d\s,;–-]+\]"
+# A sentence ends at . ! ? (optionally followed by its citations) before whitespace.
+_END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{_MARK})*)(?=\s|$)")
+_ABBREVIATIONS = ("e.g", "i.e", "et al", "vs", "fig", "eq", "approx", "cf", "no", "al")
+_MARKUP_RE = re.compile(r"[*_`#>]+")
+_BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
+# Words that carry no claim of their own: a sentence made only of these (and citations)
+# is a pointer to a source ("This is stated in [3].") rather than a claim.
+_META_WORDS = frozenset("""
+a an the this that these those it its is are was were be been as also so in on of for to
+from by with and or see stated states state mentioned mentions mention described describes
+reported reports shown shows show given gives according source sources paper papers abstract
+abstracts study studies work article information found here there above following cited
+refer refers reference details more detail which what said says
+""".split())
+# Sentences about the sources themselves, not about the world: no citation is owed.
+_NOTE_RE = re.compile(
+    r"\b(?:do(?:es)?n[o']?t|did not|does not|do not|cannot|can't|no)\s+"
+    r"(?:\w+\s+){0,3}?(?:mention|say|state|provide|specify|discuss|contain|cover|answer|"
+    r"give|include|report|address|describe|information)|"
+    r"\bnot (?:mentioned|stated|specified|provided|given|reported|discussed|clear)\b|"
+    r"^(?:yes|no|maybe|answer)\b[\s:,.!]*$|^(?:sources?|references?)\s*:?\s*$",
+    re.IGNORECASE)
+_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)?")
+
+
+@dataclass
+class Span:
+    """One sentence (or clause) of an answer, as found in the text."""
+
+    start: int
+    end: int
+    body: str                       # the text without its citation markers
+    model_citations: list[int] = field(default_factory=list)
+    kind: str = "claim"             # "claim", "note" (about the sources) or "meta"
+
+    @property
+    def plain(self) -> str:
+        """The body without Markdown or bullet marks: what is compared with sources."""
+        text = _BULLET_RE.sub("", self.body)
+        text = _MARKUP_RE.sub("", text)
+        return re.sub(r"\s+", " ", text).strip().lstrip(",;: ")
+
+
+def _citations_in(text: str) -> list[int]:
+    found: list[int] = []
+    for match in CITE_RE.finditer(text):
+        for n in _numbers(match.group(1)):
+            if n not in found:
+                found.append(n)
+    return found
+
+
+def _strip_citations(text: str) -> str:
+    text = re.sub(rf"({_MARK})\s*(?:,|and|&)\s*(?=\[)", r"\1", text)  # "[1] and [2]"
+    text = CITE_RE.sub("", text)
+    text = re.sub(r"[ \t]+([.,;:!?])", r"\1", text)
+    return re.sub(r"[ \t]{2,}", " ", text).strip()
+
+
+def _sentence_bounds(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence; lines are always separate, abbreviations never end
+    one, and a citation right after the full stop stays with its sentence."""
+    bounds: list[tuple[int, int]] = []
+    for line in re.finditer(r"[^\n]+", text):
+        start = line.start()
+        for end_match in _END_RE.finditer(line.group()):
+            cut = line.start() + end_match.end()
+            before = text[start:line.start() + end_match.start()].lower()
+            if before.endswith(_ABBREVIATIONS) and not end_match.group(1):
+                continue
+            if re.search(r"\d$", before) and cut < line.end() and \
+                    text[cut:cut + 2].strip()[:1].isdigit():
+                continue
+            bounds.append((start, cut))
+            start = cut
+        if text[start:line.end()].strip():
+            bounds.append((start, line.end()))
+    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in bounds
+            if text[s:e].strip()]
+
+
+# A citation inside a sentence followed by a new clause: "A runs at 9 fps [1], while B …"
+_CLAUSE_CUT_RE = re.compile(rf"({_MARK}(?:\s*{_MARK})*)\s*[,;:]?\s+"
+                            r"(?=(?:and|while|whereas|but|which|and\s+\w+|[A-Za-z]))")
+
+
+def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """Split a sentence after interior citations when a substantial clause follows (not
+    after a citation that names the subject: "Papers [1] and [3] speed up …")."""
+    pieces: list[tuple[int, int]] = []
+    cursor = start
+    for match in _CLAUSE_CUT_RE.finditer(text, start, end):
+        if _names_a_source(text[start:match.start(1)], text[match.end(1):end]):
+            continue
+        cut = match.end(1)
+        rest = text[match.end():end]
+        if len(_WORD_RE.findall(rest)) >= 4 and len(_WORD_RE.findall(text[cursor:cut])) >= 4:
+            pieces.append((cursor, cut))
+            cursor = cut
+    pieces.append((cursor, end))
+    return pieces
+
+
+# A citation used as a noun ("Source [1] demonstrates …", "[2] shows …", "according to
+# [3], …"): the marker is part of the sentence's grammar, so removing it must leave words
+# that still read ("One source demonstrates …"); the decided citation goes at the end.
+# (one way only to match the space between two markers: no backtracking blow-up)
+_CITES = rf"{_MARK}(?:\s*(?:(?:,|and|&)\s*)?{_MARK})*"
+_SOURCE_NOUN = r"(?:source|paper|study|studies|abstract|article|reference|document|publication)s?"
+_DETERMINER_RE = re.compile(r"(?:the|this|that|these|those|both|each|either)\s+$", re.I)
+_NOUN_REF_RE = re.compile(rf"\b({_SOURCE_NOUN})\s*({_CITES})", re.I)
+_LEADING_REF_RE = re.compile(rf"^(\W*?)({_CITES})\s+(?=[a-z])")
+_PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})(?=\s*,)", re.I)
+
+
+def _names_a_source(before: str, after: str) -> bool:
+    """Does the citation between ``before`` and ``after`` name a source rather than end a
+    clause? It opens the sentence, follows a source noun or a preposition, or is one of a
+    list of citations ("[1] and [3]")."""
+    before = re.sub(rf"(?:{_CITES})\s*(?:,|and|&)\s*$", "", before)  # "… [1] and" [3]
+    return (not before.strip(" -*•") or re.search(rf"\b{_SOURCE_NOUN}\s*$", before, re.I)
+            is not None or re.search(r"\b(?:in|according to|from|by)\s*$", before, re.I)
+            is not None or re.match(r"\s*(?:,|and|&)\s*\[", after) is not None)
+
+
+def _several(cites: str) -> bool:
+    return len(_citations_in(cites)) > 1
+
+
+def _dereference(piece: str) -> str:
+    """Rewrite citations used as nouns into words, so that stripping the markers leaves a
+    sentence: "Source [1] shows" → "One source shows", "The papers [1] and [3]" → "The
+    papers", "[2] shows" → "One paper shows", "according to [3]," → "according to one
+    paper,". Citations at the end of a claim are left for :func:`_strip_citations`."""
+    def noun(match: re.Match) -> str:
+        word = match.group(1)
+        before = piece[:match.start()]
+        if _DETERMINER_RE.search(before) or re.search(r"\w\s*$", before) and \
+                not re.search(r"\b(?:and|while|whereas|but)\s*$", before, re.I):
+            return word  # "the study [3]", "their paper [2]": the words already read
+        article = "the" if word.lower().endswith("s") else "one"
+        text = f"{article} {word.lower()}"
+        return text[0].upper() + text[1:] if not before.strip(" -*•") else text
+
+    def leading(match: re.Match) -> str:
+        return match.group(1) + ("The papers " if _several(match.group(2)) else "One paper ")
+
+    def preposition(match: re.Match) -> str:
+        words = "the papers" if _several(match.group(2)) else "one paper"
+        return f"{match.group(1)} {words}"
+
+    piece = _NOUN_REF_RE.sub(noun, piece)
+    piece = _LEADING_REF_RE.sub(leading, piece)
+    return _PREPOSITION_REF_RE.sub(preposition, piece)
+
+
+def _kind(body: str, citations: list[int]) -> str:
+    words = [w.lower() for w in _WORD_RE.findall(_MARKUP_RE.sub("", body))]
+    content = [w for w in words if w not in _META_WORDS]
+    if citations and len(content) < 2:
+        return "meta"
+    if len(words) < 3 or _NOTE_RE.search(body.strip()):
+        return "note"
+    if body.rstrip().endswith(":") and not citations:
+        return "note"  # a lead-in ("The papers are:")
+    return "claim"
+
+
+def split_claims(text: str) -> list[Span]:
+    """The answer's sentences and clauses with the citations the model put on each.
+
+    Meta sentences ("This is stated in [3].") hand their citations to the claim before
+    them; the renderer drops them.
+    """
+    spans: list[Span] = []
+    for s_start, s_end in _sentence_bounds(text):
+        for c_start, c_end in _clauses(text, s_start, s_end):
+            piece = text[c_start:c_end]
+            citations = _citations_in(piece)
+            body = _strip_citations(_dereference(piece))
+            spans.append(Span(c_start, c_end, body, citations, _kind(body, citations)))
+    previous: Span | None = None
+    for span in spans:
+        if span.kind == "meta" and previous is not None:
+            previous.model_citations += [n for n in span.model_citations
+                                         if n not in previous.model_citations]
+        elif span.kind == "claim":
+            previous = span
+    return spans

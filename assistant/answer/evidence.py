@@ -1,0 +1,140 @@
+"""Choose what the model reads: numbered sources trimmed to a token budget.
+
+On a 2-core laptop every prompt token costs ~13 ms before the first answer token, so
+instead of pasting whole abstracts each source gets its share of the budget, filled with
+its sentences that best match the question (kept in their original order).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from assistant.index.search import Hit
+from assistant.index.store import Store
+from assistant.index.terms import bm25_tokenize
+from assistant.settings import Settings
+
+# Questions that ask for figures: sentences with numbers then matter most.
+QUANTITATIVE_RE = re.compile(
+    r"\bhow (fast|many|much|accurate|large|big|long|well|quick|small)\b|"
+    r"\b(speed|accuracy|fps|latency|throughput|results?|performance|numbers?|size)\b",
+    re.IGNORECASE)
+SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+
+
+@dataclass
+class Source:
+    """One numbered source as given to the model."""
+
+    n: int
+    paper_id: str
+    title: str
+    text: str
+    score: float
+    year: int | None = None
+    url: str = ""
+    chunk_ids: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict:
+        return {"n": self.n, "id": self.paper_id, "title": self.title,
+                "score": round(self.score, 6), "year": self.year, "url": self.url}
+
+
+def split_sentences(text: str) -> list[str]:
+    return [s.strip() for s in SENTENCE_RE.split(text) if s.strip()]
+
+
+def short_name(title: str) -> str:
+    """The method name a title announces ("FastDepth: Fast …" → "fastdepth"), if any."""
+    head = title.split(":")[0].strip()
+    return head.lower() if ":" in title and len(head.split()) <= 3 else ""
+
+
+def best_sentences(text: str, question: str, budget: int,
+                   count_tokens: Callable[[str], int], title: str = "",
+                   tuning: Settings | None = None) -> str:
+    """The text itself if it fits, else its best-matching sentences within ``budget``.
+
+    A sentence scores for question terms it shares, for numbers (results; much more when
+    the question asks for figures), for naming the paper's method, and for being the
+    first (the problem statement); the weights are ``evidence_*`` settings.
+    """
+    tuning = tuning or Settings.defaults()
+    sentences = list(dict.fromkeys(split_sentences(text)))
+    text = " ".join(sentences)
+    if count_tokens(text) <= budget:
+        return text
+    terms = set(bm25_tokenize([question])[0])
+    name = short_name(title)
+    number_bonus = (tuning.evidence_number_bonus if QUANTITATIVE_RE.search(question)
+                    else tuning.evidence_number_bonus_plain)
+    scored = []
+    for index, sentence in enumerate(sentences):
+        words = bm25_tokenize([sentence])[0]
+        overlap = len(terms.intersection(words))
+        has_number = number_bonus if re.search(r"\d", sentence) else 0.0
+        names_method = tuning.evidence_name_bonus if name and name in sentence.lower() else 0.0
+        lead = tuning.evidence_lead_bonus if index == 0 else 0.0
+        scored.append((overlap + has_number + names_method + lead, index, sentence))
+    chosen: list[tuple[int, str]] = []
+    used = 0
+    for _score, index, sentence in sorted(scored, key=lambda t: (-t[0], t[1])):
+        cost = count_tokens(sentence)
+        if used + cost > budget:
+            continue
+        chosen.append((index, sentence))
+        used += cost
+    if not chosen:
+        return sentences[0][: budget * 4] if sentences else ""
+    chosen.sort()
+    parts = []
+    for i, (index, sentence) in enumerate(chosen):
+        if i and index != chosen[i - 1][0] + 1:
+            parts.append("…")
+        parts.append(sentence)
+    return " ".join(parts)
+
+
+def select_sources(store: Store, hits: list[Hit], question: str, budget: int,
+                   count_tokens: Callable[[str], int], tuning: Settings) -> list[Source]:
+    """Number the hits 1..n and fit their evidence into ``budget`` tokens overall.
+
+    Better-ranked papers get a larger share (weights 1, 0.8, 0.65, … with the default
+    ``evidence_rank_decay``), and none less than ``evidence_min_share`` tokens.
+    """
+    if not hits:
+        return []
+    weights = [1.0 / (1.0 + tuning.evidence_rank_decay * i) for i in range(len(hits))]
+    sources = []
+    for n, hit in enumerate(hits, start=1):
+        share = max(tuning.evidence_min_share, int(budget * weights[n - 1] / sum(weights)))
+        paper = store.get_paper(hit.paper_id)
+        chunks = sorted(hit.chunk_ids, key=lambda cid: store.chunk(cid)["index"])
+        text = " ".join(store.chunk(cid)["text"] for cid in chunks[:2])
+        sources.append(Source(
+            n=n, paper_id=hit.paper_id, title=hit.title,
+            text=best_sentences(text, question, share, count_tokens, hit.title, tuning),
+            score=hit.score,
+            year=paper.year if paper else None, url=(paper.url if paper else "") or
+            (paper.code_urls[0] if paper and paper.code_urls else ""),
+            chunk_ids=tuple(hit.chunk_ids),
+        ))
+    return sources
+
+
+def key_sentences(passage: str, question: str = "", evidence: list[str] | None = None,
+                  budget: int = 70) -> list[str]:
+    """The sentences to highlight in a paper's abstract: those the claim check matched to
+    the answer's claims when there are any, else the retrieved passage's sentences that
+    best match the question (marking a whole abstract says nothing). Model-free token
+    counts: the chat's paper view must not wait for a model."""
+    from assistant.index.chunking import approx_tokens
+
+    if evidence:
+        passage, question = " ".join(evidence), ""
+    passage = passage.replace(" … ", " ")
+    if question and passage:
+        passage = best_sentences(passage, question, budget, approx_tokens).replace(" … ", " ")
+    return [s.strip(" …") for s in split_sentences(passage) if len(s.strip(" …")) > 12]

@@ -1,0 +1,146 @@
+"""What an answer is: the checked text, its sources and citations, claims, verdict and
+timings, and the fixed texts the program answers with when it cannot answer."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from assistant.answer.attribution import Attribution, Claim
+from assistant.answer.cite import check_citations
+from assistant.answer.evidence import Source
+from assistant.answer.verdict import Verdict
+from assistant.llm.base import Generation, GenerationStats
+
+OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
+                "relevant enough to answer from.")
+EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
+NOT_SUPPORTED = ("The papers found do not support an answer to this question: no claim "
+                 "of the drafted answer is backed by them. Closest papers:")
+
+
+def abstention(sources: list[Source]) -> str:
+    """What the user reads instead of an answer none of whose claims a source supports."""
+    lines = [NOT_SUPPORTED]
+    lines += [f"- {s.title or s.paper_id} ({s.paper_id})" for s in sources]
+    return "\n".join(lines)
+
+
+def verdict_line(verdict: Verdict) -> str:
+    return f"Verdict: {verdict.label} (probability {verdict.probability:.2f})"
+
+
+def clip_words(text: str, words: int) -> str:
+    parts = text.split()
+    return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: str
+    paper_ids: list[str] = field(default_factory=list)  # the papers the answer cited
+
+
+@dataclass
+class Answer:
+    question: str
+    text: str
+    sources: list[Source]
+    citations: list[Source]
+    invalid_citations: list[int]
+    model: str
+    out_of_scope: bool = False
+    stopped: bool = False
+    timings: dict[str, float] = field(default_factory=dict)
+    tokens: dict[str, int] = field(default_factory=dict)
+    claims: list[Claim] = field(default_factory=list)
+    verdict: Verdict | None = None
+    abstained: bool = False
+    rejected_citations: list[int] = field(default_factory=list)  # removed, one per claim
+    added_citations: list[int] = field(default_factory=list)     # attached, one per claim
+    draft: str = ""  # the model's own text, before the citation and claim checks
+    extractive: bool = False  # the explanation is the papers' closest sentence, quoted
+    notes: list[str] = field(default_factory=list)  # e.g. why there is no verdict
+    error: str = ""  # why the answer stopped early when the user did not stop it
+
+    @property
+    def unsupported(self) -> int:
+        return sum(not c.supported for c in self.claims)
+
+    def evidence_for(self, n: int) -> list[str]:
+        """The source sentences the check matched to claims citing source ``n``."""
+        return list(dict.fromkeys(e["sentence"] for c in self.claims if c.supported
+                                  for e in c.evidence if e["n"] == n))
+
+    def citation_records(self) -> list[dict]:
+        """The cited sources as ``{n, id, title}``: the JSON and saved-chat form."""
+        return [{"n": s.n, "id": s.paper_id, "title": s.title} for s in self.citations]
+
+    def to_dict(self) -> dict:
+        return {
+            "question": self.question,
+            "answer": self.text,
+            "citations": self.citation_records(),
+            "invalid_citations": self.invalid_citations,
+            "rejected_citations": self.rejected_citations,
+            "added_citations": self.added_citations,
+            "claims": [c.to_dict() for c in self.claims],
+            "verdict": self.verdict.to_dict() if self.verdict else None,
+            "abstained": self.abstained,
+            "draft": self.draft,
+            "extractive": self.extractive,
+            "sources": [s.to_dict() for s in self.sources],
+            "model": self.model,
+            "out_of_scope": self.out_of_scope,
+            "stopped": self.stopped,
+            "error": self.error,
+            "notes": self.notes,
+            "timings": {k: round(v, 3) for k, v in self.timings.items()},
+            "tokens": self.tokens,
+        }
+
+
+def compose_answer(question: str, model: str, sources: list[Source], generation: Generation,
+                   body: str, attribution: Attribution, verdict: Verdict | None,
+                   notes: list[str]) -> Answer:
+    """The answer as shown: the checked text (or an abstention when no claim is
+    supported and the user did not stop it), its citations, the verdict line."""
+    stats = generation.stats
+    by_n = {s.n: s for s in sources}
+    answer = Answer(
+        question=question, text=attribution.text, sources=sources,
+        citations=[by_n[n] for n in attribution.citations if n in by_n],
+        invalid_citations=check_citations(body, set(by_n)).invalid, model=model,
+        stopped=stats.stopped, claims=attribution.claims, verdict=verdict,
+        rejected_citations=attribution.rejected, added_citations=attribution.added,
+        draft=generation.text, notes=notes, error=stats.error,
+        tokens={"prompt": stats.prompt_tokens, "cached_prefix": stats.cached_prefix_tokens,
+                "completion": stats.completion_tokens})
+    if not attribution.supported and not stats.stopped:
+        answer.abstained = True
+        answer.text = abstention(sources)
+    elif verdict is not None:
+        answer.text = f"{verdict_line(verdict)}\n\n{answer.text}"
+    return answer
+
+
+def answer_timings(start: float, retrieval_s: float, load_s: float, stats: GenerationStats,
+                   check_s: float) -> dict[str, float]:
+    """Where an answer's time went; the first token counts everything before it."""
+    total = time.perf_counter() - start
+    return {"retrieval": retrieval_s, "model_load": load_s,
+            "first_token": total - stats.total_s - check_s + stats.first_token_s,
+            "generation": stats.total_s, "check": check_s,
+            "total": total, "tokens_per_s": stats.tokens_per_s}
+
+
+def out_of_scope(question: str, model: str, start: float, retrieval_s: float) -> Answer:
+    return Answer(question, OUT_OF_SCOPE, [], [], [], model, out_of_scope=True,
+                  timings={"retrieval": retrieval_s, "first_token": 0.0,
+                           "total": time.perf_counter() - start})
+
+
+def empty_collection(question: str, model: str, start: float) -> Answer:
+    return Answer(question, EMPTY_COLLECTION, [], [], [], model, out_of_scope=True,
+                  timings={"total": time.perf_counter() - start})

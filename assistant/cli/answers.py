@@ -1,0 +1,283 @@
+"""`assistant search | ask | digest | chat | summarize`: answers from the papers, with
+every claim checked against them before it is shown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.text import Text
+
+from assistant.cli.common import (
+    DataDir,
+    JsonOpt,
+    ModelOpt,
+    SourceOpt,
+    Threads,
+    TitleOpt,
+    TopK,
+    UserError,
+    YearMax,
+    YearMin,
+    _filters,
+    _pipeline,
+    _print_json,
+    err,
+    error,
+    out,
+    warning,
+)
+
+# --- search / ask ---------------------------------------------------------------------------
+
+
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    top_k: TopK = None, since: YearMin = None, until: YearMax = None,
+    source: SourceOpt = None, title: TitleOpt = None,
+    data_dir: DataDir = None, json_out: JsonOpt = False,
+) -> None:
+    """Retrieval only (no language model): ranked papers with scores."""
+    pipeline = _pipeline(data_dir=data_dir, top_k=top_k)
+    hits = pipeline.search(query, filters=_filters(since, until, source, title))
+    if json_out:
+        _print_json([{"id": h.paper_id, "title": h.title, "score": round(h.score, 6),
+                      "dense": round(h.dense, 4), "bm25": round(h.bm25, 4)} for h in hits])
+        return
+    if not hits:
+        out.print("No matching papers." if pipeline.paper_count() else
+                  "No papers indexed yet. Add some with: assistant ingest FILE…")
+        return
+    for rank, hit in enumerate(hits, start=1):
+        out.print(Text.assemble(f"{rank:>2}. ", (hit.title, "bold"),
+                                (f"  {hit.paper_id}  score={hit.score:.4f}  cos={hit.dense:.3f}"
+                                 f"  bm25={hit.bm25:.2f}", "dim")))
+
+
+def print_sources_list(answer) -> None:
+    if not answer.citations:
+        return
+    out.print("\nSources:")
+    for s in answer.citations:
+        link = f", {s.url}" if s.url else ""
+        out.print(f"  [{s.n}] {s.title} ({s.paper_id}{link})")
+
+
+def answer_text(answer) -> Text:
+    """The checked answer as Rich text: the verdict in bold, citations as decided by the
+    claim check, unsupported claims dimmed with their mark in yellow."""
+    from assistant.pipeline import UNSUPPORTED
+
+    text = Text()
+    for line_no, line in enumerate(answer.text.split("\n")):
+        if line_no:
+            text.append("\n")
+        if line.startswith("Verdict:"):
+            text.append(line, style="bold")
+            continue
+        for index, piece in enumerate(line.split(UNSUPPORTED)):
+            if index:
+                text.append(UNSUPPORTED, style="bold yellow")
+            text.append(piece)
+    return text
+
+
+def print_answer(answer) -> None:
+    """The final answer, then a one-line account of the claim check."""
+    from assistant.pipeline import UNSUPPORTED
+
+    out.print(answer_text(answer))
+    if answer.abstained:
+        return
+    if answer.invalid_citations:
+        err.print(Text.assemble(("note:", "yellow"), " removed citation(s) of sources that "
+                                "were not given: ",
+                                ", ".join(f"[{n}]" for n in answer.invalid_citations)))
+    supported = len(answer.claims) - answer.unsupported
+    line = f"claims: {supported} supported by the cited papers"
+    if answer.unsupported:
+        line += f", {answer.unsupported} not supported by any source (marked {UNSUPPORTED})"
+    changes = []
+    if answer.added_citations:
+        changes.append(f"{len(answer.added_citations)} citation(s) the model left out added")
+    if answer.rejected_citations:
+        changes.append(f"{len(answer.rejected_citations)} model citation(s) the paper does "
+                       "not back removed")
+    if changes:
+        line += f" ({'; '.join(changes)})"
+    err.print(line, style="yellow" if answer.unsupported else "dim")
+    print_sources_list(answer)
+
+
+def stream_draft(run):
+    """Run ``run(on_token)`` showing the streamed draft live (terminal only); the draft is
+    replaced by the checked answer, so no unchecked citation stays on screen."""
+    if not out.is_terminal:
+        return run(None)
+    from rich.live import Live
+
+    draft = Text(style="dim")
+    with Live(draft, console=out, transient=True, refresh_per_second=12,
+              vertical_overflow="visible") as live:
+        def on_token(piece: str) -> None:
+            draft.append(piece)
+            live.update(draft)
+
+        return run(on_token)
+
+
+def ask(
+    question: Annotated[str, typer.Argument(help="Your question about the collection.")],
+    model: ModelOpt = None, top_k: TopK = None, since: YearMin = None, until: YearMax = None,
+    source: SourceOpt = None, title: TitleOpt = None, threads: Threads = None,
+    data_dir: DataDir = None, json_out: JsonOpt = False,
+) -> None:
+    """Answer one question from the indexed papers; every claim is checked against them."""
+    if not question.strip():
+        raise UserError("the question is empty")
+    pipeline = _pipeline(data_dir=data_dir, top_k=top_k, threads=threads, model=model)
+    if pipeline.paper_count():
+        pipeline.check_model()
+    filters = _filters(since, until, source, title)
+    if json_out:
+        answer = pipeline.ask(question, filters=filters)
+        _print_json(answer.to_dict())
+        _stopped_by_server(answer, pipeline)
+        return
+    answer = stream_draft(lambda on_token: pipeline.ask(question, filters=filters,
+                                                        on_token=on_token))
+    if answer.out_of_scope:
+        out.print(answer.text)
+        return
+    print_answer(answer)
+    t = answer.timings
+    err.print(f"retrieval {t['retrieval']:.2f}s · first token {t['first_token']:.2f}s · "
+              f"check {t.get('check', 0):.2f}s · total {t['total']:.2f}s · "
+              f"{t.get('tokens_per_s', 0):.1f} tok/s", style="dim")
+    _stopped_by_server(answer, pipeline)
+
+
+def _stopped_by_server(answer, pipeline) -> None:
+    """Say what the user should know about where the answer came from; an answer the
+    model server cut off is kept (shown above, marked stopped) and the exit status is 1."""
+    for notice in pipeline.notices + answer.notes:
+        warning(notice)
+    if answer.error:
+        error(answer.error)
+        raise typer.Exit(1)
+
+
+# --- chat -------------------------------------------------------------------------------------
+
+
+def chat(model: ModelOpt = None, top_k: TopK = None, threads: Threads = None,
+         data_dir: DataDir = None) -> None:
+    """Open the terminal chat (Textual): streamed answers, sources you can open."""
+    from assistant.tui.app import AssistantApp
+
+    pipeline = _pipeline(data_dir=data_dir, model=model, top_k=top_k, threads=threads)
+    try:
+        AssistantApp(pipeline).run()
+    finally:
+        pipeline.close()
+
+
+# --- summaries ------------------------------------------------------------------------------
+
+
+def summarize(
+    where: Annotated[list[str] | None, typer.Option("--where", help="Filter: id=…, title~…, "
+                     "source=…, year>=…, year<=… (repeat to combine).")] = None,
+    out_path: Annotated[Path, typer.Option("--out", "-o", help="Output: .jsonl, .md or "
+                        ".csv.")] = Path("summaries.jsonl"),
+    style: Annotated[str, typer.Option("--style", help="structured or tldr.")] = "structured",
+    limit: Annotated[int | None, typer.Option("--limit", help="At most N papers.")] = None,
+    model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,
+) -> None:
+    """Summarise every paper (or those --where selects); cached, resumable after Ctrl+C."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    from assistant.summaries.batch import Summarizer, parse_where, render_output, write_output
+
+    render_output([], out_path)  # reject an unknown output type before any work
+    keep = parse_where(where or [])
+    pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
+    papers = [sp.paper for sp in pipeline.papers() if keep(sp.paper)][:limit]
+    if not papers:
+        raise UserError("no papers to summarise" + (" match --where" if where else
+                        "; add some with: assistant ingest FILE…"))
+    summarizer = Summarizer(pipeline, style, model)
+    with Progress("summarising", BarColumn(), MofNCompleteColumn(),
+                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err,
+                  transient=True) as bar:
+        task = bar.add_task("", total=len(papers), rate="")
+        batch = summarizer.summarize_all(
+            papers, lambda done, rate: bar.update(task, completed=done,
+                                                  rate=f"{rate * 60:.1f} papers/min"))
+    summaries = batch.summaries
+    write_output(summaries, out_path)
+    flagged = [s for s in summaries if s.flagged]
+    out.print(f"wrote {len(summaries)} summaries to {out_path} ({summarizer.generated} "
+              f"generated, {len(summaries) - summarizer.generated} from cache, "
+              f"{len(flagged)} flagged: numbers or claims the abstract does not support)")
+    for s in flagged:
+        reasons = [f"numbers {', '.join(s.invented_numbers)}"] if s.invented_numbers else []
+        reasons += [f"unsupported “{claim}”" for claim in s.unsupported_claims]
+        err.print(Text.assemble(("flagged: ", "yellow"), f"{s.id} {s.title}: ",
+                                "; ".join(reasons)))
+    for s in summaries:
+        if s.note:
+            warning(f"{s.id}: {s.note}")
+    for paper, reason in batch.failed:
+        error(f"{paper.id} ({paper.source}): skipped: {reason}")
+    if batch.interrupted:
+        err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
+                  "command again to resume")
+        raise typer.Exit(130)
+    if batch.failed:
+        raise typer.Exit(1)
+
+
+def digest(
+    topic: Annotated[str, typer.Argument(help="The topic to survey.")],
+    top_k: Annotated[int | None, typer.Option("--top-k", "-k", help="Papers to draw on "
+                     "(default: the digest_top_k setting, 6).")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the "
+                        "overview as Markdown.")] = None,
+    model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """A short literature overview of a topic, with a checked citation for every claim."""
+
+    if not topic.strip():
+        raise UserError("the topic is empty")
+    pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
+    if pipeline.paper_count():
+        pipeline.check_model()
+    if json_out:
+        answer = pipeline.digest(topic, top_k, model)
+        _print_json(answer.to_dict())
+    else:
+        answer = stream_draft(lambda on_token: pipeline.digest(topic, top_k, model,
+                                                           on_token))
+        if answer.out_of_scope:
+            out.print(answer.text)
+        else:
+            print_answer(answer)
+    if out_path and not answer.out_of_scope:
+        lines = [f"# {topic}", "", answer.text, "", "## Sources", ""]
+        lines += [f"[{s.n}] {s.title} ({s.paper_id})" for s in answer.citations]
+        out_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        err.print(f"wrote {out_path}", style="dim")
+
+
+def register(app: typer.Typer) -> None:
+    for command in (search, ask, digest, chat, summarize):
+        app.command()(command)

@@ -1,0 +1,141 @@
+"""Hybrid retrieval: dense (Chroma) + lexical (BM25), fused by reciprocal rank, grouped
+per paper so one long paper cannot fill every slot.
+
+The fused RRF score only orders results; whether anything is *relevant enough* to answer
+from is decided on the best dense cosine similarity, which is comparable across queries.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.index.store import Store
+from assistant.settings import Settings
+from assistant.sources import normalize_title
+
+
+@dataclass
+class Filters:
+    """Optional restrictions on which papers may be retrieved."""
+
+    year_min: int | None = None
+    year_max: int | None = None
+    source: str | None = None
+    title: str | None = None
+    paper_ids: set[str] | None = None
+
+    @property
+    def active(self) -> bool:
+        return any(v is not None for v in (self.year_min, self.year_max, self.source,
+                                           self.title, self.paper_ids))
+
+    def allowed(self, store: Store) -> set[str] | None:
+        """The ids of the papers these filters keep (None: no filter)."""
+        if not self.active:
+            return None
+        key = (self.year_min, self.year_max, self.source, self.title,
+               frozenset(self.paper_ids) if self.paper_ids is not None else None)
+        return store.allowed_ids(key, self._select)
+
+    def _select(self, records) -> set[str]:
+        title = normalize_title(self.title) if self.title else None
+        source = self.source.lower() if self.source else None
+        keep = set()
+        for pid, paper_source, paper_title in records.paper_fields(
+                self.year_min, self.year_max, text=bool(title or source)):
+            if self.paper_ids is not None and pid not in self.paper_ids:
+                continue
+            if source and source not in (paper_source or "").lower():
+                continue
+            if title and title not in normalize_title(paper_title or ""):
+                continue
+            keep.add(pid)
+        return keep
+
+
+@dataclass
+class Hit:
+    """One retrieved paper with the chunks that matched, best first."""
+
+    paper_id: str
+    title: str
+    score: float
+    dense: float = 0.0
+    bm25: float = 0.0
+    chunk_ids: list[str] = field(default_factory=list)
+
+
+def relevant(hits: list[Hit], settings: Settings) -> list[Hit]:
+    """Hits good enough to show the model; empty means out of scope.
+
+    A paper much less similar than the best one is left out: a weak source costs prompt
+    time and invites the model to cite it for claims it does not make.
+    """
+    best = max((h.dense for h in hits), default=0.0)
+    if best < settings.min_relevance:
+        return []
+    floor = max(settings.min_relevance * settings.relevance_floor,
+                best - settings.relevance_margin)
+    return [h for h in hits if h.dense >= floor]
+
+
+def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None
+        ) -> dict[str, float]:
+    """Reciprocal rank fusion: sum of w / (k + rank) over the lists an item appears in."""
+    weights = weights or [1.0] * len(rankings)
+    scores: dict[str, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item] = scores.get(item, 0.0) + weight / (k + rank)
+    return scores
+
+
+def group_by_paper(store: Store, fused: dict[str, float], dense: dict[str, float],
+                   lexical: dict[str, float]) -> list[Hit]:
+    hits: dict[str, Hit] = {}
+    for cid, score in sorted(fused.items(), key=lambda kv: -kv[1]):
+        chunk = store.chunk(cid)
+        if chunk is None:  # written by another process after this one read the index
+            continue
+        pid = chunk["paper_id"]
+        hit = hits.get(pid)
+        if hit is None:
+            hit = hits[pid] = Hit(pid, chunk["title"], score)
+        hit.chunk_ids.append(cid)
+        hit.dense = max(hit.dense, dense.get(cid, 0.0))
+        hit.bm25 = max(hit.bm25, lexical.get(cid, 0.0))
+    return sorted(hits.values(), key=lambda h: -h.score)
+
+
+def hybrid_search(store: Store, query: str, query_vector, k: int, settings: Settings,
+                  filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
+    """Top-k papers for the query. ``mode`` is 'hybrid', 'dense' or 'bm25' (benchmarks)."""
+    allowed = (filters or Filters()).allowed(store)
+    candidates, limit = settings.candidates, settings.in_list_limit
+    dense = (_within(lambda n, ids: store.dense(query_vector, n, ids), store, candidates,
+                     allowed, limit) if mode != "bm25" else [])
+    lexical = (_within(lambda n, ids: store.lexical(query, n, ids), store, candidates,
+                       allowed, limit) if mode != "dense" else [])
+    rankings = [[cid for cid, _ in ranked] for ranked in (dense, lexical) if ranked]
+    fused = rrf(rankings, k=settings.rrf_k)
+    return group_by_paper(store, fused, dict(dense), dict(lexical))[:k]
+
+
+def _within(search, store: Store, n: int, allowed: set[str] | None, limit: int
+            ) -> list[tuple[str, float]]:
+    """``search(n, paper_ids)``'s best ``n`` among the allowed papers. A short list of
+    papers goes to the store as a condition; a long one (``--since`` on a big collection
+    keeps tens of thousands) would make a huge IN list (more than ``limit``, setting
+    ``in_list_limit``), so more results are fetched
+    unrestricted and filtered here, widening until ``n`` are found or none are left."""
+    if allowed is None or len(allowed) <= limit:
+        return search(n, allowed)
+    total = store.chunk_count()
+    fetch = n * 4
+    while True:
+        results = search(min(fetch, total), None)
+        papers = store.chunk_papers([cid for cid, _score in results])
+        kept = [(cid, score) for cid, score in results if papers.get(cid) in allowed]
+        if len(kept) >= n or len(results) < min(fetch, total) or fetch >= total:
+            return kept[:n]
+        fetch *= 4
