@@ -7,6 +7,16 @@ class AssistantError(Exception):
     exit_code = 1  # the CLI's exit status for it: a data or user error
 
 
+def error_line(exc: BaseException) -> str:
+    """What a front end shows for a failure, as one line: a user-fixable error's own
+    message, anything else named as unexpected with its type."""
+    if isinstance(exc, AssistantError):
+        text = str(exc)
+    else:
+        text = f"unexpected {type(exc).__name__}: {exc}"
+    return " ".join(text.split())
+
+
 class UsageError(AssistantError):
     """A command line the program cannot read (an option value it cannot parse): exit 2,
     like the usage errors typer itself reports."""

@@ -49,8 +49,9 @@ from assistant.answer.verdict import Verdict, is_yes_no
 from assistant.answer.verdict import decide as decide_verdict
 from assistant.index.chunking import Chunk
 from assistant.index.collection import Index
+from assistant.index.filters import Filters
 from assistant.index.ingest import IngestReport, Progress
-from assistant.index.search import Filters, Hit, relevant
+from assistant.index.search import Hit, relevant
 from assistant.index.store import StoredPaper
 from assistant.llm.base import (
     ChatModel,
@@ -62,6 +63,7 @@ from assistant.llm.base import (
 )
 from assistant.llm.budget import ContextError
 from assistant.llm.catalog import ModelError, model_label, resolve_model, verdict_calibration
+from assistant.llm.choice import Models
 from assistant.llm.remote import ServerError
 from assistant.settings import Settings
 from assistant.sources import Paper
@@ -82,12 +84,16 @@ class Pipeline:
 
     def __init__(self, settings: Settings, *, chat: ChatModel | None = None,
                  embedder=None) -> None:
-        from assistant.llm.choice import Models
-
-        self.settings = settings
+        self._settings = settings
         self.index = Index(settings, embedder, self._load_embedder)
         self.models = Models(settings, prompt_prefix, chat)
         self._checker: Checker | None = None
+
+    @property
+    def settings(self) -> Settings:
+        """This pipeline's settings, fixed for its life (its parts hold them too): other
+        settings mean another pipeline."""
+        return self._settings
 
     def _load_embedder(self):
         from assistant.index.embedding import Embedder
@@ -106,6 +112,10 @@ class Pipeline:
                    progress: Callable[[], None] | None = None) -> None:
         """Add or update papers already parsed (a benchmark's set)."""
         self.index.add_papers(papers, report, progress=progress)
+
+    def add_embedded(self, items: Iterable[tuple[Paper, list[Chunk], object]]) -> int:
+        """Store papers whose chunks come with their vectors (``bench scale``)."""
+        return self.index.add_embedded(items)
 
     def remove(self, paper_id: str, **options) -> Paper | None:
         return self.index.remove(paper_id, **options)
@@ -154,6 +164,10 @@ class Pipeline:
 
     def model_id(self, model: str | None = None) -> str:
         return self.models.model_id(model)
+
+    def warm(self, model: str | None = None) -> int:
+        """Evaluate the fixed start of every answer prompt once (``assistant serve``)."""
+        return self.models.warm(model)
 
     def check_model(self, model: str | None = None) -> Path | None:
         return self.models.check(model)

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
+
+import numpy as np
 
 from assistant.llm.base import ChatModel, Generation, GenerationStats, Message
 
@@ -68,3 +71,37 @@ def install(pipeline, llm) -> None:
 
     pipeline.models.close()
     pipeline.models = Models(pipeline.settings, prompt_prefix, llm)
+
+
+class HashEmbedder:
+    """A deterministic stand-in for the sentence embedder: each stemmed term of a text
+    (the index's own tokenizer) is hashed to a signed coordinate, and the sum is L2
+    normalised, so texts sharing rare words are close and unrelated texts are not. No
+    model file: the fast test layer indexes and searches with it. Not a measure of
+    retrieval quality (the real embedder's tests are ``slow``)."""
+
+    dim = 384
+
+    def count_tokens(self, text: str) -> int:
+        return int(len(text.split()) * 1.3) + 2
+
+    def embed(self, texts) -> np.ndarray:
+        from assistant.index.terms import bm25_tokenize
+
+        texts = list(texts)
+        vectors = np.zeros((len(texts), self.dim), dtype=np.float32)
+        for row, terms in enumerate(bm25_tokenize(texts) if texts else []):
+            for term in terms:
+                digest = hashlib.blake2b(term.encode(), digest_size=8).digest()
+                index = int.from_bytes(digest[:4], "little") % self.dim
+                vectors[row, index] += 1.0 if digest[4] & 1 else -1.0
+            norm = np.linalg.norm(vectors[row])
+            if norm:
+                vectors[row] /= norm
+        return vectors
+
+    def embed_one(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def close(self) -> None:
+        pass

@@ -9,6 +9,7 @@ import pytest
 from fakes import ScriptedLLM, install
 
 from assistant.answer.attribution import UNSUPPORTED
+from assistant.answer.messages import retrieval_query
 from assistant.answer.result import NOT_SUPPORTED, OUT_OF_SCOPE, Turn
 from assistant.pipeline import Pipeline
 
@@ -61,7 +62,7 @@ def test_follow_up_keeps_the_papers_just_cited(sample_copy):
     fast = sample_copy.search("FastDepth embedded systems", k=1)[0]
     history = [Turn("Tell me about the paper you like most", "This one [1].",
                     [fast.paper_id])]
-    query = sample_copy.retrieval_query("How fast is it?", history)
+    query = retrieval_query("How fast is it?", history, sample_copy.settings)
     assert sample_copy.search(query, k=1)[0].paper_id != fast.paper_id  # not found by text
     answer = sample_copy.ask("How fast is it?", history=history)
     assert answer.sources[0].paper_id == fast.paper_id
@@ -203,8 +204,11 @@ def test_a_question_too_long_for_the_context_is_a_one_line_error(sample_copy):
 
     from assistant.llm.budget import ContextError
 
-    sample_copy.settings = sample_copy.settings.replace(n_ctx=512)
+    pipeline = Pipeline(sample_copy.settings.replace(n_ctx=512))
     question = "Which papers study depth estimation " + "on embedded hardware " * 400 + "?"
-    with pytest.raises(ContextError, match="the question is too long") as info:
-        sample_copy.ask(question)
+    try:
+        with pytest.raises(ContextError, match="the question is too long") as info:
+            pipeline.ask(question)
+    finally:
+        pipeline.close()
     assert "\n" not in str(info.value)

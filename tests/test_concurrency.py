@@ -60,7 +60,7 @@ def indexed(data_dir: Path) -> dict[str, dict]:
 def chroma_matches_records(data_dir: Path) -> None:
     pipeline = Pipeline(pipeline_settings(data_dir))
     try:
-        store = pipeline.store
+        store = pipeline.index.store
         chroma_ids = set(store.collection.get(include=[])["ids"])
         assert chroma_ids == store.records.chunk_ids()
         for stored in store.papers():
@@ -109,17 +109,15 @@ def test_no_wait_fails_clearly_while_another_process_writes(tmp_path):
     assert run(data_dir, "ingest", "--no-wait", str(tmp_path / "a.jsonl")).returncode == 0
 
 
-def _kill_during_write(data_dir: Path, path: Path, after_chunks: int) -> None:
-    """Start an ingest and kill -9 it once some (not all) of its vectors are written."""
-    proc = cli(data_dir, "ingest", str(path))
-    marker = data_dir / "index" / "writing"
-    deadline = time.time() + 300
-    while not marker.exists() and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.02)
-    time.sleep(after_chunks * 0.03)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    assert marker.exists(), "the ingest finished before it could be killed"
+def _kill_during_write(data_dir: Path, path: Path, at_commit: int) -> None:
+    """Ingest ``path`` in a child process that kill -9s itself at an exact point: when its
+    ``at_commit``-th batch of 8 papers has its vectors in Chroma and its records are about
+    to be committed (no sleeps: the point does not depend on the machine's speed)."""
+    child = subprocess.run([sys.executable, "-c", _CHILD, "assistant.index.records", "Records",
+                            "replace_papers", str(at_commit), str(path), str(data_dir)],
+                           capture_output=True, text=True, timeout=600)
+    assert child.returncode == -signal.SIGKILL, child.stderr
+    assert (data_dir / "index" / "writing").exists(), "the kill left no write marker"
 
 
 def test_kill_9_mid_ingest_then_the_next_command_repairs_and_a_rerun_completes(tmp_path):
@@ -127,10 +125,12 @@ def test_kill_9_mid_ingest_then_the_next_command_repairs_and_a_rerun_completes(t
     before = write_papers(tmp_path / "before.jsonl", "2301", 10)
     assert run(data_dir, "ingest", str(tmp_path / "before.jsonl")).returncode == 0
     many = write_papers(tmp_path / "many.jsonl", "2302", 150)
-    _kill_during_write(data_dir, tmp_path / "many.jsonl", after_chunks=20)
+    _kill_during_write(data_dir, tmp_path / "many.jsonl", at_commit=3)
     now = indexed(data_dir)  # the next command repairs what the kill left
     assert set(before) <= set(now)
-    assert set(now) - set(before) < set(many)  # some, not all, of the new papers landed
+    # two batches committed, and the third's vectors were whole in Chroma: the repair
+    # re-derives those papers' records from them; the rest did not land
+    assert set(now) - set(before) == set(many[:24])
     chroma_matches_records(data_dir)
     rerun = run(data_dir, "ingest", str(tmp_path / "many.jsonl"))
     assert rerun.returncode == 0
@@ -145,7 +145,7 @@ def test_kill_9_while_updating_papers_keeps_one_whole_version_of_each(tmp_path):
     ids = write_papers(tmp_path / "papers.jsonl", "2303", 120, "v1")
     assert run(data_dir, "ingest", str(tmp_path / "papers.jsonl")).returncode == 0
     write_papers(tmp_path / "papers.jsonl", "2303", 120, "v2")
-    _kill_during_write(data_dir, tmp_path / "papers.jsonl", after_chunks=30)
+    _kill_during_write(data_dir, tmp_path / "papers.jsonl", at_commit=5)
     result = run(data_dir, "search", "protein folding method", "--json")
     assert result.returncode == 0, result.stderr
     pipeline = Pipeline(pipeline_settings(data_dir))
@@ -183,7 +183,33 @@ def test_a_corrupt_records_database_names_the_repair_and_reindex_repairs_it(tmp_
     assert set(indexed(data_dir)) == set(ids)
 
 
+_PAUSING_CHILD = """
+import os, sys, time
+from pathlib import Path
+from assistant.index.records import Records
+from assistant.pipeline import Pipeline
+from assistant.settings import load_settings
+folder = Path(sys.argv[2])
+real = Records.replace_papers
+calls = []
+def paused(self, *args, **kwargs):
+    calls.append(1)
+    if len(calls) == 2:  # batch two's vectors are in Chroma, its records not yet written
+        (folder / "paused").touch()
+        while not (folder / "resume").exists():
+            time.sleep(0.01)
+    return real(self, *args, **kwargs)
+Records.replace_papers = paused
+settings = load_settings(config_path=folder / "none.toml", data_dir=sys.argv[3], threads=1,
+                         ingest_batch=8)
+Pipeline(settings).ingest([Path(sys.argv[1])])
+"""
+
+
 def test_a_reader_keeps_working_during_an_ingest_and_then_sees_the_new_papers(tmp_path):
+    """The writer is held at an exact point in the middle of its write (one batch
+    committed, the next one's vectors written and its records not) while a reader in
+    this process searches; then it finishes and the reader sees every new paper."""
     data_dir = tmp_path / "data"
     write_papers(tmp_path / "old.jsonl", "2305", 20)
     assert run(data_dir, "ingest", str(tmp_path / "old.jsonl")).returncode == 0
@@ -191,11 +217,21 @@ def test_a_reader_keeps_working_during_an_ingest_and_then_sees_the_new_papers(tm
     try:
         assert reader.search("crop yield study")
         new = write_papers(tmp_path / "new.jsonl", "2306", 60)
-        proc = cli(data_dir, "ingest", str(tmp_path / "new.jsonl"))
-        while proc.poll() is None:  # searches while the other process writes
+        proc = subprocess.Popen([sys.executable, "-c", _PAUSING_CHILD,
+                                 str(tmp_path / "new.jsonl"), str(tmp_path), str(data_dir)],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.time() + 300
+            while not (tmp_path / "paused").exists():
+                assert proc.poll() is None and time.time() < deadline, proc.communicate()
+                time.sleep(0.02)
+            assert (data_dir / "index" / "writing").exists()  # mid-write, for certain
             assert reader.search("seismic imaging method")
-            time.sleep(0.05)
-        assert proc.returncode == 0
+            assert 20 <= reader.paper_count() <= 28  # the old papers, and batch one
+        finally:
+            (tmp_path / "resume").touch()
+            _out, err = proc.communicate(timeout=600)
+        assert proc.returncode == 0, err
         hits = reader.search(f"Seismic Imaging study 2306 {new[7][-1]}", k=40)
         assert any(h.paper_id.startswith("2306.") for h in hits)
         assert reader.paper_count() == 80

@@ -4,11 +4,12 @@ them on open."""
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from pathlib import Path
 
 from assistant.index.chunking import Chunk
-from assistant.index.records import Records
+from assistant.index.records import MIGRATIONS, Records
 from assistant.sources import make_paper
 
 
@@ -46,12 +47,62 @@ def test_a_database_from_before_the_counts_gets_them(tmp_path: Path):
     records = Records(path)
     records.replace_papers([_paper(i) for i in range(3)])
     records.close()
-    with sqlite3.connect(path) as conn:  # as an older version left it
+    with sqlite3.connect(path) as conn:  # as an older version left it: no versions either
         conn.executescript("DROP TRIGGER paper_added; DROP TRIGGER paper_removed; "
                            "DROP TRIGGER chunk_added; DROP TRIGGER chunk_removed; "
-                           "DROP TABLE counts;")
+                           "DROP TABLE counts; DROP INDEX papers_by_year; "
+                           "ALTER TABLE papers DROP COLUMN year; PRAGMA user_version = 0;")
     reopened = Records(path)
     assert (reopened.paper_count(), reopened.chunk_count()) == (3, 6)
     reopened.replace_papers([_paper(9)])
     assert (reopened.paper_count(), reopened.chunk_count()) == (4, 8) == _true_counts(path)
     reopened.close()
+    assert _version(path) == len(MIGRATIONS) and "year" in _columns(path)
+
+
+def _version(path: Path) -> int:
+    with sqlite3.connect(path) as conn:
+        return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _columns(path: Path) -> set[str]:
+    with sqlite3.connect(path) as conn:
+        return {row[1] for row in conn.execute("PRAGMA table_xinfo(papers)")}
+
+
+def test_a_new_database_records_every_step(tmp_path: Path):
+    path = tmp_path / "records.sqlite3"
+    Records(path).paper_count()
+    assert _version(path) == len(MIGRATIONS) == 3 and "year" in _columns(path)
+
+
+def test_steps_are_applied_once_and_only_the_missing_ones(tmp_path: Path, monkeypatch):
+    """A file from before versions were recorded that has every step's work is recognised
+    as such: no step runs again (re-adding the year column would fail)."""
+    path = tmp_path / "records.sqlite3"
+    records = Records(path)
+    records.replace_papers([_paper(i) for i in range(2)])
+    records.close()
+    with sqlite3.connect(path) as conn:
+        conn.execute("PRAGMA user_version = 0")
+    scripts: list[str] = []
+
+    class Spy(sqlite3.Connection):
+        def executescript(self, script):
+            scripts.append(script)
+            return super().executescript(script)
+
+    real = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", functools.partial(real, factory=Spy))
+    reopened = Records(path)
+    assert reopened.paper_count() == 2
+    reopened.close()
+    assert scripts == [] and _version(path) == len(MIGRATIONS)
+    monkeypatch.setattr(sqlite3, "connect", real)
+    with sqlite3.connect(path) as conn:  # a file one step behind gets that step only
+        conn.executescript("DROP INDEX papers_by_year; ALTER TABLE papers DROP COLUMN year; "
+                           "PRAGMA user_version = 2;")
+    monkeypatch.setattr(sqlite3, "connect", functools.partial(real, factory=Spy))
+    Records(path).paper_count()
+    assert len(scripts) == 1 and "ADD COLUMN year" in scripts[0]
+    assert "year" in _columns(path) and _version(path) == 3

@@ -22,7 +22,7 @@ def _remember_settings(base_settings):
 
 
 def _chroma_ids(pipeline: Pipeline) -> set[str]:
-    return set(pipeline.store.collection.get()["ids"])
+    return set(pipeline.index.store.collection.get()["ids"])
 
 
 def test_reingest_adds_nothing(sample_copy):
@@ -45,7 +45,7 @@ def test_changed_paper_replaces_its_chunks(pipeline, tmp_path: Path):
     assert report.updated == ["2106.09685"] and report.added == []
     new_ids = _chroma_ids(pipeline)
     assert new_ids.isdisjoint(old_ids)
-    docs = pipeline.store.collection.get(ids=sorted(new_ids))["documents"]
+    docs = pipeline.index.store.collection.get(ids=sorted(new_ids))["documents"]
     assert any("integrates LoRA with PyTorch" in d for d in docs)
     assert [p.paper.id for p in pipeline.papers()] == ["2106.09685"]
 
@@ -99,14 +99,14 @@ def test_chunks_carry_paper_id_and_title(sample_index):
 def test_short_abstracts_stay_whole_and_long_ones_split_within_the_window(pipeline):
     pipeline.ingest([DATA / "zotero.bib", DATA.parent.parent / "assistant" / "data" /
                      "papers-page.txt"])
-    store = pipeline.store
+    store = pipeline.index.store
     for stored in store.papers():
         texts = [store.chunk(cid)["text"] for cid in stored.chunk_ids]
         if stored.paper.source == "zotero.bib":
             assert texts == [stored.paper.abstract]
         for chunk_text in texts:
             embed_text = f"{stored.paper.title}\n{chunk_text}"
-            assert pipeline.embedder.count_tokens(embed_text) <= 258
+            assert pipeline.index.embedder.count_tokens(embed_text) <= 258
 
 
 def test_records_rebuild_from_chroma(sample_index, tmp_path: Path):
@@ -194,7 +194,7 @@ def test_an_index_with_unscoped_ids_migrates_on_reingest(pipeline, tmp_path: Pat
 
     (tmp_path / "refs.bib").write_text(_bib("smith2020", "Graph Pruning"))
     paper = parse_file(tmp_path / "refs.bib")[0]
-    pipeline.ingest_papers([replace(paper, id="smith2020")], IngestReport())  # the old index
+    pipeline.add_papers([replace(paper, id="smith2020")], IngestReport())  # the old index
     report = pipeline.ingest([tmp_path / "refs.bib"])
     assert report.migrated == [("smith2020", "refs.bib:smith2020")]
     assert [p.paper.id for p in pipeline.papers()] == ["refs.bib:smith2020"]
@@ -214,7 +214,7 @@ def test_a_paper_indexed_under_arxivs_doi_migrates_to_its_arxiv_id(pipeline, tmp
     paper = parse_file(tmp_path / "zotero.bib")[0]
     assert paper.id == "1706.03762"
     old = replace(paper, id="10.48550/arxiv.1706.03762")  # what the last version stored
-    pipeline.ingest_papers([old], IngestReport())
+    pipeline.add_papers([old], IngestReport())
     report = pipeline.ingest([tmp_path / "zotero.bib"])
     assert report.migrated == [("10.48550/arxiv.1706.03762", "1706.03762")]
     assert [p.paper.id for p in pipeline.papers()] == ["1706.03762"]
@@ -250,7 +250,7 @@ def test_a_dump_is_read_as_a_stream_and_committed_batch_by_batch(pipeline, tmp_p
     calls: list[tuple[int, int, int, int]] = []
 
     def progress(done: int, read: int, total: int) -> None:
-        calls.append((done, read, total, pipeline.store.records.paper_count()))
+        calls.append((done, read, total, pipeline.index.store.records.paper_count()))
 
     report = pipeline.ingest([dump], progress=progress, batch=8)
     assert len(report.added) == 30

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.index.search import Filters, rrf
+from assistant.index.filters import Filters
+from assistant.index.search import rrf
 
 PARAPHRASES = [
     ("running depth prediction in real time on small robots and drones",
@@ -69,9 +70,9 @@ def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(pipeline):
     import numpy as np
 
     from assistant.index.chunking import Chunk
-    from assistant.index.search import IN_LIST_LIMIT
     from assistant.sources import Paper
 
+    IN_LIST_LIMIT = pipeline.settings.in_list_limit  # noqa: N806 - the setting's value
     rng = np.random.default_rng(3)
     items = []
     count = 2 * IN_LIST_LIMIT + 600

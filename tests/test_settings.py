@@ -53,3 +53,46 @@ def test_replace_validates(config):
     assert settings.replace(top_k=9).top_k == 9
     with pytest.raises(SettingsError, match="bad setting n_ctx=10"):
         settings.replace(n_ctx=10)
+
+
+def test_every_setting_belongs_to_one_group_with_a_known_name():
+    from assistant.settings import GROUPS, Settings
+
+    grouped = [key for group in GROUPS for key in Settings.group(group)]
+    assert sorted(grouped) == sorted(Settings.model_fields)  # each once, none left out
+    assert {"top_k", "rrf_k", "candidates", "relevance_floor"} <= set(Settings.group("retrieval"))
+    assert {"evidence_rank_decay", "evidence_min_share"} <= set(Settings.group("evidence"))
+
+
+def test_tuning_numbers_come_from_the_settings(config):
+    """Code that runs without a pipeline (the chat's highlighting, a bare Checker) takes
+    the built-in values, and a pipeline's checker takes the run's."""
+    from assistant.answer.attribution import Checker
+    from assistant.settings import Settings
+
+    assert Checker(lambda texts: None).threshold == Settings.defaults().claim_threshold == 0.40
+    tuned = load_settings(config, claim_threshold=0.55, claim_dense_weight=0.7)
+    checker = Checker(lambda texts: None, tuning=tuned)
+    assert (checker.threshold, checker.dense_weight) == (0.55, 0.7)
+
+
+def test_bench_logs_and_summary_keys_change_with_the_settings_that_shape_them(config):
+    from assistant.bench.common import log_path
+    from assistant.pipeline import Pipeline
+
+    settings = load_settings(config, data_dir=config.parent / "data")
+    base = log_path(settings, "answers", "dev", None)
+    assert log_path(settings, "answers", "dev", None) == base
+    for change in ({"top_k": 5}, {"claim_threshold": 0.5}, {"yes_no_budget": 200},
+                   {"temperature": 0.3}):
+        assert log_path(settings.replace(**change), "answers", "dev", None) != base
+    assert log_path(settings.replace(summary_max_tokens=100), "answers", "dev", None) == base
+
+    def key(**change):
+        pipeline = Pipeline(settings.replace(llm_url="http://127.0.0.1:9/v1", **change))
+        return pipeline.summary_key("structured", "some-served-model")
+
+    assert key() == key()
+    for change in ({"summary_max_tokens": 100}, {"n_ctx": 2048}, {"top_p": 0.8},
+                   {"repeat_penalty": 1.2}, {"claim_threshold": 0.5}):
+        assert key(**change) != key(), change

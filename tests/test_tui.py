@@ -163,9 +163,9 @@ async def test_a_corrupt_index_is_explained_in_the_chat(base_settings, sample_in
 
 
 async def test_missing_catalog_model_names_install_command(sample_copy):
-    sample_copy.settings = sample_copy.settings.replace(model=TEST_LLM,
-                                   models_dir=sample_copy.settings.data_dir / "no-models")
-    app = AssistantApp(sample_copy)
+    pipeline = Pipeline(sample_copy.settings.replace(
+        model=TEST_LLM, models_dir=sample_copy.settings.data_dir / "no-models"))
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         note = str(app.chat.query_one(".missing-model").render())

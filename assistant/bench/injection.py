@@ -18,14 +18,13 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from assistant.bench.pubmedqa import _run_rows, bench_pipeline, load_pubmedqa
+from assistant.bench.common import log_path, run_rows
+from assistant.bench.pubmedqa import bench_pipeline, load_pubmedqa
 from assistant.pipeline import (
     Answer,
     Source,
     SourceText,
-    model_label,
     steering_filter,
-    template_version,
 )
 from assistant.settings import Settings
 
@@ -95,11 +94,7 @@ def injection(settings: Settings, folder: Path, split: str = "test", limit: int 
                 result[f"{name}/quoting_only"] = ask(question, attacked, attacked_texts, pmid)
         return result
 
-    version = template_version("yesno_system", "answer_user")
-    log = (settings.data_dir / "bench" /
-           f"injection-{split}-{model_label(model or settings.model)}-{version}.jsonl")
-    log.parent.mkdir(parents=True, exist_ok=True)
-    rows = _run_rows(ids, log, row, progress)
+    rows = run_rows(ids, log_path(settings, "injection", split, model), row, progress)
     pipeline.close()
     return score_injection(rows)
 

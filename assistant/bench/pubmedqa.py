@@ -1,5 +1,5 @@
-"""Benchmarks on data nobody here wrote (PubMedQA PQA-L), and the shared plumbing (the
-bench index, resumable logs, results files) the other benchmark modules use.
+"""Benchmarks on data nobody here wrote (PubMedQA PQA-L), and its bench index (the
+plumbing every benchmark shares is :mod:`.common`).
 
 - retrieval: index the 1000 abstracts (the question is not part of the document), ask the
   500 test questions, report Recall@1/5 and MRR@10 of the question's own abstract for BM25,
@@ -10,8 +10,8 @@ bench index, resumable logs, results files) the other benchmark modules use.
   check) plus the verdict's ceiling with the gold abstract alone; resumable;
 - attribution: each abstract's conclusion (not indexed) must be attributed to that abstract
   among the retrieved sources, and called unsupported once it is removed;
-- speed (:mod:`.bench_speed`), injection (:mod:`.bench_injection`) and scale
-  (:mod:`.bench_scale`) live in their own modules.
+- speed (:mod:`.speed`), injection (:mod:`.injection`) and scale (:mod:`.scale`) live
+  in their own modules.
 
 Tuning (prompts, k, fusion) may only look at the 500 non-test questions (``--split dev``).
 """
@@ -19,38 +19,25 @@ Tuning (prompts, k, fusion) may only look at the 500 non-test questions (``--spl
 from __future__ import annotations
 
 import json
-import os
-import platform
-import resource
-import subprocess
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 from assistant.bench.calibration import accuracy, calibrate, macro_f1
-from assistant.errors import AssistantError
+from assistant.bench.common import BenchError, Progress, log_path, run_rows
 from assistant.pipeline import (
     VERDICT_LABELS as LABELS,
 )
 from assistant.pipeline import (
-    ContextError,
     IngestReport,
     Paper,
     Pipeline,
     Source,
     SourceText,
     decide_verdict,
-    model_label,
-    template_version,
 )
 from assistant.settings import REPO_DIR, Settings
 
 MODES = ("bm25", "dense", "hybrid")
-Progress = Callable[[int, int], None]
-
-
-class BenchError(AssistantError, RuntimeError):
-    """The benchmark data is missing or malformed."""
 
 
 def default_pubmedqa_dir() -> Path:
@@ -83,8 +70,13 @@ def bench_pipeline(settings: Settings, folder: Path, progress: Progress | None =
     if pipeline.paper_count() != len(records):
         papers = [_paper(pmid, rec) for pmid, rec in records.items()]
         report = IngestReport()
-        pipeline.add_papers(papers, report,
-                            lambda: progress and progress(report.done, len(papers)))
+
+        def reported() -> None:
+            if progress:
+                progress(report.done, len(papers))
+
+        pipeline.add_papers(papers, report, reported)
+        reported()
     return pipeline
 
 
@@ -117,52 +109,10 @@ def retrieval(settings: Settings, folder: Path, split: str = "test", limit: int 
     return result
 
 
-def _resume(log: Path) -> dict[str, dict]:
-    """Rows already written to a JSONL log (a half-written last line is ignored)."""
-    done: dict[str, dict] = {}
-    if log.exists():
-        for line in log.read_text(encoding="utf-8").splitlines():
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError:
-                continue
-            done[row["id"]] = row
-    return done
-
-
-def _log_path(settings: Settings, kind: str, split: str, model: str | None) -> Path:
-    version = template_version("yesno_system", "answer_user")
-    path = settings.data_dir / "bench" / (f"{kind}-{split}-{model_label(model or settings.model)}"
-                                          f"-{version}-b{settings.yes_no_budget}.jsonl")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path
-
-
 def _gold_source(pipeline: Pipeline, pmid: str) -> list[Source]:
     paper = pipeline.get_paper(pmid)
     return [Source(n=1, paper_id=pmid, title="", text=paper.abstract if paper else "",
                    score=1.0)]
-
-
-def _run_rows(ids: list[str], log: Path, make_row: Callable[[str], dict],
-              progress: Progress | None) -> list[dict]:
-    """One logged row per question, resuming from the log. A question whose prompt
-    cannot fit the model's context is logged as skipped, not allowed to stop the run;
-    skipped rows are left out of what is returned (and so of the scores)."""
-    done = _resume(log)
-    with log.open("a", encoding="utf-8") as handle:
-        for count, pmid in enumerate(ids, start=1):
-            if pmid not in done:
-                try:
-                    row = {"id": pmid, **make_row(pmid)}
-                except ContextError as exc:
-                    row = {"id": pmid, "skipped": str(exc)}
-                handle.write(json.dumps(row) + "\n")
-                handle.flush()
-                done[pmid] = row
-            if progress:
-                progress(count, len(ids))
-    return [done[pmid] for pmid in ids if "skipped" not in done[pmid]]
 
 
 def verdicts(settings: Settings, folder: Path, split: str = "dev", limit: int | None = None,
@@ -181,7 +131,7 @@ def verdicts(settings: Settings, folder: Path, split: str = "dev", limit: int | 
         return {"gold": records[pmid]["final_decision"], "raw": raw,
                 "sources": [s.paper_id for s in sources]}
 
-    rows = _run_rows(ids, _log_path(settings, "verdicts", split, model), row, progress)
+    rows = run_rows(ids, log_path(settings, "verdicts", split, model), row, progress)
     pipeline.close()
     usable = [(r["raw"], r["gold"]) for r in rows if r["raw"]]
     uncalibrated = [decide_verdict(raw).label for raw, _ in usable]
@@ -226,7 +176,7 @@ def answers(settings: Settings, folder: Path, limit: int | None = None, split: s
                 "seconds": answer.timings.get("total", 0.0),
                 "check_seconds": answer.timings.get("check", 0.0)}
 
-    rows = _run_rows(ids, _log_path(settings, "answers", split, model), row, progress)
+    rows = run_rows(ids, log_path(settings, "answers", split, model), row, progress)
     pipeline.close()
     return score_answers(rows, pipeline.verdict_calibration(model))
 
@@ -320,41 +270,3 @@ def attribution(settings: Settings, folder: Path, split: str = "test",
             "sweep": sweep}
 
 
-def machine_info(settings: Settings, model: str | None = None) -> dict:
-    commit = subprocess.run(["git", "-C", str(REPO_DIR), "rev-parse", "--short", "HEAD"],
-                            capture_output=True, text=True).stdout.strip()
-    return {"machine": platform.machine(), "cpus": os.cpu_count(),
-            "python": platform.python_version(), "threads": settings.threads,
-            "model": model or settings.model, "embedder": settings.embedder,
-            "commit": commit or "unknown",
-            "date": time.strftime("%Y-%m-%d %H:%M:%S"),
-            "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
-
-
-def save(kind: str, results: dict, settings: Settings, model: str | None = None) -> Path:
-    out = REPO_DIR / "bench-results" if (REPO_DIR / ".git").exists() else \
-        settings.data_dir / "bench-results"
-    out.mkdir(parents=True, exist_ok=True)
-    path = out / f"{kind}-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps({"kind": kind, **machine_info(settings, model),
-                                "results": results}, indent=2))
-    return path
-
-
-_RSS_WRAPPER = ("import resource,subprocess,sys;"
-                "p=subprocess.run(sys.argv[1:],capture_output=True,text=True);"
-                "sys.stdout.write(p.stdout);"
-                "print();print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-
-
-def run_measured(command: list[str], env: dict) -> tuple[float, str, float]:
-    """Run a command (as the only child of a small wrapper, so its peak RSS can be read):
-    wall seconds, the command's stdout, and its peak RSS in MB."""
-    import sys
-
-    start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-c", _RSS_WRAPPER, *command], env=env,
-                          capture_output=True, text=True)
-    seconds = time.perf_counter() - start
-    stdout, _, last = proc.stdout.rstrip().rpartition("\n")
-    return seconds, stdout, int(last) / 1024 if last.strip().isdigit() else 0.0

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.bench.pubmedqa import run_measured
+from assistant.bench.common import run_measured
 from assistant.pipeline import Chunk, Filters, Paper, Pipeline
 from assistant.settings import load_settings
 

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.bench.pubmedqa import run_measured
+from assistant.bench.common import run_measured
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 

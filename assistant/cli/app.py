@@ -21,7 +21,7 @@ from assistant.cli import answers, library, serve
 from assistant.cli.bench import bench_app
 from assistant.cli.common import err, error
 from assistant.cli.models import models_app
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, error_line
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="A local research-paper assistant: ingest abstracts, search, ask "
@@ -71,9 +71,9 @@ def run(args: list[str]) -> int:
     except Exception as exc:  # a bug: one line, the traceback only when asked for
         if debug:
             traceback.print_exc()
-            error(f"unexpected {type(exc).__name__}: {exc}")
+            error(error_line(exc))
         else:
-            error(f"unexpected {type(exc).__name__}: {exc} (run with --debug for details)")
+            error(f"{error_line(exc)} (run with --debug for details)")
         return EXIT_ERROR
     return result if isinstance(result, int) else 0
 

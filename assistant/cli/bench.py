@@ -55,13 +55,13 @@ def _pubmedqa_dir(path: Path | None) -> Path:
 
 def _run(kind: str, work, settings, model: str | None = None) -> tuple[dict, Path]:
     """Run one PubMedQA benchmark under a progress bar and save its results file."""
-    from assistant.bench import pubmedqa as bench
+    from assistant.bench.common import save
 
 
     with _bench_progress(kind) as bar:
         task = bar.add_task("", total=None)
         results = work(lambda d, t: bar.update(task, completed=d, total=t))
-    return results, bench.save(kind, results, settings, model)
+    return results, save(kind, results, settings, model)
 
 
 def _report(results: dict, path: Path, json_out: bool) -> None:
@@ -172,7 +172,7 @@ def bench_scale(sizes: Annotated[str, typer.Option("--sizes", help="Collection s
                 data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
     """The index as it grows: build, open, add one, remove one, search p50/p95, disk
     (synthetic papers with generated vectors)."""
-    from assistant.bench import pubmedqa as bench
+    from assistant.bench.common import save
     from assistant.bench.scale import scale
 
     try:
@@ -183,7 +183,7 @@ def bench_scale(sizes: Annotated[str, typer.Option("--sizes", help="Collection s
     with _bench_progress("scale") as bar:
         task = bar.add_task("", total=len(wanted))
         results = scale(wanted, lambda d, t: bar.update(task, completed=d, total=t))
-    path = bench.save("scale", results, settings)
+    path = save("scale", results, settings)
     if json_out:
         _print_json(results)
     else:
@@ -211,14 +211,14 @@ def bench_scale(sizes: Annotated[str, typer.Option("--sizes", help="Collection s
 def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
                 json_out: JsonOpt = False) -> None:
     """Ingest, ask and cold-start times next to the bare llama.cpp engine."""
-    from assistant.bench import pubmedqa as bench
+    from assistant.bench.common import save
     from assistant.bench.speed import speed
     from assistant.settings import PACKAGE_DIR
 
     settings = _settings(data_dir=data_dir, model=model)
     err.print("measuring (about a minute)…", style="dim")
     results = speed(settings, PACKAGE_DIR / "data" / "papers-page.txt", model)
-    path = bench.save("speed", results, settings, model)
+    path = save("speed", results, settings, model)
     if json_out:
         _print_json(results)
         return

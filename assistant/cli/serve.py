@@ -8,10 +8,11 @@ from typing import Annotated
 import typer
 
 from assistant.cli.common import DataDir, ModelOpt, Threads, _settings, err
+from assistant.serve.server import DEFAULT_PORT
 
 
 def serve(
-    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = 8765,
+    port: Annotated[int, typer.Option("--port", help="Port on 127.0.0.1.")] = DEFAULT_PORT,
     host: Annotated[str, typer.Option("--host", help="Listen address (127.0.0.1 keeps it "
                     "on this machine; anything else exposes the model to the network).")
                     ] = "127.0.0.1",

@@ -16,9 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from assistant.index.chunking import Chunk
+from assistant.index.filters import Filters
 from assistant.index.ingest import IngestReport, Progress, batches, ingest_batch, stream_papers
 from assistant.index.locking import WriteLock
-from assistant.index.search import Filters, Hit, hybrid_search
+from assistant.index.search import Hit, hybrid_search
 from assistant.index.store import Store, StoredPaper
 from assistant.settings import Settings
 from assistant.sources import Paper, expand_paths
@@ -119,7 +120,7 @@ class Index:
                    batch: int | None = None, progress: Callable[[], None] | None = None,
                    wait: bool = True, on_wait: OnWait | None = None) -> None:
         """Embed and commit parsed papers under the write lock, ``batch`` per commit
-        (setting ``ingest_batch``); ``progress`` is called after each commit."""
+        (setting ``ingest_batch``); ``progress`` is called after each full batch."""
         self._write_batches(
             papers, batch or self.settings.ingest_batch,
             lambda chunk: ingest_batch(self.store, self.embedder, self.settings.chunk_tokens,
@@ -145,11 +146,12 @@ class Index:
                        progress: Callable[[], None] | None = None, wait: bool = True,
                        on_wait: OnWait | None = None) -> None:
         """The one batching loop of every write: under the lock, ``commit`` each batch,
-        then mark the write complete."""
+        then mark the write complete. ``progress`` hears each full batch; the end is the
+        caller's to report."""
         with self.writing(wait, on_wait):
             for chunk in batches(items, size):
                 commit(chunk)
-                if progress:
+                if progress and len(chunk) == size:
                     progress()
             self.store.persist()
 

@@ -23,7 +23,7 @@ from assistant.index.chunking import Chunk
 from assistant.sources import Paper
 
 REPAIR = "assistant reindex"
-SCHEMA = """
+TABLES = """
 CREATE TABLE IF NOT EXISTS papers(
     id TEXT PRIMARY KEY, record TEXT NOT NULL, content_hash TEXT NOT NULL,
     chunk_ids TEXT NOT NULL);
@@ -34,6 +34,10 @@ CREATE INDEX IF NOT EXISTS chunks_by_paper ON chunks(paper_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(
     tokens, content='chunks', content_rowid='rowid', tokenize='unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'row');
+"""
+# Counting rows is O(n) in SQLite; every search needs the chunk count (for BM25's IDF
+# cut-off), so the counts are kept by triggers in the same transactions as the rows.
+COUNTS = """
 CREATE TABLE IF NOT EXISTS counts(name TEXT PRIMARY KEY, n INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS paper_added AFTER INSERT ON papers
     BEGIN UPDATE counts SET n = n + 1 WHERE name = 'papers'; END;
@@ -43,19 +47,57 @@ CREATE TRIGGER IF NOT EXISTS chunk_added AFTER INSERT ON chunks
     BEGIN UPDATE counts SET n = n + 1 WHERE name = 'chunks'; END;
 CREATE TRIGGER IF NOT EXISTS chunk_removed AFTER DELETE ON chunks
     BEGIN UPDATE counts SET n = n - 1 WHERE name = 'chunks'; END;
+INSERT OR IGNORE INTO counts SELECT 'papers', COUNT(*) FROM papers;
+INSERT OR IGNORE INTO counts SELECT 'chunks', COUNT(*) FROM chunks;
 """
-# Counting rows is O(n) in SQLite; every search needs the chunk count (for BM25's IDF
-# cut-off), so the counts are kept by triggers in the same transactions as the rows. A
-# database from before the counts gets them once, on open.
+# filters by year use an index, not a scan of every record's JSON
 YEAR_COLUMN = """
 ALTER TABLE papers ADD COLUMN year INTEGER
     GENERATED ALWAYS AS (json_extract(record, '$.year')) VIRTUAL;
 CREATE INDEX IF NOT EXISTS papers_by_year ON papers(year);
 """
-INIT_COUNTS = """
-INSERT OR IGNORE INTO counts SELECT 'papers', COUNT(*) FROM papers;
-INSERT OR IGNORE INTO counts SELECT 'chunks', COUNT(*) FROM chunks;
-"""
+# The schema's history: step n brings a database from version n-1 to n (``PRAGMA
+# user_version``), each applied once, in its own transaction. New changes are appended.
+MIGRATIONS: list[tuple[str, str]] = [
+    ("papers, chunks and the FTS5 keyword index", TABLES),
+    ("row counts kept by triggers", COUNTS),
+    ("an indexed year column", YEAR_COLUMN),
+]
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _unrecorded_version(conn: sqlite3.Connection) -> int:
+    """The version of a database written before versions were recorded (user_version 0):
+    read once from what it holds, then recorded, so its steps are not applied twice."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+    if "papers" not in tables:
+        return 0
+    if "counts" not in tables:
+        return 1
+    columns = {row[1] for row in conn.execute("PRAGMA table_xinfo(papers)")}
+    return 3 if "year" in columns else 2
+
+
+def migrate(conn: sqlite3.Connection) -> int:
+    """Apply the steps this database has not had; returns its version. Two processes
+    opening an old file at once: each step runs under ``BEGIN IMMEDIATE`` and a step that
+    another process applied first is skipped."""
+    if schema_version(conn) == 0 and (found := _unrecorded_version(conn)):
+        conn.execute(f"PRAGMA user_version = {found}")
+    while (version := schema_version(conn)) < len(MIGRATIONS):
+        _name, script = MIGRATIONS[version]
+        try:
+            conn.executescript(f"BEGIN IMMEDIATE; {script} "
+                               f"PRAGMA user_version = {version + 1}; COMMIT;")
+        except sqlite3.OperationalError:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            if schema_version(conn) <= version:  # not another process's doing
+                raise
+    return version
 
 
 class IndexCorrupt(AssistantError):
@@ -101,12 +143,7 @@ class Records:
             try:
                 conn.execute("PRAGMA journal_mode=WAL")
                 conn.execute("PRAGMA synchronous=NORMAL")
-                conn.executescript(SCHEMA)
-                if conn.execute("SELECT COUNT(*) FROM counts").fetchone()[0] < 2:
-                    conn.executescript(f"BEGIN IMMEDIATE; {INIT_COUNTS} COMMIT;")
-                columns = {row[1] for row in conn.execute("PRAGMA table_xinfo(papers)")}
-                if "year" not in columns:  # filters by year use an index, not a scan
-                    conn.executescript(f"BEGIN IMMEDIATE; {YEAR_COLUMN} COMMIT;")
+                migrate(conn)
             except sqlite3.DatabaseError as exc:
                 conn.close()
                 raise IndexCorrupt(f"{self.path} is unreadable ({exc}); rebuild it from the "

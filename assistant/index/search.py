@@ -9,48 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from assistant.index.filters import Filters
 from assistant.index.store import Store
 from assistant.settings import Settings
-from assistant.sources import normalize_title
-
-
-@dataclass
-class Filters:
-    """Optional restrictions on which papers may be retrieved."""
-
-    year_min: int | None = None
-    year_max: int | None = None
-    source: str | None = None
-    title: str | None = None
-    paper_ids: set[str] | None = None
-
-    @property
-    def active(self) -> bool:
-        return any(v is not None for v in (self.year_min, self.year_max, self.source,
-                                           self.title, self.paper_ids))
-
-    def allowed(self, store: Store) -> set[str] | None:
-        """The ids of the papers these filters keep (None: no filter)."""
-        if not self.active:
-            return None
-        key = (self.year_min, self.year_max, self.source, self.title,
-               frozenset(self.paper_ids) if self.paper_ids is not None else None)
-        return store.allowed_ids(key, self._select)
-
-    def _select(self, records) -> set[str]:
-        title = normalize_title(self.title) if self.title else None
-        source = self.source.lower() if self.source else None
-        keep = set()
-        for pid, paper_source, paper_title in records.paper_fields(
-                self.year_min, self.year_max, text=bool(title or source)):
-            if self.paper_ids is not None and pid not in self.paper_ids:
-                continue
-            if source and source not in (paper_source or "").lower():
-                continue
-            if title and title not in normalize_title(paper_title or ""):
-                continue
-            keep.add(pid)
-        return keep
 
 
 @dataclass
@@ -110,7 +71,7 @@ def group_by_paper(store: Store, fused: dict[str, float], dense: dict[str, float
 def hybrid_search(store: Store, query: str, query_vector, k: int, settings: Settings,
                   filters: Filters | None = None, mode: str = "hybrid") -> list[Hit]:
     """Top-k papers for the query. ``mode`` is 'hybrid', 'dense' or 'bm25' (benchmarks)."""
-    allowed = (filters or Filters()).allowed(store)
+    allowed = store.allowed_ids(filters or Filters())
     candidates, limit = settings.candidates, settings.in_list_limit
     dense = (_within(lambda n, ids: store.dense(query_vector, n, ids), store, candidates,
                      allowed, limit) if mode != "bm25" else [])

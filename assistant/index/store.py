@@ -30,6 +30,7 @@ import numpy as np
 
 from assistant.errors import AssistantError
 from assistant.index.chunking import Chunk
+from assistant.index.filters import Filters
 from assistant.index.locking import WriteLock
 from assistant.index.records import REPAIR, IndexCorrupt, Records, StoredPaper
 from assistant.index.terms import bm25_tokenize
@@ -323,16 +324,22 @@ class Store:
                                          or (self.index_dir / "registry.json").exists()):
             self.collection  # noqa: B018
 
-    def allowed_ids(self, key: tuple, compute) -> set[str]:
-        """The papers a filter keeps, computed once per filter until the index changes
-        (a chat asking with --since over 100k papers pays for the set once)."""
+    def allowed_ids(self, filters: Filters) -> set[str] | None:
+        """The ids of the papers a filter keeps (None: no filter), computed once per
+        filter until the index changes (a chat asking with --since over 100k papers pays
+        for the set once). Years are selected by SQL, the rest by the filter."""
+        if not filters.active:
+            return None
         self._ensure_open()
         version = (self.records.data_version(), self._writes)
-        cached = self._allowed.get(key)
+        cached = self._allowed.get(filters.key)
         if cached is None or cached[0] != version:
             if len(self._allowed) > 32:
                 self._allowed.clear()
-            cached = self._allowed[key] = (version, compute(self.records))
+            rows = self.records.paper_fields(filters.year_min, filters.year_max,
+                                             text=filters.reads_text)
+            kept = {pid for pid, source, title in rows if filters.keeps(pid, source, title)}
+            cached = self._allowed[filters.key] = (version, kept)
         return cached[1]
 
     def chunk_papers(self, chunk_ids: list[str]) -> dict[str, str]:

@@ -100,6 +100,12 @@ class Models:
             self.notices.append(f"{exc} — loading the model in this process instead")
             return None
 
+    def warm(self, model: str | None = None) -> int:
+        """Evaluate the fixed start of every prompt now (a server keeps it for its
+        clients); returns the tokens evaluated."""
+        llm = self.llm(model)
+        return llm.warm_prefix(self.prefix_of(llm), self.settings.cache_dir)
+
     def model_id(self, model: str | None = None) -> str:
         """Which model makes a text (a summary's cache key): the file's name and size when
         it is on this machine, else the name a server serves it under."""

@@ -111,8 +111,7 @@ def _warm(settings: Settings, spec: str) -> None:
 
     pipeline = Pipeline(settings)
     try:
-        llm = pipeline.llm(spec)
-        llm.warm_prefix(pipeline.prompt_prefix(llm), settings.cache_dir)
+        pipeline.warm(spec)
     except AssistantError:
         pass
     finally:

@@ -16,7 +16,6 @@ BOMS = ((codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
         (codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
         (codecs.BOM_UTF16_BE, "utf-16"))
 SNIFF_BYTES = 64 * 1024
-MAX_PROBLEMS_SHOWN = 20
 
 
 @dataclass

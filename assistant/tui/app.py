@@ -21,7 +21,7 @@ from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.worker import get_current_worker
 
-from assistant.errors import AssistantError
+from assistant.errors import AssistantError, error_line
 from assistant.pipeline import Answer, Filters, Paper, Pipeline, Source, Turn, model_label
 from assistant.tui.conversations import Conversation, ConversationStore, answer_markdown
 from assistant.tui.render import answer_widget, escape_markdown, linked_citations
@@ -167,8 +167,7 @@ class ChatScreen(Screen):
                                        on_token=on_token,
                                        should_stop=lambda: worker.is_cancelled)
         except Exception as exc:  # any failure is shown in the chat; the app keeps running
-            detail = str(exc) if isinstance(exc, AssistantError) else \
-                f"unexpected {type(exc).__name__}: {exc}"
+            detail = error_line(exc)
             self.log.error(traceback.format_exc())
             app.call_from_thread(stream.stop)
             if conversation is self.conversation:
@@ -337,8 +336,7 @@ class ChatScreen(Screen):
             summary = Summarizer(self.pipeline).summarize(paper)
         except Exception as exc:  # shown in the chat; the app keeps running
             self.log.error(traceback.format_exc())
-            detail = str(exc) if isinstance(exc, AssistantError) else \
-                f"unexpected {type(exc).__name__}: {exc}"
+            detail = error_line(exc)
             app.call_from_thread(note.update, f"Could not summarise: {detail}")
             return
         lines = [f"Summary of “{paper.title}”", f"TL;DR: {summary.tldr}"]
