@@ -23,6 +23,7 @@ from assistant.answer.attribution import (
     Claim,
     SourceText,
     Support,
+    closest_finding,
 )
 from assistant.answer.cite import StreamingCitationFilter, strip_source_list
 from assistant.answer.evidence import Source, key_sentences, select_sources
@@ -336,7 +337,8 @@ class Pipeline:
         does not, their most relevant sentence explains it instead of an abstention."""
         attribution = self.checker.check(body, texts)
         if verdict is not None and not attribution.supported and not stopped:
-            fallback = self._closest_finding(question, texts)
+            fallback = closest_finding(self.checker, question, texts,
+                                       self.settings.min_relevance)
             if fallback is not None:
                 return fallback, True
         return attribution, False
@@ -350,20 +352,6 @@ class Pipeline:
             self._checker = Checker(lambda texts: self.index.embedder.embed(texts),
                                     self.index.term_idf, tuning=self.settings)
         return self._checker
-
-    def _closest_finding(self, question: str, texts: list[SourceText]) -> Attribution | None:
-        """The source sentence that best matches the question, cited, as a checked
-        answer body (None when nothing matches at all)."""
-        titles = {t.title for t in texts}
-        supports = [s for s in self.checker.supports(question, texts)
-                    if s.sentence and s.sentence not in titles]
-        if not supports:
-            return None
-        best = max(supports, key=lambda s: s.score)
-        if best.dense < self.settings.min_relevance:
-            return None
-        result = self.checker.check(f"{best.sentence} [{best.n}]", texts)
-        return result if result.supported else None
 
     def supports(self, claim: str, texts: list[SourceText]) -> list[Support]:
         """How well each text supports ``claim``, best first (the attribution bench)."""

@@ -326,3 +326,19 @@ def render(text: str, decided: list[tuple[Span, Claim | None]]) -> str:
     rendered = "".join(parts)
     rendered = re.sub(r"[ \t]{2,}", " ", rendered)
     return re.sub(r" +\n", "\n", rendered).strip()
+
+
+def closest_finding(checker: Checker, question: str, texts: list[SourceText],
+                    min_relevance: float) -> Attribution | None:
+    """The source sentence that best matches the question, cited, as a checked answer
+    body (None when nothing matches at least ``min_relevance`` in meaning)."""
+    titles = {t.title for t in texts}
+    supports = [s for s in checker.supports(question, texts)
+                if s.sentence and s.sentence not in titles]
+    if not supports:
+        return None
+    best = max(supports, key=lambda s: s.score)
+    if best.dense < min_relevance:
+        return None
+    result = checker.check(f"{best.sentence} [{best.n}]", texts)
+    return result if result.supported else None
