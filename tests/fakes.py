@@ -25,7 +25,7 @@ class ScriptedLLM(ChatModel):
         self.prefixes: list[str] = []
         self.label_calls: list[list[Message]] = []
 
-    def label_probs(self, messages, prefix, labels):
+    def label_probs(self, messages, prefix, labels, on_prefill=None):
         self.label_calls.append(messages)
         return dict(self.probs)
 
@@ -40,12 +40,18 @@ class ScriptedLLM(ChatModel):
         return sum(self.count_tokens(m.content) for m in messages)
 
     def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
-                 prefix="", **sampling):
+                 prefix="", on_prefill=None, **sampling):
         self.calls.append(messages)
         self.prefixes.append(prefix)
         pieces = [prefix] if prefix else []
         stats = GenerationStats(prompt_tokens=sum(self.count_tokens(m.content)
                                                   for m in messages))
+        for done in range(64, stats.prompt_tokens + 64, 64):  # the prompt read in chunks
+            if should_stop and should_stop():
+                stats.stopped = True
+                return Generation(prefix, stats)
+            if on_prefill:
+                on_prefill(min(done, stats.prompt_tokens), stats.prompt_tokens)
         for piece in self.answer.split(" "):
             if should_stop and should_stop():
                 stats.stopped = True
@@ -69,8 +75,11 @@ def install(pipeline, llm) -> None:
     from assistant.answer.messages import prompt_prefix
     from assistant.llm.choice import Models
 
+    from assistant.pipeline.asking import Asker
+
     pipeline.models.close()
     pipeline.models = Models(pipeline.settings, prompt_prefix, llm)
+    pipeline.asker = Asker(pipeline.settings, pipeline.index, pipeline.models)
 
 
 class HashEmbedder:

@@ -4,6 +4,7 @@ timings, and the fixed texts the program answers with when it cannot answer."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.answer.attribution import Attribution, Claim
@@ -33,6 +34,49 @@ def verdict_line(verdict: Verdict) -> str:
 def clip_words(text: str, words: int) -> str:
     parts = text.split()
     return text if len(parts) <= words else " ".join(parts[:words]) + " …"
+
+
+@dataclass
+class Status:
+    """Where an answer is, for a front end to show while the user waits. Stages, in
+    order: ``searching``, ``found`` (``titles`` of the papers found), ``loading`` (the
+    model, only when not loaded yet), ``sources`` (the numbered ``sources`` with their
+    evidence), ``reading`` (prompt tokens ``done`` of ``total``), ``writing`` (``done``
+    pieces written), ``checking`` (the claims)."""
+
+    stage: str
+    done: int = 0
+    total: int = 0
+    titles: list[str] = field(default_factory=list)
+    sources: list[Source] = field(default_factory=list)
+
+    def describe(self, titles: list[str]) -> str:
+        """One line for the user (``titles``: the papers found so far, from an earlier
+        status): which papers are being read, how much of the prompt, how many tokens."""
+        papers = "; ".join(_clip(t, 40) for t in titles[:4]) + ("; …" if len(titles) > 4
+                                                                 else "")
+        count = f"{len(titles)} paper{'s' if len(titles) != 1 else ''}"
+        if self.stage == "searching":
+            return "searching the papers…"
+        if self.stage == "found":
+            return f"found {count}: {papers}"
+        if self.stage == "loading":
+            return f"loading the model… (then reading {count}: {papers})"
+        if self.stage == "reading" and self.total:
+            return (f"reading {count} {100 * self.done // self.total}% "
+                    f"({self.done}/{self.total} prompt tokens): {papers}")
+        if self.stage == "writing":
+            return f"writing… {self.done} tokens"
+        if self.stage == "checking":
+            return "checking each claim against the papers…"
+        return f"reading {count}: {papers}"
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+OnStatus = Callable[[Status], None]
 
 
 @dataclass

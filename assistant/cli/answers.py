@@ -4,7 +4,7 @@ every claim checked against them before it is shown."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
@@ -28,6 +28,9 @@ from assistant.cli.common import (
     out,
     warning,
 )
+
+if TYPE_CHECKING:  # the pipeline is imported when a command runs, not at start-up
+    from assistant.pipeline import Status  # noqa: F401 - in annotations
 
 # --- search / ask ---------------------------------------------------------------------------
 
@@ -110,21 +113,37 @@ def print_answer(answer) -> None:
     print_sources_list(answer)
 
 
-def stream_draft(run):
-    """Run ``run(on_token)`` showing the streamed draft live (terminal only); the draft is
-    replaced by the checked answer, so no unchecked citation stays on screen."""
-    if not out.is_terminal:
-        return run(None)
+def stream_draft(run, show_draft: bool = True):
+    """Run ``run(on_token, on_status)`` showing, while the user waits, a transient status
+    line on stderr (papers found, prompt read in %, tokens written) and the streamed draft
+    on a terminal stdout; both go when the checked answer is printed, so no unchecked
+    citation stays on screen. Nothing is shown where stderr and stdout are not terminals
+    (and the status never reaches stdout or ``--json``)."""
+    show_draft = show_draft and out.is_terminal
+    if not (err.is_terminal or show_draft):
+        return run(None, None)
+    from rich.console import Group
     from rich.live import Live
 
+    line = Text(style="dim cyan")
     draft = Text(style="dim")
-    with Live(draft, console=out, transient=True, refresh_per_second=12,
-              vertical_overflow="visible") as live:
-        def on_token(piece: str) -> None:
-            draft.append(piece)
-            live.update(draft)
+    titles: list[str] = []
+    shown = Group(line, draft) if show_draft else line
+    console = err if err.is_terminal else out
 
-        return run(on_token)
+    def on_status(status: Status) -> None:
+        if status.titles or status.sources:
+            titles[:] = status.titles or [s.title or s.paper_id for s in status.sources]
+        if err.is_terminal:
+            line.plain = status.describe(titles)
+        live.refresh()
+
+    def on_token(piece: str) -> None:
+        draft.append(piece)
+
+    with Live(shown, console=console, transient=True, refresh_per_second=8,
+              vertical_overflow="visible") as live:
+        return run(on_token if show_draft else None, on_status)
 
 
 def ask(
@@ -140,13 +159,14 @@ def ask(
     if pipeline.paper_count():
         pipeline.check_model()
     filters = _filters(since, until, source, title)
-    if json_out:
-        answer = pipeline.ask(question, filters=filters)
+    if json_out:  # the status line still shows on a terminal's stderr, never in the JSON
+        answer = stream_draft(lambda _on_token, on_status: pipeline.ask(
+            question, filters=filters, on_status=on_status), show_draft=False)
         _print_json(answer.to_dict())
         _stopped_by_server(answer, pipeline)
         return
-    answer = stream_draft(lambda on_token: pipeline.ask(question, filters=filters,
-                                                        on_token=on_token))
+    answer = stream_draft(lambda on_token, on_status: pipeline.ask(
+        question, filters=filters, on_token=on_token, on_status=on_status))
     if answer.out_of_scope:
         out.print(answer.text)
         return
@@ -265,8 +285,8 @@ def digest(
         answer = pipeline.digest(topic, top_k, model)
         _print_json(answer.to_dict())
     else:
-        answer = stream_draft(lambda on_token: pipeline.digest(topic, top_k, model,
-                                                           on_token))
+        answer = stream_draft(lambda on_token, on_status: pipeline.digest(
+            topic, top_k, model, on_token, on_status))
         if answer.out_of_scope:
             out.print(answer.text)
         else:

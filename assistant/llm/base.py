@@ -18,6 +18,7 @@ class NoLabelProbs(AssistantError):
 
 
 OnToken = Callable[[str], None]
+OnPrefill = Callable[[int, int], None]  # prompt tokens read so far, of how many
 ShouldStop = Callable[[], bool]
 
 @dataclass
@@ -120,18 +121,22 @@ class ChatModel(ABC):
     # --- what a backend provides ------------------------------------------------------------
 
     @abstractmethod
-    def label_probs(self, messages: list[Message], prefix: str,
-                    labels: tuple[str, ...]) -> dict[str, float]:
+    def label_probs(self, messages: list[Message], prefix: str, labels: tuple[str, ...],
+                    on_prefill: OnPrefill | None = None) -> dict[str, float]:
         """P(the reply after the prompt and ``prefix`` starts with each label); raises
-        :class:`NoLabelProbs` where the model cannot give them."""
+        :class:`NoLabelProbs` where the model cannot give them. ``on_prefill`` hears the
+        prompt being read, where the model reads it here."""
 
     @abstractmethod
     def generate(self, messages: list[Message], max_tokens: int, temperature: float,
                  on_token: OnToken | None = None,
                  should_stop: ShouldStop | None = None, prefix: str = "", *,
-                 top_p: float, repeat_penalty: float) -> Generation:
+                 top_p: float, repeat_penalty: float,
+                 on_prefill: OnPrefill | None = None) -> Generation:
         """Stream a reply (``on_token`` hears each piece; ``should_stop`` is polled
-        between pieces); ``prefix`` starts the reply and is part of the returned text."""
+        between pieces, and between prompt chunks where the prompt is read here, as
+        ``on_prefill`` hears); ``prefix`` starts the reply and is part of the returned
+        text."""
 
     def warm_prefix(self, prefix: str, cache_dir: Path | None = None) -> int:
         """Evaluate the fixed start of every prompt ahead of the first question; returns

@@ -50,6 +50,10 @@ class Models:
             self.load_s = time.perf_counter() - start
         return self._llm
 
+    def holds(self, model: str | None = None) -> bool:
+        """Whether this model is loaded (or connected) already: using it costs no load."""
+        return self._llm is not None and self._spec == (model or self.settings.model)
+
     @property
     def spec(self) -> str:
         """The spec of the loaded model (the setting's before any is loaded)."""
@@ -69,7 +73,8 @@ class Models:
         path = resolve_model(spec, self.settings.models_dir, "llm")
         generation = self.settings
         llm = LocalLLM(path, generation.n_ctx, generation.threads, generation.seed,
-                       mmap=generation.llm_mmap, n_batch=generation.n_batch)
+                       mmap=generation.llm_mmap, n_batch=generation.n_batch,
+                       prefill_chunk=generation.prefill_chunk)
         llm.warm_prefix(self.prefix_of(llm), self.settings.cache_dir)
         return llm
 

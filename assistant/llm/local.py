@@ -20,6 +20,7 @@ from assistant.llm.base import (
     Generation,
     GenerationStats,
     Message,
+    OnPrefill,
     OnToken,
     ShouldStop,
     consume,
@@ -58,7 +59,7 @@ class LocalLLM(ChatModel):
     """A chat model loaded into this process; one per process."""
 
     def __init__(self, model_path: Path, n_ctx: int, threads: int, seed: int = 42,
-                 mmap: bool = False, n_batch: int = 256) -> None:
+                 mmap: bool = False, n_batch: int = 256, prefill_chunk: int = 64) -> None:
         """Without ``mmap`` the weights are read once into memory: llama.cpp repacks most
         of them for the CPU anyway, and a mapped file would stay resident beside the
         repacked copy (peak RSS 1.9 GB instead of 1.3 GB for the 1.5B default; prefill
@@ -66,6 +67,7 @@ class LocalLLM(ChatModel):
         prefill cost on a 2-core CPU."""
         self.model_path = Path(model_path)
         self.name = self.model_path.stem
+        self.prefill_chunk = prefill_chunk
         self.prefix_source = "none"  # "disk" when the prompt prefix state was restored
         self.llm = load_llama(model_path, n_ctx=n_ctx, n_batch=n_batch, n_threads=threads,
                               n_threads_batch=threads, flash_attn=True, seed=seed,
@@ -117,22 +119,25 @@ class LocalLLM(ChatModel):
 
     # --- label probabilities --------------------------------------------------------------
 
-    def label_probs(self, messages: list[Message], prefix: str,
-                    labels: tuple[str, ...]) -> dict[str, float]:
+    def label_probs(self, messages: list[Message], prefix: str, labels: tuple[str, ...],
+                    on_prefill: OnPrefill | None = None) -> dict[str, float]:
         """P(next token starts each label) after the prompt and ``prefix`` (see
         :func:`next_token_probs`)."""
         prompt, _stop = self.format_prompt(messages)
         tokens = self._tokens(prompt + prefix)
         check_fits(len(tokens), 1, self.n_ctx)
-        return next_token_probs(self.llm, tokens, self.label_token_ids(labels))
+        return next_token_probs(self.llm, tokens, self.label_token_ids(labels),
+                                self.prefill_chunk, on_prefill)
 
     # --- generation -----------------------------------------------------------------------
 
     def generate(self, messages: list[Message], max_tokens: int, temperature: float,
                  on_token: OnToken | None = None,
                  should_stop: ShouldStop | None = None, prefix: str = "", *,
-                 top_p: float, repeat_penalty: float) -> Generation:
-        """Stream a chat completion; ``should_stop`` is polled between tokens.
+                 top_p: float, repeat_penalty: float,
+                 on_prefill: OnPrefill | None = None) -> Generation:
+        """Stream a chat completion; ``should_stop`` is polled between prompt chunks and
+        between tokens, ``on_prefill`` hears the prompt being read.
 
         ``prefix`` starts the assistant's reply (e.g. "Answer:") so the model continues
         from it; it is part of the returned text.
@@ -145,6 +150,9 @@ class LocalLLM(ChatModel):
                                 cached_prefix_tokens=self._common_prefix(tokens))
         start = time.perf_counter()
         pieces: list[str] = [prefix] if prefix else []
+        if not prefill(self.llm, tokens, self.prefill_chunk, on_prefill, should_stop):
+            stats.stopped = True
+            return finish(pieces, stats, start)
         stream = self.llm.create_completion(
             tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
             repeat_penalty=repeat_penalty, stream=True, stop=stop or None,
@@ -167,7 +175,26 @@ def common_prefix(llama, tokens: list[int]) -> int:
     return n
 
 
-def next_token_probs(llama, tokens: list[int], label_ids: dict[str, list[int]]
+def prefill(llama, tokens: list[int], chunk: int, on_prefill: OnPrefill | None = None,
+            should_stop: ShouldStop | None = None) -> bool:
+    """Evaluate the part of ``tokens`` the context does not hold yet, ``chunk`` tokens at
+    a time, so that reading a long prompt reports progress and can be stopped within one
+    chunk; False when stopped. The last token is always evaluated again, so the logits
+    are this prompt's (llama.cpp then samples without evaluating anything more)."""
+    start = min(common_prefix(llama, tokens), len(tokens) - 1)
+    llama.n_tokens = start
+    todo = len(tokens) - start
+    for offset in range(start, len(tokens), chunk):
+        if should_stop and should_stop():
+            return False
+        llama.eval(tokens[offset:offset + chunk])
+        if on_prefill:
+            on_prefill(min(offset + chunk, len(tokens)) - start, todo)
+    return True
+
+
+def next_token_probs(llama, tokens: list[int], label_ids: dict[str, list[int]],
+                     chunk: int = 512, on_prefill: OnPrefill | None = None
                      ) -> dict[str, float]:
     """P(the next token after ``tokens`` is one of each label's token ids), from one
     forward pass over the part of ``tokens`` not yet in the context. The state stays, so
@@ -177,9 +204,7 @@ def next_token_probs(llama, tokens: list[int], label_ids: dict[str, list[int]]
     import numpy as np
     from llama_cpp import llama_cpp as C
 
-    keep = min(common_prefix(llama, tokens), len(tokens) - 1)
-    llama.n_tokens = keep
-    llama.eval(tokens[keep:])
+    prefill(llama, tokens, chunk, on_prefill)
     pointer = C.llama_get_logits_ith(llama._ctx.ctx, -1)  # noqa: SLF001
     logits = np.ctypeslib.as_array(pointer, shape=(llama.n_vocab(),)).astype(np.float64)
     probs = np.exp(logits - logits.max())

@@ -28,6 +28,7 @@ from assistant.llm.base import (
     GenerationStats,
     Message,
     NoLabelProbs,
+    OnPrefill,
     OnToken,
     ShouldStop,
     consume,
@@ -191,8 +192,8 @@ class RemoteLLM(ChatModel):
 
     # --- verdicts -----------------------------------------------------------------------
 
-    def label_probs(self, messages: list[Message], prefix: str,
-                    labels: tuple[str, ...]) -> dict[str, float]:
+    def label_probs(self, messages: list[Message], prefix: str, labels: tuple[str, ...],
+                    on_prefill: OnPrefill | None = None) -> dict[str, float]:
         """P(next token starts each label): from `assistant serve`'s label route (the
         in-process computation, run there), else from the server's top log-probabilities
         of one generated token (a label outside the top 20 counts as 0)."""
@@ -256,7 +257,8 @@ class RemoteLLM(ChatModel):
     def generate(self, messages: list[Message], max_tokens: int, temperature: float,
                  on_token: OnToken | None = None,
                  should_stop: ShouldStop | None = None, prefix: str = "", *,
-                 top_p: float, repeat_penalty: float) -> Generation:
+                 top_p: float, repeat_penalty: float,
+                 on_prefill: OnPrefill | None = None) -> Generation:
         """Stream a completion from the server. If the server fails mid-answer (dies, times
         out), what came is kept and marked stopped, with ``stats.error`` saying why; a
         failure before the first token is a ServerError."""

@@ -15,17 +15,24 @@ from textual import on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Markdown, OptionList, Static
-from textual.widgets.option_list import Option
+from textual.widgets import Footer, Header, Input, Markdown, Static
 from textual.worker import get_current_worker
 
 from assistant.errors import AssistantError, error_line
-from assistant.pipeline import Answer, Filters, Paper, Pipeline, Source, Turn, model_label
+from assistant.pipeline import (
+    Answer,
+    Filters,
+    Paper,
+    Pipeline,
+    Status,
+    Turn,
+    model_label,
+)
 from assistant.tui.conversations import Conversation, ConversationStore, answer_markdown
 from assistant.tui.render import answer_widget, escape_markdown, linked_citations
-from assistant.tui.screens import ConversationsScreen, PaperScreen, PapersScreen
+from assistant.tui.screens import ConversationsScreen, PapersScreen
+from assistant.tui.sources import SourcesPanel
 
 WELCOME = ("Ask a question about your papers. Answers cite their sources as [n]; select a "
            "source on the right to read its abstract.")
@@ -51,13 +58,16 @@ class ChatScreen(Screen):
         self.history: list[Turn] = []
         self.conversation = Conversation.new()
         self.last_answer: Answer | None = None
-        self.sources: dict[str, tuple[Source, Answer]] = {}
         self.scope: Paper | None = None
         self.tokens_per_s = 0.0
 
     @property
     def pipeline(self) -> Pipeline:
         return self.app.pipeline
+
+    @property
+    def panel(self) -> SourcesPanel:
+        return self.query_one("#sources", SourcesPanel)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,7 +77,7 @@ class ChatScreen(Screen):
             yield conversation
             with Vertical(id="sidebar"):
                 yield Static("Sources", id="sources-title")
-                yield OptionList(id="sources")
+                yield SourcesPanel(id="sources")
         yield Input(placeholder="Ask about your papers… (Enter to send)", id="question")
         yield Static("", id="status", markup=False)
         yield Footer()
@@ -154,6 +164,7 @@ class ChatScreen(Screen):
         worker = get_current_worker()
         app = self.app
         conversation, history = self.conversation, list(self.history)
+        progress = app.call_from_thread(self.add_note, "searching the papers…", "progress")
         widget = app.call_from_thread(self.add_answer_widget)
         stream = app.call_from_thread(Markdown.get_stream, widget)
 
@@ -161,19 +172,34 @@ class ChatScreen(Screen):
             if conversation is self.conversation:
                 app.call_from_thread(stream.write, piece)
 
+        titles: list[str] = []
+
+        def on_status(status: Status) -> None:
+            """The papers in the sources panel as soon as they are chosen, and a progress
+            line while the prompt is read and the answer written."""
+            if conversation is not self.conversation:
+                return
+            if status.titles or status.sources:
+                titles[:] = status.titles or [s.title or s.paper_id for s in status.sources]
+            if status.sources:
+                app.call_from_thread(self.panel.show_reading, status.sources, question)
+            app.call_from_thread(self.show_progress, progress, status.describe(titles))
+
         filters = Filters(paper_ids={self.scope.id}) if self.scope else None
         try:
             answer = self.pipeline.ask(question, history=history, filters=filters,
-                                       on_token=on_token,
+                                       on_token=on_token, on_status=on_status,
                                        should_stop=lambda: worker.is_cancelled)
         except Exception as exc:  # any failure is shown in the chat; the app keeps running
             detail = error_line(exc)
             self.log.error(traceback.format_exc())
+            app.call_from_thread(self.show_progress, progress, "")
             app.call_from_thread(stream.stop)
             if conversation is self.conversation:
                 app.call_from_thread(widget.update, f"**Error:** {escape_markdown(detail)}")
             return
         app.call_from_thread(stream.stop)
+        app.call_from_thread(self.show_progress, progress, "")
         app.call_from_thread(self.finish_answer, widget, answer, conversation)
 
     async def finish_answer(self, widget: Markdown, answer: Answer,
@@ -205,58 +231,27 @@ class ChatScreen(Screen):
             self.history.append(Turn(answer.question, answer.text,
                                      [c.paper_id for c in answer.citations]))
         self.tokens_per_s = answer.timings.get("tokens_per_s", 0.0) or self.tokens_per_s
-        self.show_sources(answer)
+        self.panel.show_answer(answer)
         self.refresh_status()
         self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
 
-    def show_sources(self, answer: Answer) -> None:
-        panel = self.query_one("#sources", OptionList)
-        panel.clear_options()
-        self.sources.clear()
-        cited = {c.n for c in answer.citations}
-        for source in answer.citations:
-            key = f"s{source.n}"
-            self.sources[key] = (source, answer)
-            year = f" ({source.year})" if source.year else ""
-            panel.add_option(Option(Content(f"[{source.n}] {source.title}{year}\n    "
-                                            f"{source.paper_id}"), id=key))
-        others = [s for s in answer.sources if s.n not in cited]
-        if others:
-            panel.add_option(None)
-            for source in others:
-                key = f"r{source.n}"
-                self.sources[key] = (source, answer)
-                panel.add_option(Option(Content.styled(f"retrieved, not cited: "
-                                                       f"{source.title}", "dim"), id=key))
-        if panel.option_count:
-            panel.highlighted = 0
-
-    # --- sources and papers -------------------------------------------------------------
-
-    @on(OptionList.OptionSelected, "#sources")
-    def open_source(self, event: OptionList.OptionSelected) -> None:
-        source, answer = self.sources[event.option.id]
-        self.open_paper(source, answer)
-
-    def open_paper(self, source: Source, answer: Answer) -> None:
-        """The paper's abstract with the sentences the claim check matched highlighted
-        (for a source no claim cites: the retrieved passage's best sentences)."""
-        paper = self.pipeline.get_paper(source.paper_id)
-        if paper is None:
-            self.notify("That paper is no longer indexed.", severity="warning")
+    def show_progress(self, note: Static, text: str) -> None:
+        """What the answer below is doing; the line goes when the answer is finished."""
+        if not note.is_attached:  # a new chat cleared the conversation meanwhile
             return
-        self.app.push_screen(PaperScreen(paper, source.text, answer.question,
-                                         evidence=answer.evidence_for(source.n)))
+        if text:
+            note.update(text)
+        else:
+            note.remove()
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         """A citation opens its paper. Any other link is never opened from here: it came
         from model output, so it is copied for the user to open deliberately."""
         if event.href.startswith("cite:"):
             n = int(event.href.removeprefix("cite:"))
-            for source, answer in self.sources.values():
-                if source.n == n and answer is self.last_answer:
-                    self.open_paper(source, answer)
-                    return
+            source = self.panel.cited(n, self.last_answer)
+            if source is not None:
+                self.panel.open(source, self.last_answer)
             return
         self.app.copy_to_clipboard(event.href)
         self.notify(f"Link not opened (it comes from model output); copied: {event.href}",
@@ -279,7 +274,7 @@ class ChatScreen(Screen):
         self.conversation = Conversation.new()
         self.last_answer = None
         self.query_one("#conversation", VerticalScroll).remove_children()
-        self.query_one("#sources", OptionList).clear_options()
+        self.panel.clear()
         self.show_intro()
 
     def action_papers(self) -> None:

@@ -1,0 +1,232 @@
+"""The one pipeline object every front end (CLI, TUI, batch, server, benchmarks) talks to.
+
+It owns two parts with explicit interfaces, the :class:`~assistant.index.collection.Index`
+(store, embedder, write lock) and the :class:`~assistant.llm.choice.Models` (the chat
+model and where it runs), plus the claim checker, and exposes the product's verbs:
+ingest, remove, papers, search, ask, verdict, summaries and digests. Tests hand it a
+scripted chat model and a deterministic embedder through the constructor.
+
+The names front ends need from the stages below (answers, filters, records) are
+re-exported here, so a front end imports this module and nothing under it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from assistant.answer.attribution import UNSUPPORTED, Checker, Claim, SourceText, Support
+from assistant.answer.evidence import Source, key_sentences
+from assistant.answer.messages import prompt_prefix
+from assistant.answer.prompts import steering_filter, template_version
+from assistant.answer.result import Answer, OnStatus, Status, Turn
+from assistant.answer.summary import FIELDS as SUMMARY_FIELDS
+from assistant.answer.summary import STYLES as SUMMARY_STYLES
+from assistant.answer.summary import PaperSummary, summarize_paper
+from assistant.answer.verdict import LABELS as VERDICT_LABELS
+from assistant.answer.verdict import Verdict
+from assistant.answer.verdict import decide as decide_verdict
+from assistant.index.chunking import Chunk
+from assistant.index.collection import Index
+from assistant.index.filters import Filters
+from assistant.index.ingest import IngestReport, Progress
+from assistant.index.search import Hit, relevant
+from assistant.index.store import StoredPaper
+from assistant.llm.base import ChatModel, OnToken, ShouldStop
+from assistant.llm.budget import ContextError
+from assistant.llm.catalog import ModelError, model_label, resolve_model, verdict_calibration
+from assistant.llm.choice import Models
+from assistant.llm.remote import ServerError
+from assistant.pipeline.asking import Asker, Question, ignore_status
+from assistant.settings import Settings
+from assistant.sources import Paper
+from assistant.sources.where import WhereError, parse_where
+
+__all__ = ["SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED", "VERDICT_LABELS", "Answer",
+           "Chunk", "ContextError", "Filters", "Hit", "IngestReport", "ModelUnusable", "Paper",
+           "Pipeline", "Source", "SourceText", "Status", "StoredPaper", "Support", "Turn",
+           "Verdict", "WhereError", "decide_verdict", "key_sentences", "model_label",
+           "parse_where", "steering_filter", "template_version"]
+
+# a missing or broken model, an unusable server: every paper of a batch would fail alike
+ModelUnusable = (ModelError, ServerError)
+
+
+class Pipeline:
+    """Parse → chunk → embed/store → retrieve → generate/cite, behind one object."""
+
+    def __init__(self, settings: Settings, *, chat: ChatModel | None = None,
+                 embedder=None) -> None:
+        self._settings = settings
+        self.index = Index(settings, embedder, self._load_embedder)
+        self.models = Models(settings, prompt_prefix, chat)
+        self.asker = Asker(settings, self.index, self.models)
+
+    @property
+    def settings(self) -> Settings:
+        """This pipeline's settings, fixed for its life (its parts hold them too): other
+        settings mean another pipeline."""
+        return self._settings
+
+    def _load_embedder(self):
+        from assistant.index.embedding import Embedder
+
+        path = resolve_model(self.settings.embedder, self.settings.models_dir, "embedder")
+        return Embedder(path, self.settings.threads, self.settings.embed_max_tokens)
+
+    # --- the index's verbs ------------------------------------------------------------------
+
+    def ingest(self, paths: Iterable[Path], progress: Progress | None = None, **options
+               ) -> IngestReport:
+        """Add or update papers from files (see :meth:`Index.ingest`)."""
+        return self.index.ingest(paths, progress, **options)
+
+    def add_papers(self, papers: Iterable[Paper], report: IngestReport,
+                   progress: Callable[[], None] | None = None) -> None:
+        """Add or update papers already parsed (a benchmark's set)."""
+        self.index.add_papers(papers, report, progress=progress)
+
+    def add_embedded(self, items: Iterable[tuple[Paper, list[Chunk], object]]) -> int:
+        """Store papers whose chunks come with their vectors (``bench scale``)."""
+        return self.index.add_embedded(items)
+
+    def remove(self, paper_id: str, **options) -> Paper | None:
+        return self.index.remove(paper_id, **options)
+
+    def reindex(self, **options) -> int:
+        return self.index.reindex(**options)
+
+    def papers(self) -> list[StoredPaper]:
+        return self.index.papers()
+
+    def paper_count(self) -> int:
+        return self.index.paper_count()
+
+    def stored_paper(self, paper_id: str) -> StoredPaper | None:
+        return self.index.stored_paper(paper_id)
+
+    def get_paper(self, paper_id: str) -> Paper | None:
+        return self.index.get_paper(paper_id)
+
+    def search(self, query: str, k: int | None = None, filters: Filters | None = None,
+               mode: str = "hybrid", vector=None) -> list[Hit]:
+        """Top-k papers; ``mode`` is hybrid, dense or bm25; ``vector`` reuses a query
+        embedding (the retrieval benchmark compares modes on one)."""
+        return self.index.search(query, k or self.settings.top_k, filters, mode, vector)
+
+    def embed_query(self, text: str):
+        """The query vector :meth:`search` would compute (reused across modes)."""
+        return self.index.embedder.embed_one(text)
+
+    def relevant(self, hits: list[Hit]) -> list[Hit]:
+        """Hits good enough to show the model; empty means out of scope."""
+        return relevant(hits, self.settings)
+
+    # --- the models' verbs ------------------------------------------------------------------
+
+    def llm(self, model: str | None = None) -> ChatModel:
+        return self.models.llm(model)
+
+    @property
+    def backend(self) -> str:
+        return self.models.backend
+
+    @property
+    def notices(self) -> list[str]:
+        return self.models.notices
+
+    def model_id(self, model: str | None = None) -> str:
+        return self.models.model_id(model)
+
+    def warm(self, model: str | None = None) -> int:
+        """Evaluate the fixed start of every answer prompt once (``assistant serve``)."""
+        return self.models.warm(model)
+
+    def check_model(self, model: str | None = None) -> Path | None:
+        return self.models.check(model)
+
+    # --- answering (the work is the Asker's: :mod:`.asking`) ------------------------------
+
+    def sources_for(self, question: str, **options) -> list[Source]:
+        """The numbered sources an answer would be given (empty: out of scope)."""
+        return self.asker.sources_for(question, **options)
+
+    def source_texts(self, sources: list[Source]) -> list[SourceText]:
+        """Each source paper's whole abstract: what claims are checked against."""
+        return self.asker.source_texts(sources)
+
+    def ask(self, question: str, *, on_token: OnToken | None = None,
+            should_stop: ShouldStop | None = None, on_status: OnStatus | None = None,
+            **options) -> Answer:
+        """Answer one question (options: :class:`~.asking.Question`'s fields); one model
+        user at a time. ``on_status`` hears each step (papers found, prompt read, tokens
+        written, claims checked), ``should_stop`` is polled between prompt chunks and
+        tokens."""
+        with self.models.lock:
+            return self.asker.answer(Question(question, **options), on_token, should_stop,
+                                     on_status or ignore_status)
+
+    def digest(self, topic: str, k: int | None = None, model: str | None = None,
+               on_token: OnToken | None = None, on_status: OnStatus | None = None
+               ) -> Answer:
+        """A short cited overview of the papers on ``topic``, checked like ``ask``."""
+        return self.ask(topic, model=model, on_token=on_token, on_status=on_status,
+                        instructions="digest_system",
+                        user_template="digest_user", k=k or self.settings.digest_top_k,
+                        budget=self.settings.digest_budget)
+
+    def answer_prompt(self, question: str, sources: list[Source], model: str | None = None
+                      ) -> tuple[str, list[str]]:
+        """The exact prompt text (and stop strings) an answer with these sources is
+        generated from, for ``bench speed``'s bare-engine baseline."""
+        return self.asker.prompt_of(question, sources, model)
+
+    def verdict(self, question: str, sources: list[Source],
+                model: str | None = None) -> Verdict:
+        """The calibrated yes/no/maybe verdict for a question given these sources."""
+        with self.models.lock:
+            return self.asker.verdict(question, sources, model)
+
+    def verdict_calibration(self, model: str | None = None) -> dict | None:
+        """The stored calibration of a model's verdicts (None: uncalibrated)."""
+        return verdict_calibration(model or self.settings.model)
+
+    @property
+    def checker(self) -> Checker:
+        return self.asker.checker
+
+    def supports(self, claim: str, texts: list[SourceText]) -> list[Support]:
+        """How well each text supports ``claim``, best first (the attribution bench)."""
+        return self.checker.supports(claim, texts)
+
+    def choose_citations(self, claim: str, supports: list[Support]) -> Claim:
+        """The claim's citations decided from these supports, none proposed by a model."""
+        return self.checker.choose(claim, [], supports)
+
+    # --- summaries ----------------------------------------------------------------------------
+
+    def summarize(self, paper: Paper, style: str = "structured",
+                  model: str | None = None) -> PaperSummary:
+        """One paper's summary, checked against its own abstract (one model user at a
+        time; the batch front end caches it)."""
+        with self.models.lock:
+            return summarize_paper(self.llm(model), paper, style, self.settings,
+                                   self.checker.check)
+
+    def summary_version(self, style: str) -> str:
+        """The version of the templates a summary of this style is made with."""
+        return template_version(SUMMARY_STYLES[style], "summary_user")
+
+    def summary_key(self, style: str, model: str | None = None) -> str:
+        """Everything besides the paper that shapes a summary (model file, templates,
+        the settings it is made and checked with): part of its cache key, so a changed
+        setting never serves a stale summary."""
+        s = self.settings
+        return "|".join(str(v) for v in (
+            self.model_id(model), self.summary_version(style), style,
+            s.summary_max_tokens, s.tldr_max_tokens, s.n_ctx, s.top_p, s.repeat_penalty,
+            s.claim_threshold))
+
+    def close(self) -> None:
+        self.index.close()
+        self.models.close()
