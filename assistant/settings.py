@@ -156,18 +156,23 @@ class Settings(BaseSettings):
                                       description="weight of shared rare words in support")
     # generation
     max_tokens: int = _in("generation", 384, ge=16, description="an answer's longest reply")
-    temperature: float = _in("generation", 0.1, ge=0.0, le=2.0)
-    top_p: float = _in("generation", 0.9, gt=0.0, le=1.0)
-    repeat_penalty: float = _in("generation", 1.1, ge=1.0, le=2.0)
+    temperature: float = _in("generation", 0.1, ge=0.0, le=2.0,
+                             description="sampling temperature of answers (summaries use 0)")
+    top_p: float = _in("generation", 0.9, gt=0.0, le=1.0,
+                       description="nucleus sampling: tokens within this probability mass")
+    repeat_penalty: float = _in("generation", 1.1, ge=1.0, le=2.0,
+                                description="penalty on tokens already written")
     history_turns: int = _in("generation", 2, ge=0, le=20,
                              description="earlier turns a follow-up sees")
     history_words: int = _in("generation", 60, ge=0,
                              description="each remembered answer is clipped")
     # summaries and digests
-    summary_max_tokens: int = _in("summaries", 220, ge=16)
-    tldr_max_tokens: int = _in("summaries", 80, ge=8)
-    digest_top_k: int = _in("summaries", 6, ge=1, le=50)
-    digest_budget: int = _in("summaries", 700, ge=50)
+    summary_max_tokens: int = _in("summaries", 220, ge=16,
+                                  description="longest structured summary")
+    tldr_max_tokens: int = _in("summaries", 80, ge=8, description="longest TL;DR")
+    digest_top_k: int = _in("summaries", 6, ge=1, le=50, description="papers a digest reads")
+    digest_budget: int = _in("summaries", 700, ge=50,
+                             description="evidence tokens for a digest")
 
     @field_validator("data_dir", "models_dir")
     @classmethod
