@@ -85,6 +85,13 @@ class Settings(BaseSettings):
     use_server: bool = _in("models", True, description="use a running `assistant serve` "
                                                        "for the same data directory "
                                                        "automatically")
+    keep_warm: bool = _in("models", False,
+                          description="with no server running, `ask` (and every command "
+                                      "that answers) starts `assistant serve --detach` and "
+                                      "uses it, so the next command finds the model loaded")
+    keep_warm_idle: float = _in("models", 600.0, gt=0,
+                                description="seconds without a request after which a server "
+                                            "started by keep_warm stops by itself")
     model: str = _in("models", "qwen2.5-coder-1.5b-instruct-q4_k_m",
                      description="the chat model: catalog name or .gguf path")
     embedder: str = _in("models", "all-minilm-l6-v2-f16",

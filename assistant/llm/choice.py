@@ -17,7 +17,7 @@ from assistant.llm.base import ChatModel
 from assistant.llm.catalog import ModelError, model_label, resolve_model
 from assistant.llm.local import LocalLLM
 from assistant.llm.remote import RemoteLLM, ServerError
-from assistant.llm.servers import running_server
+from assistant.llm.servers import ServerStartError, free_port, running_server, start_detached
 from assistant.settings import Settings
 
 PrefixOf = Callable[[ChatModel], str]  # the fixed prompt start a new model evaluates once
@@ -85,7 +85,7 @@ class Models:
         alias = model_label(spec)
         label_route = None  # tried on first use
         if not url and self.settings.use_server:
-            record = running_server(self.settings.data_dir)
+            record = running_server(self.settings.data_dir) or self._keep_warm(spec)
             if record and record.get("model") == alias:
                 url, label_route = record["url"], bool(record.get("label_probs"))
         if not url:
@@ -110,6 +110,21 @@ class Models:
         clients); returns the tokens evaluated."""
         llm = self.llm(model)
         return llm.warm_prefix(self.prefix_of(llm), self.settings.cache_dir)
+
+    def _keep_warm(self, spec: str) -> dict | None:
+        """With ``keep_warm``, a background server for this model, started now (its
+        record), so later commands find the model loaded; None when it is off or the
+        server cannot start (then the model loads here, and the notice says why)."""
+        if not self.settings.keep_warm:
+            return None
+        try:
+            resolve_model(spec, self.settings.models_dir, "llm")  # missing: say so now
+            return start_detached(self.settings.data_dir, free_port(), model=spec,
+                                  threads=self.settings.threads,
+                                  idle_s=self.settings.keep_warm_idle)
+        except (ModelError, ServerStartError) as exc:
+            self.notices.append(f"keep_warm: {exc} — loading the model in this process")
+            return None
 
     def model_id(self, model: str | None = None) -> str:
         """Which model makes a text (a summary's cache key): the file's name and size when

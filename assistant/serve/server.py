@@ -17,7 +17,14 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.llm.catalog import model_label, resolve_model
-from assistant.llm.servers import LABEL_PROBS_PATH, remove_record, running_server, write_record
+from assistant.llm.servers import (
+    LABEL_PROBS_PATH,
+    remove_record,
+    running_server,
+    start_detached,
+    stop,
+    write_record,
+)
 from assistant.settings import Settings
 
 DEFAULT_PORT = 8765
@@ -34,6 +41,19 @@ def _port_free(host: str, port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+def check_can_serve(settings: Settings, port: int, host: str, model: str | None) -> Path:
+    """The model's file, if a server can start: the model is there, no other server runs
+    for this data directory, the port is free (each a one-line ServeError or ModelError)."""
+    path = resolve_model(model or settings.model, settings.models_dir, "llm")
+    existing = running_server(settings.data_dir)
+    if existing:
+        raise ServeError(f"a server for this data directory already runs at {existing['url']} "
+                         f"(pid {existing['pid']}); stop it first (assistant serve --stop)")
+    if not _port_free(host, port):
+        raise ServeError(f"port {port} on {host} is in use; choose another with --port")
+    return path
 
 
 def server_settings(settings: Settings, model_path: Path, alias: str, host: str, port: int,
@@ -57,10 +77,35 @@ def server_settings(settings: Settings, model_path: Path, alias: str, host: str,
     return server, model
 
 
+class IdleClock:
+    """ASGI middleware that knows how long the server has had no request in progress (a
+    streamed answer counts until its last byte is sent)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.active = 0
+        self.last = time.monotonic()
+
+    async def __call__(self, scope, receive, send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        self.active += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.active -= 1
+            self.last = time.monotonic()
+
+    def idle_s(self) -> float:
+        return 0.0 if self.active else time.monotonic() - self.last
+
+
 def serve(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
           model: str | None = None, logprobs: bool = False,
-          on_ready=None) -> None:
-    """Load the model, serve it until interrupted, and keep the record while serving."""
+          on_ready=None, idle_s: float | None = None) -> None:
+    """Load the model, serve it until interrupted (or, with ``idle_s``, until no request
+    has come for that long), and keep the record while serving."""
     import uvicorn
     from llama_cpp.server.app import create_app
 
@@ -69,22 +114,18 @@ def serve(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
 
     spec = model or settings.model
     alias = model_label(spec)
-    path = resolve_model(spec, settings.models_dir, "llm")
-    existing = running_server(settings.data_dir)
-    if existing:
-        raise ServeError(f"a server for this data directory already runs at {existing['url']} "
-                         f"(pid {existing['pid']}); stop it first")
-    if not _port_free(host, port):
-        raise ServeError(f"port {port} on {host} is in use; choose another with --port")
+    path = check_can_serve(settings, port, host, model)
     quiet_llama_logs()
     server_cfg, model_cfg = server_settings(settings, path, alias, host, port, logprobs)
     app = create_app(server_settings=server_cfg, model_settings=[model_cfg])
     add_label_probs_route(app)  # the one route added to llama-cpp-python's app
-    server = uvicorn.Server(uvicorn.Config(app, host=host, port=port, log_level="warning",
+    clock = IdleClock(app)
+    server = uvicorn.Server(uvicorn.Config(clock, host=host, port=port, log_level="warning",
                                            timeout_graceful_shutdown=2))
     url = f"http://{host}:{port}/v1"
     record = {"url": url, "model": alias, "pid": os.getpid(), "logprobs": logprobs,
-              "label_probs": LABEL_PROBS_PATH, "n_ctx": settings.n_ctx, "path": str(path)}
+              "label_probs": LABEL_PROBS_PATH, "n_ctx": settings.n_ctx, "path": str(path),
+              "idle_s": idle_s}
 
     def announce() -> None:
         while not server.started and not server.should_exit:
@@ -95,6 +136,11 @@ def serve(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
         write_record(settings.data_dir, record)
         if on_ready:
             on_ready(record)
+        clock.last = time.monotonic()  # the idle time counts from being ready
+        while idle_s and not server.should_exit:
+            time.sleep(min(1.0, idle_s / 4))
+            if clock.idle_s() > idle_s:
+                server.should_exit = True  # as Ctrl+C does: the record goes too
 
     watcher = threading.Thread(target=announce, daemon=True)
     watcher.start()
@@ -116,3 +162,18 @@ def _warm(settings: Settings, spec: str) -> None:
         pass
     finally:
         pipeline.close()
+
+
+def detach(settings: Settings, port: int, host: str = "127.0.0.1", model: str | None = None,
+           threads: int | None = None, logprobs: bool = False,
+           idle_s: float | None = None) -> dict:
+    """Start the server in the background (checked first, so a wrong model or a busy
+    port is the same one-line error as in the foreground); its record once it serves."""
+    check_can_serve(settings, port, host, model)
+    return start_detached(settings.data_dir, port, host=host, model=model, threads=threads,
+                          logprobs=logprobs, idle_s=idle_s)
+
+
+def stop_server(data_dir: Path) -> dict | None:
+    """Stop this data directory's server; its record, or None if none ran."""
+    return stop(data_dir)
