@@ -161,6 +161,8 @@ def test_answer_with_no_supported_claim_abstains(sample_copy):
     assert answer.abstained and answer.citations == []
     assert answer.text.startswith(NOT_SUPPORTED)
     assert all(s.title in answer.text for s in answer.sources)  # the closest papers
+    assert not any(s.paper_id in answer.text for s in answer.sources)  # no internal ids
+    assert "draft" not in answer.text.lower()
     assert not any(c.supported for c in answer.claims)
 
 

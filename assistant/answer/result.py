@@ -16,14 +16,16 @@ from assistant.llm.base import Generation, GenerationStats
 OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
                 "relevant enough to answer from.")
 EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
-NOT_SUPPORTED = ("The papers found do not support an answer to this question: no claim "
-                 "of the drafted answer is backed by them. Closest papers:")
+NOT_SUPPORTED = ("I could not find an answer to this in your papers: nothing I could "
+                 "write was backed by what they say. Closest papers:")
 
 
 def abstention(sources: list[Source]) -> str:
-    """What the user reads instead of an answer none of whose claims a source supports."""
+    """What the user reads instead of an answer none of whose claims a source supports:
+    said to the user, with the closest papers by title (and year), never internal ids."""
     lines = [NOT_SUPPORTED]
-    lines += [f"- {s.title or s.paper_id} ({s.paper_id})" for s in sources]
+    lines += [f"- {s.title or 'an untitled paper'}" + (f" ({s.year})" if s.year else "")
+              for s in sources]
     return "\n".join(lines)
 
 
