@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -289,7 +289,7 @@ class Checker:
         import time
 
         start = time.perf_counter()
-        spans = split_claims(text)
+        spans = _without_repeats(split_claims(text))
         decided: list[tuple[Span, Claim | None]] = []
         for span in spans:
             claim = self.decide(span.plain, span.model_citations, sources) \
@@ -301,6 +301,20 @@ class Checker:
         added = [n for c in claims for n in c.citations if n not in c.model_citations]
         return Attribution(render(text, decided), claims, citations, rejected, added,
                            time.perf_counter() - start)
+
+
+def _without_repeats(spans: list[Span]) -> list[Span]:
+    """A claim that says again what an earlier one said (a small model repeats itself)
+    is dropped from the shown text, like a meta sentence, and not checked twice."""
+    seen: set[str] = set()
+    kept = []
+    for span in spans:
+        key = re.sub(r"[^\w]+", " ", span.plain.lower()).strip()
+        if span.kind == "claim" and key and key in seen:
+            span = replace(span, kind="meta")
+        seen.add(key)
+        kept.append(span)
+    return kept
 
 
 def _with_citations(body: str, claim: Claim) -> str:
