@@ -27,7 +27,9 @@ a an the this that these those it its is are was were be been as also so in on o
 from by with and or see stated states state mentioned mentions mention described describes
 reported reports shown shows show given gives according source sources paper papers abstract
 abstracts study studies work article information found here there above following cited
-refer refers reference details more detail which what said says
+refer refers reference details more detail which what said says can could may might
+will would first last second third sentence sentences paragraph section part text line end
+beginning located discussed discusses explained explains provided provides noted
 """.split())
 # Sentences about the sources themselves, not about the world: no citation is owed.
 _NOTE_RE = re.compile(
@@ -174,8 +176,8 @@ def _dereference(piece: str) -> str:
 def _kind(body: str, citations: list[int]) -> str:
     words = [w.lower() for w in _WORD_RE.findall(_MARKUP_RE.sub("", body))]
     content = [w for w in words if w not in _META_WORDS]
-    if citations and len(content) < 2:
-        return "meta"
+    if (citations and len(content) < 2) or (len(words) >= 3 and not content):
+        return "meta"  # a pointer to a source ("This can be found in the source."), no claim
     if len(words) < 3 or _NOTE_RE.search(body.strip()):
         return "note"
     if body.rstrip().endswith(":") and not citations:

@@ -1,5 +1,6 @@
-"""An answer that says the same thing twice shows it once (a small model repeats its own
-sentences): the repeat is dropped from the shown text and not checked as a second claim."""
+"""The shown text reads as an answer: a sentence said twice is shown once (a small model
+repeats itself), and sentences about where something is written ("This can be found in
+the source.") are dropped, never shown as unsupported claims."""
 
 from __future__ import annotations
 
@@ -24,3 +25,15 @@ def test_sentences_that_only_look_alike_are_both_kept():
     text = "FastDepth runs at 178 fps on a Jetson TX2 [1]. FastDepth runs at 27 fps on its CPU [1]."
     result = Checker(HashEmbedder().embed).check(text, SOURCE)
     assert "178 fps" in result.text and "27 fps" in result.text and len(result.claims) == 2
+
+
+def test_sentences_about_where_something_is_written_are_not_shown_as_claims():
+    from assistant.answer.claims import split_claims
+
+    text = ("FastDepth runs at 178 fps on a Jetson TX2 [1]. This can be found in the last "
+            "sentence of the source. It is mentioned in the abstract [1].")
+    kinds = [(s.kind, s.plain) for s in split_claims(text)]
+    assert [k for k, _ in kinds] == ["claim", "meta", "meta"]
+    result = Checker(HashEmbedder().embed).check(text, SOURCE)
+    assert "found in" not in result.text and "[unsupported]" not in result.text
+    assert result.text.strip().startswith("FastDepth runs at 178 fps")
