@@ -37,3 +37,14 @@ def test_sentences_about_where_something_is_written_are_not_shown_as_claims():
     result = Checker(HashEmbedder().embed).check(text, SOURCE)
     assert "found in" not in result.text and "[unsupported]" not in result.text
     assert result.text.strip().startswith("FastDepth runs at 178 fps")
+
+
+def test_a_citation_used_as_a_noun_becomes_the_papers_name_when_the_check_confirms_it():
+    checker = Checker(HashEmbedder().embed)
+    text = "[1] runs at 178 fps on a Jetson TX2. It uses a MobileNet encoder [1]."
+    result = checker.check(text, SOURCE)
+    assert result.text.startswith("FastDepth runs at 178 fps on a Jetson TX2 [1].")
+    other = [SourceText(2, "A Study Of Other Things", "Graphs are studied for links.")]
+    moved = checker.check("[2] runs at 178 fps on a Jetson TX2.", SOURCE + other)
+    # the model cited paper 2; the check moved the claim to paper 1: no name is put in
+    assert moved.text.startswith("One paper runs at 178 fps") and moved.citations == [1]

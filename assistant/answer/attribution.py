@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.answer.claims import Span, split_claims
-from assistant.answer.evidence import split_sentences
+from assistant.answer.evidence import paper_name, split_sentences
 from assistant.settings import Settings
 
 NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
@@ -299,7 +299,8 @@ class Checker:
         citations = list(dict.fromkeys(n for c in claims if c.supported for n in c.citations))
         rejected = [n for c in claims for n in c.model_citations if n not in c.citations]
         added = [n for c in claims for n in c.citations if n not in c.model_citations]
-        return Attribution(render(text, decided), claims, citations, rejected, added,
+        names = {s.n: paper_name(s.title) for s in sources}
+        return Attribution(render(text, decided, names), claims, citations, rejected, added,
                            time.perf_counter() - start)
 
 
@@ -317,6 +318,26 @@ def _without_repeats(spans: list[Span]) -> list[Span]:
     return kept
 
 
+# the words a citation used as a noun became (claims._dereference)
+_GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
+                             r"reference|document)\b")
+
+
+def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
+    """"One paper shows …" → "FastDepth shows …" when the model's one citation was
+    confirmed by the check and that paper's title announces a name: the sentence then
+    says which paper it is about without the reader decoding [n]. A citation the check
+    moved keeps the generic words (the model's sentence was about another paper), and so
+    does a sentence that names the paper already."""
+    if not (claim.supported and len(claim.citations) == 1
+            and claim.citations == claim.model_citations):
+        return body
+    name = names.get(claim.citations[0], "")
+    if not name or name.lower() in body.lower():
+        return body
+    return _GENERIC_REF_RE.sub(name, body, count=1)
+
+
 def _with_citations(body: str, claim: Claim) -> str:
     marks = "".join(f"[{n}]" for n in claim.citations) if claim.supported else UNSUPPORTED
     match = re.match(r"(.*?)((?:[.!?:;,]|\s*[\"'”’])*)$", body, re.DOTALL)
@@ -324,7 +345,8 @@ def _with_citations(body: str, claim: Claim) -> str:
     return f"{head.rstrip()} {marks}{tail}"
 
 
-def render(text: str, decided: list[tuple[Span, Claim | None]]) -> str:
+def render(text: str, decided: list[tuple[Span, Claim | None]],
+           names: dict[int, str] | None = None) -> str:
     """The answer with each claim's decided citations (or the unsupported mark) in place
     of the model's; meta sentences are dropped, notes kept as they are."""
     parts: list[str] = []
@@ -335,7 +357,8 @@ def render(text: str, decided: list[tuple[Span, Claim | None]]) -> str:
         if span.kind == "meta":
             continue
         parts.append(gap)
-        parts.append(_with_citations(span.body, claim) if claim else span.body)
+        parts.append(_with_citations(_named(span.body, claim, names or {}), claim)
+                     if claim else span.body)
     parts.append(text[cursor:])
     rendered = "".join(parts)
     rendered = re.sub(r"[ \t]{2,}", " ", rendered)

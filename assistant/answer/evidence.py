@@ -46,10 +46,15 @@ def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_RE.split(text) if s.strip()]
 
 
-def short_name(title: str) -> str:
-    """The method name a title announces ("FastDepth: Fast …" → "fastdepth"), if any."""
+def paper_name(title: str) -> str:
+    """The method name a title announces ("FastDepth: Fast …" → "FastDepth"), if any."""
     head = title.split(":")[0].strip()
-    return head.lower() if ":" in title and len(head.split()) <= 3 else ""
+    return head if ":" in title and head and len(head.split()) <= 3 else ""
+
+
+def short_name(title: str) -> str:
+    """:func:`paper_name`, lower-cased (for matching it in sentences)."""
+    return paper_name(title).lower()
 
 
 def best_sentences(text: str, question: str, budget: int,
