@@ -1,4 +1,6 @@
-"""A scripted stand-in for the chat model, for prompt-assembly and UI logic only."""
+"""Stand-ins for the models, for the fast test layer: a scripted chat model (prompt
+assembly, flow and UI logic) and a deterministic embedder. A pipeline is given them
+through its constructor: ``Pipeline(settings, chat=ScriptedLLM(...), embedder=HashEmbedder())``."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from assistant.llm.base import ChatModel, Generation, GenerationStats, Message
 
 
 class ScriptedLLM(ChatModel):
-    """Replays a fixed answer token by token and records the prompts it was given."""
+    """Replays a fixed answer token by token and records the prompts it was given (and
+    the pieces it has streamed so far, for tests that act in the middle of an answer)."""
 
     name = "scripted"
     backend = "in-process"
@@ -24,6 +27,7 @@ class ScriptedLLM(ChatModel):
         self.probs = label_probs or {"yes": 0.7, "no": 0.2, "maybe": 0.1}
         self.prefixes: list[str] = []
         self.label_calls: list[list[Message]] = []
+        self.streamed: list[str] = []
 
     def label_probs(self, messages, prefix, labels):
         self.label_calls.append(messages)
@@ -54,6 +58,7 @@ class ScriptedLLM(ChatModel):
             if self.delay:
                 time.sleep(self.delay)
             pieces.append(piece)
+            self.streamed.append(piece)
             stats.completion_tokens += 1
             if on_token:
                 on_token(piece)
