@@ -2,7 +2,8 @@
 
 The slow layer uses the real models from models/ (installed by ./test.sh): real Chroma
 stores in temporary folders and the bundled sample collection ingested once per session
-with the real embedder. Every test that uses them is ``slow``.
+with the real embedder. Every test that uses them is marked ``@pytest.mark.slow``
+(checked at collection: a test that needs a real model and is not marked is an error).
 
 The fast layer needs no model file: the same real stores and pipeline, with the
 deterministic :class:`~fakes.HashEmbedder` and a :class:`~fakes.ScriptedLLM` given to the
@@ -201,13 +202,19 @@ def fake_models(monkeypatch, fast_base_settings):
 
 # --- which layer -------------------------------------------------------------------------
 
-MODEL_FIXTURES = {"base_settings"}  # every fixture that loads a real model depends on it
+# every fixture that needs a real model file depends on base_settings
+MODEL_FIXTURES = {"base_settings"}
 
 
 def pytest_collection_modifyitems(items):
-    """Tests that need a real GGUF model (the embedder or a chat model) are ``slow``:
-    ``pytest -m "not slow"`` runs the fast layer (parsers, fakes, logic) in seconds; CI
-    runs both layers."""
-    for item in items:
-        if MODEL_FIXTURES & set(getattr(item, "fixturenames", ())):
-            item.add_marker(pytest.mark.slow)
+    """A test is ``slow`` because it is marked so (``@pytest.mark.slow``): it loads a real
+    model, starts processes that do, or takes more than a couple of seconds; ``pytest -m
+    "not slow"`` runs the fast layer in under a minute with no model file. A test that
+    uses a real-model fixture without the mark is a collection error, so the fast layer
+    can never come to need one."""
+    unmarked = [item.nodeid for item in items
+                if MODEL_FIXTURES & set(getattr(item, "fixturenames", ()))
+                and item.get_closest_marker("slow") is None]
+    if unmarked:
+        raise pytest.UsageError("tests that need a real model must be marked "
+                                "@pytest.mark.slow: " + ", ".join(unmarked))

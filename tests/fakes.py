@@ -68,16 +68,6 @@ class ScriptedLLM(ChatModel):
         pass
 
 
-def install(pipeline, llm) -> None:
-    """Make ``pipeline`` use ``llm`` as its chat model (a models part given the model,
-    as the constructor's ``chat=`` does)."""
-    from assistant.answer.messages import prompt_prefix
-    from assistant.llm.choice import Models
-
-    pipeline.models.close()
-    pipeline.models = Models(pipeline.settings, prompt_prefix, llm)
-
-
 class HashEmbedder:
     """A deterministic stand-in for the sentence embedder: each stemmed term of a text
     (the index's own tokenizer) is hashed to a signed coordinate, and the sum is L2
