@@ -12,9 +12,10 @@ async def submit(app, pilot, question: str) -> None:
     await pilot.press("enter")
 
 
-async def wait_until(pilot, condition: Callable[[], bool], timeout_s: float = 300) -> None:
-    for _ in range(int(timeout_s * 10)):
-        await pilot.pause(0.1)
+async def wait_until(pilot, condition: Callable[[], bool], timeout_s: float = 300,
+                     step_s: float = 0.02) -> None:
+    for _ in range(int(timeout_s / step_s)):
+        await pilot.pause(step_s)
         if condition():
             await pilot.pause()
             return

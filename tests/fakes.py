@@ -1,4 +1,6 @@
-"""A scripted stand-in for the chat model, for prompt-assembly and UI logic only."""
+"""Stand-ins for the models, for the fast test layer: a scripted chat model (prompt
+assembly, flow and UI logic) and a deterministic embedder. A pipeline is given them
+through its constructor: ``Pipeline(settings, chat=ScriptedLLM(...), embedder=HashEmbedder())``."""
 
 from __future__ import annotations
 
@@ -11,7 +13,8 @@ from assistant.llm.base import ChatModel, Generation, GenerationStats, Message
 
 
 class ScriptedLLM(ChatModel):
-    """Replays a fixed answer token by token and records the prompts it was given."""
+    """Replays a fixed answer token by token and records the prompts it was given (and
+    the pieces it has streamed so far, for tests that act in the middle of an answer)."""
 
     name = "scripted"
     backend = "in-process"
@@ -24,6 +27,7 @@ class ScriptedLLM(ChatModel):
         self.probs = label_probs or {"yes": 0.7, "no": 0.2, "maybe": 0.1}
         self.prefixes: list[str] = []
         self.label_calls: list[list[Message]] = []
+        self.streamed: list[str] = []
 
     def label_probs(self, messages, prefix, labels, on_prefill=None):
         self.label_calls.append(messages)
@@ -60,6 +64,7 @@ class ScriptedLLM(ChatModel):
             if self.delay:
                 time.sleep(self.delay)
             pieces.append(piece)
+            self.streamed.append(piece)
             stats.completion_tokens += 1
             if on_token:
                 on_token(piece)
@@ -67,19 +72,6 @@ class ScriptedLLM(ChatModel):
 
     def close(self) -> None:
         pass
-
-
-def install(pipeline, llm) -> None:
-    """Make ``pipeline`` use ``llm`` as its chat model (a models part given the model,
-    as the constructor's ``chat=`` does)."""
-    from assistant.answer.messages import prompt_prefix
-    from assistant.llm.choice import Models
-
-    from assistant.pipeline.asking import Asker
-
-    pipeline.models.close()
-    pipeline.models = Models(pipeline.settings, prompt_prefix, llm)
-    pipeline.asker = Asker(pipeline.settings, pipeline.index, pipeline.models)
 
 
 class HashEmbedder:

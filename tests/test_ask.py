@@ -1,12 +1,13 @@
-"""Answering: prompt assembly and citation checks (scripted model), and end to end with the
-real small GGUF model."""
+"""Answering: prompt assembly, flow and citation checks (scripted model, hash embedder, the
+real store, retrieval and claim checker: fast), and end to end with the real small GGUF
+model (slow)."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from fakes import ScriptedLLM, install
+from fakes import ScriptedLLM
 
 from assistant.answer.attribution import UNSUPPORTED
 from assistant.answer.messages import retrieval_query
@@ -16,10 +17,10 @@ from assistant.pipeline import Pipeline
 QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
 
 
-def test_prompt_numbers_sources_within_budget_and_fabricated_citation_is_dropped(sample_copy):
+def test_prompt_numbers_sources_within_budget_and_fabricated_citation_is_dropped(hashed_copy):
     fake = ScriptedLLM("FastDepth runs at 178 fps on a Jetson TX2 [1]. It is the best [9].")
-    install(sample_copy, fake)
-    answer = sample_copy.ask(QUESTION)
+    pipeline = hashed_copy(fake)
+    answer = pipeline.ask(QUESTION)
     messages = fake.calls[0]
     assert messages[0].role == "system" and "[1]" in messages[0].content
     user = messages[-1].content
@@ -28,7 +29,7 @@ def test_prompt_numbers_sources_within_budget_and_fabricated_citation_is_dropped
         assert f'<source id="{source.n}" title="{source.title}' in user
     assert answer.sources[0].title.startswith("FastDepth")
     evidence = sum(fake.count_tokens(s.text) for s in answer.sources)
-    assert evidence <= sample_copy.settings.context_budget + 20
+    assert evidence <= pipeline.settings.context_budget + 20
     assert answer.invalid_citations == [9]
     assert "[9]" not in answer.text
     assert [c.n for c in answer.citations] == [1]
@@ -38,50 +39,51 @@ def test_prompt_numbers_sources_within_budget_and_fabricated_citation_is_dropped
     assert {"retrieval", "first_token", "total"} <= data["timings"].keys()
 
 
-def test_out_of_scope_does_not_ask_the_model(sample_copy):
+def test_out_of_scope_does_not_ask_the_model(hashed_copy):
     fake = ScriptedLLM("should not be called")
-    install(sample_copy, fake)
-    answer = sample_copy.ask("What is the capital of France?")
+    pipeline = hashed_copy(fake)
+    answer = pipeline.ask("What is the capital of France?")
     assert answer.out_of_scope and answer.text == OUT_OF_SCOPE
     assert answer.citations == [] and fake.calls == []
 
 
-def test_follow_up_uses_history_in_query_and_prompt(sample_copy):
+def test_follow_up_uses_history_in_query_and_prompt(hashed_copy):
     fake = ScriptedLLM("It runs at 178 fps [1].")
-    install(sample_copy, fake)
+    pipeline = hashed_copy(fake)
     history = [Turn("Tell me about FastDepth on embedded systems", "FastDepth is fast [1].")]
-    answer = sample_copy.ask("How fast is it?", history=history)
+    answer = pipeline.ask("How fast is it?", history=history)
     assert answer.sources[0].title.startswith("FastDepth")
     roles = [m.role for m in fake.calls[0]]
     assert roles == ["system", "user", "assistant", "user"]
 
 
-def test_follow_up_keeps_the_papers_just_cited(sample_copy):
+def test_follow_up_keeps_the_papers_just_cited(hashed_copy):
     fake = ScriptedLLM("It is fast [1].")
-    install(sample_copy, fake)
-    fast = sample_copy.search("FastDepth embedded systems", k=1)[0]
+    pipeline = hashed_copy(fake)
+    fast = pipeline.search("FastDepth embedded systems", k=1)[0]
     history = [Turn("Tell me about the paper you like most", "This one [1].",
                     [fast.paper_id])]
-    query = retrieval_query("How fast is it?", history, sample_copy.settings)
-    assert sample_copy.search(query, k=1)[0].paper_id != fast.paper_id  # not found by text
-    answer = sample_copy.ask("How fast is it?", history=history)
+    query = retrieval_query("How fast is it?", history, pipeline.settings)
+    assert pipeline.search(query, k=1)[0].paper_id != fast.paper_id  # not found by text
+    answer = pipeline.ask("How fast is it?", history=history)
     assert answer.sources[0].paper_id == fast.paper_id
 
 
-def test_stop_keeps_partial_answer(sample_copy):
+def test_stop_keeps_partial_answer(hashed_copy):
     fake = ScriptedLLM("one two three four five six")
-    install(sample_copy, fake)
+    pipeline = hashed_copy(fake)
     seen = []
-    answer = sample_copy.ask(QUESTION, on_token=seen.append,
+    answer = pipeline.ask(QUESTION, on_token=seen.append,
                              should_stop=lambda: len(seen) >= 2)
     assert answer.stopped and answer.text == "one two"
 
 
-def test_empty_collection_says_how_to_ingest(pipeline):
-    answer = pipeline.ask("anything?")
+def test_empty_collection_says_how_to_ingest(fast_pipeline):
+    answer = fast_pipeline.ask("anything?")
     assert answer.out_of_scope and "assistant ingest" in answer.text
 
 
+@pytest.mark.slow
 def test_real_small_model_answers_with_valid_citations(sample_pipeline):
     """End to end: real Chroma, real embedder, real Gemma 3 270M GGUF."""
     streamed: list[str] = []
@@ -107,12 +109,14 @@ def test_real_small_model_answers_with_valid_citations(sample_pipeline):
     assert answer.tokens["completion"] > 0
 
 
+@pytest.mark.slow
 def test_second_question_reuses_the_cached_prompt_prefix(sample_pipeline):
     sample_pipeline.ask(QUESTION)
     answer = sample_pipeline.ask("Which papers study link prediction in graphs?")
     assert answer.tokens["cached_prefix"] > 20
 
 
+@pytest.mark.slow
 def test_prefix_state_is_saved_for_the_next_process(sample_pipeline, base_settings):
     sample_pipeline.llm()
     cache = sample_pipeline.settings.cache_dir
@@ -129,48 +133,49 @@ def test_prefix_state_is_saved_for_the_next_process(sample_pipeline, base_settin
 # --- claims and attribution (scripted model, real checker) ------------------------------
 
 
-def test_uncited_claim_gets_its_source_and_wrong_one_is_replaced(sample_copy):
-    install(sample_copy, ScriptedLLM(
+def test_uncited_claim_gets_its_source_and_wrong_one_is_replaced(hashed_copy):
+    pipeline = hashed_copy(ScriptedLLM(
         "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU. "
         "FastDepth reaches 27 fps using only the TX2 CPU [3]."))
-    answer = sample_copy.ask(QUESTION)
+    answer = pipeline.ask(QUESTION)
     fastdepth = next(s for s in answer.sources if s.title.startswith("FastDepth"))
     assert [c.citations for c in answer.claims] == [[fastdepth.n], [fastdepth.n]]
     assert answer.text.count(f"[{fastdepth.n}]") == 2
-    if fastdepth.n != 3:
-        assert 3 in answer.rejected_citations and "[3]" not in answer.text
+    assert fastdepth.n != 3  # so the model's [3] names another paper: it is replaced
+    assert 3 in answer.rejected_citations and "[3]" not in answer.text
     assert [c.paper_id for c in answer.citations] == [fastdepth.paper_id]
     assert "178 fps" in answer.evidence_for(fastdepth.n)[0]
 
 
-def test_invented_claim_is_marked_and_counted(sample_copy):
-    install(sample_copy, ScriptedLLM(
+def test_invented_claim_is_marked_and_counted(hashed_copy):
+    pipeline = hashed_copy(ScriptedLLM(
         "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]. "
         "YOLOv3 runs at 900 fps on the same board [1]."))
-    answer = sample_copy.ask(QUESTION)
+    answer = pipeline.ask(QUESTION)
     assert [c.supported for c in answer.claims] == [True, False]
     assert answer.unsupported == 1 and not answer.abstained
     assert answer.text.endswith(f"same board {UNSUPPORTED}.")
 
 
-def test_answer_with_no_supported_claim_abstains(sample_copy):
-    install(sample_copy, ScriptedLLM(
+def test_answer_with_no_supported_claim_abstains(hashed_copy):
+    pipeline = hashed_copy(ScriptedLLM(
         "DepthNet-X reaches 500 fps on a Raspberry Pi 5 [1]. It won the KITTI 2030 "
         "challenge [2]."))
-    answer = sample_copy.ask(QUESTION)
+    answer = pipeline.ask(QUESTION)
     assert answer.abstained and answer.citations == []
     assert answer.text.startswith(NOT_SUPPORTED)
-    assert all(s.title in answer.text for s in answer.sources)  # the closest papers
+    assert answer.sources and all(s.title in answer.text  # the closest papers
+                                  for s in answer.sources)
     assert not any(s.paper_id in answer.text for s in answer.sources)  # no internal ids
     assert "draft" not in answer.text.lower()
     assert not any(c.supported for c in answer.claims)
 
 
-def test_yes_no_question_gets_a_verdict_the_explanation_follows(sample_copy):
+def test_yes_no_question_gets_a_verdict_the_explanation_follows(hashed_copy):
     fake = ScriptedLLM("FastDepth runs at 27 fps using only the TX2 CPU [1].",
                        label_probs={"yes": 0.2, "no": 0.7, "maybe": 0.1})
-    install(sample_copy, fake)
-    answer = sample_copy.ask("Does FastDepth run in real time on an embedded CPU?")
+    pipeline = hashed_copy(fake)
+    answer = pipeline.ask("Does FastDepth run in real time on an embedded CPU?")
     assert answer.verdict is not None and answer.verdict.label == "no"
     assert fake.prefixes == ["Answer: no\nBecause:"]
     assert fake.label_calls and "yes/no" in fake.label_calls[0][0].content
@@ -178,39 +183,38 @@ def test_yes_no_question_gets_a_verdict_the_explanation_follows(sample_copy):
     assert answer.to_dict()["verdict"]["label"] == "no"
 
 
-def test_a_verdict_whose_explanation_fails_the_check_is_explained_by_the_papers(sample_copy):
+def test_a_verdict_whose_explanation_fails_the_check_is_explained_by_the_papers(hashed_copy):
     """The model says the abstracts do not cover it: the verdict keeps its footing in the
     paper's own closest sentence, cited, instead of an abstention."""
-    install(sample_copy, ScriptedLLM("The abstracts do not provide information about "
+    pipeline = hashed_copy(ScriptedLLM("The abstracts do not provide information about "
                                      "the frame rate on the CPU [1].",
                                      label_probs={"yes": 0.7, "no": 0.2, "maybe": 0.1}))
-    answer = sample_copy.ask("Does FastDepth run in real time on the CPU of a Jetson TX2?")
+    answer = pipeline.ask("Does FastDepth run in real time on the CPU of a Jetson TX2?")
     assert answer.extractive and not answer.abstained
     fastdepth = next(s for s in answer.sources if s.title.startswith("FastDepth"))
     assert [c.paper_id for c in answer.citations] == [fastdepth.paper_id]
     body = answer.text.split("\n\n", 1)[1]
     sentence = body.replace(f" [{fastdepth.n}]", "")
-    assert sentence in sample_copy.get_paper(fastdepth.paper_id).abstract
+    assert sentence in pipeline.get_paper(fastdepth.paper_id).abstract
     assert all(c.supported for c in answer.claims)
     assert answer.to_dict()["extractive"] is True
 
 
-def test_without_a_verdict_an_unsupported_answer_still_abstains(sample_copy):
-    install(sample_copy, ScriptedLLM("The abstracts do not provide information about "
+def test_without_a_verdict_an_unsupported_answer_still_abstains(hashed_copy):
+    pipeline = hashed_copy(ScriptedLLM("The abstracts do not provide information about "
                                      "this [1]."))
-    answer = sample_copy.ask(QUESTION)
+    answer = pipeline.ask(QUESTION)
     assert answer.abstained and not answer.extractive
 
 
-def test_a_question_too_long_for_the_context_is_a_one_line_error(sample_copy):
+def test_a_question_too_long_for_the_context_is_a_one_line_error(hashed_copy):
 
     from assistant.llm.budget import ContextError
 
-    pipeline = Pipeline(sample_copy.settings.replace(n_ctx=512))
+    fake = ScriptedLLM("should not be called")
+    pipeline = hashed_copy(fake, n_ctx=512)
     question = "Which papers study depth estimation " + "on embedded hardware " * 400 + "?"
-    try:
-        with pytest.raises(ContextError, match="the question is too long") as info:
-            pipeline.ask(question)
-    finally:
-        pipeline.close()
+    with pytest.raises(ContextError, match="the question is too long") as info:
+        pipeline.ask(question)
     assert "\n" not in str(info.value)
+    assert fake.calls == []

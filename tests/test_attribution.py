@@ -115,6 +115,7 @@ def test_numbers_and_names():
 # --- deciding --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_uncited_true_claim_gets_its_source(checker):
     result = checker.check("FastDepth runs at 178 fps on the Jetson TX2 GPU.", SOURCES)
     [claim] = result.claims
@@ -124,6 +125,7 @@ def test_uncited_true_claim_gets_its_source(checker):
     assert result.citations == [1]
 
 
+@pytest.mark.slow
 def test_wrong_citation_moves_to_the_supporting_source(checker):
     result = checker.check("NCN uses learnable pairwise representations for link "
                            "prediction [3].", SOURCES)
@@ -133,6 +135,7 @@ def test_wrong_citation_moves_to_the_supporting_source(checker):
     assert result.text.endswith("link prediction [2].")
 
 
+@pytest.mark.slow
 def test_invented_number_is_unsupported_and_loses_its_citation(checker):
     result = checker.check("FastDepth runs at 500 fps on the Jetson TX2 GPU [1].", SOURCES)
     [claim] = result.claims
@@ -141,6 +144,7 @@ def test_invented_number_is_unsupported_and_loses_its_citation(checker):
     assert "[1]" not in result.text and UNSUPPORTED in result.text
 
 
+@pytest.mark.slow
 def test_figure_given_to_a_paper_not_in_the_sources_is_unsupported(checker):
     # the figure is LiteDet's; the claim hands it to a well-known detector
     result = checker.check("YOLOv3 reaches 41.2 mAP on the VisDrone benchmark [3].", SOURCES)
@@ -149,12 +153,14 @@ def test_figure_given_to_a_paper_not_in_the_sources_is_unsupported(checker):
     assert result.citations == []
 
 
+@pytest.mark.slow
 def test_claim_no_source_makes_is_unsupported(checker):
     result = checker.check("Transformers replaced recurrent networks for machine "
                            "translation [2].", SOURCES)
     assert not result.claims[0].supported and result.citations == []
 
 
+@pytest.mark.slow
 def test_mixed_answer_keeps_good_citations_and_marks_the_rest(checker):
     text = ("FastDepth runs at 27 fps on the TX2 CPU [1]. NCNC achieves state-of-the-art "
             "link prediction [2]. It also wins the ImageNet challenge [2].")
@@ -164,6 +170,7 @@ def test_mixed_answer_keeps_good_citations_and_marks_the_rest(checker):
     assert result.text.endswith(f"ImageNet challenge {UNSUPPORTED}.")
 
 
+@pytest.mark.slow
 def test_a_source_named_as_the_subject_is_rendered_as_words(checker):
     text = ("The papers [1] and [3] run detectors and depth networks on embedded boards. "
             "Source [1] demonstrates that FastDepth runs at 178 fps on an NVIDIA Jetson TX2 "
@@ -174,6 +181,7 @@ def test_a_source_named_as_the_subject_is_rendered_as_words(checker):
                                 "an NVIDIA Jetson TX2 GPU [1].")
 
 
+@pytest.mark.slow
 def test_threshold_decides(checker):
     strict = Checker(checker.embed, threshold=0.99)
     assert not strict.check("FastDepth runs at 178 fps on the TX2 GPU [1].",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA
+from fakes import HashEmbedder
 
 from assistant.cli.app import run
 from assistant.pipeline import Pipeline
@@ -22,10 +23,11 @@ KEYS = ("id", "title", "authors", "categories")
 
 
 @pytest.fixture(scope="module")
-def base_index(base_settings, tmp_path_factory) -> Path:
-    """An index holding two arXiv papers before any bad file arrives."""
+def base_index(fast_base_settings, tmp_path_factory) -> Path:
+    """An index holding two arXiv papers before any bad file arrives (the hash embedder:
+    what lands, and what is said about what does not, is the point here)."""
     data_dir = tmp_path_factory.mktemp("bad-base") / "data"
-    pipeline = Pipeline(base_settings.replace(data_dir=data_dir))
+    pipeline = Pipeline(fast_base_settings.replace(data_dir=data_dir), embedder=HashEmbedder())
     assert len(pipeline.ingest([DATA / "arxiv.jsonl"]).added) == 2
     pipeline.close()
     return data_dir
@@ -50,7 +52,7 @@ def test_the_corpus_covers_every_class_of_bad_input():
 
 
 @pytest.mark.parametrize("name", sorted(EXPECTED))
-def test_bad_file(name, base_index, tmp_path, capsys, monkeypatch):
+def test_bad_file(name, base_index, tmp_path, capsys, monkeypatch, fake_models):
     monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
     monkeypatch.setenv("ASSISTANT_THREADS", "2")
     expected = EXPECTED[name]

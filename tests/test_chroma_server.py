@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import DATA, free_port
-from fakes import ScriptedLLM, install
+from fakes import HashEmbedder, ScriptedLLM
 
 from assistant.cli.app import run
 from assistant.pipeline import Pipeline
@@ -46,9 +46,15 @@ def chroma_server(tmp_path_factory):
     proc.wait(timeout=30)
 
 
-def test_two_users_share_the_papers_on_one_server(chroma_server, base_settings, tmp_path):
-    alice = Pipeline(base_settings.replace(data_dir=tmp_path / "alice", chroma_url=chroma_server))
-    bob = Pipeline(base_settings.replace(data_dir=tmp_path / "bob", chroma_url=chroma_server))
+@pytest.mark.slow  # starts a Chroma server process: seconds before the first request
+def test_two_users_share_the_papers_on_one_server(chroma_server, fast_base_settings, tmp_path):
+    def user(name: str, chat: ScriptedLLM | None = None) -> Pipeline:
+        return Pipeline(fast_base_settings.replace(data_dir=tmp_path / name,
+                                                   chroma_url=chroma_server),
+                        chat=chat, embedder=HashEmbedder())
+
+    alice = user("alice")
+    bob = user("bob", ScriptedLLM("FastDepth runs at 178 fps on a Jetson TX2 GPU [1]."))
     try:
         assert not (tmp_path / "alice" / "chroma").exists()
         report = alice.ingest([DATA / "arxiv.jsonl"])
@@ -58,7 +64,6 @@ def test_two_users_share_the_papers_on_one_server(chroma_server, base_settings, 
         alice.ingest([DATA / "zotero.bib"])
         assert bob.search("attention transformer translation")[0].paper_id == "1706.03762"
         assert bob.paper_count() == 4
-        install(bob, ScriptedLLM("FastDepth runs at 178 fps on a Jetson TX2 GPU [1]."))
         answer = bob.ask("How fast is FastDepth on a Jetson TX2?")
         assert answer.citations and answer.citations[0].paper_id == "1903.03273"
         assert alice.remove("1706.03762") is not None

@@ -17,6 +17,9 @@ import pytest
 from assistant.index.locking import WriteLock
 from assistant.pipeline import Pipeline
 
+# every test starts `assistant` processes that load the real embedder
+pytestmark = pytest.mark.slow
+
 TOPICS = ["graph pruning", "protein folding", "speech coding", "depth sensing", "code search",
           "traffic forecasting", "crop yield", "seismic imaging", "tumour grading", "music tagging"]
 

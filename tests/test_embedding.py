@@ -13,6 +13,9 @@ from assistant.index.embedding import Embedder
 from assistant.llm.catalog import load_catalog, resolve_model
 from assistant.llm.install import source_weights_dir
 
+# the real embedder against a reference forward pass
+pytestmark = pytest.mark.slow
+
 
 def _gelu(x):
     erf = np.vectorize(math.erf)

@@ -56,6 +56,7 @@ def test_the_fixture_really_blocks(no_network):
     assert len(no_network) == 2
 
 
+@pytest.mark.slow
 async def test_ingest_ask_summarize_and_chat_without_a_network(base_settings, tmp_path,
                                                                 no_network):
     pipeline = Pipeline(base_settings.replace(data_dir=tmp_path / "data", model=TEST_LLM))
@@ -81,6 +82,7 @@ def _unshare_works() -> bool:
 
 
 @pytest.mark.skipif(not _unshare_works(), reason="unshare -rn is not allowed here")
+@pytest.mark.slow
 def test_end_to_end_in_a_namespace_with_no_network(sample_index, tmp_path):
     data_dir = tmp_path / "data"
     shutil.copytree(sample_index, data_dir)

@@ -5,7 +5,7 @@ during the prompt's reading ends it within one chunk."""
 from __future__ import annotations
 
 import pytest
-from fakes import ScriptedLLM, install
+from fakes import ScriptedLLM
 
 from assistant.pipeline import Status
 
@@ -23,18 +23,17 @@ def test_status_lines_read_as_plain_words():
     assert "checking" in Status("checking").describe(titles)
 
 
-def test_an_answer_reports_its_steps_in_order_and_the_papers_before_any_token(sample_copy):
+def test_an_answer_reports_its_steps_in_order_and_the_papers_before_any_token(hashed_copy):
     events: list[str] = []
-    fake = ScriptedLLM("FastDepth runs at 178 fps on a Jetson TX2 [1].")
-    install(sample_copy, fake)
+    pipeline = hashed_copy(ScriptedLLM("FastDepth runs at 178 fps on a Jetson TX2 [1]."))
 
     def on_status(status: Status) -> None:
         events.append(status.stage)
         if status.stage == "sources":
             assert status.sources and status.sources[0].title.startswith("FastDepth")
 
-    answer = sample_copy.ask(QUESTION, on_status=on_status,
-                             on_token=lambda piece: events.append("token"))
+    answer = pipeline.ask(QUESTION, on_status=on_status,
+                          on_token=lambda piece: events.append("token"))
     assert answer.citations
     stages = [e for i, e in enumerate(events) if i == 0 or e != events[i - 1]]
     assert stages[:3] == ["searching", "found", "sources"]
@@ -44,16 +43,15 @@ def test_an_answer_reports_its_steps_in_order_and_the_papers_before_any_token(sa
     assert len(reading) >= 2  # read in chunks, each reported
 
 
-def test_a_stop_while_the_prompt_is_read_ends_the_answer_within_one_chunk(sample_copy):
-    fake = ScriptedLLM("This is never written [1].")
-    install(sample_copy, fake)
+def test_a_stop_while_the_prompt_is_read_ends_the_answer_within_one_chunk(hashed_copy):
+    pipeline = hashed_copy(ScriptedLLM("This is never written [1]."))
     chunks: list[Status] = []
 
     def on_status(status: Status) -> None:
         if status.stage == "reading":
             chunks.append(status)
 
-    answer = sample_copy.ask(QUESTION, on_status=on_status, should_stop=lambda: bool(chunks))
+    answer = pipeline.ask(QUESTION, on_status=on_status, should_stop=lambda: bool(chunks))
     assert answer.stopped and len(chunks) == 1 and "never written" not in answer.text
 
 
@@ -90,7 +88,7 @@ def test_the_real_model_reads_a_long_prompt_in_chunks_and_stops_within_one(base_
 
 
 async def test_the_chat_shows_the_papers_and_the_progress_while_the_answer_is_written(
-        sample_copy):
+        hashed_copy):
     """Right after Enter the sources panel lists the papers being read (with their
     evidence) and a progress line says what the answer is doing; both are there before
     the answer is finished, and the progress line is gone after it."""
@@ -98,9 +96,8 @@ async def test_the_chat_shows_the_papers_and_the_progress_while_the_answer_is_wr
 
     from assistant.tui.app import AssistantApp
 
-    install(sample_copy, ScriptedLLM(" ".join(f"word{i}" for i in range(60)) + " [1].",
-                                     delay=0.05))
-    app = AssistantApp(sample_copy)
+    app = AssistantApp(hashed_copy(ScriptedLLM(" ".join(f"word{i}" for i in range(60))
+                                               + " [1].", delay=0.05)))
     async with app.run_test(size=(120, 40)) as pilot:
         await submit(app, pilot, QUESTION)
         panel = app.chat.panel

@@ -1,4 +1,7 @@
-"""Hybrid retrieval over the sample collection: paraphrased questions find their paper."""
+"""Hybrid retrieval over the sample collection: with the real embedder, paraphrased
+questions find their paper and unrelated ones are out of scope (slow); grouping, ordering
+and filters are the code's own, checked over the sample indexed with the hash embedder
+(fast)."""
 
 from __future__ import annotations
 
@@ -24,20 +27,22 @@ PARAPHRASES = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("question", "title"), PARAPHRASES)
 def test_paraphrased_question_finds_the_paper(sample_pipeline, question, title):
     hits = sample_pipeline.search(question, k=3)
     assert title in [h.title for h in hits]
 
 
-def test_hybrid_groups_chunks_per_paper(sample_pipeline):
-    hits = sample_pipeline.search("monocular depth estimation", k=8)
+def test_hybrid_groups_chunks_per_paper(hashed_copy):
+    hits = hashed_copy().search("monocular depth estimation", k=8)
     ids = [h.paper_id for h in hits]
     assert len(ids) == len(set(ids)) == 8
     assert all(h.score > 0 for h in hits)
     assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
 
 
+@pytest.mark.slow
 def test_dense_and_bm25_each_contribute(sample_pipeline):
     dense = sample_pipeline.search("water flowing in still pictures", k=3, mode="dense")
     lexical = sample_pipeline.search("TiO-Depth Siamese", k=3, mode="bm25")
@@ -45,11 +50,12 @@ def test_dense_and_bm25_each_contribute(sample_pipeline):
     assert lexical[0].title.startswith("Two-in-One Depth")
 
 
-def test_title_and_source_filters(sample_pipeline):
-    hits = sample_pipeline.search("depth estimation", k=10, filters=Filters(title="depth"))
+def test_title_and_source_filters(hashed_copy):
+    pipeline = hashed_copy()
+    hits = pipeline.search("depth estimation", k=10, filters=Filters(title="depth"))
     assert hits and all("depth" in h.title.lower() for h in hits)
-    assert sample_pipeline.search("depth", filters=Filters(source="other.bib")) == []
-    assert sample_pipeline.search("depth", filters=Filters(year_min=2020)) == []  # no years
+    assert pipeline.search("depth", filters=Filters(source="other.bib")) == []
+    assert pipeline.search("depth", filters=Filters(year_min=2020)) == []  # no years
 
 
 def test_rrf_rewards_agreement():
@@ -58,16 +64,20 @@ def test_rrf_rewards_agreement():
     assert fused["c"] == fused["d"]
 
 
+@pytest.mark.slow
 def test_out_of_scope_questions_have_low_relevance(sample_pipeline):
     assert sample_pipeline.relevant(sample_pipeline.search("What is the capital of France?")) == []
     assert sample_pipeline.relevant(sample_pipeline.search("fast depth on a Jetson"))
 
 
-def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(pipeline):
+@pytest.mark.slow  # no model, but 2,600 papers to store: several seconds
+def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(fast_pipeline):
     """--since on a big collection: more allowed papers than fit a query condition, so
     results are fetched wider and filtered; only allowed papers come back, and a word
     found in one old and one new paper finds just the new one."""
     import numpy as np
+
+    pipeline = fast_pipeline  # the vectors are given: no embedder is asked
 
     from assistant.index.chunking import Chunk
     from assistant.sources import Paper

@@ -1,7 +1,8 @@
 """One warm model for every front door: `assistant serve` (llama-cpp-python's own
 OpenAI-compatible server, started here as a real process on a free 127.0.0.1 port with the
-small test model) and the client side — ask, a chat turn, summaries through it, and each
-failure mode as one line naming the URL."""
+small test model) and the client side — ask, a chat turn, summaries through it (slow), and
+each failure mode as one line naming the URL (those that need no server model are fast:
+the command runs in this process with the hash embedder, the real remote client)."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ import pytest
 from chat_pilot import ask as pilot_ask
 from conftest import TEST_LLM, free_port
 
+from assistant.cli.app import run as cli_run
 from assistant.llm.remote import RemoteLLM, ServerError
 from assistant.llm.servers import record_path, running_server
 from assistant.pipeline import Pipeline
@@ -115,6 +117,7 @@ def served(base_settings, sample_index, tmp_path_factory):
     assert not record_path(data_dir).exists()  # a stopped server leaves no record
 
 
+@pytest.mark.slow
 def test_ask_json_uses_the_running_server_with_the_same_prompt(served, sample_pipeline):
     settings, record = served
     result = cli(settings.data_dir, "ask", "--json", QUESTION)
@@ -131,6 +134,7 @@ def test_ask_json_uses_the_running_server_with_the_same_prompt(served, sample_pi
     assert {c["n"] for c in data["citations"]} == supported
 
 
+@pytest.mark.slow
 def test_yes_no_verdict_is_the_in_process_computation_run_on_the_server(served,
                                                                          sample_pipeline):
     settings, _record = served
@@ -147,6 +151,7 @@ def test_yes_no_verdict_is_the_in_process_computation_run_on_the_server(served,
         assert abs(remote.raw[label] - local.raw[label]) < 0.02, (remote.raw, local.raw)
 
 
+@pytest.mark.slow
 def test_a_plain_llama_cpp_server_gives_verdicts_through_logprobs(plain_server,
                                                                    sample_pipeline):
     """llama-cpp-python's server as anyone starts it (logits_all on by default): no label
@@ -166,6 +171,7 @@ def test_a_plain_llama_cpp_server_gives_verdicts_through_logprobs(plain_server,
         assert abs(remote.raw[label] - local.raw[label]) < 0.1, (remote.raw, local.raw)
 
 
+@pytest.mark.slow
 def test_a_server_without_token_probabilities_answers_without_a_verdict(plain_server,
                                                                        sample_index):
     url = plain_server("--logits_all", "False")
@@ -178,6 +184,7 @@ def test_a_server_without_token_probabilities_answers_without_a_verdict(plain_se
     assert text.returncode == 0 and "no yes/no verdict" in text.stderr
 
 
+@pytest.mark.slow
 def test_unconfigured_model_name_is_one_line(served):
     settings, record = served
     result = cli(settings.data_dir, "ask", "--model", "qwen2.5-coder-1.5b-instruct-q4_k_m",
@@ -188,6 +195,7 @@ def test_unconfigured_model_name_is_one_line(served):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 async def test_a_chat_turn_streams_through_the_server(served):
     settings, record = served
     pipeline = Pipeline(settings)
@@ -203,6 +211,7 @@ async def test_a_chat_turn_streams_through_the_server(served):
         pipeline.close()
 
 
+@pytest.mark.slow
 def test_summaries_of_two_papers_through_the_server(served, tmp_path):
     settings, record = served
     out = tmp_path / "two.jsonl"
@@ -213,15 +222,34 @@ def test_summaries_of_two_papers_through_the_server(served, tmp_path):
     assert all(r["model"].endswith(record["url"]) and r["tldr"] for r in rows)
 
 
-def test_unreachable_url_is_one_line_naming_it(sample_index, tmp_path):
+@pytest.fixture
+def ask_here(hashed_sample_index, tmp_path, fake_models, monkeypatch, capsys):
+    """``assistant ask QUESTION`` in this process over a copy of the hashed sample, with
+    the given environment; no chat model is given, so the settings decide where it runs
+    (the remote client, for ``ASSISTANT_LLM_URL``). Returns the exit status and stderr."""
+    data_dir = tmp_path / "data"
+    shutil.copytree(hashed_sample_index, data_dir)
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "none.toml"))
+
+    def ask(**env: str) -> tuple[int, str]:
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        capsys.readouterr()
+        code = cli_run(["ask", QUESTION, "--data-dir", str(data_dir)])
+        return code, capsys.readouterr().err
+
+    return ask
+
+
+def test_unreachable_url_is_one_line_naming_it(ask_here):
     url = f"http://127.0.0.1:{free_port()}/v1"
-    result = cli(sample_index, "ask", QUESTION, ASSISTANT_LLM_URL=url)
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
+    code, stderr = ask_here(ASSISTANT_LLM_URL=url)
+    assert code == 1
+    lines = stderr.strip().splitlines()
     assert len(lines) == 1 and url in lines[0] and "assistant serve" in lines[0]
 
 
-def test_a_server_that_never_answers_times_out_with_one_line(sample_index):
+def test_a_server_that_never_answers_times_out_with_one_line(ask_here):
     """A listener that accepts and then says nothing (a hung server)."""
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -233,18 +261,19 @@ def test_a_server_that_never_answers_times_out_with_one_line(sample_index):
     url = f"http://127.0.0.1:{listener.getsockname()[1]}/v1"
     try:
         start = time.perf_counter()
-        result = cli(sample_index, "ask", QUESTION, ASSISTANT_LLM_URL=url,
-                     ASSISTANT_LLM_TIMEOUT="2")
-        assert time.perf_counter() - start < 60
+        code, stderr = ask_here(ASSISTANT_LLM_URL=url, ASSISTANT_LLM_TIMEOUT="0.5")
+        assert time.perf_counter() - start < 10  # the timeout, not the default 120 s
     finally:
         listener.close()
         for conn in held:
             conn.close()
-    assert result.returncode == 1
-    lines = result.stderr.strip().splitlines()
+    assert code == 1
+    lines = stderr.strip().splitlines()
     assert len(lines) == 1 and url in lines[0] and "ASSISTANT_LLM_TIMEOUT" in lines[0]
+    assert "within 0.5 s" in lines[0]
 
 
+@pytest.mark.slow
 def test_a_server_killed_mid_answer_keeps_the_partial_answer(base_settings, sample_index,
                                                                tmp_path):
     """The server dies while an answer streams: what was written is kept, marked stopped,
@@ -282,6 +311,7 @@ def test_a_connection_refused_mid_setup_names_the_fix(tmp_path):
         RemoteLLM(f"http://127.0.0.1:{free_port()}/v1", TEST_LLM, n_ctx=2048)
 
 
+@pytest.mark.slow
 def test_an_api_key_is_sent_and_a_refused_one_is_one_line(plain_server, sample_index):
     url = plain_server("--api_key", "s3cret")
     refused = cli(sample_index, "ask", QUESTION, ASSISTANT_LLM_URL=url)

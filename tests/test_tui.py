@@ -1,12 +1,13 @@
 """The terminal chat, driven headless by Textual's pilot: the real app over a real store,
-with the real small model end to end and a scripted model for deterministic UI checks."""
+with the real small model end to end (slow) and, for deterministic UI checks, a scripted
+model over the sample papers indexed with the hash embedder (fast)."""
 
 from __future__ import annotations
 
 import pytest
 from chat_pilot import ask, submit, wait_for_answer, wait_until
 from conftest import TEST_LLM
-from fakes import ScriptedLLM, install
+from fakes import HashEmbedder, ScriptedLLM
 from textual.widgets import Input
 
 from assistant.pipeline import Pipeline
@@ -29,6 +30,7 @@ def source_labels(app) -> list[str]:
     return [shown(panel, i) for i in range(panel.option_count)]
 
 
+@pytest.mark.slow
 async def test_real_model_streams_an_answer_and_lists_its_sources(sample_pipeline):
     app = AssistantApp(sample_pipeline)
     streamed: list[str] = []
@@ -55,10 +57,10 @@ async def test_real_model_streams_an_answer_and_lists_its_sources(sample_pipelin
         assert "tok/s" in str(app.chat.query_one("#status").render())
 
 
-async def test_cited_source_opens_abstract_and_invalid_citation_is_not_a_link(sample_copy):
+async def test_cited_source_opens_abstract_and_invalid_citation_is_not_a_link(hashed_copy):
     fake = ScriptedLLM(SCRIPTED)
-    install(sample_copy, fake)
-    app = AssistantApp(sample_copy)
+    pipeline = hashed_copy(fake)
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(120, 40)) as pilot:
         await ask(app, pilot, QUESTION)
         answer = app.chat.last_answer
@@ -82,10 +84,10 @@ async def test_cited_source_opens_abstract_and_invalid_citation_is_not_a_link(sa
         assert app.screen is app.chat
 
 
-async def test_follow_up_sends_history_and_new_chat_forgets_it(sample_copy):
+async def test_follow_up_sends_history_and_new_chat_forgets_it(hashed_copy):
     fake = ScriptedLLM("FastDepth is fast [1].")
-    install(sample_copy, fake)
-    app = AssistantApp(sample_copy)
+    pipeline = hashed_copy(fake)
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(120, 40)) as pilot:
         await ask(app, pilot, "Tell me about FastDepth on embedded systems")
         await ask(app, pilot, "How fast is it?")
@@ -97,12 +99,12 @@ async def test_follow_up_sends_history_and_new_chat_forgets_it(sample_copy):
         assert [m.role for m in fake.calls[-1]] == ["system", "user"]
 
 
-async def test_escape_stops_answer_and_keeps_partial_text(sample_copy):
-    install(sample_copy, ScriptedLLM(" ".join(f"word{i}" for i in range(400)), delay=0.05))
-    app = AssistantApp(sample_copy)
+async def test_escape_stops_answer_and_keeps_partial_text(hashed_copy):
+    fake = ScriptedLLM(" ".join(f"word{i}" for i in range(400)), delay=0.05)
+    app = AssistantApp(hashed_copy(fake))
     async with app.run_test(size=(120, 40)) as pilot:
         await submit(app, pilot, QUESTION)
-        await pilot.pause(1.0)
+        await wait_until(pilot, lambda: len(fake.streamed) >= 3, 10)  # mid-answer
         await pilot.press("escape")
         await wait_for_answer(app, pilot, 0)
         answer = app.chat.last_answer
@@ -112,29 +114,29 @@ async def test_escape_stops_answer_and_keeps_partial_text(sample_copy):
         assert "(stopped)" in app.chat.query(".answer").last().source
 
 
-async def test_empty_collection_says_how_to_ingest(settings):
-    app = AssistantApp(Pipeline(settings))
+async def test_empty_collection_says_how_to_ingest(fast_pipeline):
+    app = AssistantApp(fast_pipeline)
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         note = app.chat.query_one(".empty")
         assert "assistant ingest" in str(note.render())
 
 
-async def test_missing_model_file_is_explained(sample_index, base_settings):
-    settings = base_settings.model_copy(  # a model file deleted after the settings loaded
-        update={"data_dir": sample_index, "model": "/nonexistent/model.gguf"})
-    app = AssistantApp(Pipeline(settings))
+async def test_missing_model_file_is_explained(hashed_copy):
+    settings = hashed_copy().settings.model_copy(  # a model file deleted after the settings
+        update={"model": "/nonexistent/model.gguf"})  # loaded; no model given: it is checked
+    app = AssistantApp(Pipeline(settings, embedder=HashEmbedder()))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         note = str(app.chat.query_one(".missing-model").render())
         assert "/nonexistent/model.gguf does not exist" in note
 
 
-async def test_saved_chat_titles_with_markup_are_listed_as_written(settings):
+async def test_saved_chat_titles_with_markup_are_listed_as_written(fast_pipeline):
     from assistant.tui.conversations import Conversation
     from assistant.tui.screens import ConversationsScreen
 
-    app = AssistantApp(Pipeline(settings))
+    app = AssistantApp(fast_pipeline)
     title = "What do [bold]Results[/bold] of [red] say?"
     conversation = Conversation.new()
     conversation.add(title, "An answer.", [])
@@ -147,35 +149,32 @@ async def test_saved_chat_titles_with_markup_are_listed_as_written(settings):
         assert title in shown(options, 0)
 
 
-async def test_a_corrupt_index_is_explained_in_the_chat(base_settings, sample_index, tmp_path):
-    import shutil
-
-    data_dir = tmp_path / "data"
-    shutil.copytree(sample_index, data_dir)
+async def test_a_corrupt_index_is_explained_in_the_chat(hashed_copy):
+    data_dir = hashed_copy().settings.data_dir
     for suffix in ("-wal", "-shm"):
         (data_dir / "index" / f"records.sqlite3{suffix}").unlink(missing_ok=True)
     (data_dir / "index" / "records.sqlite3").write_bytes(b"not a database" * 300)
-    app = AssistantApp(Pipeline(base_settings.replace(data_dir=data_dir)))
+    app = AssistantApp(hashed_copy(ScriptedLLM("A scripted answer.")))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         note = str(app.chat.query_one(".broken-index").render())
         assert "assistant reindex" in note and app.is_running
 
 
-async def test_missing_catalog_model_names_install_command(sample_copy):
-    pipeline = Pipeline(sample_copy.settings.replace(
-        model=TEST_LLM, models_dir=sample_copy.settings.data_dir / "no-models"))
-    app = AssistantApp(pipeline)
+async def test_missing_catalog_model_names_install_command(hashed_copy):
+    settings = hashed_copy().settings.replace(  # no model given: the catalog's is checked
+        model=TEST_LLM, models_dir=hashed_copy().settings.data_dir / "no-models")
+    app = AssistantApp(Pipeline(settings, embedder=HashEmbedder()))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
         note = str(app.chat.query_one(".missing-model").render())
         assert f"assistant models install {TEST_LLM}" in note
 
 
-async def test_papers_browser_filters_and_scopes_questions(sample_copy):
+async def test_papers_browser_filters_and_scopes_questions(hashed_copy):
     fake = ScriptedLLM("It is about speech [1].")
-    install(sample_copy, fake)
-    app = AssistantApp(sample_copy)
+    pipeline = hashed_copy(fake)
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+l")
         await pilot.pause()
@@ -194,16 +193,16 @@ async def test_papers_browser_filters_and_scopes_questions(sample_copy):
         assert [s.title for s in app.chat.last_answer.sources] == [app.chat.scope.title]
 
 
-async def test_conversation_is_saved_and_reopened(sample_copy):
-    install(sample_copy, ScriptedLLM("FastDepth is fast [1]."))
-    app = AssistantApp(sample_copy)
+async def test_conversation_is_saved_and_reopened(hashed_copy):
+    pipeline = hashed_copy(ScriptedLLM("FastDepth is fast [1]."))
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(120, 40)) as pilot:
         await ask(app, pilot, QUESTION)
         await pilot.press("ctrl+s")
         await pilot.pause()
-        exports = list((sample_copy.settings.data_dir / "exports").glob("answer-*.md"))
+        exports = list((pipeline.settings.data_dir / "exports").glob("answer-*.md"))
         assert exports and "### Sources" in exports[0].read_text()
-    app = AssistantApp(sample_copy)
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.press("ctrl+o")
         await pilot.pause()
@@ -214,15 +213,15 @@ async def test_conversation_is_saved_and_reopened(sample_copy):
         assert app.chat.history and app.chat.history[0].question == QUESTION
 
 
-async def test_new_chat_while_answering_keeps_the_old_answer_in_its_own_chat(sample_copy):
+async def test_new_chat_while_answering_keeps_the_old_answer_in_its_own_chat(hashed_copy):
     """Ctrl+N while an answer streams: the answer stops, is saved in the conversation it
     was asked in, and never appears in the new one."""
-    install(sample_copy, ScriptedLLM(" ".join(f"word{i}" for i in range(400)), delay=0.05))
-    app = AssistantApp(sample_copy)
+    fake = ScriptedLLM(" ".join(f"word{i}" for i in range(400)), delay=0.05)
+    app = AssistantApp(hashed_copy(fake))
     async with app.run_test(size=(120, 40)) as pilot:
         first = app.chat.conversation
         await submit(app, pilot, QUESTION)
-        await pilot.pause(1.0)
+        await wait_until(pilot, lambda: len(fake.streamed) >= 3, 10)  # mid-answer
         await pilot.press("ctrl+n")
         await wait_until(pilot, lambda: bool(first.turns) and not app.chat.answering, 10)
         await pilot.pause(0.5)
@@ -236,14 +235,21 @@ async def test_new_chat_while_answering_keeps_the_old_answer_in_its_own_chat(sam
         assert saved[first.id].turns[0].question == QUESTION
 
 
-class FailingLLM(ScriptedLLM):
+class FailsOnce(ScriptedLLM):
+    """Fails on its first answer (a llama.cpp error), then answers as scripted."""
+
+    failed = False
+
     def generate(self, *args, **kwargs):
-        raise RuntimeError("llama_decode returned -3")
+        if not self.failed:
+            self.failed = True
+            raise RuntimeError("llama_decode returned -3")
+        return super().generate(*args, **kwargs)
 
 
-async def test_a_failing_answer_is_shown_in_the_chat_and_the_app_keeps_running(sample_copy):
-    install(sample_copy, FailingLLM(""))
-    app = AssistantApp(sample_copy)
+async def test_a_failing_answer_is_shown_in_the_chat_and_the_app_keeps_running(hashed_copy):
+    pipeline = hashed_copy(FailsOnce("FastDepth is fast [1]."))
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(120, 40)) as pilot:
         await submit(app, pilot, QUESTION)
         await wait_until(pilot, lambda: not app.chat.answering
@@ -251,19 +257,18 @@ async def test_a_failing_answer_is_shown_in_the_chat_and_the_app_keeps_running(s
         source = app.chat.query(".answer").last().source
         assert "unexpected RuntimeError: llama\\_decode returned \\-3" in source
         assert app.is_running
-        install(sample_copy, ScriptedLLM("FastDepth is fast [1]."))
-        await ask(app, pilot, QUESTION)
+        await ask(app, pilot, QUESTION)  # the same app and model: this one answers
         assert app.chat.last_answer.citations
 
 
-async def test_titles_with_markup_are_shown_as_written(sample_copy):
+async def test_titles_with_markup_are_shown_as_written(hashed_copy):
     from conftest import DATA
 
-    report = sample_copy.ingest([DATA / "bad" / "jsonl_markup_titles.jsonl"])
+    pipeline = hashed_copy(ScriptedLLM("It studies markup in text [1]."))
+    report = pipeline.ingest([DATA / "bad" / "jsonl_markup_titles.jsonl"])
     assert len(report.added) == 2
     title = "[bold]Results[/bold] of [red] and [/] Tricks"
-    install(sample_copy, ScriptedLLM("It studies markup in text [1]."))
-    app = AssistantApp(sample_copy)
+    app = AssistantApp(pipeline)
     async with app.run_test(size=(120, 40)) as pilot:
         await ask(app, pilot, "What do Results of Tricks say about markup in text?")
         assert any(title in label for label in source_labels(app))
@@ -280,11 +285,12 @@ async def test_titles_with_markup_are_shown_as_written(sample_copy):
         assert str(app.screen.query_one("#paper-title").render()) == title
 
 
-async def test_links_in_answers_are_never_opened_by_a_click(sample_copy, monkeypatch):
+async def test_links_in_answers_are_never_opened_by_a_click(hashed_copy, monkeypatch):
     from textual.widgets import Markdown
 
-    install(sample_copy, ScriptedLLM("FastDepth is fast [1]. See [the demo](https://evil.example)."))
-    app = AssistantApp(sample_copy)
+    pipeline = hashed_copy(ScriptedLLM("FastDepth is fast [1]. "
+                                       "See [the demo](https://evil.example)."))
+    app = AssistantApp(pipeline)
     opened: list[str] = []
     monkeypatch.setattr(app, "open_url", lambda url, **kw: opened.append(url))
     async with app.run_test(size=(120, 40)) as pilot:
@@ -310,9 +316,9 @@ def steady(app) -> None:
 
 
 @pytest.fixture
-def scripted_app(sample_copy):
-    install(sample_copy, ScriptedLLM(SCRIPTED))
-    return AssistantApp(sample_copy)
+def scripted_app(hashed_copy):
+    pipeline = hashed_copy(ScriptedLLM(SCRIPTED))
+    return AssistantApp(pipeline)
 
 
 def test_snapshot_chat_with_answer(scripted_app, snap_compare):
@@ -345,8 +351,8 @@ def test_snapshot_papers_browser(scripted_app, snap_compare):
     assert snap_compare(scripted_app, terminal_size=(110, 32), run_before=run_before)
 
 
-def test_snapshot_empty_collection(settings, snap_compare):
-    app = AssistantApp(Pipeline(settings))
+def test_snapshot_empty_collection(fast_pipeline, snap_compare):
+    app = AssistantApp(fast_pipeline)
 
     async def run_before(pilot):
         steady(app)

@@ -93,6 +93,7 @@ def test_an_idle_server_stops_by_itself_and_keep_warm_starts_one(base_settings,
     assert running_server(data_dir) is None
 
 
+@pytest.mark.slow
 def test_a_detached_server_that_cannot_start_is_one_line(tmp_path):
     """A model that is not installed: the check before starting says so, nothing runs."""
     result = _cli(tmp_path / "data", "serve", "--detach",
