@@ -210,19 +210,6 @@ def test_interrupt_then_rerun_completes_without_duplicates(hashed_sample_index, 
     assert len(fake.calls) == len(rows) - 2
 
 
-def _default_sigint() -> None:
-    """A shell that starts the tests in the background (``cmd &`` without job control)
-    makes them ignore SIGINT, and the child inherits that: give Ctrl+C back its meaning."""
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
-
-
-def _cli(data_dir: Path, *args: str, **kwargs):
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(data_dir), "ASSISTANT_THREADS": "2"}
-    return subprocess.Popen([sys.executable, "-m", "assistant", *args], env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            preexec_fn=_default_sigint, **kwargs)
-
-
 @pytest.mark.slow
 def test_real_model_batch_of_a_subset_then_second_run_is_cached(sample_index, tmp_path):
     """The real model through the real command: every selected paper gets one record,
