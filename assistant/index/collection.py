@@ -40,7 +40,6 @@ class Index:
         self._store: Store | None = None
         self._embedder = embedder
         self._load_embedder = load_embedder
-        self.embedder_load_s = 0.0
 
     # --- parts ----------------------------------------------------------------------------
 
@@ -53,9 +52,7 @@ class Index:
     @property
     def embedder(self):
         if self._embedder is None:
-            start = time.perf_counter()
             self._embedder = self._load_embedder()
-            self.embedder_load_s = time.perf_counter() - start
         return self._embedder
 
     @contextmanager
