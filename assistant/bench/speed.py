@@ -72,9 +72,12 @@ def _ask_vs_bare(settings: Settings, answer, prompt: str, stop: list[str],
     from assistant.llm.catalog import resolve_model
     from assistant.llm.local import load_llama
 
+    # loaded and batched exactly as the product loads it, so the ratio is the product's
+    # own overhead (retrieval, prompt assembly, streaming, the claim check)
     raw = load_llama(resolve_model(model or settings.model, settings.models_dir),
-                     n_ctx=settings.n_ctx, n_batch=512, n_threads=settings.threads,
-                     n_threads_batch=settings.threads, flash_attn=True, seed=settings.seed)
+                     n_ctx=settings.n_ctx, n_batch=settings.n_batch,
+                     n_threads=settings.threads, n_threads_batch=settings.threads,
+                     flash_attn=True, seed=settings.seed, use_mmap=settings.llm_mmap)
     start = time.perf_counter()
     first = None
     for chunk in raw.create_completion(prompt, max_tokens=answer.tokens["completion"],
