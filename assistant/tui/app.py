@@ -235,14 +235,15 @@ class ChatScreen(Screen):
         self.refresh_status()
         self.query_one("#conversation", VerticalScroll).scroll_end(animate=False)
 
-    def show_progress(self, note: Static, text: str) -> None:
-        """What the answer below is doing; the line goes when the answer is finished."""
+    async def show_progress(self, note: Static, text: str) -> None:
+        """What the answer below is doing; the line goes when the answer is finished
+        (removed before the answer is shown: nothing still says "writing" after it)."""
         if not note.is_attached:  # a new chat cleared the conversation meanwhile
             return
         if text:
             note.update(text)
         else:
-            note.remove()
+            await note.remove()
 
     def on_markdown_link_clicked(self, event: Markdown.LinkClicked) -> None:
         """A citation opens its paper. Any other link is never opened from here: it came
