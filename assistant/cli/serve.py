@@ -68,11 +68,11 @@ def _foreground(settings, port: int, host: str, logprobs: bool, idle_s: float | 
 
 def _detach(settings, port: int, host: str, model: str | None, threads: int | None,
             logprobs: bool, idle_s: float | None) -> None:
-    from assistant.serve.server import check_can_serve, detach
+    from assistant.serve.server import detach
 
-    check_can_serve(settings, port, host, model)  # fail before saying anything else
-    err.print("loading the model in the background…", style="dim")
-    record = detach(settings, port, host, model, threads, logprobs, idle_s)
+    record = detach(settings, port, host, model, threads, logprobs, idle_s,
+                    on_start=lambda: err.print("loading the model in the background…",
+                                               style="dim"))
     until = f", or by itself after {idle_s:g} s without a request" if idle_s else ""
     out.print(f"serving {record['model']} at {record['url']} in the background (pid "
               f"{record['pid']}); stop it with: assistant serve --stop{until}")

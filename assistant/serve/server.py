@@ -13,6 +13,7 @@ import os
 import socket
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from assistant.errors import AssistantError
@@ -166,10 +167,13 @@ def _warm(settings: Settings, spec: str) -> None:
 
 def detach(settings: Settings, port: int, host: str = "127.0.0.1", model: str | None = None,
            threads: int | None = None, logprobs: bool = False,
-           idle_s: float | None = None) -> dict:
+           idle_s: float | None = None, on_start: Callable[[], None] | None = None) -> dict:
     """Start the server in the background (checked first, so a wrong model or a busy
-    port is the same one-line error as in the foreground); its record once it serves."""
+    port is the same one-line error as in the foreground; ``on_start`` hears that the
+    checks passed and the wait begins); its record once it serves."""
     check_can_serve(settings, port, host, model)
+    if on_start:
+        on_start()
     return start_detached(settings.data_dir, port, host=host, model=model, threads=threads,
                           logprobs=logprobs, idle_s=idle_s)
 
