@@ -117,6 +117,9 @@ class Settings(BaseSettings):
                             description="embedder tokens per chunk of a long abstract")
     ingest_batch: int = _in("index", 64, ge=1, le=5000,
                             description="papers embedded and committed together by ingest")
+    mcp_resource_limit: int = _in("index", 1000, ge=0,
+                                  description="papers an MCP client's resource list shows "
+                                              "(any paper still reads by its id)")
     # retrieval
     top_k: int = _in("retrieval", 4, ge=1, le=50, description="papers an answer reads")
     candidates: int = _in("retrieval", 40, ge=1, le=1000,

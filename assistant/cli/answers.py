@@ -45,8 +45,7 @@ def search(
     pipeline = _pipeline(data_dir=data_dir, top_k=top_k)
     hits = pipeline.search(query, filters=_filters(since, until, source, title))
     if json_out:
-        _print_json([{"id": h.paper_id, "title": h.title, "score": round(h.score, 6),
-                      "dense": round(h.dense, 4), "bm25": round(h.bm25, 4)} for h in hits])
+        _print_json([hit.to_dict() for hit in hits])
         return
     if not hits:
         out.print("No matching papers." if pipeline.paper_count() else

@@ -2,10 +2,10 @@
 shared :class:`~assistant.pipeline.Pipeline` to do the work, and prints the result.
 
 The commands live in one module per group (:mod:`.library`, :mod:`.answers`,
-:mod:`.models`, :mod:`.bench`, :mod:`.serve`); this module assembles them and owns the one error
-handler: exit 0 on success, 1 for a data or user error (one line naming what is wrong),
-2 for a usage error, 130 when interrupted. An unexpected exception is one line too, with a
-pointer to ``--debug``, which shows the traceback.
+:mod:`.models`, :mod:`.bench`, :mod:`.serve`, :mod:`.mcp`); this module assembles them
+and owns the one error handler: exit 0 on success, 1 for a data or user error (one line
+naming what is wrong), 2 for a usage error, 130 when interrupted. An unexpected exception
+is one line too, with a pointer to ``--debug``, which shows the traceback.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli import answers, library, serve
+from assistant.cli import answers, library, mcp, serve
 from assistant.cli.bench import bench_app
 from assistant.cli.common import err, error
 from assistant.cli.models import models_app
@@ -29,6 +29,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
 library.register(app)
 answers.register(app)
 serve.register(app)
+mcp.register(app)
 app.add_typer(models_app, name="models")
 app.add_typer(bench_app, name="bench")
 

@@ -123,40 +123,23 @@ def _report_ingest(report, total: int, json_out: bool) -> None:
                   f"in {report.seconds:.1f}s); {total} papers indexed")
 
 
-def _unknown_paper(pipeline, paper_id: str) -> UserError:
-    """The not-found error, with the closest indexed ids as a hint."""
-    import difflib
-
-    ids = [sp.paper.id for sp in pipeline.papers()]
-    close = difflib.get_close_matches(paper_id, ids, n=3, cutoff=0.6)
-    close += [i for i in ids if i.endswith(":" + paper_id) and i not in close][:3]
-    hint = f"; did you mean {', '.join(close)}?" if close else " (see: assistant papers)"
-    return UserError(f"no paper with id '{paper_id}' is indexed{hint}")
-
-
 def remove(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistant papers`).")],
            data_dir: DataDir = None, no_wait: NoWait = False) -> None:
     """Remove one paper and its chunks from the index."""
+    from assistant.pipeline import UnknownPaper
+
     pipeline = _pipeline(data_dir=data_dir)
     paper = pipeline.remove(paper_id, wait=not no_wait, on_wait=_waiting)
     if paper is None:
-        raise _unknown_paper(pipeline, paper_id)
+        raise UnknownPaper(paper_id, [sp.paper.id for sp in pipeline.papers()])
     out.print(f"removed {paper.id}: {paper.title}")
-
-
-def _record(stored, abstract: bool) -> dict:
-    record = stored.paper.to_dict()
-    if not abstract:
-        record.pop("abstract")
-    record["chunks"] = len(stored.chunk_ids)
-    return record
 
 
 def papers(data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
     """List what is indexed: id, title, source, chunks.
 
     With --json: every field of each paper but the abstract."""
-    rows = [_record(sp, abstract=False) for sp in _pipeline(data_dir=data_dir).papers()]
+    rows = [sp.to_dict(abstract=False) for sp in _pipeline(data_dir=data_dir).papers()]
     if json_out:
         _print_json(rows)
         return
@@ -175,11 +158,7 @@ def papers(data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
 def show(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistant papers`).")],
          data_dir: DataDir = None, json_out: JsonOpt = False) -> None:
     """One paper in full: every field and the abstract."""
-    pipeline = _pipeline(data_dir=data_dir)
-    stored = pipeline.stored_paper(paper_id)
-    if stored is None:
-        raise _unknown_paper(pipeline, paper_id)
-    record = _record(stored, abstract=True)
+    record = _pipeline(data_dir=data_dir).require_paper(paper_id).to_dict()
     if json_out:
         _print_json(record)
         return

@@ -110,6 +110,15 @@ class StoredPaper:
     content_hash: str
     chunk_ids: list[str]
 
+    def to_dict(self, abstract: bool = True) -> dict:
+        """The paper's fields and its chunk count: what `papers --json` (no abstract), `show
+        --json` and the MCP server's paper tools return."""
+        record = self.paper.to_dict()
+        if not abstract:
+            record.pop("abstract")
+        record["chunks"] = len(self.chunk_ids)
+        return record
+
 
 def _guarded(method):
     """SQLite's errors for a damaged file become one line naming the repair."""

@@ -25,6 +25,11 @@ class Hit:
     bm25: float = 0.0
     chunk_ids: list[str] = field(default_factory=list)
 
+    def to_dict(self) -> dict:
+        """What `search --json` and the MCP search tool return for a hit."""
+        return {"id": self.paper_id, "title": self.title, "score": round(self.score, 6),
+                "dense": round(self.dense, 4), "bm25": round(self.bm25, 4)}
+
 
 def relevant(hits: list[Hit], settings: Settings) -> list[Hit]:
     """Hits good enough to show the model; empty means out of scope.

@@ -26,6 +26,7 @@ from assistant.answer.summary import PaperSummary, summarize_paper
 from assistant.answer.verdict import LABELS as VERDICT_LABELS
 from assistant.answer.verdict import Verdict
 from assistant.answer.verdict import decide as decide_verdict
+from assistant.errors import AssistantError
 from assistant.index.chunking import Chunk
 from assistant.index.collection import Index
 from assistant.index.filters import Filters
@@ -45,11 +46,23 @@ from assistant.sources.where import WhereError, parse_where
 __all__ = ["SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED", "VERDICT_LABELS", "Answer",
            "Chunk", "ContextError", "Filters", "Hit", "IngestReport", "ModelUnusable", "Paper",
            "Pipeline", "Source", "SourceText", "Status", "StoredPaper", "Support", "Turn",
-           "Verdict", "WhereError", "decide_verdict", "key_sentences", "model_label",
-           "parse_where", "steering_filter", "template_version"]
+           "UnknownPaper", "Verdict", "WhereError", "decide_verdict", "key_sentences",
+           "model_label", "parse_where", "steering_filter", "template_version"]
 
 # a missing or broken model, an unusable server: every paper of a batch would fail alike
 ModelUnusable = (ModelError, ServerError)
+
+
+class UnknownPaper(AssistantError):
+    """No indexed paper has this id; the message suggests the closest ones."""
+
+    def __init__(self, paper_id: str, ids: list[str]) -> None:
+        import difflib
+
+        close = difflib.get_close_matches(paper_id, ids, n=3, cutoff=0.6)
+        close += [i for i in ids if i.endswith(":" + paper_id) and i not in close][:3]
+        hint = f"; did you mean {', '.join(close)}?" if close else " (see: assistant papers)"
+        super().__init__(f"no paper with id '{paper_id}' is indexed{hint}")
 
 
 class Pipeline:
@@ -107,6 +120,14 @@ class Pipeline:
 
     def get_paper(self, paper_id: str) -> Paper | None:
         return self.index.get_paper(paper_id)
+
+    def require_paper(self, paper_id: str) -> StoredPaper:
+        """The indexed paper with this id, or :class:`UnknownPaper` naming the closest
+        indexed ids (a mistyped id, or a file-scoped key given without its file)."""
+        stored = self.index.stored_paper(paper_id)
+        if stored is None:
+            raise UnknownPaper(paper_id, [sp.paper.id for sp in self.papers()])
+        return stored
 
     def search(self, query: str, k: int | None = None, filters: Filters | None = None,
                mode: str = "hybrid", vector=None) -> list[Hit]:
