@@ -15,11 +15,10 @@ from pathlib import Path
 
 import anyio
 import pytest
+from conftest import DATA, HASHED_TUNING, TEST_LLM
 from mcp import Client
 from mcp.client.stdio import StdioServerParameters
 from mcp.shared.exceptions import MCPError
-
-from tests.conftest import DATA, HASHED_TUNING, TEST_LLM
 
 FAKE_SERVER = Path(__file__).parent / "mcp_fake_server.py"
 ROOT = Path(__file__).parent.parent
@@ -83,6 +82,13 @@ def test_tools_search_show_list_and_resources(fake_server):
             assert listed["total"] >= 3 and listed["shown"] == 2
             assert all("depth" in p["title"].lower() and "abstract" not in p
                        for p in listed["papers"])
+
+            first = _json(await client.call_tool("summarize_paper", {
+                "paper_id": fastdepth, "style": "tldr"}))
+            again = _json(await client.call_tool("summarize_paper", {
+                "paper_id": fastdepth, "style": "tldr"}))
+            assert first["id"] == fastdepth and first["style"] == "tldr"
+            assert not first["cached"] and again["cached"]  # the summaries' own cache
 
             resources = (await client.list_resources()).resources
             assert len(resources) == 76

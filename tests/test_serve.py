@@ -135,6 +135,29 @@ def test_ask_json_uses_the_running_server_with_the_same_prompt(served, sample_pi
 
 
 @pytest.mark.slow
+def test_the_mcp_server_answers_through_the_running_server(served, tmp_path):
+    """`assistant mcp` is a front end like `ask`: with `assistant serve` running for the
+    data directory, its answers come from that server, not from a model loaded here."""
+    import anyio
+    from mcp import Client
+    from mcp.client.stdio import StdioServerParameters
+    from test_mcp import _env, _json
+
+    settings, record = served
+    env = _env(settings, settings.data_dir, tmp_path)
+    env.pop("ASSISTANT_MIN_RELEVANCE")
+    command = shutil.which("assistant", path=str(Path(sys.executable).parent))
+    params = StdioServerParameters(command=command, args=["mcp"], env=env)
+
+    async def session():
+        async with Client(params) as client:
+            return _json(await client.call_tool("ask", {"question": QUESTION}))
+    data = anyio.run(session)
+    assert data["model"] == f"{TEST_LLM} @ {record['url']}"
+    assert data["sources"][0]["title"].startswith("FastDepth") and not data["error"]
+
+
+@pytest.mark.slow
 def test_yes_no_verdict_is_the_in_process_computation_run_on_the_server(served,
                                                                          sample_pipeline):
     settings, _record = served

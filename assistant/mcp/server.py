@@ -77,7 +77,10 @@ class PaperServer(MCPServer):
                          version=_version(), log_level="WARNING")
         self.paper_tools = tools
         self.allow_ingest = allow_ingest
-        _register(self, tools, allow_ingest)
+        _register_reads(self, tools)
+        if allow_ingest:
+            _register_writes(self, tools)
+        _register_resources(self, tools)
 
     async def list_resources(self) -> list[Resource]:
         limit = self.paper_tools.pipeline.settings.mcp_resource_limit
@@ -107,8 +110,8 @@ def _filters(since: int | None, until: int | None, source: str | None,
     return Filters(year_min=since, year_max=until, source=source, title=title)
 
 
-def _register(server: MCPServer, tools: PaperTools, allow_ingest: bool) -> None:
-    """The tools and the paper resource template, each a thin call into ``tools``."""
+def _register_reads(server: MCPServer, tools: PaperTools) -> None:
+    """The read-only tools, each a thin call into ``tools``."""
 
     @server.tool(annotations=READ_ONLY)
     @_one_line_errors
@@ -152,15 +155,22 @@ def _register(server: MCPServer, tools: PaperTools, allow_ingest: bool) -> None:
         (cached: the second time is instant)."""
         return tools.summarize(paper_id, style)
 
-    if allow_ingest:
-        @server.tool(annotations=ToolAnnotations(read_only_hint=False,
-                                                 destructive_hint=False))
-        @_one_line_errors
-        def ingest(paths: Annotated[list[str], Field(description=(
-                "Files or folders on this machine (.txt .md .json .jsonl .csv .tsv .bib)"))]
-                   ) -> dict:
-            """Add or update papers in the collection from files on this machine."""
-            return tools.ingest(paths)
+
+def _register_writes(server: MCPServer, tools: PaperTools) -> None:
+    """The one tool that changes the collection (``--allow-ingest``)."""
+
+    @server.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False))
+    @_one_line_errors
+    def ingest(paths: Annotated[list[str], Field(description=(
+            "Files or folders on this machine (.txt .md .json .jsonl .csv .tsv .bib)"))]
+               ) -> dict:
+        """Add or update papers in the collection from files on this machine."""
+        return tools.ingest(paths)
+
+
+def _register_resources(server: MCPServer, tools: PaperTools) -> None:
+    """Each paper as ``paper://{id}``; the id is a database key, not a path, so the SDK's
+    path checks do not apply to it."""
 
     @server.resource("paper://{paper_id}", mime_type="text/markdown",
                      security=ResourceSecurity(exempt_params={"paper_id"}))
