@@ -93,6 +93,8 @@ async def test_follow_up_sends_history_and_new_chat_forgets_it(hashed_copy):
         await ask(app, pilot, "How fast is it?")
         roles = [m.role for m in fake.calls[-1]]
         assert roles == ["system", "user", "assistant", "user"]
+        assert fake.calls[-1][:2] == fake.calls[0]  # the first prompt, continued
+        assert "<source" not in fake.calls[-1][-1].content  # its papers are not re-sent
         assert app.chat.last_answer.sources[0].title.startswith("FastDepth")
         await pilot.press("ctrl+n")
         await ask(app, pilot, "Which papers do link prediction?")

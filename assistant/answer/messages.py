@@ -1,8 +1,17 @@
-"""The messages an answer's model reads: instructions first (their evaluated state is
-reused), then the remembered turns, then the question with its numbered sources, fitted
-to the context window with room for the reply."""
+"""The messages an answer's model reads, laid out so that what stays the same comes first
+and its evaluated state is reused: the instructions, then the numbered sources with the
+question, fitted to the context window with room for the reply.
+
+A follow-up continues the conversation's own prompt (:func:`follow_up`): the last turn's
+messages as they were, the model's reply as it wrote it, then the new question with only
+the sources not given before. The model has already read all of that but the new
+question, so only the new tokens are read. When that does not fit, the follow-up starts
+afresh (:func:`fit_messages`): the last ``history_turns`` turns as clipped text, then the
+sources and the question."""
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from assistant.answer.evidence import Source
 from assistant.answer.prompts import data, render
@@ -63,3 +72,34 @@ def fit_messages(llm: ChatModel, question: str, sources: list[Source], history: 
                        f"{tokens} tokens, and the model's context of "
                        f"{settings.n_ctx} tokens leaves {room} after the answer's "
                        f"{settings.max_tokens}")
+
+
+def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
+              settings: Settings, instructions: str = "answer_system",
+              user_template: str = "answer_user"
+              ) -> tuple[list[Message], list[Source], list[Source]] | None:
+    """The follow-up laid after ``last``'s own prompt and reply, or None where it cannot
+    be (a turn without its prompt, other instructions, no room left).
+
+    Returns the messages, the question's sources numbered in the conversation (a paper
+    given before keeps its number and is not given again; a new one is numbered after
+    the others and appended), and the conversation's other sources, which the model may
+    still cite."""
+    if not last.prompt or last.prompt[0] != Message("system", render(instructions)):
+        return None
+    given = {s.paper_id: s for s in last.sources}
+    after = max((s.n for s in last.sources), default=0)
+    numbered, added = [], []
+    for source in sources:
+        if source.paper_id in given:
+            numbered.append(given[source.paper_id])
+            continue
+        after += 1
+        numbered.append(replace(source, n=after))
+        added.append(numbered[-1])
+    messages = [*last.prompt, Message("assistant", data(last.draft)),
+                Message("user", render(user_template, question=question, sources=added))]
+    if llm.prompt_tokens(messages) > settings.n_ctx - settings.max_tokens:
+        return None
+    chosen = {s.paper_id for s in numbered}
+    return messages, numbered, [s for s in last.sources if s.paper_id not in chosen]

@@ -11,7 +11,7 @@ from assistant.answer.attribution import Attribution, Claim
 from assistant.answer.cite import check_citations
 from assistant.answer.evidence import Source
 from assistant.answer.verdict import Verdict
-from assistant.llm.base import Generation, GenerationStats
+from assistant.llm.base import Generation, GenerationStats, Message
 
 OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
                 "relevant enough to answer from.")
@@ -83,9 +83,17 @@ OnStatus = Callable[[Status], None]
 
 @dataclass
 class Turn:
+    """One question and answer of a conversation, as a follow-up sees it. A turn answered
+    in this session also keeps its ``prompt``, the model's ``draft`` and every source
+    numbered in that prompt, so that a follow-up continues the same prompt (whose state
+    the model still holds); a turn reopened from a saved chat has only the texts."""
+
     question: str
     answer: str
     paper_ids: list[str] = field(default_factory=list)  # the papers the answer cited
+    prompt: list[Message] = field(default_factory=list, repr=False)
+    draft: str = field(default="", repr=False)
+    sources: list[Source] = field(default_factory=list, repr=False)
 
 
 @dataclass
@@ -109,6 +117,15 @@ class Answer:
     extractive: bool = False  # the explanation is the papers' closest sentence, quoted
     notes: list[str] = field(default_factory=list)  # e.g. why there is no verdict
     error: str = ""  # why the answer stopped early when the user did not stop it
+    # the prompt it was written from and every source numbered in it (a follow-up's
+    # includes the conversation's earlier sources): what :meth:`turn` hands on
+    prompt: list[Message] = field(default_factory=list, repr=False)
+    given: list[Source] = field(default_factory=list, repr=False)
+
+    def turn(self) -> Turn:
+        """This answer as the conversation's latest turn."""
+        return Turn(self.question, self.text, [c.paper_id for c in self.citations],
+                    self.prompt, self.draft, self.given or self.sources)
 
     @property
     def unsupported(self) -> int:
@@ -149,11 +166,13 @@ class Answer:
 
 def compose_answer(question: str, model: str, sources: list[Source], generation: Generation,
                    body: str, attribution: Attribution, verdict: Verdict | None,
-                   notes: list[str]) -> Answer:
+                   notes: list[str], earlier: list[Source] | None = None) -> Answer:
     """The answer as shown: the checked text (or an abstention when no claim is
-    supported and the user did not stop it), its citations, the verdict line."""
+    supported and the user did not stop it), its citations, the verdict line.
+    ``earlier`` are the conversation's sources a follow-up may still cite besides its
+    own."""
     stats = generation.stats
-    by_n = {s.n: s for s in sources}
+    by_n = {s.n: s for s in [*(earlier or []), *sources]}
     answer = Answer(
         question=question, text=attribution.text, sources=sources,
         citations=[by_n[n] for n in attribution.citations if n in by_n],

@@ -12,7 +12,12 @@ from dataclasses import dataclass, field
 from assistant.answer.attribution import Attribution, Checker, SourceText, closest_finding
 from assistant.answer.cite import StreamingCitationFilter, strip_source_list
 from assistant.answer.evidence import Source, select_sources
-from assistant.answer.messages import build_messages, fit_messages, retrieval_query
+from assistant.answer.messages import (
+    build_messages,
+    fit_messages,
+    follow_up,
+    retrieval_query,
+)
 from assistant.answer.result import (
     Answer,
     OnStatus,
@@ -90,10 +95,15 @@ class Asker:
         found are announced before their evidence is chosen: choosing counts the model's
         tokens, which may mean loading it first."""
         history = history or []
-        hits = self.search(retrieval_query(question, history, self.settings), k, filters)
+        in_conversation = bool(history and history[-1].sources)
+        query = question if in_conversation else retrieval_query(question, history,
+                                                                 self.settings)
+        hits = self.search(query, k, filters)
         if not (filters and filters.paper_ids):  # papers the user picked are always relevant
             hits = relevant(hits, self.settings)
-        if history and history[-1].paper_ids and not (filters and filters.active):
+        if in_conversation:
+            hits = self._in_conversation(hits, history[-1], k)
+        elif history and history[-1].paper_ids and not (filters and filters.active):
             hits = self._carry_over(question, history[-1].paper_ids, hits, k)
         if not hits:
             return []
@@ -102,6 +112,28 @@ class Asker:
         return select_sources(self.index.store, hits, question,
                               budget or self.settings.context_budget, llm.count_tokens,
                               self.settings)
+
+    def _in_conversation(self, hits: list[Hit], last: Turn, k: int | None) -> list[Hit]:
+        """A follow-up's papers when the model has already read the conversation's:
+        ``hits`` are the question's own (not mixed with the earlier questions, which would
+        rank the papers already read first); the new papers that rank above all of those
+        already read are what the question adds, then come the papers just cited and the
+        conversation's other papers the question found again (read already, they cost
+        nothing). A follow-up that finds nothing by itself ("how fast is it?") keeps the
+        papers just cited."""
+        given = {s.paper_id for s in last.sources}
+        new: list[Hit] = []
+        for hit in hits:
+            if hit.paper_id in given:
+                break
+            new.append(hit)
+        cited = self.search(" ".join(s.title for s in last.sources), len(given),
+                            Filters(paper_ids=given)) if given else []
+        order = {pid: i for i, pid in enumerate(last.paper_ids)}
+        again = {h.paper_id for h in hits}
+        kept = sorted((h for h in cited if h.paper_id in order or h.paper_id in again),
+                      key=lambda h: order.get(h.paper_id, len(order)))
+        return new[: k or self.settings.top_k] + kept
 
     def _llm(self, model: str | None, on_status: OnStatus) -> ChatModel:
         if not self.models.holds(model):
@@ -157,31 +189,47 @@ class Asker:
         if not sources:
             return out_of_scope(question, label, start, retrieval_s)
         llm = self._llm(q.model, on_status)
+        instructions = "yesno_system" if yes_no else q.instructions
+        messages, sources, earlier = self._lay_out(llm, q, sources, instructions)
         on_status(Status("sources", sources=sources))
-        messages, verdict, prefix, notes = self._prompt(
-            llm, q, sources, "yesno_system" if yes_no else q.instructions, yes_no, on_status)
+        messages, verdict, prefix, notes = self._prompt(llm, q, messages, sources, yes_no,
+                                                        on_status)
         generation = self._generate(llm, messages, prefix, on_token, should_stop, on_status)
         body, _cut = strip_source_list(generation.text[len(prefix):])
         on_status(Status("checking"))
-        texts = q.check_texts or self.source_texts(sources)
+        texts = q.check_texts or self.source_texts([*sources, *earlier])
         attribution, extractive = self._attribute(question, body, texts, verdict,
                                                   generation.stats.stopped)
         answer = compose_answer(question, llm.name, sources, generation, body, attribution,
-                                verdict, notes)
+                                verdict, notes, earlier)
         answer.extractive = extractive
+        answer.prompt, answer.given = messages, [*sources, *earlier]
         answer.timings = answer_timings(start, retrieval_s, self.models.take_load_seconds(),
                                         generation.stats, attribution.seconds)
         return answer
 
-    def _prompt(self, llm: ChatModel, q: Question, sources: list[Source], instructions: str,
-                yes_no: bool, on_status: OnStatus
+    def _lay_out(self, llm: ChatModel, q: Question, sources: list[Source], instructions: str
+                 ) -> tuple[list[Message], list[Source], list[Source]]:
+        """The messages, the question's sources as numbered in them, and the
+        conversation's earlier sources: a follow-up continues the last turn's prompt
+        where it can (see :func:`~assistant.answer.messages.follow_up`), else the prompt
+        is laid afresh."""
+        question = q.text.strip()
+        if q.history and q.given is None:
+            laid = follow_up(llm, q.history[-1], question, sources, self.settings,
+                             instructions, q.user_template)
+            if laid is not None:
+                return laid
+        return fit_messages(llm, question, sources, q.history, self.settings, instructions,
+                            q.user_template), sources, []
+
+    def _prompt(self, llm: ChatModel, q: Question, messages: list[Message],
+                sources: list[Source], yes_no: bool, on_status: OnStatus
                 ) -> tuple[list[Message], Verdict | None, str, list[str]]:
         """The messages, and for a yes/no question the verdict and the start of the
         explanation ("Answer: yes\\nBecause:"); a model without label probabilities
         answers it as an open question instead, with a note saying why."""
         question = q.text.strip()
-        messages = fit_messages(llm, question, sources, q.history, self.settings,
-                                instructions, q.user_template)
         if not yes_no:
             return messages, None, "", []
         try:

@@ -228,8 +228,7 @@ class ChatScreen(Screen):
         await widget.update(text)
         self.last_answer = answer
         if not answer.out_of_scope:
-            self.history.append(Turn(answer.question, answer.text,
-                                     [c.paper_id for c in answer.citations]))
+            self.history.append(answer.turn())
         self.tokens_per_s = answer.timings.get("tokens_per_s", 0.0) or self.tokens_per_s
         self.panel.show_answer(answer)
         self.refresh_status()

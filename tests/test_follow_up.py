@@ -1,0 +1,97 @@
+"""Follow-ups continue the conversation's own prompt, so the model reads only the new
+question (and sources it was not given before): scripted model for the layout and the
+numbering, the real small model for the tokens actually read."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from fakes import ScriptedLLM
+
+from assistant.answer.result import Turn
+from assistant.llm.base import Message
+
+QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
+FOLLOW_UP = "How fast does it run on the CPU?"
+FASTDEPTH = "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]."
+
+
+def _source_ids(text: str) -> list[int]:
+    return [int(n) for n in re.findall(r'<source id="(\d+)"', text)]
+
+
+def test_a_follow_up_continues_the_last_prompt_and_reply(hashed_copy):
+    fake = ScriptedLLM(FASTDEPTH)
+    pipeline = hashed_copy(fake)
+    first = pipeline.ask(QUESTION)
+    second = pipeline.ask(FOLLOW_UP, history=[first.turn()])
+    before, after = fake.calls
+    assert after[:len(before)] == before  # the same messages, so the same tokens
+    assert after[len(before)] == Message("assistant", first.draft)
+    assert after[-1].role == "user" and after[-1].content.endswith(FOLLOW_UP)
+    fastdepth = next(s for s in first.sources if s.title.startswith("FastDepth"))
+    assert fastdepth.n == 1 and second.sources[0].paper_id == fastdepth.paper_id
+    assert second.sources[0].n == 1  # the number it was given in the first turn
+    assert 1 not in _source_ids(after[-1].content)  # given once, not again
+    assert [c.paper_id for c in second.citations] == [fastdepth.paper_id]
+    assert second.claims[0].supported
+
+
+def test_new_papers_are_appended_with_the_next_numbers(hashed_copy):
+    fake = ScriptedLLM(FASTDEPTH)
+    pipeline = hashed_copy(fake)
+    first = pipeline.ask(QUESTION)
+    given = {s.paper_id: s.n for s in first.sources}
+    second = pipeline.ask("Which papers learn graph node embeddings faster than DeepWalk?",
+                          history=[first.turn()])
+    new = [s for s in second.sources if s.paper_id not in given]
+    assert new, "the follow-up found papers the first turn did not give"
+    assert [s.n for s in new] == list(range(len(given) + 1, len(given) + 1 + len(new)))
+    assert _source_ids(fake.calls[1][-1].content) == [s.n for s in new]
+    for s in second.sources:  # a paper given before keeps its number
+        assert given.get(s.paper_id, s.n) == s.n
+    # the model may still cite a paper of the first turn: FastDepth's [1] is checked
+    assert [c.title[:9] for c in second.citations] == ["FastDepth"]
+    assert second.turn().sources == second.given  # the next follow-up knows them all
+
+
+def test_a_follow_up_that_would_not_fit_is_laid_afresh(hashed_copy):
+    fake = ScriptedLLM(FASTDEPTH)
+    first = hashed_copy(fake).ask(QUESTION)
+    tokens = fake.prompt_tokens(fake.calls[0])
+    # room for a prompt as long as the first, not for it plus the reply and the question
+    pipeline = hashed_copy(fake, n_ctx=tokens + 8 + 384, max_tokens=384)
+    pipeline.ask(FOLLOW_UP, history=[first.turn()])
+    fresh = fake.calls[-1]
+    assert fresh[1] != fake.calls[0][1]  # not the first prompt continued
+    assert fresh[-1].content.endswith(FOLLOW_UP)
+    assert 1 in _source_ids(fresh[-1].content)  # the sources given again, from 1
+
+
+def test_a_turn_without_its_prompt_or_with_other_instructions_is_laid_afresh(hashed_copy):
+    fake = ScriptedLLM(FASTDEPTH)
+    pipeline = hashed_copy(fake)
+    first = pipeline.ask(QUESTION)
+    pipeline.ask(FOLLOW_UP, history=[Turn(first.question, first.text,
+                                          [c.paper_id for c in first.citations])])
+    assert fake.calls[-1][:2] != fake.calls[0]
+    pipeline.ask("Does FastDepth run in real time on an embedded CPU?",
+                 history=[first.turn()])  # yes/no: other instructions
+    assert fake.calls[-1][0] != fake.calls[0][0]
+    assert 1 in _source_ids(fake.calls[-1][-1].content)
+
+
+@pytest.mark.slow
+def test_the_model_reads_only_the_new_question(sample_pipeline):
+    """With the real small model in this process: the follow-up's prompt starts with
+    everything the model evaluated for the first answer, so only the new tokens are
+    read (llama.cpp keeps the longest common prefix)."""
+    first = sample_pipeline.ask(QUESTION)
+    second = sample_pipeline.ask(FOLLOW_UP, history=[first.turn()])
+    read = second.tokens["prompt"] - second.tokens["cached_prefix"]
+    assert second.tokens["cached_prefix"] >= first.tokens["prompt"]
+    assert read < 60, second.tokens
+    cold = sample_pipeline.ask("How fast does FastDepth run on the CPU?")  # on its own
+    assert cold.tokens["prompt"] - cold.tokens["cached_prefix"] > 3 * read
+
