@@ -40,6 +40,10 @@ class ScriptedLLM(ChatModel):
     def count_tokens(self, text: str) -> int:
         return max(1, len(text) // 4)
 
+    def format_prompt(self, messages) -> tuple[str, list[str]]:
+        """A plain rendering (no chat template: there is no model file)."""
+        return "".join(f"<{m.role}>{m.content}</{m.role}>" for m in messages), []
+
     def prompt_tokens(self, messages) -> int:
         return sum(self.count_tokens(m.content) for m in messages)
 

@@ -228,3 +228,74 @@ def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
             out.print(f"  {key:>26}: {value:.3f}" if isinstance(value, float) else
                       f"  {key:>26}: {value}")
     err.print(f"saved {path}", style="dim")
+
+
+def _parse_try(text: str) -> dict:
+    """``context_budget=250,evidence_min_share=40`` → the settings changes to time."""
+    changes = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        key, sep, value = part.partition("=")
+        if not sep:
+            raise UserError(f"--try takes setting=value pairs separated by commas (got "
+                            f"'{part}')")
+        changes[key.strip()] = float(value) if "." in value else int(value)
+    _settings(**changes)  # an unknown setting or a bad value: one line now, not after an hour
+    return changes
+
+
+@bench_app.command("latency")
+def bench_latency(
+    tries: Annotated[list[str] | None, typer.Option("--try", help="Other settings to time "
+                     "beside 'before' and 'current', e.g. context_budget=250,"
+                     "yes_no_budget=150 (repeat for more).")] = None,
+    sample_limit: Annotated[int | None, typer.Option("--sample-limit", help="Only the first "
+                            "N sample questions.")] = None,
+    pubmedqa_limit: Annotated[int, typer.Option("--pubmedqa-limit", help="PubMedQA dev "
+                              "questions (0: none).")] = 100,
+    pubmedqa: PubmedDir = None, model: ModelOpt = None, data_dir: DataDir = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Where an answer's time goes (retrieval, prompt read, first token, decoding, check),
+    first questions and follow-ups, for the evidence settings before and now, in one run."""
+    from assistant.bench.latency import latency
+    from assistant.settings import PACKAGE_DIR
+
+    changes = [_parse_try(t) for t in tries or []]
+    settings = _settings(data_dir=data_dir, model=model)
+    folder = _pubmedqa_dir(pubmedqa) if pubmedqa_limit else Path()
+    results, path = _run("latency", lambda progress: latency(
+        settings, PACKAGE_DIR / "data" / "papers-page.txt", folder, changes, model,
+        sample_limit, pubmedqa_limit, progress), settings, model)
+    if json_out:
+        _print_json(results)
+    else:
+        _latency_tables(results)
+    err.print(f"saved {path}", style="dim")
+
+
+def _latency_tables(results: dict) -> None:
+    from rich.table import Table
+
+    for part in ("sample", "pubmedqa_dev"):
+        if part not in results:
+            continue
+        table = Table("settings", "read tokens", "first token (one-shot)", "total (one-shot)",
+                      "ratio first/total", "follow-up first token", "cites gold",
+                      "supported citation", "verdict acc.", "out of scope declined",
+                      box=None, title=part)
+        for name, entry in results[part].items():
+            first, q = entry["first"], entry["quality"]
+            ratio = entry.get("ratios_to_before", {})
+            follow = entry.get("follow_up")
+            table.add_row(
+                name, f"{first['read_tokens']:.0f}",
+                f"{first['first_token_s']:.1f} s ({first['one_shot_first_token_s']:.1f} s)",
+                f"{first['total_s']:.1f} s ({first['one_shot_total_s']:.1f} s)",
+                f"{ratio.get('one_shot_first_token_s', 1):.2f} / "
+                f"{ratio.get('one_shot_total_s', 1):.2f}",
+                f"{follow['first_token_s']:.1f} s "
+                f"(×{entry['follow_up_first_token_vs_first']:.2f})" if follow else "–",
+                f"{q['cites_gold']:.3f}", f"{q['with_supported_citation']:.3f}",
+                f"{q['verdict_accuracy']:.3f}" if "verdict_accuracy" in q else "–",
+                f"{q['out_of_scope_declined']:.2f}" if "out_of_scope_declined" in q else "–")
+        out.print(table)
