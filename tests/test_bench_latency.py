@@ -11,6 +11,7 @@ from assistant.bench.latency import Config, Runner, configs, quality, summarize_
 from assistant.cli.bench import _parse_try
 from assistant.cli.common import UserError
 from assistant.errors import AssistantError
+from assistant.settings import load_settings
 
 
 def _answer(first_token: float, read: int, cited: list[str], out_of_scope: bool = False,
@@ -70,6 +71,10 @@ def test_tried_settings_are_read_and_checked_before_any_work():
         _parse_try("context_budget=10")  # below the setting's minimum
     names = [c.name for c in configs([{"context_budget": 250}])]
     assert names == ["before", "current", "try:context_budget=250"]
+    same = load_settings(context_budget=500, yes_no_budget=300, evidence_min_share=60)
+    assert [c.name for c in configs([], same)] == ["before"]  # "current" would repeat it
+    assert [c.name for c in configs([], same.replace(context_budget=250))] == [
+        "before", "current"]
 
 
 def test_runner_gives_each_configuration_its_settings_and_follow_up_layout(hashed_copy):

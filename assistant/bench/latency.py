@@ -40,9 +40,11 @@ class Config:
     old_follow_ups: bool = False
 
 
-def configs(tries: list[dict]) -> list[Config]:
-    """"before" (the settings of the issue), "current" (this checkout's), then each tried."""
-    return [Config("before", BEFORE, True), Config("current"),
+def configs(tries: list[dict], settings: Settings | None = None) -> list[Config]:
+    """"before" (the settings of the issue), "current" (this checkout's, unless its
+    evidence settings are the same as before's), then each tried."""
+    same = settings is not None and all(getattr(settings, k) == v for k, v in BEFORE.items())
+    return [Config("before", BEFORE, True), *([] if same else [Config("current")]),
             *(Config("try:" + ",".join(f"{k}={v}" for k, v in t.items()), t) for t in tries)]
 
 
@@ -221,7 +223,7 @@ def latency(settings: Settings, sample: Path, folder: Path, tries: list[dict],
             pubmedqa_limit: int = 100, progress: Progress | None = None) -> dict:
     """The whole bench: the sample's questions, then PubMedQA dev; rows are logged and a
     re-run resumes."""
-    chosen = configs(tries)
+    chosen = configs(tries, settings)
     result = {"configs": {c.name: c.changes for c in chosen}}
     rows = sample_rows(settings, sample, chosen, model, sample_limit, progress)
     result["sample"] = summarize_rows(rows, chosen)
