@@ -91,3 +91,15 @@ def test_runner_gives_each_configuration_its_settings_and_follow_up_layout(hashe
     assert old_follow_up[:2] != first_prompts[0]  # before: laid afresh
     assert new_follow_up[:2] == first_prompts[1]  # now: the first prompt continued
     assert all("follow_up" in row for row in rows.values())
+
+
+def test_tokens_read_add_up_over_every_read_of_one_answer():
+    from assistant.bench.latency import Reading
+    from assistant.pipeline import Status
+
+    reading = Reading()
+    for done in (64, 128, 150):  # the verdict reads the prompt…
+        reading(Status("reading", done=done, total=150))
+    reading(Status("writing", done=3))
+    reading(Status("reading", done=4, total=4))  # …the explanation only its start
+    assert reading.tokens == 154

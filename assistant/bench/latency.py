@@ -23,7 +23,7 @@ from pathlib import Path
 
 from assistant.bench.common import BenchError, Progress, log_path, run_rows
 from assistant.bench.pubmedqa import bench_pipeline, load_pubmedqa
-from assistant.pipeline import Answer, Pipeline, Turn, decide_verdict
+from assistant.pipeline import Answer, Pipeline, Status, Turn, decide_verdict
 from assistant.settings import REPO_DIR, Settings
 
 QUESTIONS = REPO_DIR / "bench" / "latency" / "sample_questions.json"
@@ -48,13 +48,29 @@ def configs(tries: list[dict], settings: Settings | None = None) -> list[Config]
             *(Config("try:" + ",".join(f"{k}={v}" for k, v in t.items()), t) for t in tries)]
 
 
-def timing_row(answer: Answer) -> dict:
-    """The figures of one answer: time, tokens and what it cited."""
+class Reading:
+    """Counts the prompt tokens the model actually reads for one answer, over all its
+    reads (a yes/no question's verdict reads the prompt, its explanation only the rest),
+    from the pipeline's status events."""
+
+    def __init__(self) -> None:
+        self.tokens = 0
+
+    def __call__(self, status: Status) -> None:
+        if status.stage == "reading" and status.total and status.done >= status.total:
+            self.tokens += status.total
+
+
+def timing_row(answer: Answer, read: int | None = None) -> dict:
+    """The figures of one answer: time, tokens (``read``: counted while it was made) and
+    what it cited."""
     t, tokens = answer.timings, answer.tokens
+    if read is None:
+        read = tokens.get("prompt", 0) - tokens.get("cached_prefix", 0)
     return {"retrieval_s": t.get("retrieval", 0.0), "first_token_s": t.get("first_token", 0.0),
             "generation_s": t.get("generation", 0.0), "check_s": t.get("check", 0.0),
             "total_s": t.get("total", 0.0), "prompt_tokens": tokens.get("prompt", 0),
-            "read_tokens": tokens.get("prompt", 0) - tokens.get("cached_prefix", 0),
+            "read_tokens": read,
             "decode_tokens": tokens.get("completion", 0),
             "cited": [c.paper_id for c in answer.citations],
             "sources": [s.paper_id for s in answer.sources],
@@ -79,13 +95,16 @@ class Runner:
         """The question from a fresh context, then its follow-up if any."""
         pipeline = self.pipelines[config.name]
         pipeline.warm()  # the context a new process starts with: the instructions only
-        first = pipeline.ask(question, **options)
-        row = {"first": timing_row(first)}
+        reading = Reading()
+        first = pipeline.ask(question, on_status=reading, **options)
+        row = {"first": timing_row(first, reading.tokens)}
         if follow_up and not first.out_of_scope:
             turn = first.turn()
             if config.old_follow_ups:
                 turn = Turn(turn.question, turn.answer, turn.paper_ids)
-            row["follow_up"] = timing_row(pipeline.ask(follow_up, history=[turn]))
+            reading = Reading()
+            answer = pipeline.ask(follow_up, history=[turn], on_status=reading)
+            row["follow_up"] = timing_row(answer, reading.tokens)
         return row
 
 
