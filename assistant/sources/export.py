@@ -27,7 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from assistant.errors import UsageError
+from assistant.errors import AssistantError, UsageError
 from assistant.fileio import write_atomic
 from assistant.sources.bibtex import write_bibtex
 from assistant.sources.csl import write_csl
@@ -42,6 +42,10 @@ FORMATS = tuple(WRITERS)
 
 class ExportError(UsageError, ValueError):
     """An export format the program does not write."""
+
+
+class CannotWrite(AssistantError, OSError):
+    """The reference file cannot be written (a folder that is a file, no permission)."""
 
 
 def export_format(fmt: str | None = None, path: Path | None = None) -> str:
@@ -70,5 +74,8 @@ def export_papers(papers: Iterable[Paper], fmt: str = "bibtex") -> str:
 def write_references(papers: Iterable[Paper], path: Path, fmt: str | None = None) -> str:
     """Write the papers to ``path`` at once (never half a file); returns the format."""
     name = export_format(fmt, path)
-    write_atomic(path, export_papers(papers, name))
+    try:
+        write_atomic(path, export_papers(papers, name))
+    except OSError as exc:
+        raise CannotWrite(f"{path}: cannot write ({exc.strerror or exc})") from exc
     return name
