@@ -53,7 +53,7 @@ def _decoder():  # noqa: ANN202 - the middleware class is imported lazily
 
 def decode(value: str) -> str:
     """A field's LaTeX as text (the value as written if it cannot be decoded)."""
-    if not _SPECIAL_RE.search(value):
+    if not _DECODED_RE.search(value):
         return value  # no LaTeX in it: as fast as reading gets
     quick = _unescaped(value)
     if quick is not None:
@@ -67,14 +67,25 @@ _ESCAPE_RE = re.compile(r"\\textbackslash\{\}|\\textasciitilde\{\}|\\[{}$&%#_]|\
 
 
 def _unescaped(value: str) -> str | None:
-    """What the LaTeX decoder makes of a value whose only LaTeX is the escapes this
-    module writes (and one group around it all), decoded in a fraction of its time; None
-    for anything else."""
+    """What the LaTeX decoder makes of a value whose only LaTeX is what this module
+    writes (the escapes, ``$…$`` math, which the decoder keeps as written, and one group
+    around it all), in a fraction of its time; None for anything else."""
     if value.startswith("{") and value.endswith("}") and _balanced(value[1:-1]):
         value = value[1:-1]
-    if _SPECIAL_RE.search(_ESCAPE_RE.sub("\0", value)):
-        return None
-    return _ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(0), m.group(0)[1:]), value)
+    maths = list(_MATH_RE.finditer(value))
+    if maths and ("\\$" in value or any("%" in m.group(0) or m.group(0)[-2] == "\\"
+                                          or not _balanced(m.group(0)) for m in maths)):
+        return None  # math next to escaped dollars: where the decoder's reading varies
+    out, end = [], 0
+    for match in [*maths, None]:
+        text = value[end:match.start() if match else len(value)]
+        if _DECODED_RE.search(_ESCAPE_RE.sub("\0", text)):
+            return None
+        out.append(_ESCAPE_RE.sub(lambda m: _ESCAPES.get(m.group(0), m.group(0)[1:]), text))
+        if match:
+            out.append(match.group(0))
+            end = match.end()
+    return "".join(out)
 
 
 def bib_names(value: str) -> list[str]:
@@ -155,6 +166,7 @@ _SPECIAL = {"\\": r"\textbackslash{}", "{": r"\{", "}": r"\}", "$": r"\$", "&": 
             "%": r"\%", "#": r"\#", "_": r"\_", "~": r"\textasciitilde{}"}
 _SPECIAL_RE = re.compile(r"[\\{}$&%#_~]|[-'`?!](?=[-'`])")
 _MATH_RE = re.compile(r"(?<!\\)\$[^$]+\$")
+_DECODED_RE = re.compile(r"[\\{}$&%~]|[-'`?!](?=[-'`])")  # what decoding changes (not _ #)
 
 
 def _escaped(text: str) -> str:

@@ -79,7 +79,7 @@ def _authors(value: object) -> tuple[list[str] | str, list[str]]:
     if isinstance(value, str):
         return value, ["'author' is text, not a list of names (read as text)"]
     if not isinstance(value, list):
-        return [], [f"'author' is {type(value).__name__}, not a list of names (left out)"]
+        return [], [f"'author' is a {type(value).__name__}, not a list of names (left out)"]
     names = [_name(v) for v in value]
     notes = [f"author {n} has no name (left out)" for n, name in enumerate(names, 1)
              if name is None]

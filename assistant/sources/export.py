@@ -19,7 +19,8 @@ A paper's id when read: its global id (arXiv, DOI, PMID) if the record has one, 
 carried id, else its key scoped to the file, else its title hash; its source: the
 carried one, else the file's name. A hand-made file without these fields reads as
 always. (BibTeX and CSL JSON keep keywords as one text: categories with a comma or a
-semicolon in them also travel whole, in ``x-categories`` / ``custom``'s ``categories``.)
+semicolon in them also travel whole, in ``x-categories`` / ``custom``'s ``categories``;
+RIS keeps one per line, and a JSON list in ``U4`` when one holds a semicolon.)
 """
 
 from __future__ import annotations

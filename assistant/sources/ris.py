@@ -6,15 +6,17 @@ warning) instead of vanishing or running into the next one, and text outside rec
 reported rather than skipped unseen.
 
 Fields: title ``TI``/``T1``, abstract ``AB``/``N2``, authors ``AU``/``A1`` (``Last, First``),
-year ``PY``/``Y1``/``DA``, DOI ``DO``, URL ``UR``, keywords ``KW`` (one category each).
+year ``PY``/``Y1``/``DA``, DOI ``DO``, URL ``UR``, keywords ``KW`` (categories).
 A PMID is read from ``AN`` (the accession number) when the record says it comes from
 PubMed/MEDLINE (``DB``/``DP``), or when ``AN`` or a note says ``PMID: N``; an arXiv id
 from the URL, an arXiv DOI or a note (``arXiv: 1706.03762``). ``ID`` is a local key. This
-program's exports add ``U1`` (its id), ``U2`` (the file the paper came from) and ``U3``
-(code URLs), RIS's user-definable tags."""
+program's exports add ``U1`` (its id), ``U2`` (the file the paper came from), ``U3``
+(code URLs) and, when a category holds a semicolon, ``U4`` (the categories as a JSON
+list): RIS's user-definable tags."""
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -87,6 +89,20 @@ def _texts(record: dict, *keys: str) -> list[str]:
     return [clean_text(v) for v in values if isinstance(v, str) and clean_text(v)]
 
 
+def _keywords(record: dict) -> list[str]:
+    """One category per ``KW`` line, or per ``;``-separated part of one (commas stay:
+    MeSH headings such as ``Radiography, Thoracic`` have them); an export's ``U4`` list
+    when a category holds a semicolon."""
+    try:
+        carried = json.loads((_texts(record, "user4") or ["null"])[0])
+    except ValueError:
+        carried = None
+    if isinstance(carried, list) and all(isinstance(c, str) for c in carried):
+        return carried
+    return [k for line in _texts(record, "keywords") for k in map(str.strip, line.split(";"))
+            if k]
+
+
 def _pmids(record: dict) -> list[str | None]:
     from_pubmed = bool(PUBMED_DB_RE.search(" ".join(_texts(record, "name_of_database",
                                                            "database_provider"))))
@@ -101,13 +117,13 @@ def _paper(record: dict, path: Path, where: str) -> Iterator[Item]:
         return
     notes = " ".join(_texts(record, "notes", "note", "accession_number"))
     urls = [u for text in _texts(record, "urls") for u in re.split(r";?\s+", text) if u]
-    authors = [flipped(a) for a in _texts(record, "authors", "first_authors")]
+    authors = [flipped(a) for a in _texts(record, "authors") or _texts(record, "first_authors")]
     yield from made(make_paper(
         title, abstract, path.name,
         ids=(*note_ids(notes), *_texts(record, "doi"), *urls[1:], *_pmids(record)),
-        key=(_texts(record, "id") or [None])[0], authors=list(dict.fromkeys(authors)),
+        key=(_texts(record, "id") or [None])[0], authors=authors,
         year=(_texts(record, "year", "publication_year", "date") or [None])[0],
-        url=urls[0] if urls else "", categories=_texts(record, "keywords"),
+        url=urls[0] if urls else "", categories=_keywords(record),
         code_urls=_texts(record, "user3"), carried_id=(_texts(record, "user1") or [None])[0],
         carried_source=(_texts(record, "user2") or [None])[0]), where)
 
@@ -118,12 +134,17 @@ def parse_ris(path: Path, lines: Iterable[str]) -> Iterator[Item]:
 
     mapping, list_tags = _tags()
     parser = RisParser(mapping=mapping, list_tags=list_tags, delimiter_tags_mapping={})
-    found = False
+    found, stray = False, []  # text outside records: said once a record is found
     for item in _records(path, lines):
         if isinstance(item, Problem):
-            yield item
+            if found:
+                yield item
+            else:
+                stray.append(item)
             continue
-        found = True
+        if not found:
+            yield from stray
+            found = True
         start, record_lines, notes = item
         where = f"{path}:{start}"
         for note in notes:
@@ -133,7 +154,8 @@ def parse_ris(path: Path, lines: Iterable[str]) -> Iterator[Item]:
         for record in parser.parse_lines(iter([*record_lines, "ER  - "])):
             yield from _paper(record, path, where)
     if not found:
-        raise SourceError(f"{path}: no RIS records found (expected 'TY  - ' … 'ER  - ')")
+        raise SourceError(f"{path}: no RIS records found (a record runs from a TY line to an ER "
+                          "line)")
 
 
 # --- writing -------------------------------------------------------------------------------
@@ -166,6 +188,8 @@ def _ris_record(paper: Paper) -> dict:
         record["urls"] = [paper.url]
     if paper.categories:
         record["keywords"] = list(paper.categories)
+    if any(";" in c for c in paper.categories):  # the reader splits KW lines there
+        record["user4"] = json.dumps(paper.categories, ensure_ascii=False)
     record.update(id=paper.id, user1=paper.id, user2=paper.source)
     if paper.code_urls:
         record["user3"] = list(paper.code_urls)
