@@ -92,6 +92,21 @@ def test_zotero_csl_json_reads_each_kind_of_item():
     assert {p.source for p in papers.values()} == {"zotero-csl.json"}
 
 
+def test_a_json_file_that_only_looks_like_csl_loses_nothing(tmp_path):
+    """A CSL ``type`` makes the file CSL, but fields CSL does not have are still read."""
+    path = tmp_path / "typed.json"
+    path.write_text(json.dumps([{"type": "article", "title": "Typed", "abstract": "A study.",
+                                 "authors": "Ada Lovelace; Alan Turing", "year": 2021,
+                                 "categories": ["cs.LG"], "code_urls": "https://github.com/a/b"},
+                                {"type": "article", "title": "CSL", "abstract": "B study.",
+                                 "author": [{"family": "Hopper", "given": "Grace"}]}]),
+                    encoding="utf-8")
+    typed, csl = read_source(path).papers
+    assert (typed.authors, typed.year, typed.categories, typed.code_urls) == (
+        ["Ada Lovelace", "Alan Turing"], 2021, ["cs.LG"], ["https://github.com/a/b"])
+    assert csl.authors == ["Grace Hopper"]
+
+
 def test_pubmed_ris_reads_pmids_mesh_headings_and_wrapped_abstracts():
     papers = by_id(DATA / "pubmed.ris")
     chest = papers["10.1371/journal.pmed.1002686"]  # a DOI names it as in other exports

@@ -24,7 +24,6 @@ from assistant.sources.records import (
     clean_text,
     note_ids,
     parse_year,
-    pmid_id,
     text_value,
 )
 
@@ -106,28 +105,32 @@ def _year(value: object) -> tuple[int | None, list[str]]:
 
 
 def csl_fields(item: dict) -> tuple[dict, list[str], dict]:
-    """A CSL item as the JSON reader's record, notes on what did not fit, and what to
-    pass on besides (``ids``, ``carried_id``, ``carried_source``)."""
-    fields = {str(k).lower(): v for k, v in item.items()}
-    authors, notes = _authors(fields.pop("author", None))
-    year, year_notes = _year(fields.pop("issued", None))
-    custom = fields.pop("custom", None)
+    """A CSL item as the JSON reader's record (its CSL variables translated, any other
+    field left for the JSON reader, so a JSON file that only looks like CSL loses
+    nothing), notes on what did not fit, and what to pass on besides (``ids``,
+    ``carried_id``, ``carried_source``)."""
+    record = {str(k).lower(): v for k, v in item.items()}
+    notes: list[str] = []
+    if "author" in record:
+        record["authors"], notes = _authors(record.pop("author"))
+    if "issued" in record:
+        record["year"], year_notes = _year(record.pop("issued"))
+        notes += year_notes
+    custom = record.pop("custom", None)
     custom = custom if isinstance(custom, dict) else {}
-    keywords = text_value(fields.pop("keyword", None)) or ""
-    categories = custom.get(CUSTOM_CATEGORIES)
-    if not isinstance(categories, list):
-        categories = [k.strip() for k in re.split(r"[,;]", keywords) if k.strip()]
-    record = {"title": fields.get("title"), "abstract": fields.get("abstract"),
-              "authors": authors, "year": year, "categories": categories,
-              "url": fields.get("url"), "id": fields.get("id"), "doi": fields.get("doi"),
-              "code_urls": custom.get(CUSTOM_CODE)}
-    number = text_value(fields.get("number")) or ""
+    if isinstance(custom.get(CUSTOM_CATEGORIES), list):
+        record["categories"] = custom[CUSTOM_CATEGORIES]
+    elif "keyword" in record:
+        keywords = text_value(record.pop("keyword")) or ""
+        record["categories"] = [k.strip() for k in re.split(r"[,;]", keywords) if k.strip()]
+    if custom.get(CUSTOM_CODE):
+        record["code_urls"] = custom[CUSTOM_CODE]
+    number = text_value(record.get("number")) or ""
     ids = [number] if ARXIV_RE.match(number) and ":" in number else []
-    ids += note_ids(text_value(fields.get("note")))
-    ids.append(pmid_id(text_value(fields.get("pmid")), bare=True))
+    ids += note_ids(text_value(record.get("note")))
     extra = {"ids": ids, "carried_id": custom.get(CUSTOM_ID),
              "carried_source": custom.get(CUSTOM_SOURCE)}
-    return record, notes + year_notes, extra
+    return record, notes, extra
 
 
 # --- writing -------------------------------------------------------------------------------
