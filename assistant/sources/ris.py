@@ -151,7 +151,12 @@ def parse_ris(path: Path, lines: Iterable[str]) -> Iterator[Item]:
             yield Problem(where, note, skipped=False)
         if _tag(record_lines[0]) != "TY":
             record_lines = ["TY  - GEN", *record_lines]
-        for record in parser.parse_lines(iter([*record_lines, "ER  - "])):
+        try:
+            parsed = parser.parse_lines(iter([*record_lines, "ER  - "]))
+        except Exception as exc:  # rispy on a shape it does not expect: this record only
+            yield Problem(where, f"unreadable RIS record ({type(exc).__name__}: {exc})")
+            continue
+        for record in parsed:
             yield from _paper(record, path, where)
     if not found:
         raise SourceError(f"{path}: no RIS records found (a record runs from a TY line to an ER "
