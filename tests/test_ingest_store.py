@@ -79,10 +79,13 @@ def test_every_format_ingests(fast_pipeline):
     files = sorted(p for p in DATA.iterdir() if p.is_file())
     report = fast_pipeline.ingest(files)
     assert report.errors == []
-    assert len(fast_pipeline.papers()) == 8
+    assert len(fast_pipeline.papers()) == 14  # a paper in two files (same DOI, arXiv id) once
     titles = {p.paper.title for p in fast_pipeline.papers()}
     assert "Attention Is All You Need" in titles and "Adam: A Method for Stochastic " \
         "Optimization" in titles
+    assert {p.paper.source for p in fast_pipeline.papers()} == {  # RIS and CSL JSON too
+        "arxiv.jsonl", "endnote.ris", "notes.md", "papers.csv", "papers.json", "pubmed.ris",
+        "zotero-csl.json", "zotero.bib"}
 
 
 def test_chunks_carry_paper_id_and_title(hashed_sample_index):

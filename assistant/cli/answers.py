@@ -32,6 +32,30 @@ from assistant.cli.common import (
 if TYPE_CHECKING:  # the pipeline is imported when a command runs, not at start-up
     from assistant.pipeline import Status  # noqa: F401 - in annotations
 
+BibOpt = Annotated[Path | None, typer.Option("--bib", help="Also write the papers the answer "
+                   "cites to this reference file (.bib, or .json for CSL JSON, .ris).")]
+
+
+def check_bib(path: Path | None) -> None:
+    """Reject a --bib file whose format cannot be told, before any work."""
+    if path is not None:
+        from assistant.pipeline import export_format
+
+        export_format(None, path)
+
+
+def write_cited(pipeline, answer, path: Path | None) -> None:
+    """--bib: the papers the checked answer cites, as a reference file; an answer that
+    cites none writes no file (an empty one would read as a failed export) and says so."""
+    if path is None:
+        return
+    papers = pipeline.cited_papers(answer)
+    if not papers:
+        warning(f"the answer cites no papers; {path} not written")
+        return
+    fmt = pipeline.write_references(papers, path)
+    err.print(f"wrote the {len(papers)} cited paper(s) to {path} ({fmt})", style="dim")
+
 # --- search / ask ---------------------------------------------------------------------------
 
 
@@ -149,11 +173,12 @@ def ask(
     question: Annotated[str, typer.Argument(help="Your question about the collection.")],
     model: ModelOpt = None, top_k: TopK = None, since: YearMin = None, until: YearMax = None,
     source: SourceOpt = None, title: TitleOpt = None, threads: Threads = None,
-    data_dir: DataDir = None, json_out: JsonOpt = False,
+    data_dir: DataDir = None, json_out: JsonOpt = False, bib: BibOpt = None,
 ) -> None:
     """Answer one question from the indexed papers; every claim is checked against them."""
     if not question.strip():
         raise UserError("the question is empty")
+    check_bib(bib)
     pipeline = _pipeline(data_dir=data_dir, top_k=top_k, threads=threads, model=model)
     if pipeline.paper_count():
         pipeline.check_model()
@@ -162,18 +187,21 @@ def ask(
         answer = stream_draft(lambda _on_token, on_status: pipeline.ask(
             question, filters=filters, on_status=on_status), show_draft=False)
         _print_json(answer.to_dict())
+        write_cited(pipeline, answer, bib)
         _stopped_by_server(answer, pipeline)
         return
     answer = stream_draft(lambda on_token, on_status: pipeline.ask(
         question, filters=filters, on_token=on_token, on_status=on_status))
     if answer.out_of_scope:
         out.print(answer.text)
+        write_cited(pipeline, answer, bib)
         return
     print_answer(answer)
     t = answer.timings
     err.print(f"retrieval {t['retrieval']:.2f}s · first token {t['first_token']:.2f}s · "
               f"check {t.get('check', 0):.2f}s · total {t['total']:.2f}s · "
               f"{t.get('tokens_per_s', 0):.1f} tok/s", style="dim")
+    write_cited(pipeline, answer, bib)
     _stopped_by_server(answer, pipeline)
 
 
@@ -271,12 +299,13 @@ def digest(
     out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Also write the "
                         "overview as Markdown.")] = None,
     model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,
-    json_out: JsonOpt = False,
+    json_out: JsonOpt = False, bib: BibOpt = None,
 ) -> None:
     """A short literature overview of a topic, with a checked citation for every claim."""
 
     if not topic.strip():
         raise UserError("the topic is empty")
+    check_bib(bib)
     pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
     if pipeline.paper_count():
         pipeline.check_model()
@@ -295,6 +324,7 @@ def digest(
         lines += [f"[{s.n}] {s.title} ({s.paper_id})" for s in answer.citations]
         out_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         err.print(f"wrote {out_path}", style="dim")
+    write_cited(pipeline, answer, bib)
 
 
 def register(app: typer.Typer) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from contextlib import contextmanager
 from pathlib import Path
@@ -40,8 +41,8 @@ def _problem_lines(lines: list[str], show) -> None:
 
 def ingest(
     files: Annotated[list[Path] | None, typer.Argument(
-        help="Files or folders (searched recursively): .txt .md .json .jsonl .csv .tsv .bib"
-    )] = None,
+        help="Files or folders (searched recursively): .txt .md .json .jsonl .csv .tsv .bib "
+             ".ris (CSL JSON is a .json)")] = None,
     sample: Annotated[bool, typer.Option("--sample", help="Ingest the bundled sample "
                                          "papers page.")] = False,
     where: Annotated[list[str] | None, typer.Option("--where", help="Only papers matching: "
@@ -176,6 +177,34 @@ def show(paper_id: Annotated[str, typer.Argument(help="Paper id (see `assistant 
     out.print(record["abstract"])
 
 
+def export(
+    where: Annotated[list[str] | None, typer.Option("--where", help="Only papers matching: "
+                     "category=…, category~…, title~…, author~…, source=…, year>=… (repeat "
+                     "to combine).")] = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="bibtex, csljson or ris "
+                   "(default: from --out's suffix .bib/.json/.ris, else bibtex).")] = None,
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Write this file "
+                        "(default: standard output).")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Write the papers as BibTeX, CSL JSON or RIS, for Zotero, Mendeley or EndNote.
+
+    Ingesting the file back changes nothing: each paper keeps its id and every field."""
+    from assistant.pipeline import export_format
+
+    name = export_format(fmt, out_path)  # a bad format fails before any work
+    pipeline = _pipeline(data_dir=data_dir)
+    papers = pipeline.select(where)
+    if not papers:
+        raise UserError("no papers match --where" if where else
+                        "no papers indexed yet; add some with: assistant ingest FILE…")
+    if out_path is None:
+        sys.stdout.write(pipeline.export(papers, name))
+        return
+    pipeline.write_references(papers, out_path, name)
+    err.print(f"wrote {len(papers)} papers to {out_path} ({name})", style="dim")
+
+
 def reindex(data_dir: DataDir = None, no_wait: NoWait = False) -> None:
     """Rebuild the paper records and the keyword index from the stored vectors.
 
@@ -185,5 +214,5 @@ def reindex(data_dir: DataDir = None, no_wait: NoWait = False) -> None:
 
 
 def register(app: typer.Typer) -> None:
-    for command in (ingest, remove, papers, show, reindex):
+    for command in (ingest, remove, papers, show, export, reindex):
         app.command()(command)

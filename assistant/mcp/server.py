@@ -162,7 +162,7 @@ def _register_writes(server: MCPServer, tools: PaperTools) -> None:
     @server.tool(annotations=ToolAnnotations(read_only_hint=False, destructive_hint=False))
     @_one_line_errors
     def ingest(paths: Annotated[list[str], Field(description=(
-            "Files or folders on this machine (.txt .md .json .jsonl .csv .tsv .bib)"))]
+            "Files or folders on this machine (.txt .md .json .jsonl .csv .tsv .bib .ris)"))]
                ) -> dict:
         """Add or update papers in the collection from files on this machine."""
         return tools.ingest(paths)

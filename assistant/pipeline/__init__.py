@@ -3,7 +3,8 @@
 It owns two parts with explicit interfaces, the :class:`~assistant.index.collection.Index`
 (store, embedder, write lock) and the :class:`~assistant.llm.choice.Models` (the chat
 model and where it runs), plus the claim checker, and exposes the product's verbs:
-ingest, remove, papers, search, ask, verdict, summaries and digests. Tests hand it a
+ingest, remove, papers, search, ask, verdict, summaries, digests, and references out
+(the collection, a slice of it or an answer's citations as BibTeX, CSL JSON or RIS). Tests hand it a
 scripted chat model and a deterministic embedder through the constructor.
 
 The names front ends need from the stages below (answers, filters, records) are
@@ -40,14 +41,16 @@ from assistant.llm.choice import Models
 from assistant.llm.remote import ServerError
 from assistant.pipeline.asking import Asker, Question, ignore_status
 from assistant.settings import Settings
-from assistant.sources import Paper
+from assistant.sources import FORMATS as REFERENCE_FORMATS
+from assistant.sources import ExportError, Paper, export_format, export_papers, write_references
 from assistant.sources.where import WhereError, parse_where
 
-__all__ = ["SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED", "VERDICT_LABELS", "Answer",
-           "Chunk", "ContextError", "Filters", "Hit", "IngestReport", "ModelUnusable", "Paper",
-           "Pipeline", "Source", "SourceText", "Status", "StoredPaper", "Support", "Turn",
-           "UnknownPaper", "Verdict", "WhereError", "decide_verdict", "key_sentences",
-           "model_label", "parse_where", "steering_filter", "template_version"]
+__all__ = ["REFERENCE_FORMATS", "SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED",
+           "VERDICT_LABELS", "Answer", "Chunk", "ContextError", "ExportError", "Filters", "Hit",
+           "IngestReport", "ModelUnusable", "Paper", "Pipeline", "Source", "SourceText",
+           "Status", "StoredPaper", "Support", "Turn", "UnknownPaper", "Verdict", "WhereError",
+           "decide_verdict", "export_format", "key_sentences", "model_label", "parse_where",
+           "steering_filter", "template_version"]
 
 # a missing or broken model, an unusable server: every paper of a batch would fail alike
 ModelUnusable = (ModelError, ServerError)
@@ -142,6 +145,31 @@ class Pipeline:
     def relevant(self, hits: list[Hit]) -> list[Hit]:
         """Hits good enough to show the model; empty means out of scope."""
         return relevant(hits, self.settings)
+
+    # --- references out ----------------------------------------------------------------------
+
+    def select(self, where: list[str] | None = None) -> list[Paper]:
+        """The indexed papers a ``--where`` filter selects (all without one)."""
+        keep = parse_where(where) if where else None
+        return [sp.paper for sp in self.papers() if keep is None or keep(sp.paper)]
+
+    def cited_papers(self, answer: Answer) -> list[Paper]:
+        """The papers an answer cites, in the order of their numbers (one removed from the
+        index since is left out)."""
+        papers = (self.get_paper(pid) for pid in dict.fromkeys(
+            source.paper_id for source in answer.citations))
+        return [paper for paper in papers if paper is not None]
+
+    def export(self, papers: Iterable[Paper], fmt: str = "bibtex") -> str:
+        """Papers as a reference file's text (bibtex, csljson or ris) that ingests back
+        as the same papers (see :mod:`assistant.sources.export`)."""
+        return export_papers(papers, fmt)
+
+    def write_references(self, papers: Iterable[Paper], path: Path,
+                         fmt: str | None = None) -> str:
+        """Write papers to a reference file at once (format: ``fmt``, else from the
+        suffix, else BibTeX); returns the format written."""
+        return write_references(papers, path, fmt)
 
     # --- the models' verbs ------------------------------------------------------------------
 

@@ -1,36 +1,33 @@
-"""One parser per input format. Each yields papers and problems as it reads, so a bad
-record costs only itself: it is reported (file and line or entry) and the records around
-it still land. A file that cannot be read at all raises :class:`SourceError`."""
+"""One parser per input format (the reference formats have modules of their own: BibTeX,
+RIS, and CSL JSON, which the JSON reader recognises by its shape). Each yields papers
+and problems as it reads, so a bad record costs only itself: it is reported (file and
+line or entry) and the records around it still land. A file that cannot be read at all
+raises :class:`SourceError`."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
-import logging
-import re
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from assistant.sources.bibtex import parse_bibtex
+from assistant.sources.csl import csl_fields, looks_like_csl
 from assistant.sources.records import (
     MAX_ABSTRACT_CHARS,
-    Paper,
+    Item,
     Problem,
     SourceError,
+    made,
     make_paper,
+    pmid_id,
     text_value,
 )
+from assistant.sources.ris import parse_ris
 
-Item = tuple[str, Paper] | Problem  # a paper with where it is in the file, or a problem
 Parser = Callable[[Path, Iterable[str]], Iterator[Item]]
 MIN_ABSTRACT_CHARS = 200
-
-
-def _made(paper_and_notes: tuple[Paper, list[str]], where: str) -> Iterator[Item]:
-    paper, notes = paper_and_notes
-    for note in notes:
-        yield Problem(where, note, skipped=False)
-    yield where, paper
 
 
 # --- the saved papers page / plain text / markdown -------------------------------------
@@ -83,7 +80,7 @@ def parse_text(path: Path, lines: Iterable[str]) -> Iterator[Item]:
             title = previous[1].lstrip("#").strip()
             if _looks_like_title(title):
                 found += 1
-                yield from _made(make_paper(title, block, path.name), f"{path}:{previous[0]}")
+                yield from made(make_paper(title, block, path.name), f"{path}:{previous[0]}")
                 previous = None
                 continue
         previous = (number, block)
@@ -120,8 +117,10 @@ def _first_version(fields: dict) -> object:
     return None
 
 
-def from_record(record: object, source: str, where: str) -> Iterator[Item]:
-    """One paper (or one problem) from a mapping of field names to values."""
+def from_record(record: object, source: str, where: str, ids: Iterable[object] = (),
+                carried_id: object = None, carried_source: object = None) -> Iterator[Item]:
+    """One paper (or one problem) from a mapping of field names to values; ``ids`` and
+    the carried id and source come from a format's own fields (CSL's)."""
     if not isinstance(record, dict):
         yield Problem(where, f"expected an object with title and abstract, got "
                              f"{type(record).__name__}")
@@ -141,15 +140,17 @@ def from_record(record: object, source: str, where: str) -> Iterator[Item]:
         return
     local = _first(fields, ("id", "key", "citation_key", "citation key"))
     year = _first(fields, YEAR_KEYS) or _first_version(fields) or fields.get("update_date")
-    yield from _made(make_paper(
+    yield from made(make_paper(
         title_text, abstract_text, source,
-        ids=(fields.get("arxiv_id"), fields.get("arxiv"), fields.get("eprint"),
-             fields.get("id"), fields.get("doi")),
+        ids=(*ids, fields.get("arxiv_id"), fields.get("arxiv"), fields.get("eprint"),
+             fields.get("id"), fields.get("doi"),
+             pmid_id(text_value(fields.get("pmid")), bare=True)),
         key=text_value(local) if local is not None else None,
         legacy_native=record.get("id") or record.get("arxiv_id") or record.get("doi"),
         authors=_first(fields, AUTHOR_KEYS), year=year,
         url=_first(fields, URL_KEYS) or "", categories=_first(fields, CATEGORY_KEYS),
-        code_urls=_first(fields, CODE_KEYS)), where)
+        code_urls=_first(fields, CODE_KEYS), carried_id=carried_id,
+        carried_source=carried_source), where)
 
 
 def _json_reason(exc: Exception) -> str:
@@ -171,8 +172,15 @@ def parse_json(path: Path, lines: Iterable[str]) -> Iterator[Item]:
     if not isinstance(data, list):
         raise SourceError(f"{path}: expected a list of paper objects, got "
                           f"{type(data).__name__}")
+    csl = looks_like_csl(data)
     for index, record in enumerate(data, start=1):
-        yield from from_record(record, path.name, f"{path}: record {index}")
+        where = f"{path}: record {index}"
+        if csl and isinstance(record, dict):
+            record, notes, extra = csl_fields(record)
+            yield from (Problem(where, note, skipped=False) for note in notes)
+            yield from from_record(record, path.name, where, **extra)
+        else:
+            yield from from_record(record, path.name, where)
 
 
 def parse_jsonl(path: Path, lines: Iterable[str]) -> Iterator[Item]:
@@ -239,80 +247,6 @@ def parse_csv(path: Path, lines: Iterable[str]) -> Iterator[Item]:
         yield from from_record(row, path.name, where)
 
 
-# --- BibTeX ----------------------------------------------------------------------------
-
-
-def _bib_names(value: object) -> list[str]:
-    """bibtexparser's NameParts (after SplitNameParts) as "First von Last, Jr" names."""
-    if not isinstance(value, list):
-        return []
-    names = []
-    for parts in value:
-        first = " ".join(getattr(parts, "first", []))
-        von_last = " ".join([*getattr(parts, "von", []), *getattr(parts, "last", [])])
-        jr = " ".join(getattr(parts, "jr", []))
-        names.append(re.sub(r"\s+", " ", f"{first} {von_last}" + (f", {jr}" if jr else ""))
-                     .strip())
-    return [n for n in names if n and n.lower() != "others"]  # "and others": et al.
-
-
-def _unbrace(text: str) -> str:
-    return text.replace("{", "").replace("}", "")
-
-
-def _bib_latex_middleware():  # noqa: ANN202 - the middleware class is imported lazily
-    """bibtexparser's LaTeX decoder, except that a bare ``%`` stays a percent sign: to
-    LaTeX it starts a comment, so "30% lower error" would lose the rest of the line, yet
-    real exports write percentages in abstracts without escaping them."""
-    from bibtexparser.middlewares import LatexDecodingMiddleware
-
-    class KeepPercent(LatexDecodingMiddleware):
-        def _transform_python_value_string(self, python_string: str) -> tuple[str, str]:
-            return super()._transform_python_value_string(
-                re.sub(r"(?<!\\)%", r"\\%", python_string))
-
-    return KeepPercent()
-
-
-def parse_bibtex(path: Path, lines: Iterable[str]) -> Iterator[Item]:
-    """Entries through bibtexparser v2 with its middlewares: LaTeX decoded (accents,
-    protected capitals, bare percent signs kept) and author lists split into names."""
-    import bibtexparser
-    from bibtexparser.middlewares import SeparateCoAuthors, SplitNameParts
-
-    logging.getLogger("bibtexparser").setLevel(logging.ERROR)  # we report failed blocks
-    library = bibtexparser.parse_string(
-        "".join(lines),
-        append_middleware=[_bib_latex_middleware(), SeparateCoAuthors(), SplitNameParts()])
-    for block in library.failed_blocks:
-        line = getattr(block, "start_line", 0) + 1
-        kind = type(block).__name__
-        if kind == "DuplicateBlockKeyBlock":
-            yield Problem(f"{path}:{line}", f"duplicate entry key '{block.key}' (the first "
-                          "entry with this key is kept)")
-        else:
-            yield Problem(f"{path}:{line}", "malformed BibTeX entry")
-    for entry in library.entries:
-        fields = {f.key.lower(): f.value for f in entry.fields}
-        where = f"{path}:{entry.start_line + 1}: entry '{entry.key}'"
-        title, abstract = fields.get("title"), fields.get("abstract")
-        if not isinstance(title, str) or not isinstance(abstract, str) or \
-                not title.strip() or not abstract.strip():
-            yield Problem(where, "no title or no abstract field")
-            continue
-        archive = str(fields.get("archiveprefix", "")).lower()
-        eprint = fields.get("eprint") if archive in ("", "arxiv") else None
-        keywords = fields.get("keywords", "")
-        yield from _made(make_paper(
-            _unbrace(title), _unbrace(abstract), path.name,
-            ids=(eprint, fields.get("doi")), key=entry.key,
-            legacy_native=fields.get("eprint") or fields.get("doi") or entry.key,
-            authors=_bib_names(fields.get("author")), year=fields.get("year"),
-            url=fields.get("url", ""),
-            categories=[k.strip() for k in re.split(r"[,;]", str(keywords)) if k.strip()]),
-            where)
-
-
 PARSERS: dict[str, Parser] = {
     ".txt": parse_text,
     ".md": parse_text,
@@ -324,6 +258,7 @@ PARSERS: dict[str, Parser] = {
     ".tsv": parse_csv,
     ".bib": parse_bibtex,
     ".bibtex": parse_bibtex,
+    ".ris": parse_ris,
 }
 
 __all__ = ["PARSERS", "MAX_ABSTRACT_CHARS", "Item", "from_record"]

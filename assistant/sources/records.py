@@ -2,12 +2,18 @@
 
 Identity is the rule that keeps two different papers from ever sharing an id:
 
-* a **global id** (an arXiv id, a DOI) names the same paper in any file, so the same DOI
-  in two exports is one paper;
+* a **global id** (an arXiv id, a DOI, a PubMed id as ``pmid:12345678``) names the same
+  paper in any file, so the same DOI in two exports is one paper; arXiv and DOI come
+  before a PMID, so a paper is named alike by exports that have both and by those that
+  lack the PMID;
 * a **local id** (a BibTeX key, a CSV row id, a JSON ``id`` that is neither) only means
   something inside its file, so it is scoped by the file name: ``refs.bib:smith2020``;
 * a paper with neither is named by a hash of its normalised title (the title, not the
   abstract, so that a corrected abstract replaces the old version).
+
+A file this program exported carries each paper's id (and the file it was first read
+from, :attr:`Paper.source`): a record without a global id keeps that **carried id**, so
+re-ingesting an export changes nothing (see :mod:`assistant.sources.export`).
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
 
@@ -30,6 +37,9 @@ ARXIV_RE = re.compile(rf"^(?:arxiv:\s*)?{_ARXIV}(?:v\d+)?$", re.I)
 ARXIV_URL_RE = re.compile(rf"arxiv\.org/(?:abs|pdf)/{_ARXIV}", re.I)
 ARXIV_DOI_PREFIX = "10.48550/arxiv."
 DOI_RE = re.compile(r"^(?:doi:\s*|https?://(?:dx\.)?doi\.org/)?(10\.\d{4,9}/\S+)$", re.I)
+PMID_RE = re.compile(r"^pmid\s*:?\s*(\d{1,9})$", re.I)
+PUBMED_URL_RE = re.compile(r"^https?://(?:www\.)?(?:pubmed\.ncbi\.nlm\.nih\.gov/|"
+                           r"ncbi\.nlm\.nih\.gov/pubmed/)(\d{1,9})/?$", re.I)
 
 
 class SourceError(AssistantError, ValueError):
@@ -78,6 +88,18 @@ class Paper:
         return data
 
 
+Item = tuple[str, Paper] | Problem  # what a parser yields: a paper with its place, a problem
+
+
+def made(paper_and_notes: tuple[Paper, list[str]], where: str) -> Iterator[Item]:
+    """A parser's output for one record made by :func:`make_paper`: its notes as problems
+    that did not cost the record, then the paper with where it is in the file."""
+    paper, notes = paper_and_notes
+    for note in notes:
+        yield Problem(where, note, skipped=False)
+    yield where, paper
+
+
 # --- identity ------------------------------------------------------------------------------
 
 
@@ -94,10 +116,21 @@ def title_id(title: str) -> str:
     return "p-" + hashlib.sha1(normalize_title(title).encode("utf-8")).hexdigest()[:10]
 
 
+def pmid_id(value: object, bare: bool = False) -> str | None:
+    """A PubMed id as ``pmid:N`` from ``PMID: N``, ``pmid:N`` or a PubMed URL, or from bare
+    digits when ``bare`` (the value is from a field that holds PMIDs); else None."""
+    text = str(value or "").strip()
+    match = PMID_RE.match(text) or PUBMED_URL_RE.match(text)
+    if match is None and bare and re.fullmatch(r"\d{1,9}", text):
+        return f"pmid:{int(text)}" if int(text) else None
+    return f"pmid:{int(match.group(1))}" if match and int(match.group(1)) else None
+
+
 def global_id(value: object) -> str | None:
-    """An arXiv id (version dropped) or a DOI (lower-cased: DOIs ignore case), or None.
-    arXiv's own DOIs (``10.48550/arXiv.1706.03762``, what Zotero stores for a preprint)
-    give the arXiv id, so the preprint is one paper whichever way an export names it."""
+    """An arXiv id (version dropped), a DOI (lower-cased: DOIs ignore case) or a PMID
+    (``pmid:N``), or None. arXiv's own DOIs (``10.48550/arXiv.1706.03762``, what Zotero
+    stores for a preprint) give the arXiv id, so the preprint is one paper whichever way an
+    export names it."""
     text = str(value or "").strip()
     if not text:
         return None
@@ -109,26 +142,54 @@ def global_id(value: object) -> str | None:
         return arxiv.group(1) if doi.startswith(ARXIV_DOI_PREFIX) and arxiv else doi
     if match := ARXIV_URL_RE.search(text):
         return match.group(1)
-    return None
+    return pmid_id(text)
 
 
 def paper_identity(title: str, source: str, global_candidates: tuple[object, ...] = (),
-                   local_key: object = None, legacy_native: object = None) -> tuple[str, str]:
-    """``(id, legacy id)`` for a paper: the first global id found, else the local key scoped
-    to the file, else the title hash. The legacy id is what an earlier version called the
-    paper: the unscoped local key, or arXiv's DOI before it meant the arXiv id."""
+                   local_key: object = None, legacy_native: object = None,
+                   carried: object = None) -> tuple[str, str]:
+    """``(id, legacy id)`` for a paper: the first arXiv id or DOI found, else a PMID, else
+    the id an export of this program carried, else the local key scoped to the file, else
+    the title hash. The legacy id is what the paper was called before: the carried id
+    (the record has gained a global id since it was exported), the unscoped local key of
+    an earlier version, arXiv's DOI before it meant the arXiv id, or, for a PMID (not a
+    global id before), the id the record had without it."""
     legacy = _clean_id(str(legacy_native)) if legacy_native not in (None, "") else ""
     legacy = legacy or title_id(title)
+    carried_id = clean_text(text_value(carried) or "")
+    pmid = None
     for candidate in global_candidates:
-        if found := global_id(candidate):
+        found = global_id(candidate)
+        if found and found.startswith("pmid:"):
+            pmid = pmid or found
+        elif found:
             doi = DOI_RE.match(str(candidate).strip())
             if doi and doi.group(1).lower() != found:  # arXiv's DOI: once the id itself
                 legacy = doi.group(1).lower()
-            return found, legacy
+            return found, carried_id or legacy
     key = _clean_id(str(local_key)) if local_key not in (None, "") else ""
-    if key:
-        return _clean_id(f"{source}:{key}"), legacy
-    return title_id(title), legacy
+    without_pmid = carried_id or (_clean_id(f"{source}:{key}") if key else title_id(title))
+    if pmid:
+        return pmid, without_pmid
+    return without_pmid, carried_id or legacy
+
+
+NOTE_ID_RE = re.compile(rf"\b(arxiv\s*:\s*{_ARXIV}(?:v\d+)?|pmid\s*:\s*\d{{1,9}})\b", re.I)
+
+
+def note_ids(text: object) -> list[str]:
+    """Ids labelled in free text, ``arXiv: 1706.03762`` or ``PMID: 123`` (Zotero's Extra
+    field, a RIS note): the labels make them ids, not any number that happens to be there."""
+    return [re.sub(r"\s+", "", m.group(1)) for m in NOTE_ID_RE.finditer(str(text or ""))]
+
+
+def id_url(paper_id: str) -> str:
+    """The page a global id names."""
+    if paper_id.startswith("pmid:"):
+        return f"https://pubmed.ncbi.nlm.nih.gov/{paper_id.removeprefix('pmid:')}/"
+    if paper_id.startswith("10."):
+        return f"https://doi.org/{paper_id}"
+    return f"https://arxiv.org/abs/{paper_id}"
 
 
 # --- field values ----------------------------------------------------------------------------
@@ -248,8 +309,11 @@ def _split_authors(value: object) -> list[str]:
 def make_paper(title: str, abstract: str, source: str, *, ids: tuple[object, ...] = (),
                key: object = None, legacy_native: object = None, authors: object = None,
                year: object = None, url: object = "", categories: object = None,
-               code_urls: object = None) -> tuple[Paper, list[str]]:
+               code_urls: object = None, carried_id: object = None,
+               carried_source: object = None) -> tuple[Paper, list[str]]:
     """Build a paper with normalised text and code links pulled out of the abstract.
+    ``carried_id``/``carried_source``: what an export of this program says the paper's id
+    and first file were (see :func:`paper_identity`; the file it is in scopes local keys).
 
     Returns the paper and notes about what was changed to make it fit (a truncated
     abstract), for the caller to report against the record's place in the file.
@@ -264,12 +328,13 @@ def make_paper(title: str, abstract: str, source: str, *, ids: tuple[object, ...
     code, other = extract_urls(abstract)
     code = list(dict.fromkeys([*string_list(code_urls, r"[\s,;]+"), *code]))
     url_text = clean_text(text_value(url) or "")
-    paper_id, legacy = paper_identity(title, source, (*ids, url_text), key, legacy_native)
+    paper_id, legacy = paper_identity(title, source, (*ids, url_text), key, legacy_native,
+                                      carried_id)
     if not url_text and not paper_id.startswith("p-") and global_id(paper_id) == paper_id:
-        url_text = (f"https://doi.org/{paper_id}" if paper_id.startswith("10.")
-                    else f"https://arxiv.org/abs/{paper_id}")
+        url_text = id_url(paper_id)
     paper = Paper(
-        id=paper_id, title=title, abstract=abstract, source=source,
+        id=paper_id, title=title, abstract=abstract,
+        source=clean_text(text_value(carried_source) or "") or source,
         authors=split_authors(authors), year=parse_year(year),
         url=url_text or (other[0] if other else ""), code_urls=code,
         categories=list(dict.fromkeys(string_list(categories))), legacy_id=legacy)

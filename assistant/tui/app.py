@@ -48,6 +48,7 @@ class ChatScreen(Screen):
         Binding("ctrl+o", "conversations", "Open chat"),
         Binding("ctrl+s", "save_answer", "Save answer"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
+        Binding("ctrl+r", "cited_references", "Cited papers as .bib", show=False),
         Binding("ctrl+u", "clear_scope", "All papers", show=False),
         Binding("pageup", "scroll_conversation(-1)", "Scroll up", show=False),
         Binding("pagedown", "scroll_conversation(1)", "Scroll down", show=False),
@@ -303,7 +304,23 @@ class ChatScreen(Screen):
             folder.mkdir(parents=True, exist_ok=True)
             path = folder / f"answer-{time.strftime('%Y%m%d-%H%M%S')}.md"
             path.write_text(text, encoding="utf-8")
-            self.notify(f"Saved to {path}", markup=False)
+            self.notify(f"Saved to {path} (ctrl+r: its cited papers as .bib)", markup=False)
+
+    def action_cited_references(self) -> None:
+        """The papers the last answer cites, as a BibTeX file beside the saved answers."""
+        answer = self.last_answer
+        papers = self.pipeline.cited_papers(answer) if answer else []
+        if not papers:
+            self.notify("The last answer cites no papers." if answer else "No answer yet.",
+                        severity="warning")
+            return
+        name = time.strftime("references-%Y%m%d-%H%M%S.bib")
+        path = self.pipeline.settings.data_dir / "exports" / name
+        try:
+            self.pipeline.write_references(papers, path)
+            self.notify(f"{len(papers)} cited paper(s) written to {path}", markup=False)
+        except AssistantError as exc:
+            self.notify(error_line(exc), severity="error", markup=False)
 
     def action_clear_scope(self) -> None:
         self.scope = None
