@@ -147,6 +147,41 @@ def bench_attribution(pubmedqa: PubmedDir = None, limit: Limit = None, split: Sp
     _report(results, path, json_out)
 
 
+@bench_app.command("perturb")
+def bench_perturb(
+    collection: Annotated[str, typer.Option("--collection", help="sample or pubmedqa.")
+                          ] = "sample",
+    limit: Limit = None, neighbours: Annotated[int, typer.Option(
+        "--neighbours", help="Nearest papers given beside each one.")] = 3,
+    pubmedqa: PubmedDir = None, data_dir: DataDir = None, json_out: JsonOpt = False,
+) -> None:
+    """Claims made false on purpose (a neighbour's finding, a swapped method name or
+    number, an inserted "not" or "only"): how often the claim check still supports them,
+    and how often it supports a paper's own sentences."""
+    from assistant.bench import perturb as bench
+    from assistant.settings import PACKAGE_DIR
+
+    settings = _settings(data_dir=data_dir)
+    if collection == "sample":
+        pipeline, papers = bench.sample_papers(settings, PACKAGE_DIR / "data" /
+                                               "papers-page.txt")
+    elif collection == "pubmedqa":
+        from assistant.bench.pubmedqa import bench_pipeline, load_pubmedqa
+
+        folder = _pubmedqa_dir(pubmedqa)
+        pipeline = bench_pipeline(settings, folder)
+        _, dev = load_pubmedqa(folder, "dev")  # perturbed: dev papers; neighbours: all
+        by_id = {sp.paper.id: sp.paper for sp in pipeline.papers()}
+        papers = [by_id[i] for i in dev] + [p for i, p in by_id.items() if i not in set(dev)]
+        limit = limit or len(dev)
+    else:
+        raise UserError(f"--collection is sample or pubmedqa (got '{collection}')")
+    results, path = _run(f"perturb-{collection}", lambda progress: bench.perturb(
+        pipeline, papers, neighbours, limit, progress), settings)
+    pipeline.close()
+    _report(results, path, json_out)
+
+
 @bench_app.command("injection")
 def bench_injection(pubmedqa: PubmedDir = None,
                     limit: Annotated[int, typer.Option("--limit", help="Questions (each is "

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from assistant.answer.attribution import UNSUPPORTED, Checker, Claim, SourceText, Support
-from assistant.answer.evidence import Source, key_sentences
+from assistant.answer.evidence import Source, key_sentences, paper_name, split_sentences
 from assistant.answer.messages import prompt_prefix
 from assistant.answer.prompts import steering_filter, template_version
 from assistant.answer.result import Answer, OnStatus, Status, Turn
@@ -49,8 +49,8 @@ __all__ = ["REFERENCE_FORMATS", "SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED
            "VERDICT_LABELS", "Answer", "Chunk", "ContextError", "ExportError", "Filters", "Hit",
            "IngestReport", "ModelUnusable", "Paper", "Pipeline", "Source", "SourceText",
            "Status", "StoredPaper", "Support", "Turn", "UnknownPaper", "Verdict", "WhereError",
-           "decide_verdict", "export_format", "key_sentences", "model_label", "parse_where",
-           "steering_filter", "template_version"]
+           "decide_verdict", "export_format", "key_sentences", "model_label", "paper_name",
+           "parse_where", "split_sentences", "steering_filter", "template_version"]
 
 # a missing or broken model, an unusable server: every paper of a batch would fail alike
 ModelUnusable = (ModelError, ServerError)
