@@ -164,6 +164,9 @@ class Settings(BaseSettings):
                                     description="weight of meaning (cosine) in support")
     claim_lexical_weight: float = _in("attribution", 0.5, ge=0.0, le=1.0,
                                       description="weight of shared rare words in support")
+    claim_contrast_margin: float = _in("attribution", 0.15, ge=0.0, le=1.0,
+                                       description="a source matching a claim this much "
+                                                   "less than another does not support it")
     # generation
     max_tokens: int = _in("generation", 384, ge=16, description="an answer's longest reply")
     temperature: float = _in("generation", 0.1, ge=0.0, le=2.0,

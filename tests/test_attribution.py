@@ -107,9 +107,39 @@ def test_numbers_and_names():
     assert invented_numbers("runs at 1,000 fps and 27 fps", "1000 fps; 27 fps") == []
     assert invented_numbers("reaches 57.9 mAP", "reaches 41.2 mAP") == ["57.9"]
     assert names_in("YOLOv3 beats FastDepth on the GPU with ResNet-50 and NYU Depth v2") == \
-        ["YOLOv3", "FastDepth", "ResNet-50"]
+        ["NYU Depth v2", "YOLOv3", "FastDepth", "ResNet-50", "NYU"]
     assert missing_names("FastDepth on a Jetson-TX2", FASTDEPTH.text) == []
     assert missing_names("YOLOv3 reaches 41.2 mAP", DETECTOR.text) == ["YOLOv3"]
+
+
+def test_names_of_several_words_and_short_acronyms():
+    """The issue's misses: "NYU Depth v2" and "Trained Rank Pruning" are names, and so is
+    "TRP", which a paper may spell out instead."""
+    assert "Trained Rank Pruning" in names_in("Trained Rank Pruning alternates training "
+                                              "and low-rank approximation.")
+    assert "TRP" in names_in("TRP keeps the accuracy of the full-rank network.")
+    assert missing_names("DepthMaster is close to the state of the art on NYU Depth v2",
+                         "DepthMaster adapts diffusion features for depth estimation.") == [
+        "NYU Depth v2", "NYU"]
+    assert missing_names("TRP prunes ResNet-56", "We propose Trained Rank Pruning (TRP) for "
+                         "ResNet-56.") == []
+    assert missing_names("TRP prunes it", "we propose trained rank pruning") == []
+    assert missing_names("RCT results", "a randomized controlled trial") == []
+    assert missing_names("TRP prunes it", "we propose a rank pruning method") == ["TRP"]
+    # a capitalised first word of a sentence does not make a name of what follows
+    assert names_in("The Jetson board is small.") == []
+    assert names_in("In Table 3 we compare.") == []
+
+
+def test_words_that_turn_a_finding_around():
+    from assistant.answer.entities import unstated_markers
+
+    evidence = "FastDepth runs at 27 fps when using only the TX2 CPU."
+    assert unstated_markers("FastDepth does not run on the TX2 CPU.", evidence) == [
+        "negation"]
+    assert unstated_markers("FastDepth runs only on the CPU.", evidence) == []
+    assert unstated_markers("It is fast because it is pruned.", evidence) == ["cause"]
+    assert unstated_markers("It fails without pruning.", "It cannot run unpruned.") == []
 
 
 # --- deciding --------------------------------------------------------------------------------

@@ -26,69 +26,19 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 
 from assistant.answer.claims import Span, split_claims
+from assistant.answer.entities import (
+    invented_numbers,
+    mentions,
+    missing_names,
+    names_in,
+    numbers_in,
+    unstated_markers,
+)
 from assistant.answer.evidence import paper_name, split_sentences
 from assistant.settings import Settings
 
-NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
-_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
-# Upper-case words that name no particular method, model or dataset.
-GENERIC_NAMES = frozenset("""
-ai ml nlp cv llm llms gpu gpus cpu cpus tpu rgb rgbd api apis sota us usa uk eu dna rna
-ii iii iv i a an the it we our this these in on of for to and or but yes no maybe not
-fps map iou ms gb mb kb tb hz db pdf html url http https id ids pca svm cnn cnns rnn rnns
-""".split())
 UNSUPPORTED = "[unsupported]"
-
-
-def _canonical_number(number: str) -> str:
-    return number.replace(",", "").rstrip(".")
-
-
-def numbers_in(text: str) -> list[str]:
-    """The numbers a text states, as written ("1,000" and "1000" compare equal)."""
-    return list(dict.fromkeys(NUMBER_RE.findall(text)))
-
-
-def invented_numbers(text: str, reference: str) -> list[str]:
-    """Numbers in ``text`` that ``reference`` never states."""
-    known = {_canonical_number(n) for n in NUMBER_RE.findall(reference)}
-    return [n for n in numbers_in(text) if _canonical_number(n) not in known]
-
-
-def _squash(text: str) -> str:
-    return re.sub(r"[\s\-_.]+", "", text.casefold())
-
-
-def _distinctive(word: str) -> bool:
-    """A word that names one particular thing: CamelCase (FastDepth, ImageNet), letters
-    with digits (YOLOv3, TX2) or an acronym of four or more capitals (BERT, KITTI). Short
-    acronyms (CT, RCT, GPU) are too often generic or spelled out to be evidence."""
-    letters = re.sub(r"[^A-Za-z]", "", word)
-    if len(word) < 2 or letters.casefold() in GENERIC_NAMES:
-        return False
-    if letters.isupper():
-        return len(letters) >= 4 or bool(re.search(r"\d", word))
-    inner_caps = any(c.isupper() for c in letters[1:])
-    mixed = bool(re.search(r"\d", word)) and len(letters) >= 2
-    return inner_caps or mixed
-
-
-def names_in(text: str) -> list[str]:
-    """Distinctive names of methods, models or datasets in a text ("YOLOv3-tiny" gives
-    "YOLOv3"; "BRAF-mutant" gives "BRAF"; a plural "GANs" gives "GAN")."""
-    found = []
-    for match in _TOKEN_RE.finditer(text):
-        for part in re.split(r"-(?=[a-z]{3,}\b)", match.group()):
-            part = re.sub(r"(?<=[A-Z])s$", "", part)
-            if _distinctive(part):
-                found.append(part)
-    return list(dict.fromkeys(found))
-
-
-def missing_names(text: str, reference: str) -> list[str]:
-    """Names in ``text`` that ``reference`` never mentions (case, spaces, hyphens ignored)."""
-    haystack = _squash(reference)
-    return [name for name in names_in(text) if _squash(name) not in haystack]
+EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
 
 
 @dataclass
@@ -116,10 +66,15 @@ class Support:
     lexical: float = 0.0
     invented_numbers: list[str] = field(default_factory=list)
     missing_names: list[str] = field(default_factory=list)
+    # numbers and names the paper states, but not in the sentences the claim rests on
+    unbound: list[str] = field(default_factory=list)
+    # "negation", "restriction", "cause": the claim turns on a word the paper never uses
+    unstated: list[str] = field(default_factory=list)
 
     @property
     def admissible(self) -> bool:
-        return not self.invented_numbers and not self.missing_names
+        return not (self.invented_numbers or self.missing_names or self.unbound
+                    or self.unstated)
 
 
 @dataclass
@@ -160,6 +115,38 @@ class Attribution:
         return sum(not c.supported for c in self.claims)
 
 
+def _bind(support: Support, claim: str, title: str, units: list[str],
+          scores: list[float]) -> None:
+    """Hold the claim's numbers, names and turning words to the sentences it rests on:
+    the two of the paper's sentences that match it best, and the title. A number the
+    paper gives for something else, a name it mentions elsewhere (a baseline), a "not"
+    or "only" it never wrote make the paper no support for the claim."""
+    first = 1 if title and len(units) > 1 else 0
+    ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:EVIDENCE_SENTENCES]
+    evidence = " ".join([title, *(units[i] for i in ranked)])
+    stated = {n.replace(",", "") for n in numbers_in(evidence)}
+    support.unbound = [n for n in numbers_in(claim) if n not in support.invented_numbers
+                       and n.replace(",", "") not in stated]
+    support.unbound += [name for name in names_in(claim)
+                        if name not in support.missing_names and not mentions(name, evidence)]
+    support.unstated = unstated_markers(claim, evidence)
+
+
+def _reason(best: Support, threshold: float) -> str:
+    """Why no source supports a claim, from the source that matches it best."""
+    if best.score < threshold:
+        return "no source says this"
+    if best.invented_numbers:
+        return f"numbers not in the sources: {', '.join(best.invented_numbers)}"
+    if best.missing_names:
+        return f"names not in the sources: {', '.join(best.missing_names)}"
+    if best.unbound:
+        return f"the paper gives {', '.join(best.unbound)} for something else"
+    if best.unstated:
+        return f"the paper does not say this ({', '.join(best.unstated)})"
+    return "another source says this"
+
+
 Embed = Callable[[list[str]], np.ndarray]
 Idf = Callable[[list[str]], dict[str, float]]
 
@@ -182,6 +169,7 @@ class Checker:
         self.threshold = tuning.claim_threshold if threshold is None else threshold
         self.dense_weight = tuning.claim_dense_weight
         self.lexical_weight = tuning.claim_lexical_weight
+        self.contrast_margin = tuning.claim_contrast_margin
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._terms: dict[str, frozenset[str]] = {}
         self._cache_size = cache_size
@@ -249,11 +237,13 @@ class Checker:
             best = int(np.argmax(per_unit[1:]) + 1) if len(group) > 1 and source.title \
                 else int(np.argmax(per_unit))
             full = f"{source.title}\n{source.text}"
-            result.append(Support(
+            support = Support(
                 n=source.n, score=self.dense_weight * dense + self.lexical_weight * lexical,
                 sentence=group[best], dense=dense, lexical=lexical,
                 invented_numbers=invented_numbers(claim, full),
-                missing_names=missing_names(claim, full)))
+                missing_names=missing_names(claim, full))
+            _bind(support, claim, source.title, group, per_unit)
+            result.append(support)
         return sorted(result, key=lambda s: -s.score)
 
     def decide(self, claim: str, model_citations: list[int],
@@ -263,20 +253,18 @@ class Checker:
 
     def choose(self, claim: str, model_citations: list[int],
                supports: Sequence[Support]) -> Claim:
-        """The decision for already-scored sources (best first); each source's score is
-        independent of the others, so a subset of ``supports`` is a smaller source set."""
-        passing = [s for s in supports if s.score >= self.threshold and s.admissible]
+        """The decision for already-scored sources (best first; a subset of ``supports`` is
+        a smaller source set). A source passes with a score over the threshold, its
+        numbers, names and turning words held by its own sentences, and no other source
+        matching the claim clearly better (by ``claim_contrast_margin``): a sentence of
+        one paper with another paper's name in it is the first paper's finding."""
+        top = supports[0].score if supports else 0.0
+        passing = [s for s in supports if s.score >= self.threshold and s.admissible
+                   and s.score >= top - self.contrast_margin]
         kept = [s for s in passing if s.n in model_citations]
         chosen = kept or passing[:1]
         best = supports[0] if supports else None
-        reason = ""
-        if not chosen and best is not None:
-            if best.score < self.threshold:
-                reason = "no source says this"
-            elif best.invented_numbers:
-                reason = f"numbers not in the sources: {', '.join(best.invented_numbers)}"
-            elif best.missing_names:
-                reason = f"names not in the sources: {', '.join(best.missing_names)}"
+        reason = _reason(best, self.threshold) if not chosen and best is not None else ""
         ordered = sorted(chosen, key=lambda s: (s.n not in model_citations, s.n))
         return Claim(
             text=claim, citations=[s.n for s in ordered], supported=bool(chosen),

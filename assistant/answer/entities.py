@@ -1,0 +1,147 @@
+"""What a claim states that a paper must state too, found by rule: numbers, names of
+methods, models and datasets, and the words that turn a finding around ("not", "only",
+"because").
+
+The claim check (:mod:`.attribution`) uses them as hard constraints on top of similarity:
+a paper that reports a figure for its own detector does not support that figure for
+another one, and a sentence that says a method works does not support the claim that it
+does not.
+"""
+
+from __future__ import annotations
+
+import re
+
+NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
+_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
+# Upper-case words that name no particular method, model or dataset.
+GENERIC_NAMES = frozenset("""
+ai ml nlp cv llm llms gpu gpus cpu cpus tpu rgb rgbd api apis sota us usa uk eu dna rna
+ii iii iv i a an the it we our this these in on of for to and or but yes no maybe not
+fps map iou ms gb mb kb tb hz db pdf html url http https id ids pca svm cnn cnns rnn rnns
+ok vs et al fig tab eq ie eg de la le
+""".split())
+# words that start a sentence or join a name without being part of one
+_JOINERS = frozenset("a an the this these that our their its we it they in on of for to "
+                     "and or with by from at as via".split())
+# the parts of a paper a sentence may point to ("Table 3"): not names
+_DOCUMENT_PARTS = frozenset("table tables figure figures fig section sections appendix "
+                            "equation eq chapter".split())
+# a run of capitalised words or version tokens: "NYU Depth v2", "Trained Rank Pruning"
+_RUN_RE = re.compile(r"\b[A-Z][\w-]*(?:\s+(?:[A-Z][\w-]*|v?\d+(?:\.\d+)*))+")
+
+
+def _canonical_number(number: str) -> str:
+    return number.replace(",", "").rstrip(".")
+
+
+def numbers_in(text: str) -> list[str]:
+    """The numbers a text states, as written ("1,000" and "1000" compare equal)."""
+    return list(dict.fromkeys(NUMBER_RE.findall(text)))
+
+
+def invented_numbers(text: str, reference: str) -> list[str]:
+    """Numbers in ``text`` that ``reference`` never states."""
+    known = {_canonical_number(n) for n in NUMBER_RE.findall(reference)}
+    return [n for n in numbers_in(text) if _canonical_number(n) not in known]
+
+
+def squash(text: str) -> str:
+    return re.sub(r"[\s\-_.]+", "", text.casefold())
+
+
+def _acronym(word: str) -> bool:
+    """A short acronym of two or three capitals (TRP, RCT, MRI), generic ones left out."""
+    letters = re.sub(r"[^A-Za-z]", "", word)
+    return (2 <= len(letters) <= 3 and letters.isupper() and word.isalnum()
+            and letters.casefold() not in GENERIC_NAMES)
+
+
+def _distinctive(word: str) -> bool:
+    """A word that names one particular thing: CamelCase (FastDepth, ImageNet), letters
+    with digits (YOLOv3, TX2), an acronym of four or more capitals (BERT, KITTI), or a
+    short one (TRP), which a paper may also spell out (see :func:`missing_names`)."""
+    letters = re.sub(r"[^A-Za-z]", "", word)
+    if len(word) < 2 or letters.casefold() in GENERIC_NAMES:
+        return False
+    if letters.isupper():
+        return len(letters) >= 4 or bool(re.search(r"\d", word)) or _acronym(word)
+    inner_caps = any(c.isupper() for c in letters[1:])
+    mixed = bool(re.search(r"\d", word)) and len(letters) >= 2
+    return inner_caps or mixed
+
+
+def _runs(text: str) -> list[str]:
+    """Names of several words: runs of capitalised words, trimmed of joining words, with
+    at least two words left ("NYU Depth v2", "Trained Rank Pruning"). A run of two that
+    starts a sentence may owe its first capital to the sentence ("Deep Networks"): its
+    first word counts only if it is distinctive itself."""
+    found = []
+    for match in _RUN_RE.finditer(text):
+        words = match.group().split()
+        while words and words[0].casefold() in _JOINERS:
+            words = words[1:]
+        before = text[:match.start()].rstrip()
+        starts = not before or before[-1] in ".!?:"
+        if starts and len(words) == 2 and not _distinctive(words[0]):
+            words = words[1:]
+        while words and words[-1].casefold() in _JOINERS:
+            words = words[:-1]
+        if len(words) >= 2 and words[0].casefold() not in _DOCUMENT_PARTS:
+            found.append(" ".join(words))
+    return found
+
+
+def names_in(text: str) -> list[str]:
+    """Names of methods, models or datasets in a text: distinctive words ("YOLOv3-tiny"
+    gives "YOLOv3"; "BRAF-mutant" gives "BRAF"; a plural "GANs" gives "GAN") and names
+    of several words."""
+    found = []
+    for match in _TOKEN_RE.finditer(text):
+        for part in re.split(r"-(?=[a-z]{3,}\b)", match.group()):
+            part = re.sub(r"(?<=[A-Z])s$", "", part)
+            if _distinctive(part):
+                found.append(part)
+    return list(dict.fromkeys([*_runs(text), *found]))
+
+
+def _spelled_out(acronym: str, reference: str) -> bool:
+    """Whether ``reference`` spells the acronym out: consecutive words whose initials are
+    its letters ("Trained Rank Pruning" for TRP, "randomized controlled trial" for RCT)."""
+    letters = acronym.casefold()
+    words = re.findall(r"[A-Za-z][\w-]*", reference)
+    initials = "".join(w[0].casefold() for w in words)
+    return letters in initials and any(
+        "".join(w[0].casefold() for w in words[i:i + len(letters)]) == letters
+        for i in range(len(words) - len(letters) + 1))
+
+
+def mentions(name: str, reference: str) -> bool:
+    """Whether ``reference`` names ``name`` (case, spaces and hyphens ignored; a short
+    acronym also counts when spelled out)."""
+    if squash(name) in squash(reference):
+        return True
+    return _acronym(name) and _spelled_out(name, reference)
+
+
+def missing_names(text: str, reference: str) -> list[str]:
+    """Names in ``text`` that ``reference`` never mentions."""
+    return [name for name in names_in(text) if not mentions(name, reference)]
+
+
+# Words that turn a finding around: a claim using one must rest on a sentence that uses
+# one of its kind too (the paper says "not", "only", "because" itself).
+MARKERS = {
+    "negation": re.compile(r"\b(not(?!\s+only)|no|never|none|cannot|can't|without|neither|nor|fails?|"
+                           r"failed|lacks?|unable|non\w*|un\w+able)\b", re.I),
+    "restriction": re.compile(r"\b(only|solely|merely|just|exclusively)\b", re.I),
+    "cause": re.compile(r"\b(because|due to|caused by|owing to|thanks to|since|as a "
+                        r"result|leads? to|led to|results? in|explains?|reason)\b", re.I),
+}
+
+
+def unstated_markers(claim: str, evidence: str) -> list[str]:
+    """The kinds of marker the claim uses and the evidence does not ("negation" for a
+    "not" the paper never wrote)."""
+    return [kind for kind, pattern in MARKERS.items()
+            if pattern.search(claim) and not pattern.search(evidence)]
