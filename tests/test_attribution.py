@@ -216,3 +216,36 @@ def test_threshold_decides(checker):
     strict = Checker(checker.embed, threshold=0.99)
     assert not strict.check("FastDepth runs at 178 fps on the TX2 GPU [1].",
                             SOURCES).claims[0].supported
+
+
+# --- held to the sentences a claim rests on ----------------------------------------------
+
+
+@pytest.mark.slow
+def test_a_number_the_paper_gives_for_something_else_is_no_support(checker):
+    """27 is FastDepth's CPU figure; 10 its power: neither is its GPU speed."""
+    right = checker.decide("FastDepth runs at 178 fps on the Jetson TX2 GPU.", [1], SOURCES)
+    wrong = checker.decide("FastDepth runs at 10 fps on the Jetson TX2 GPU.", [1], SOURCES)
+    assert right.supported and not wrong.supported
+    assert "for something else" in wrong.reason
+
+
+@pytest.mark.slow
+def test_a_sentence_with_another_papers_name_is_not_that_papers_finding(checker):
+    """LiteDet's sentence with NCN's name, citing NCN: NCN's abstract names NCN, but the
+    finding is LiteDet's (it matches LiteDet far better), so nobody supports it."""
+    swapped = "We present NCN, a lightweight single-stage object detector designed for drones."
+    claim = checker.decide(swapped, [2], SOURCES)
+    assert not claim.supported and claim.citations == []
+
+
+@pytest.mark.slow
+def test_an_inserted_not_or_only_is_no_support(checker):
+    assert checker.decide("FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU.", [1],
+                          SOURCES).supported
+    negated = checker.decide("FastDepth does not run at 178 fps on an NVIDIA Jetson TX2 "
+                             "GPU.", [1], SOURCES)
+    assert not negated.supported and "negation" in negated.reason
+    only = checker.decide("LiteDet only reaches 41.2 mAP on the VisDrone benchmark.", [3],
+                          SOURCES)
+    assert not only.supported and "restriction" in only.reason

@@ -29,6 +29,7 @@ from assistant.answer.claims import Span, split_claims
 from assistant.answer.entities import (
     invented_numbers,
     mentions,
+    misbound_numbers,
     missing_names,
     names_in,
     numbers_in,
@@ -127,6 +128,8 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
     stated = {n.replace(",", "") for n in numbers_in(evidence)}
     support.unbound = [n for n in numbers_in(claim) if n not in support.invented_numbers
                        and n.replace(",", "") not in stated]
+    support.unbound += [n for n in misbound_numbers(claim, evidence)
+                        if n not in support.unbound]
     support.unbound += [name for name in names_in(claim)
                         if name not in support.missing_names and not mentions(name, evidence)]
     support.unstated = unstated_markers(claim, evidence)

@@ -46,6 +46,39 @@ def invented_numbers(text: str, reference: str) -> list[str]:
     return [n for n in numbers_in(text) if _canonical_number(n) not in known]
 
 
+_UNIT_RE = re.compile(r"(?<![\w.])(\d+(?:[.,]\d+)*)\s?(%|×|x\b|[A-Za-z]+)?")
+_UNIT_ALIASES = {"percent": "%", "times": "x", "×": "x", "frames": "fps", "frame": "fps",
+                 "million": "m", "billion": "b", "thousand": "k"}
+
+
+def _unit(word: str | None) -> str:
+    word = (word or "").casefold()
+    word = _UNIT_ALIASES.get(word, word)
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def number_units(text: str) -> dict[str, set[str]]:
+    """Each number of a text with what follows it ("178 fps" → fps, "10 W" → w, "83.6%"
+    → %): what the number counts."""
+    units: dict[str, set[str]] = {}
+    for match in _UNIT_RE.finditer(text):
+        units.setdefault(_canonical_number(match.group(1)), set()).add(_unit(match.group(2)))
+    return units
+
+
+def misbound_numbers(claim: str, evidence: str) -> list[str]:
+    """Numbers of the claim that the evidence gives for something else: the same number,
+    but never followed by the claim's unit ("10 fps" where the paper says "10 W")."""
+    stated = number_units(evidence)
+    wrong = []
+    for number, units in number_units(claim).items():
+        given = stated.get(number, set())
+        claimed = units - {""}
+        if given and claimed and "" not in given and not claimed & given:
+            wrong.append(number)
+    return wrong
+
+
 def squash(text: str) -> str:
     return re.sub(r"[\s\-_.]+", "", text.casefold())
 
@@ -132,8 +165,8 @@ def missing_names(text: str, reference: str) -> list[str]:
 # Words that turn a finding around: a claim using one must rest on a sentence that uses
 # one of its kind too (the paper says "not", "only", "because" itself).
 MARKERS = {
-    "negation": re.compile(r"\b(not(?!\s+only)|no|never|none|cannot|can't|without|neither|nor|fails?|"
-                           r"failed|lacks?|unable|non\w*|un\w+able)\b", re.I),
+    "negation": re.compile(r"\b(not(?!\s+only)|no|never|none|cannot|can't|without|neither|"
+                           r"nor|fails?|failed|lacks?|unable|non\w*|un\w+able)\b", re.I),
     "restriction": re.compile(r"\b(only|solely|merely|just|exclusively)\b", re.I),
     "cause": re.compile(r"\b(because|due to|caused by|owing to|thanks to|since|as a "
                         r"result|leads? to|led to|results? in|explains?|reason)\b", re.I),
