@@ -167,6 +167,9 @@ class Settings(BaseSettings):
     claim_contrast_margin: float = _in("attribution", 0.15, ge=0.0, le=1.0,
                                        description="a source matching a claim this much "
                                                    "less than another does not support it")
+    claim_copy_similarity: float = _in("attribution", 0.90, ge=0.0, le=1.0,
+                                       description="a claim this close to a sentence is held "
+                                                   "to its not/only/because")
     # generation
     max_tokens: int = _in("generation", 384, ge=16, description="an answer's longest reply")
     temperature: float = _in("generation", 0.1, ge=0.0, le=2.0,

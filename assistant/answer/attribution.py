@@ -117,13 +117,18 @@ class Attribution:
 
 
 def _bind(support: Support, claim: str, title: str, units: list[str],
-          scores: list[float]) -> None:
-    """Hold the claim's numbers, names and turning words to the sentences it rests on:
-    the two of the paper's sentences that match it best, and the title. A number the
-    paper gives for something else, a name it mentions elsewhere (a baseline), a "not"
-    or "only" it never wrote make the paper no support for the claim."""
+          scores: list[float], copy_similarity: float) -> None:
+    """Hold the claim's numbers and names to the sentences it rests on: the two of the
+    paper's sentences that match each sentence of the claim best (a conclusion of three
+    sentences rests on six), and the title. A number the paper gives for something else,
+    a name it mentions elsewhere (a baseline) make the paper no support for the claim.
+    A one-sentence claim that copies a sentence (dense similarity at least
+    ``copy_similarity``) is also held to that sentence's words: a "not", "only" or
+    "because" added to it is not the paper's. A paraphrase is not: "did not differ" may
+    rest on a sentence that gives two equal rates."""
     first = 1 if title and len(units) > 1 else 0
-    ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:EVIDENCE_SENTENCES]
+    wanted = EVIDENCE_SENTENCES * max(1, len(split_sentences(claim)))
+    ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
     evidence = " ".join([title, *(units[i] for i in ranked)])
     stated = {n.replace(",", "") for n in numbers_in(evidence)}
     support.unbound = [n for n in numbers_in(claim) if n not in support.invented_numbers
@@ -132,7 +137,8 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
                         if n not in support.unbound]
     support.unbound += [name for name in names_in(claim)
                         if name not in support.missing_names and not mentions(name, evidence)]
-    support.unstated = unstated_markers(claim, evidence)
+    if support.dense >= copy_similarity and len(split_sentences(claim)) == 1:
+        support.unstated = unstated_markers(claim, support.sentence)
 
 
 def _reason(best: Support, threshold: float) -> str:
@@ -173,6 +179,7 @@ class Checker:
         self.dense_weight = tuning.claim_dense_weight
         self.lexical_weight = tuning.claim_lexical_weight
         self.contrast_margin = tuning.claim_contrast_margin
+        self.copy_similarity = tuning.claim_copy_similarity
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._terms: dict[str, frozenset[str]] = {}
         self._cache_size = cache_size
@@ -245,7 +252,7 @@ class Checker:
                 sentence=group[best], dense=dense, lexical=lexical,
                 invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
-            _bind(support, claim, source.title, group, per_unit)
+            _bind(support, claim, source.title, group, per_unit, self.copy_similarity)
             result.append(support)
         return sorted(result, key=lambda s: -s.score)
 

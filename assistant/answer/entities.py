@@ -66,15 +66,23 @@ def number_units(text: str) -> dict[str, set[str]]:
     return units
 
 
+# units of measurement: a number followed by one of these counts that, and nothing else
+UNITS = frozenset("% x fps ms s sec second minute hour day week month year w kw mw v hz ghz "
+                  "mhz gb mb kb tb m b k param parameter flop gflop tflop mac point pp mm cm "
+                  "km kg g mg ml l db px pixel image token epoch layer".split())
+
+
 def misbound_numbers(claim: str, evidence: str) -> list[str]:
     """Numbers of the claim that the evidence gives for something else: the same number,
-    but never followed by the claim's unit ("10 fps" where the paper says "10 W")."""
+    followed in the claim by a unit of measurement and in the evidence only by other
+    units ("10 fps" where the paper says "10 W"). Other words after a number ("3 patient
+    reminders") are not held."""
     stated = number_units(evidence)
     wrong = []
     for number, units in number_units(claim).items():
+        claimed = units & UNITS
         given = stated.get(number, set())
-        claimed = units - {""}
-        if given and claimed and "" not in given and not claimed & given:
+        if claimed and given and given <= UNITS and not claimed & given:
             wrong.append(number)
     return wrong
 
@@ -132,7 +140,7 @@ def names_in(text: str) -> list[str]:
     found = []
     for match in _TOKEN_RE.finditer(text):
         for part in re.split(r"-(?=[a-z]{3,}\b)", match.group()):
-            part = re.sub(r"(?<=[A-Z])s$", "", part)
+            part = re.sub(r"(?<=[A-Z])s$", "", re.sub(r"^[a-z]+-(?=[A-Z])", "", part))
             if _distinctive(part):
                 found.append(part)
     return list(dict.fromkeys([*_runs(text), *found]))
@@ -142,7 +150,9 @@ def _spelled_out(acronym: str, reference: str) -> bool:
     """Whether ``reference`` spells the acronym out: consecutive words whose initials are
     its letters ("Trained Rank Pruning" for TRP, "randomized controlled trial" for RCT)."""
     letters = acronym.casefold()
-    words = re.findall(r"[A-Za-z][\w-]*", reference)
+    parts = re.findall(r"[A-Za-z][A-Za-z0-9]*", reference)
+    # hyphens split ("Roux-en-Y" gives R, Y); small joining words count for nothing
+    words = [w for w in parts if not (w.islower() and len(w) <= 3 and w not in ("y",))]
     initials = "".join(w[0].casefold() for w in words)
     return letters in initials and any(
         "".join(w[0].casefold() for w in words[i:i + len(letters)]) == letters
@@ -154,7 +164,8 @@ def mentions(name: str, reference: str) -> bool:
     acronym also counts when spelled out)."""
     if squash(name) in squash(reference):
         return True
-    return _acronym(name) and _spelled_out(name, reference)
+    acronym = name.isalpha() and name.isupper() and 2 <= len(name) <= 6
+    return acronym and _spelled_out(name, reference)
 
 
 def missing_names(text: str, reference: str) -> list[str]:
