@@ -138,14 +138,14 @@ class Settings(BaseSettings):
                              description="a filter keeping more papers than this filters "
                                          "widened results instead of an IN list")
     # evidence: what of each paper the model reads
-    context_budget: int = _in("evidence", 500, ge=50,
+    context_budget: int = _in("evidence", 250, ge=50,
                               description="prompt tokens of evidence for an answer")
     yes_no_budget: int = _in("evidence", 300, ge=50,
                              description="evidence tokens for a yes/no question")
     evidence_rank_decay: float = _in("evidence", 0.25, ge=0.0,
                                      description="paper i's share of the budget is "
                                                  "1 / (1 + decay × i)")
-    evidence_min_share: int = _in("evidence", 60, ge=1,
+    evidence_min_share: int = _in("evidence", 40, ge=1,
                                   description="tokens every source gets at least")
     evidence_number_bonus: float = _in("evidence", 2.0, ge=0.0,
                                        description="score of a sentence with a number when "

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from assistant.answer.evidence import Source
+from assistant.answer.evidence import Source, split_sentences
 from assistant.answer.prompts import data, render
 from assistant.answer.result import Turn, clip_words
 from assistant.llm.base import ChatModel, Message
@@ -82,8 +82,10 @@ def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
     be (a turn without its prompt, other instructions, no room left).
 
     Returns the messages, the question's sources numbered in the conversation (a paper
-    given before keeps its number and is not given again; a new one is numbered after
-    the others and appended), and the conversation's other sources, which the model may
+    given before keeps its number; for the paper the last answer cited first, the
+    sentences the new question needs that it was not given are added under its number
+    (the first question's excerpt may lack them); a new paper is numbered after the
+    others and appended), and the conversation's other sources, which the model may
     still cite."""
     if not last.prompt or last.prompt[0] != Message("system", render(instructions)):
         return None
@@ -92,7 +94,11 @@ def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
     numbered, added = [], []
     for source in sources:
         if source.paper_id in given:
-            numbered.append(given[source.paper_id])
+            before = given[source.paper_id]
+            numbered.append(before)
+            more = [x for x in split_sentences(source.text) if x not in before.text]
+            if more and source.paper_id in last.paper_ids[:1]:  # the paper talked about
+                added.append(replace(before, text=" ".join(more)))
             continue
         after += 1
         numbered.append(replace(source, n=after))
