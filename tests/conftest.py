@@ -21,6 +21,7 @@ from pathlib import Path
 import pytest
 from fakes import HashEmbedder, ScriptedLLM
 
+from assistant.cli.app import run as cli_run
 from assistant.llm.catalog import load_catalog
 from assistant.pipeline import Pipeline
 from assistant.settings import PACKAGE_DIR, Settings, load_settings
@@ -198,6 +199,25 @@ def fake_models(monkeypatch, fast_base_settings):
         chosen["chat"] = chat
 
     return use
+
+
+@pytest.fixture
+def fast_dir(hashed_sample_index, tmp_path, fake_models, monkeypatch) -> Path:
+    """A copy of the sample indexed with the hash embedder, for commands run in this
+    process (the fakes stand in for the models: ``fake_models``)."""
+    target = tmp_path / "data"
+    shutil.copytree(hashed_sample_index, target)
+    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(target))
+    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "no-config.toml"))
+    return target
+
+
+def command(capsys, *args: str) -> tuple[int, str, str]:
+    """Run ``assistant ARGS`` in this process: exit status, stdout, stderr."""
+    capsys.readouterr()
+    code = cli_run(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
 
 
 # --- which layer -------------------------------------------------------------------------

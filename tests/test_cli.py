@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import DATA, TEST_LLM
+from conftest import DATA, TEST_LLM, command
 from fakes import ScriptedLLM
 
 from assistant.cli.app import run as cli_run
@@ -40,23 +40,6 @@ def data_dir(sample_index, tmp_path) -> Path:
     return target
 
 
-@pytest.fixture
-def fast_dir(hashed_sample_index, tmp_path, fake_models, monkeypatch) -> Path:
-    """A copy of the sample indexed with the hash embedder, for commands run in this
-    process (the fakes stand in for the models: ``fake_models``)."""
-    target = tmp_path / "data"
-    shutil.copytree(hashed_sample_index, target)
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(target))
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "no-config.toml"))
-    return target
-
-
-def command(capsys, *args: str) -> tuple[int, str, str]:
-    """Run ``assistant ARGS`` in this process: exit status, stdout, stderr."""
-    capsys.readouterr()
-    code = cli_run(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_papers_json(fast_dir, capsys):

@@ -15,10 +15,9 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import DATA, SAMPLE
+from conftest import DATA, SAMPLE, command
 from fakes import HashEmbedder, ScriptedLLM
 
-from assistant.cli.app import run as cli_run
 from assistant.pipeline import Pipeline
 from assistant.sources import expand_paths, global_id, read_source
 
@@ -393,21 +392,6 @@ def test_a_thousand_awkward_papers_come_back_unchanged(fresh, tmp_path):
 # --- front ends ----------------------------------------------------------------------------
 
 
-@pytest.fixture
-def fast_dir(hashed_sample_index, tmp_path, fake_models, monkeypatch) -> Path:
-    """The hashed sample index for commands run in this process."""
-    target = tmp_path / "data"
-    shutil.copytree(hashed_sample_index, target)
-    monkeypatch.setenv("ASSISTANT_DATA_DIR", str(target))
-    monkeypatch.setenv("ASSISTANT_CONFIG", str(tmp_path / "no-config.toml"))
-    return target
-
-
-def command(capsys, *args: str) -> tuple[int, str, str]:
-    capsys.readouterr()
-    code = cli_run(list(args))
-    captured = capsys.readouterr()
-    return code, captured.out, captured.err
 
 
 def test_export_command(fast_dir, tmp_path, capsys):
