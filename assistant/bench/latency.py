@@ -77,7 +77,11 @@ def timing_row(answer: Answer, read: int | None = None) -> dict:
             "supported": sum(c.supported for c in answer.claims),
             "claims": len(answer.claims), "abstained": answer.abstained,
             "out_of_scope": answer.out_of_scope,
-            "raw": answer.verdict.raw if answer.verdict else {}}
+            "raw": answer.verdict.raw if answer.verdict else {},
+            # the answer as shown and its claims: material for a hand-labelled claim set
+            "answer": answer.text,
+            "claim_texts": [{"text": c.text, "citations": c.citations,
+                             "supported": c.supported} for c in answer.claims]}
 
 
 class Runner:
