@@ -102,5 +102,20 @@ def test_the_model_reads_only_the_new_question(sample_pipeline):
     assert all(f'<source id="{s.n}"' not in second.prompt[-1].content for s in resent
                if s.paper_id not in first.turn().paper_ids[:1])
     cold = sample_pipeline.ask("How fast does FastDepth run on the CPU?")  # on its own
+    assert cold.tokens, (cold.text, cold.out_of_scope, cold.abstained, cold.error)
     assert cold.tokens["prompt"] - cold.tokens["cached_prefix"] > 1.5 * read
 
+
+
+def test_a_follow_up_to_an_answer_that_cited_nothing_keeps_the_papers_read(hashed_copy):
+    """"How fast is it?" finds nothing by itself; the last answer cited no paper (no
+    claim held): the follow-up is still about the papers the model read, not out of
+    scope."""
+    fake = ScriptedLLM("DepthNet-X reaches 500 fps on a Raspberry Pi 5 [1].")
+    pipeline = hashed_copy(fake)
+    first = pipeline.ask(QUESTION)
+    assert first.abstained and first.turn().paper_ids == []
+    second = pipeline.ask("How fast is it?", history=[first.turn()])
+    assert not second.out_of_scope
+    assert {s.paper_id for s in second.sources} <= {s.paper_id for s in first.sources}
+    assert fake.calls[1][:2] == fake.calls[0]  # the first prompt, continued

@@ -120,7 +120,7 @@ class Asker:
         already read are what the question adds, then come the papers just cited and the
         conversation's other papers the question found again (read already, they cost
         nothing). A follow-up that finds nothing by itself ("how fast is it?") keeps the
-        papers just cited."""
+        papers just cited, or, when the last answer cited none, the papers it read."""
         given = {s.paper_id for s in last.sources}
         new: list[Hit] = []
         for hit in hits:
@@ -133,6 +133,8 @@ class Asker:
         again = {h.paper_id for h in hits}
         kept = sorted((h for h in cited if h.paper_id in order or h.paper_id in again),
                       key=lambda h: order.get(h.paper_id, len(order)))
+        if not new and not kept:  # nothing found by itself, nothing cited: the papers read
+            kept = cited
         return new[: k or self.settings.top_k] + kept
 
     def _llm(self, model: str | None, on_status: OnStatus) -> ChatModel:
