@@ -33,12 +33,16 @@ class LabelProbsResponse(BaseModel):
     probs: dict[str, float]
 
 
-def label_probs(body: LabelProbsRequest,
-                proxy: Annotated[LlamaProxy, Depends(get_llama_proxy)]) -> LabelProbsResponse:
-    llama = proxy(body.model)
-    return LabelProbsResponse(probs=next_token_probs(llama, body.tokens, body.label_ids))
+def add_label_probs_route(app: FastAPI, chunk: int) -> None:
+    """The route, reading the prompt ``chunk`` tokens at a time as the in-process model
+    does (``prefill_chunk``): the same batches give the same probabilities."""
 
+    def label_probs(body: LabelProbsRequest,
+                    proxy: Annotated[LlamaProxy, Depends(get_llama_proxy)]
+                    ) -> LabelProbsResponse:
+        llama = proxy(body.model)
+        return LabelProbsResponse(probs=next_token_probs(llama, body.tokens, body.label_ids,
+                                                         chunk))
 
-def add_label_probs_route(app: FastAPI) -> None:
     app.post(LABEL_PROBS_PATH, dependencies=[Depends(authenticate)],
              tags=["paper assistant"])(label_probs)

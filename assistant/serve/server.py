@@ -119,7 +119,7 @@ def serve(settings: Settings, port: int = DEFAULT_PORT, host: str = "127.0.0.1",
     quiet_llama_logs()
     server_cfg, model_cfg = server_settings(settings, path, alias, host, port, logprobs)
     app = create_app(server_settings=server_cfg, model_settings=[model_cfg])
-    add_label_probs_route(app)  # the one route added to llama-cpp-python's app
+    add_label_probs_route(app, settings.prefill_chunk)  # the one route added to its app
     clock = IdleClock(app)
     server = uvicorn.Server(uvicorn.Config(clock, host=host, port=port, log_level="warning",
                                            timeout_graceful_shutdown=2))
