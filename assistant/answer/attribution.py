@@ -32,7 +32,6 @@ from assistant.answer.entities import (
     misbound_numbers,
     missing_names,
     names_in,
-    numbers_in,
     unstated_markers,
 )
 from assistant.answer.evidence import paper_name, split_sentences
@@ -130,9 +129,8 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
     wanted = EVIDENCE_SENTENCES * max(1, len(split_sentences(claim)))
     ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
     evidence = " ".join([title, *(units[i] for i in ranked)])
-    stated = {n.replace(",", "") for n in numbers_in(evidence)}
-    support.unbound = [n for n in numbers_in(claim) if n not in support.invented_numbers
-                       and n.replace(",", "") not in stated]
+    support.unbound = [n for n in invented_numbers(claim, evidence)
+                       if n not in support.invented_numbers]
     support.unbound += [n for n in misbound_numbers(claim, evidence)
                         if n not in support.unbound]
     support.unbound += [name for name in names_in(claim)
