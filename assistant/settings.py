@@ -186,6 +186,8 @@ class Settings(BaseSettings):
     summary_max_tokens: int = _in("summaries", 220, ge=16,
                                   description="longest structured summary")
     tldr_max_tokens: int = _in("summaries", 80, ge=8, description="longest TL;DR")
+    results_max_tokens: int = _in("summaries", 512, ge=64,
+                                  description="longest results extraction of one paper")
     digest_top_k: int = _in("summaries", 6, ge=1, le=50, description="papers a digest reads")
     digest_budget: int = _in("summaries", 700, ge=50,
                              description="evidence tokens for a digest")

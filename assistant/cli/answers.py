@@ -236,13 +236,20 @@ def chat(model: ModelOpt = None, top_k: TopK = None, threads: Threads = None,
 def summarize(
     where: Annotated[list[str] | None, typer.Option("--where", help="Filter: id=…, title~…, "
                      "source=…, year>=…, year<=… (repeat to combine).")] = None,
-    out_path: Annotated[Path, typer.Option("--out", "-o", help="Output: .jsonl, .md or "
-                        ".csv.")] = Path("summaries.jsonl"),
+    out_path: Annotated[Path | None, typer.Option("--out", "-o", help="Output: .jsonl, .md "
+                        "or .csv (default summaries.jsonl); with --results a table: .csv, "
+                        ".md or .json (default none).")] = None,
     style: Annotated[str, typer.Option("--style", help="structured or tldr.")] = "structured",
     limit: Annotated[int | None, typer.Option("--limit", help="At most N papers.")] = None,
+    results: Annotated[bool, typer.Option("--results", help="Extract each paper's reported "
+                       "results instead (the cache `assistant compare` reads).")] = False,
     model: ModelOpt = None, threads: Threads = None, data_dir: DataDir = None,
 ) -> None:
     """Summarise every paper (or those --where selects); cached, resumable after Ctrl+C."""
+    if results:
+        summarize_results(where, out_path, limit, model, threads, data_dir)
+        return
+    out_path = out_path or Path("summaries.jsonl")
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -286,6 +293,38 @@ def summarize(
         error(f"{paper.id} ({paper.source}): skipped: {reason}")
     if batch.interrupted:
         err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
+                  "command again to resume")
+        raise typer.Exit(130)
+    if batch.failed:
+        raise typer.Exit(1)
+
+
+def summarize_results(where: list[str] | None, out_path: Path | None, limit: int | None,
+                      model: str | None, threads: int | None, data_dir: Path | None) -> None:
+    """`summarize --results`: fill the results cache for the selected papers (resumable),
+    and write their table where --out says."""
+    from assistant.cli.compare import extraction_bar, report
+    from assistant.pipeline import build_table, parse_where
+    from assistant.summaries.results import ResultsCache, check_output, write_table
+
+    check_output(out_path)
+    keep = parse_where(where or [])
+    pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
+    papers = [sp.paper for sp in pipeline.papers() if keep(sp.paper)][:limit]
+    if not papers:
+        raise UserError("no papers to read" + (" match --where" if where else
+                        "; add some with: assistant ingest FILE…"))
+    bar, progress = extraction_bar(len(papers))
+    with bar:
+        batch = ResultsCache(pipeline, model).all(papers, progress)
+    table = build_table("all papers" if not where else " ".join(where), batch.results)
+    out.print(f"results of {len(batch.results)} papers cached ({batch.generated} read now)")
+    report(table, batch)
+    if out_path:
+        write_table(table, out_path)
+        err.print(f"wrote {out_path}", style="dim")
+    if batch.interrupted:
+        err.print(f"interrupted after {len(batch.results)} of {len(papers)}; run the same "
                   "command again to resume")
         raise typer.Exit(130)
     if batch.failed:

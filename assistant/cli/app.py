@@ -17,7 +17,7 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli import answers, library, mcp, serve
+from assistant.cli import answers, compare, library, mcp, serve
 from assistant.cli.bench import bench_app
 from assistant.cli.common import err, error
 from assistant.cli.models import models_app
@@ -28,6 +28,7 @@ app = typer.Typer(add_completion=False, no_args_is_help=True,
                        "questions with cited answers, all offline.")
 library.register(app)
 answers.register(app)
+compare.register(app)
 serve.register(app)
 mcp.register(app)
 app.add_typer(models_app, name="models")

@@ -132,11 +132,12 @@ class ChatModel(ABC):
                  on_token: OnToken | None = None,
                  should_stop: ShouldStop | None = None, prefix: str = "", *,
                  top_p: float, repeat_penalty: float,
-                 on_prefill: OnPrefill | None = None) -> Generation:
+                 on_prefill: OnPrefill | None = None,
+                 grammar: str | None = None) -> Generation:
         """Stream a reply (``on_token`` hears each piece; ``should_stop`` is polled
         between pieces, and between prompt chunks where the prompt is read here, as
         ``on_prefill`` hears); ``prefix`` starts the reply and is part of the returned
-        text."""
+        text. ``grammar`` (llama.cpp GBNF) constrains what the reply may be."""
 
     def warm_prefix(self, prefix: str, cache_dir: Path | None = None) -> int:
         """Evaluate the fixed start of every prompt ahead of the first question; returns

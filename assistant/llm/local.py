@@ -135,7 +135,8 @@ class LocalLLM(ChatModel):
                  on_token: OnToken | None = None,
                  should_stop: ShouldStop | None = None, prefix: str = "", *,
                  top_p: float, repeat_penalty: float,
-                 on_prefill: OnPrefill | None = None) -> Generation:
+                 on_prefill: OnPrefill | None = None,
+                 grammar: str | None = None) -> Generation:
         """Stream a chat completion; ``should_stop`` is polled between prompt chunks and
         between tokens, ``on_prefill`` hears the prompt being read.
 
@@ -156,6 +157,7 @@ class LocalLLM(ChatModel):
         stream = self.llm.create_completion(
             tokens, max_tokens=max_tokens, temperature=temperature, top_p=top_p,
             repeat_penalty=repeat_penalty, stream=True, stop=stop or None,
+            grammar=parse_grammar(grammar) if grammar else None,
         )
         consume((chunk["choices"][0]["text"] for chunk in stream), pieces, stats, start,
                 on_token, should_stop)
@@ -163,6 +165,13 @@ class LocalLLM(ChatModel):
 
     def close(self) -> None:
         self.llm.close()
+
+
+def parse_grammar(text: str):
+    """A GBNF grammar for llama.cpp; one it cannot read is a programming error here."""
+    from llama_cpp import LlamaGrammar
+
+    return LlamaGrammar.from_string(text, verbose=False)
 
 
 def common_prefix(llama, tokens: list[int]) -> int:

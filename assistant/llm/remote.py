@@ -258,16 +258,20 @@ class RemoteLLM(ChatModel):
                  on_token: OnToken | None = None,
                  should_stop: ShouldStop | None = None, prefix: str = "", *,
                  top_p: float, repeat_penalty: float,
-                 on_prefill: OnPrefill | None = None) -> Generation:
-        """Stream a completion from the server. If the server fails mid-answer (dies, times
-        out), what came is kept and marked stopped, with ``stats.error`` saying why; a
-        failure before the first token is a ServerError."""
+                 on_prefill: OnPrefill | None = None,
+                 grammar: str | None = None) -> Generation:
+        """Stream a completion from the server (a ``grammar`` goes as llama.cpp's
+        ``grammar`` field, which its server and llama-cpp-python's read). If the server
+        fails mid-answer (dies, times out), what came is kept and marked stopped, with
+        ``stats.error`` saying why; a failure before the first token is a ServerError."""
         path, body, stop, prompt_tokens = self._request(messages, prefix, max_tokens)
         payload = {**body, "model": self.model, "max_tokens": max_tokens,
                    "temperature": temperature, "top_p": top_p,
                    "repeat_penalty": repeat_penalty, "stream": True}
         if stop:
             payload["stop"] = stop
+        if grammar:
+            payload["grammar"] = grammar
         stats = GenerationStats(prompt_tokens=prompt_tokens)
         pieces: list[str] = [prefix] if prefix else []
         start = time.perf_counter()

@@ -24,6 +24,13 @@ from assistant.answer.result import Answer, OnStatus, Status, Turn
 from assistant.answer.summary import FIELDS as SUMMARY_FIELDS
 from assistant.answer.summary import STYLES as SUMMARY_STYLES
 from assistant.answer.summary import PaperSummary, summarize_paper
+from assistant.answer.tables.extract import (
+    PaperResults,
+    ResultRow,
+    extract_results,
+    results_version,
+)
+from assistant.answer.tables.table import ResultsTable, build_table, table_csv, table_markdown
 from assistant.answer.verdict import LABELS as VERDICT_LABELS
 from assistant.answer.verdict import Verdict
 from assistant.answer.verdict import decide as decide_verdict
@@ -47,10 +54,13 @@ from assistant.sources.where import WhereError, parse_where
 
 __all__ = ["REFERENCE_FORMATS", "SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED",
            "VERDICT_LABELS", "Answer", "Chunk", "ContextError", "ExportError", "Filters", "Hit",
-           "IngestReport", "ModelUnusable", "Paper", "Pipeline", "Source", "SourceText",
+           "IngestReport", "ModelUnusable", "Paper", "PaperResults", "Pipeline", "ResultRow",
+           "ResultsTable", "Source", "SourceText",
            "Status", "StoredPaper", "Support", "Turn", "UnknownPaper", "Verdict", "WhereError",
-           "decide_verdict", "export_format", "key_sentences", "model_label", "paper_name",
-           "parse_where", "split_sentences", "steering_filter", "template_version"]
+           "build_table", "decide_verdict", "export_format", "key_sentences", "model_label",
+           "paper_name",
+           "parse_where", "split_sentences", "steering_filter", "table_csv", "table_markdown",
+           "template_version"]
 
 # a missing or broken model, an unusable server: every paper of a batch would fail alike
 ModelUnusable = (ModelError, ServerError)
@@ -275,6 +285,21 @@ class Pipeline:
             self.model_id(model), self.summary_version(style), style,
             s.summary_max_tokens, s.tldr_max_tokens, s.n_ctx, s.top_p, s.repeat_penalty,
             s.claim_threshold))
+
+    # --- reported results ----------------------------------------------------------------------
+
+    def extract_results(self, paper: Paper, model: str | None = None) -> PaperResults:
+        """The results one paper reports, each value verified against its sentence (one
+        model user at a time; the front ends cache it: :mod:`assistant.summaries.results`)."""
+        with self.models.lock:
+            return extract_results(self.llm(model), paper, self.settings)
+
+    def results_key(self, model: str | None = None) -> str:
+        """Everything besides the paper that shapes its extracted results (model file,
+        templates, settings): part of the cache key."""
+        s = self.settings
+        return "|".join(str(v) for v in (self.model_id(model), results_version(),
+                                         s.results_max_tokens, s.n_ctx, s.top_p))
 
     def close(self) -> None:
         self.index.close()

@@ -1,0 +1,297 @@
+"""Results tables: the rule-based number pass, the grammar, verification of the model's
+rows, grouping/best/conflicts, the cache and `assistant compare` / `summarize --results`
+(a scripted model over the hashed sample: fast), and extraction with the real small
+model under the grammar (slow)."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from conftest import TEST_LLM, command
+from fakes import ScriptedLLM
+
+from assistant.answer.tables.candidates import find_candidates
+from assistant.answer.tables.extract import (
+    TABLE_HEAD,
+    PaperResults,
+    ResultRow,
+    extract_results,
+    parse_table,
+    results_grammar,
+    verify,
+)
+from assistant.answer.tables.table import build_table, direction, table_csv, table_markdown
+from assistant.sources import Paper
+
+ABSTRACT = (
+    "We present FastSeg, evaluated on CIFAR-10 and with GPT-3 features in 2021. "
+    "FastSeg reaches 71.2% mIoU on Cityscapes at 45 fps on a Jetson TX2, 2.1x faster "
+    "than BiSeNet, which reaches 70.4% mIoU. The model has 14 million parameters (24M "
+    "FLOPs). Mortality was lower (OR 0.52, 95% CI 0.31-0.88; p = 0.013) and 12.5 ± 3.1 "
+    "days shorter. Forty percent of the 120 pilots agreed (Table 3).")
+
+
+def texts(abstract: str) -> list[str]:
+    return [c.text for c in find_candidates(abstract)]
+
+
+# --- the rule-based pass -------------------------------------------------------------------
+
+
+def test_candidates_are_the_quantities_and_spans_of_the_abstract():
+    found = find_candidates(ABSTRACT)
+    assert [c.text for c in found] == [
+        "71.2%", "45", "2.1x", "70.4%", "14 million", "24M", "0.52", "0.013", "12.5",
+        "Forty percent", "120"]
+    for c in found:  # every value is the abstract's own text, in its sentence
+        assert ABSTRACT[c.start:c.end] == c.text
+        assert c.sentence[c.offset:c.offset + len(c.text)] == c.text
+    values = {c.text: c.value for c in found}
+    assert values["14 million"] == 14e6 and values["24M"] == 24e6
+    assert values["Forty percent"] == 40 and values["0.013"] == 0.013
+    units = {c.text: c.unit for c in found}
+    assert units["45"] == "fps" and units["2.1x"] == "x" and units["71.2%"] == "%"
+    assert [c.n for c in found] == list(range(1, len(found) + 1))
+
+
+@pytest.mark.parametrize("text, kept", [
+    ("It ran on CIFAR-10, ResNet-50 and YOLOv3 in 3D.", []),       # names
+    ("Published in 2019 (Smith et al., 2020) [12].", []),         # years, citations
+    ("OR 2.1 (95% CI 1.5-3.2).", ["2.1"]),                          # CI bounds
+    ("Mean 107.4 ± 30.0 mmHg.", ["107.4"]),                         # spread
+    ("Speed-up of 4.1-76.7x over DeepWalk.", ["4.1", "76.7x"]),   # a range
+    ("It is maximum x21 faster.", ["x21"]),
+    ("Matched 1:2 to controls; see Figure 2.", []),                 # ratio, label
+    ("AUC, 0.967/0.947, P>0.05.", ["0.967", "0.947", "0.05"]),
+    ("Code: https://github.com/a1/b2_c3.", []),
+])
+def test_candidates_leave_out_numbers_that_are_no_quantities(text, kept):
+    assert texts(text) == kept
+
+
+def test_relative_figures_are_marked_and_lists_inherit_it():
+    found = find_candidates("It shows improvements over SQLdepth of 21.7% in AbsRel, 36.8% "
+                            "in SqRel. It is 1.5x faster and reaches 80.0% top-1.")
+    assert [(c.text, c.relative) for c in found] == [
+        ("21.7%", True), ("36.8%", True), ("1.5x", True), ("80.0%", False)]
+
+
+# --- the grammar and reading the reply -----------------------------------------------------
+
+
+def test_grammar_is_read_by_llama_cpp_and_orders_ids():
+    from assistant.llm.local import parse_grammar
+
+    for ids in ([1, 2, 5], [7], []):
+        grammar = results_grammar(ids)
+        parse_grammar(grammar)  # llama.cpp rejects a malformed grammar
+    grammar = results_grammar([1, 2, 5])
+    assert '"| #1 | " cells r2 | r2' in grammar and '"| #5 | " cells end | end' in grammar
+    assert "#3" not in grammar  # only the ids the prompt shows
+
+
+def test_table_reply_reads_back():
+    reply = TABLE_HEAD + ("| #1 | own | mIoU | Cityscapes |  |\n"
+                          "| #4 | BiSeNet | mIoU | Cityscapes | |\nTask: segmentation\n")
+    parsed = parse_table(reply)
+    assert parsed["task"].strip() == "segmentation"
+    assert [r["n"] for r in parsed["results"]] == [1, 4]
+    assert parsed["results"][1]["by"] == "BiSeNet"
+
+
+def paper(abstract: str = ABSTRACT, title: str = "FastSeg: Fast Segmentation") -> Paper:
+    return Paper(id="p1", title=title, abstract=abstract)
+
+
+def test_verify_drops_invented_metrics_and_clears_invented_names():
+    candidates = find_candidates(ABSTRACT)
+    reply = {"task": "segmentation", "results": [
+        {"n": 1, "by": "own", "metric": "mIoU", "dataset": "Cityscapes", "condition": ""},
+        {"n": 2, "by": "FastSeg", "metric": "fps", "dataset": "KITTI",
+         "condition": "Jetson TX2"},
+        {"n": 4, "by": "BiSeNet", "metric": "mIoU", "dataset": "Cityscapes",
+         "condition": "on a V100"},
+        {"n": 5, "by": "own", "metric": "BLEU score", "dataset": "", "condition": ""},
+        {"n": 1, "by": "own", "metric": "mIoU", "dataset": "", "condition": ""},
+        {"n": 99, "by": "own", "metric": "mIoU", "dataset": "", "condition": ""},
+    ]}
+    rows, dropped, task, method = verify(reply, candidates, paper())
+    assert method == "FastSeg" and task == "segmentation"
+    assert [(r.value_text, r.own, r.method, r.dataset, r.condition) for r in rows] == [
+        ("71.2%", True, "FastSeg", "Cityscapes", ""),
+        ("45", True, "FastSeg", "", "Jetson TX2"),      # KITTI: not in the abstract
+        ("70.4%", False, "BiSeNet", "Cityscapes", ""),  # "on a V100": not either
+    ]
+    assert dropped == {"dataset not in the abstract": 1, "condition not in the abstract": 1,
+                       "metric not in the abstract": 1, "repeated number": 2}
+
+
+class TableLLM(ScriptedLLM):
+    """Writes one table row per marked number: the word after it as the metric (a
+    stand-in for the model; the grammar it is given is recorded)."""
+
+    def __init__(self) -> None:
+        super().__init__("")
+        self.grammars: list[str] = []
+
+    def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
+                 prefix="", on_prefill=None, grammar=None, **sampling):
+        self.grammars.append(grammar)
+        rows = []
+        for n, word in re.findall(r"\[#(\d+)\]\s+([A-Za-z]+)", messages[-1].content):
+            rows.append(f"| #{n} | own | {word} |  |  |")
+        self.answer = "\n".join(rows) + "\nTask: the paper's problem"
+        return super().generate(messages, max_tokens, temperature, on_token, should_stop,
+                                prefix, on_prefill)
+
+
+def test_extraction_prompts_with_marked_numbers_under_the_grammar(fast_settings):
+    llm = TableLLM()
+    result = extract_results(llm, paper(), fast_settings)
+    prompt = llm.calls[0][-1].content
+    assert "71.2% [#1] mIoU" in prompt and "45 [#2] fps" in prompt
+    assert llm.grammars[0] == results_grammar(list(range(1, 12)))
+    assert {r.value_text for r in result.rows} >= {"71.2%", "70.4%"}
+    for row in result.rows:
+        assert row.value_text in row.sentence
+
+
+def test_no_numbers_no_model_call(fast_settings):
+    llm = TableLLM()
+    result = extract_results(llm, paper("We study depth. It works well."), fast_settings)
+    assert result.rows == [] and result.candidates == 0 and llm.calls == []
+
+
+# --- the table -------------------------------------------------------------------------------
+
+
+def row(pid: str, metric: str, value: float, dataset: str = "COCO", own: bool = True,
+        method: str = "", sentence: str = "It reaches {v}.", relative: bool = False,
+        condition: str = "") -> ResultRow:
+    text = f"{value:g}"
+    return ResultRow(paper_id=pid, title=f"Paper {pid}", task="", method=method or pid,
+                     own=own, metric=metric, dataset=dataset, condition=condition,
+                     value=value, value_text=text, unit="%", qualifier="",
+                     sentence=sentence.format(v=text), start=0, relative=relative)
+
+
+def results(pid: str, *rows: ResultRow) -> PaperResults:
+    return PaperResults(pid, f"Paper {pid}", rows=list(rows))
+
+
+def test_direction_of_metrics():
+    assert direction("box AP") == "higher" and direction("test error rate") == "lower"
+    assert direction("latency") == "lower" and direction("pilots who agreed") == ""
+
+
+def test_groups_sort_and_mark_the_best_by_direction():
+    table = build_table("detection", [
+        results("a", row("a", "box AP", 57.7), row("a", "error", 4.0)),
+        results("b", row("b", "Box AP", 59.4), row("b", "error", 3.0)),
+        results("c", row("c", "speed-up", 2.0, relative=True),
+                row("c", "pilots", 40.0)),
+    ])
+    by_metric = {g.metric.lower(): g for g in table.groups}
+    ap = by_metric["box ap"]
+    assert [r.value for r in ap.rows] == [59.4, 57.7] and ap.best.paper_id == "b"
+    error = by_metric["error"]
+    assert [r.value for r in error.rows] == [3.0, 4.0] and error.best.paper_id == "b"
+    assert by_metric["pilots"].best is None  # direction unknown: no best
+    assert by_metric["speed-up"].relative and "change vs. others" in by_metric["speed-up"].label
+
+
+def test_conflicts_both_best_and_different_values():
+    table = build_table("t", [
+        results("a", row("a", "AP", 57.0, sentence="We set a new state-of-the-art {v}."),
+                row("a", "AP", 50.0, own=False, method="Swin-L")),
+        results("b", row("b", "AP", 58.0, sentence="Ours outperforms all others with {v}."),
+                row("b", "AP", 51.0, own=False, method="Swin-L")),
+    ])
+    kinds = sorted(c.kind for c in table.conflicts)
+    assert kinds == ["both claim the best", "different values"]
+    differing = next(c for c in table.conflicts if c.kind == "different values")
+    assert {r.value for r in differing.rows} == {50.0, 51.0}
+
+
+def test_filters_and_files():
+    table = build_table("t", [results("a", row("a", "AP", 57.0, dataset="COCO"),
+                                      row("a", "AP", 40.0, dataset="VOC"))],
+                        dataset="coco")
+    assert [r.value for r in table.rows] == [57.0] and table.filtered_out == 1
+    csv_text = table_csv(table)
+    assert csv_text.splitlines()[0].startswith("dataset,metric,value")
+    assert "57" in csv_text and "40" not in csv_text
+    assert "| ★ |" not in table_markdown(table)  # one row: nothing to be best against
+
+
+# --- the CLI over the hashed sample ---------------------------------------------------------
+
+
+def test_compare_cli_table_json_cache_and_files(fast_dir, fake_models, capsys, tmp_path):
+    llm = TableLLM()
+    fake_models(llm)
+    code, out, err = command(capsys, "compare", "depth estimation on Jetson", "-k", "3",
+                             "--json")
+    assert code == 0, err
+    table = json.loads(out)
+    rows = [r for g in table["groups"] for r in g["rows"]]
+    assert rows and all(r["value_text"] in r["sentence"] for r in rows)
+    assert "read now" in err
+    calls = len(llm.calls)
+    target = tmp_path / "t.csv"
+    code, out, err = command(capsys, "compare", "depth estimation on Jetson", "-k", "3",
+                             "--out", str(target))
+    assert code == 0 and len(llm.calls) == calls  # every paper from the cache
+    assert "0 read now" in err and target.read_text().startswith("dataset,metric")
+
+
+def test_compare_cli_bad_input_is_one_line(fast_dir, fake_models, capsys):
+    fake_models(TableLLM())
+    for args, message in (
+            (["compare", " "], "the topic is empty"),
+            (["compare", "x", "--out", "t.xlsx"], "unsupported output"),
+            (["compare", "depth estimation", "--where", "title~zzzz-nothing"],
+             "no paper in the collection")):
+        code, out, err = command(capsys, *args)
+        assert code == 1 and message in err and len(err.strip().splitlines()) == 1, err
+
+
+def test_compare_with_papers_without_numbers_exits_1(fast_dir, fake_models, capsys):
+    fake_models(TableLLM())
+    code, out, err = command(capsys, "compare", "trained rank pruning", "-k", "1",
+                             "--where", "title~Trained Rank Pruning")
+    assert code == 1 and "no reported results in the 1 papers" in err
+
+
+def test_summarize_results_fills_the_cache_resumably(fast_dir, fake_models, capsys, tmp_path):
+    llm = TableLLM()
+    fake_models(llm)
+    target = tmp_path / "all.md"
+    code, out, err = command(capsys, "summarize", "--results", "--limit", "5",
+                             "--out", str(target))
+    assert code == 0, err
+    assert "results of 5 papers cached" in out and target.read_text().startswith("# Reported")
+    calls = len(llm.calls)
+    code, out, err = command(capsys, "summarize", "--results", "--limit", "6")
+    assert code == 0 and len(llm.calls) - calls <= 1  # only the sixth paper is new
+
+
+# --- the real model ---------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_real_model_extraction_parses_and_quotes(base_settings):
+    from assistant.llm.local import LocalLLM
+
+    llm = LocalLLM(base_settings.models_dir / f"{TEST_LLM}.gguf", base_settings.n_ctx, 2)
+    try:
+        for abstract in (ABSTRACT, "Our detector reaches 52.1 AP on COCO at 30 fps, "
+                         "while YOLOv3 reaches 33.0 AP (p<0.001) in 2,000 images."):
+            result = extract_results(llm, paper(abstract), base_settings)
+            assert "reply cut at the token limit" not in result.dropped
+            for r in result.rows:
+                assert abstract[r.start:r.start + len(r.value_text)] == r.value_text
+    finally:
+        llm.close()
