@@ -177,6 +177,23 @@ async def test_missing_catalog_model_names_install_command(hashed_copy):
         assert f"assistant models install {TEST_LLM}" in note
 
 
+async def test_papers_browser_keys_move_and_open(hashed_copy):
+    app = AssistantApp(hashed_copy(ScriptedLLM("x")))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("ctrl+l")
+        await pilot.pause()
+        await pilot.press(*"depth")
+        await pilot.pause()
+        options = app.screen.query_one("#paper-list")
+        assert 1 < options.option_count < 76
+        await pilot.press("down", "down", "up")
+        assert options.highlighted == 1
+        second = options.get_option_at_index(1).id
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PaperScreen) and app.screen.paper.id == second
+
+
 async def test_papers_browser_filters_and_scopes_questions(hashed_copy):
     fake = ScriptedLLM("It is about speech [1].")
     pipeline = hashed_copy(fake)
@@ -185,10 +202,10 @@ async def test_papers_browser_filters_and_scopes_questions(hashed_copy):
         await pilot.press("ctrl+l")
         await pilot.pause()
         assert isinstance(app.screen, PapersScreen)
-        app.screen.query_one("#paper-filter").value = "HuBERT"
+        await pilot.press(*"hubert")  # typed as a user would: the filter box has the focus
         await pilot.pause()
+        assert app.screen.query_one("#paper-filter").value == "hubert"
         assert app.screen.query_one("#paper-list").option_count == 1
-        app.screen.query_one("#paper-list").focus()
         await pilot.press("enter")
         await pilot.pause()
         assert isinstance(app.screen, PaperScreen)

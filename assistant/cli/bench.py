@@ -334,3 +334,29 @@ def _latency_tables(results: dict) -> None:
                 f"{q['verdict_accuracy']:.3f}" if "verdict_accuracy" in q else "–",
                 f"{q['out_of_scope_declined']:.2f}" if "out_of_scope_declined" in q else "–")
         out.print(table)
+
+
+@bench_app.command("results")
+def bench_results(
+    sets: Annotated[str, typer.Option("--set", help="sample, pubmedqa or both.")] = "both",
+    limit: Annotated[int | None, typer.Option("--limit", help="Only the first N abstracts "
+                     "of each set.")] = None,
+    summaries: Annotated[int, typer.Option("--summaries", help="Papers to time "
+                         "`summarize` on, for the ratio (0: none).")] = 8,
+    pubmedqa: PubmedDir = None, model: ModelOpt = None, data_dir: DataDir = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """Results tables against the hand-labelled sets (bench/results/): precision and
+    recall of extracted results, verbatim values, seconds per paper."""
+    from assistant.bench.results import results_bench
+    from assistant.settings import PACKAGE_DIR
+
+    names = ["sample", "pubmedqa"] if sets == "both" else [sets]
+    if any(n not in ("sample", "pubmedqa") for n in names):
+        raise UserError(f"unknown set '{sets}' (use sample, pubmedqa or both)")
+    settings = _settings(data_dir=data_dir, model=model)
+    folder = _pubmedqa_dir(pubmedqa) if "pubmedqa" in names else Path()
+    results, path = _run("results", lambda progress: results_bench(
+        settings, PACKAGE_DIR / "data" / "papers-page.txt", folder, names, limit, summaries,
+        progress), settings, model)
+    _report(results, path, json_out)

@@ -72,9 +72,12 @@ class PaperScreen(Screen):
 
 
 class PapersScreen(Screen):
-    """Browse and filter the indexed papers."""
+    """Browse and filter the indexed papers: typing filters (the filter box has the
+    focus), Up/Down move through the list, Enter opens the highlighted paper."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"),
+                Binding("down", "move(1)", "Next", show=False),
+                Binding("up", "move(-1)", "Previous", show=False)]
 
     def __init__(self, papers: list[Paper]) -> None:
         super().__init__()
@@ -89,7 +92,19 @@ class PapersScreen(Screen):
 
     def on_mount(self) -> None:
         self.refill("")
-        self.query_one("#paper-list", OptionList).focus()
+        self.query_one("#paper-filter", Input).focus()
+
+    def action_move(self, step: int) -> None:
+        options = self.query_one("#paper-list", OptionList)
+        if options.option_count:
+            now = options.highlighted if options.highlighted is not None else -1
+            options.highlighted = max(0, min(options.option_count - 1, now + step))
+
+    @on(Input.Submitted, "#paper-filter")
+    def open_highlighted(self) -> None:
+        options = self.query_one("#paper-list", OptionList)
+        if options.highlighted is not None and options.option_count:
+            self.open(options.get_option_at_index(options.highlighted).id)
 
     def refill(self, needle: str) -> None:
         needle = needle.lower().strip()
@@ -110,7 +125,10 @@ class PapersScreen(Screen):
 
     @on(OptionList.OptionSelected, "#paper-list")
     def open_paper(self, event: OptionList.OptionSelected) -> None:
-        paper = next(p for p in self.papers if p.id == event.option.id)
+        self.open(event.option.id)
+
+    def open(self, paper_id: str | None) -> None:
+        paper = next(p for p in self.papers if p.id == paper_id)
         self.app.push_screen(PaperScreen(paper))
 
 
