@@ -5,6 +5,7 @@ through its constructor: ``Pipeline(settings, chat=ScriptedLLM(...), embedder=Ha
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 
 import numpy as np
@@ -110,3 +111,25 @@ class HashEmbedder:
 
     def close(self) -> None:
         pass
+
+
+class TableLLM(ScriptedLLM):
+    """For results extraction, one table row per marked number of the prompt, the word
+    after it as the metric (the grammar it was given is recorded); any other prompt gets
+    ``answer`` as a ScriptedLLM would."""
+
+    def __init__(self, answer: str = "A scripted answer.") -> None:
+        super().__init__(answer)
+        self.default = answer
+        self.grammars: list[str | None] = []
+
+    def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
+                 prefix="", on_prefill=None, grammar=None, **sampling):
+        self.grammars.append(grammar)
+        self.answer = self.default
+        if grammar is not None:
+            rows = [f"| #{n} | own | {word} |  |  |" for n, word in
+                    re.findall(r"\[#(\d+)\]\s+([A-Za-z]+)", messages[-1].content)]
+            self.answer = "\n".join(rows) + "\nTask: the paper's problem"
+        return super().generate(messages, max_tokens, temperature, on_token, should_stop,
+                                prefix, on_prefill)

@@ -10,7 +10,7 @@ import re
 
 import pytest
 from conftest import TEST_LLM, command
-from fakes import ScriptedLLM
+from fakes import TableLLM
 
 from assistant.answer.tables.candidates import find_candidates
 from assistant.answer.tables.extract import (
@@ -126,25 +126,6 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
     ]
     assert dropped == {"dataset not in the abstract": 1, "condition not in the abstract": 1,
                        "metric not in the abstract": 1, "repeated number": 2}
-
-
-class TableLLM(ScriptedLLM):
-    """Writes one table row per marked number: the word after it as the metric (a
-    stand-in for the model; the grammar it is given is recorded)."""
-
-    def __init__(self) -> None:
-        super().__init__("")
-        self.grammars: list[str] = []
-
-    def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
-                 prefix="", on_prefill=None, grammar=None, **sampling):
-        self.grammars.append(grammar)
-        rows = []
-        for n, word in re.findall(r"\[#(\d+)\]\s+([A-Za-z]+)", messages[-1].content):
-            rows.append(f"| #{n} | own | {word} |  |  |")
-        self.answer = "\n".join(rows) + "\nTask: the paper's problem"
-        return super().generate(messages, max_tokens, temperature, on_token, should_stop,
-                                prefix, on_prefill)
 
 
 def test_extraction_prompts_with_marked_numbers_under_the_grammar(fast_settings):

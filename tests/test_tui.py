@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from chat_pilot import ask, submit, wait_for_answer, wait_until
 from conftest import TEST_LLM
-from fakes import HashEmbedder, ScriptedLLM
+from fakes import HashEmbedder, ScriptedLLM, TableLLM
 from textual.widgets import Input
 
 from assistant.pipeline import Pipeline
@@ -175,6 +175,34 @@ async def test_missing_catalog_model_names_install_command(hashed_copy):
         await pilot.pause()
         note = str(app.chat.query_one(".missing-model").render())
         assert f"assistant models install {TEST_LLM}" in note
+
+
+async def test_results_table_of_the_answers_papers(hashed_copy):
+    from textual.widgets import DataTable
+
+    from assistant.tui.results import ResultsScreen
+
+    fake = TableLLM(SCRIPTED)
+    app = AssistantApp(hashed_copy(fake))
+    async with app.run_test(size=(140, 40)) as pilot:
+        await pilot.press("ctrl+t")  # no answer yet: a notice, no screen
+        await pilot.pause()
+        assert not isinstance(app.screen, ResultsScreen)
+        await ask(app, pilot, QUESTION)
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, ResultsScreen)
+        screen = app.screen
+        await wait_until(pilot, lambda: screen.table is not None)
+        grid = screen.query_one("#results-table", DataTable)
+        assert grid.row_count == len(screen.table.rows) > 0
+        first, _ = screen.rows[0]
+        assert first.value_text in str(screen.query_one("#results-sentence").render())
+        answered = {s.paper_id for s in app.chat.last_answer.sources}
+        assert {row.paper_id for row, _ in screen.rows} <= answered
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, PaperScreen) and app.screen.paper.id == first.paper_id
 
 
 async def test_papers_browser_keys_move_and_open(hashed_copy):

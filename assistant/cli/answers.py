@@ -277,9 +277,22 @@ def summarize(
                                                   rate=f"{rate * 60:.1f} papers/min"))
     summaries = batch.summaries
     write_output(summaries, out_path)
+    _report_summaries(summaries, summarizer.generated, out_path)
+    for paper, reason in batch.failed:
+        error(f"{paper.id} ({paper.source}): skipped: {reason}")
+    if batch.interrupted:
+        err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
+                  "command again to resume")
+        raise typer.Exit(130)
+    if batch.failed:
+        raise typer.Exit(1)
+
+
+def _report_summaries(summaries: list, generated: int, out_path: Path) -> None:
+    """What was written, made now or cached, and each flagged summary with why."""
     flagged = [s for s in summaries if s.flagged]
-    out.print(f"wrote {len(summaries)} summaries to {out_path} ({summarizer.generated} "
-              f"generated, {len(summaries) - summarizer.generated} from cache, "
+    out.print(f"wrote {len(summaries)} summaries to {out_path} ({generated} "
+              f"generated, {len(summaries) - generated} from cache, "
               f"{len(flagged)} flagged: numbers or claims the abstract does not support)")
     for s in flagged:
         reasons = [f"numbers {', '.join(s.invented_numbers)}"] if s.invented_numbers else []
@@ -289,14 +302,6 @@ def summarize(
     for s in summaries:
         if s.note:
             warning(f"{s.id}: {s.note}")
-    for paper, reason in batch.failed:
-        error(f"{paper.id} ({paper.source}): skipped: {reason}")
-    if batch.interrupted:
-        err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
-                  "command again to resume")
-        raise typer.Exit(130)
-    if batch.failed:
-        raise typer.Exit(1)
 
 
 def summarize_results(where: list[str] | None, out_path: Path | None, limit: int | None,

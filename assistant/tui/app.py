@@ -30,7 +30,12 @@ from assistant.pipeline import (
     model_label,
 )
 from assistant.tui.conversations import Conversation, ConversationStore, answer_markdown
-from assistant.tui.render import answer_widget, escape_markdown, linked_citations
+from assistant.tui.render import (
+    answer_widget,
+    checked_markdown,
+    escape_markdown,
+    linked_citations,
+)
 from assistant.tui.screens import ConversationsScreen, PapersScreen
 from assistant.tui.sources import SourcesPanel
 
@@ -45,6 +50,7 @@ class ChatScreen(Screen):
         Binding("escape", "stop", "Stop answer"),
         Binding("ctrl+n", "new_chat", "New chat"),
         Binding("ctrl+l", "papers", "Papers"),
+        Binding("ctrl+t", "results", "Results table"),
         Binding("ctrl+o", "conversations", "Open chat"),
         Binding("ctrl+s", "save_answer", "Save answer"),
         Binding("ctrl+y", "copy_answer", "Copy answer"),
@@ -212,20 +218,8 @@ class ChatScreen(Screen):
         self.app.conversations.save(conversation)
         if conversation is not self.conversation:  # superseded: saved, not shown here
             return
-        valid = {c.n for c in answer.citations}
-        generated = not (answer.abstained or answer.out_of_scope)
-        text = (linked_citations(answer.text, valid) if generated
-                else escape_markdown(answer.text)) or "*(no answer)*"
-        if answer.stopped:
-            text += "\n\n*(stopped)*"
-        if answer.error:
-            text += f"\n\n**Error:** {escape_markdown(answer.error)}"
-        for note in self.pipeline.notices + answer.notes:
-            text += f"\n\n*{escape_markdown(note)}*"
+        text = checked_markdown(answer, self.pipeline.notices)
         self.pipeline.notices.clear()
-        if answer.unsupported and not answer.abstained:
-            text += (f"\n\n*{answer.unsupported} claim(s) not supported by any source are "
-                     "marked \\[unsupported\\].*")
         await widget.update(text)
         self.last_answer = answer
         if not answer.out_of_scope:
@@ -280,6 +274,12 @@ class ChatScreen(Screen):
 
     def action_papers(self) -> None:
         self.app.push_screen(PapersScreen([sp.paper for sp in self.pipeline.papers()]))
+
+    def action_results(self) -> None:
+        """The results the current answer's papers report, side by side."""
+        from assistant.tui.results import open_results
+
+        open_results(self.app, self.last_answer)
 
     def action_conversations(self) -> None:
         self.app.push_screen(ConversationsScreen(self.app.conversations.list()))

@@ -37,3 +37,22 @@ def answer_widget(text: str = "") -> Markdown:
     """An answer: links in it never open by themselves (the text comes from a model that
     read untrusted abstracts); the screen decides what a click does."""
     return Markdown(text, classes="answer", open_links=False)
+
+
+def checked_markdown(answer, notices: list[str]) -> str:
+    """The checked answer as shown in the chat: citations linked, then whether it was
+    stopped or failed, the model's notices and the count of unsupported claims."""
+    valid = {c.n for c in answer.citations}
+    generated = not (answer.abstained or answer.out_of_scope)
+    text = (linked_citations(answer.text, valid) if generated
+            else escape_markdown(answer.text)) or "*(no answer)*"
+    if answer.stopped:
+        text += "\n\n*(stopped)*"
+    if answer.error:
+        text += f"\n\n**Error:** {escape_markdown(answer.error)}"
+    for note in notices + answer.notes:
+        text += f"\n\n*{escape_markdown(note)}*"
+    if answer.unsupported and not answer.abstained:
+        text += (f"\n\n*{answer.unsupported} claim(s) not supported by any source are "
+                 "marked \\[unsupported\\].*")
+    return text
