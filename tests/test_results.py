@@ -66,6 +66,9 @@ def test_candidates_are_the_quantities_and_spans_of_the_abstract():
     ("Matched 1:2 to controls; see Figure 2.", []),                 # ratio, label
     ("AUC, 0.967/0.947, P>0.05.", ["0.967", "0.947", "0.05"]),
     ("Code: https://github.com/a1/b2_c3.", []),
+    ("Hits@20 rose on MovieLens 100K.", []),                        # metric, dataset names
+    ("Tested on 14 downstream datasets with 5 GPUs.", []),          # set-up counts
+    ("It is two orders of magnitude faster.", ["two orders of magnitude"]),
 ])
 def test_candidates_leave_out_numbers_that_are_no_quantities(text, kept):
     assert texts(text) == kept

@@ -31,6 +31,13 @@ tflops macs gb mb kb tb points pp mm cm m km kg g mg ml l db hz khz mhz ghz px p
 images epochs layers patients subjects participants cases children women men adults eyes
 procedures specimens samples nodes papers mmhg bpm
 """.split())
+# things a paper counts without measuring them ("14 downstream datasets", "50 pre-trained
+# models", "5 GPUs"): the size of a study's set-up, never one of its results
+_COUNT_NOUNS = re.compile(
+    r"^\s?(?:[\w-]+\s+){0,2}?(?:datasets?|benchmarks?|tasks?|models?|languages?|domains?|"
+    r"baselines?|architectures?|sub-?networks?|gpus?|tpus?|classes|categories|layers?|"
+    r"centres?|centers?|hospitals?|clinics?|sites?|countries|questions?|items?|"
+    r"experiments?|runs?|seeds?|folds?|versions?|variants?)\b", re.IGNORECASE)
 # words before a number that make it a label, not a quantity ("Table 3", "stage 2")
 _LABEL_WORDS = frozenset("""
 table tables figure figures fig section sections eq equation appendix chapter type types
@@ -121,8 +128,8 @@ def _is_name_part(text: str, start: int) -> bool:
     if before.endswith(("-", "‐", "–")):
         prev = before[:-1]
         return bool(prev) and (prev[-1].isalpha())  # "18-65" is a range, "GPT-3" a name
-    if before and (before[-1].isalnum() or before[-1] in "._/:'^"):
-        return True
+    if before and (before[-1].isalnum() or before[-1] in "._/:'^@"):
+        return True  # "Hits@20", "59.5@5%": the second number is a setting of the first
     return bool(re.search(r"\d:$", before))
 
 
@@ -161,6 +168,10 @@ def _excluded(text: str, start: int, end: int, number: str, unit: str,
         return True
     if re.match(r"\s?%\s*(CI|confidence)", after, re.IGNORECASE):
         return True
+    if unit in ("", "?") and _COUNT_NOUNS.match(text[end:end + 40]):
+        return True
+    if unit in ("K", "M", "B") and re.search(r"\b[A-Z][a-z]+[A-Z]\w*\s$", before):
+        return True  # a dataset's name: "MovieLens 100K"
     word = re.search(r"([A-Za-z]+)(\.?)\s*$", before)
     if word and word.group(1).lower() in _LABEL_WORDS and not unit and (
             not word.group(2) or word.group(1).lower() in ("fig", "eq")):
@@ -173,6 +184,8 @@ def _excluded(text: str, start: int, end: int, number: str, unit: str,
         return True  # "1) ..."
     if re.match(r"\s?:\s?\d", after):
         return True  # a ratio "1:2"
+    if after.startswith("^") or re.search(r"\^[{(]?$", before):
+        return True  # a power "10^{19}": a count of possibilities, never a result
     opened = before.rfind("(") > before.rfind(")")
     if (opened and _SPREAD_BEFORE.search(before[before.rfind("("):])) \
             or re.search(r"(±|\+/-)\s*$", before):
@@ -188,9 +201,16 @@ def _word_value(match: re.Match) -> float:
                  + (_UNITS_WORDS.index(ones.lower()) if ones else 0))
 
 
+_MAGNITUDE_RE = re.compile(r"\b(an|one|two|three|four|five)\s+orders?\s+of\s+magnitude\b",
+                           re.IGNORECASE)
+
+
 def _word_numbers(sentence: str, at: int) -> list[tuple[int, int, float, str]]:
     """Word numerals that report a figure: (start, end, value, unit) in the abstract."""
-    found = []
+    found = [(at + m.start(), at + m.end(),
+              1.0 if m.group(1).lower() in ("an", "one") else
+              float(_UNITS_WORDS.index(m.group(1).lower())), "orders of magnitude")
+             for m in _MAGNITUDE_RE.finditer(sentence)]
     for match in _WORD_NUMBER_RE.finditer(sentence):
         after = _WORD_FIGURE_AFTER.match(sentence, match.end())
         if after:

@@ -26,7 +26,7 @@ from assistant.sources import Paper
 
 TEMPLATES = ("results_system", "results_user")
 # bumped when the rules that find or verify values change: cached results go stale
-RULES_VERSION = "1"
+RULES_VERSION = "2"
 # the longest name the model may write for a metric, dataset, condition or method
 NAME_CHARS = 60
 _STOP = frozenset("a an the of in on for to and or with by at as from vs versus its their "
