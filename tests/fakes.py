@@ -118,8 +118,8 @@ class TableLLM(ScriptedLLM):
     after it as the metric (the grammar it was given is recorded); any other prompt gets
     ``answer`` as a ScriptedLLM would."""
 
-    def __init__(self, answer: str = "A scripted answer.") -> None:
-        super().__init__(answer)
+    def __init__(self, answer: str = "A scripted answer.", delay: float = 0.0) -> None:
+        super().__init__(answer, delay)
         self.default = answer
         self.grammars: list[str | None] = []
 

@@ -23,7 +23,8 @@ from mcp.shared.exceptions import MCPError
 FAKE_SERVER = Path(__file__).parent / "mcp_fake_server.py"
 ROOT = Path(__file__).parent.parent
 QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
-READ_TOOLS = {"search_papers", "ask", "show_paper", "list_papers", "summarize_paper"}
+READ_TOOLS = {"search_papers", "ask", "show_paper", "list_papers", "summarize_paper",
+              "compare_results"}
 
 
 def _env(settings, data_dir: Path, tmp_path: Path) -> dict[str, str]:
@@ -89,6 +90,14 @@ def test_tools_search_show_list_and_resources(fake_server):
                 "paper_id": fastdepth, "style": "tldr"}))
             assert first["id"] == fastdepth and first["style"] == "tldr"
             assert not first["cached"] and again["cached"]  # the summaries' own cache
+
+            table = _json(await client.call_tool("compare_results", {
+                "topic": "fast monocular depth estimation on embedded systems", "k": 2}))
+            rows = [r for g in table["groups"] for r in g["rows"]]
+            assert len(table["papers"]) == 2 and rows
+            assert all(r["value_text"] in r["sentence"] for r in rows)
+            bad = await client.call_tool("compare_results", {"topic": " "})
+            assert bad.is_error and "the topic is empty" in bad.content[0].text
 
             resources = (await client.list_resources()).resources
             assert len(resources) == 76

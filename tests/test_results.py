@@ -6,7 +6,6 @@ model under the grammar (slow)."""
 from __future__ import annotations
 
 import json
-import re
 
 import pytest
 from conftest import TEST_LLM, command

@@ -15,6 +15,7 @@ from pathlib import Path
 from assistant.errors import AssistantError, UsageError
 from assistant.pipeline import Filters, Pipeline, Status, parse_where
 from assistant.summaries.batch import Summarizer
+from assistant.summaries.results import compare
 
 STYLES = ("structured", "tldr")
 
@@ -70,6 +71,16 @@ class PaperTools:
         if style not in self._summarizers:
             self._summarizers[style] = Summarizer(self.pipeline, style)
         return self._summarizers[style].summarize(paper).to_dict()
+
+    def compare(self, topic: str, dataset: str | None = None, metric: str | None = None,
+                k: int | None = None, filters: Filters | None = None,
+                progress: Callable[[int, float], None] | None = None) -> dict:
+        """The results table of the papers on a topic, as ``assistant compare --json``
+        prints it (the same per-paper cache)."""
+        table, batch = compare(self.pipeline, topic, k=k, filters=filters, dataset=dataset,
+                               metric=metric, progress=progress)
+        return {**table.to_dict(),
+                "failed": [{"id": p.id, "reason": why} for p, why in batch.failed]}
 
     def ingest(self, paths: list[str]) -> dict:
         """Add or update papers from files or folders on this machine (the server offers
