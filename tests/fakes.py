@@ -128,7 +128,7 @@ class TableLLM(ScriptedLLM):
         self.grammars.append(grammar)
         self.answer = self.default
         if grammar is not None:
-            rows = [f"| #{n} | own | {word} |  |  |" for n, word in
+            rows = [f"| #{n} | x | result | own | {word} |  |  |" for n, word in
                     re.findall(r"\[#(\d+)\]\s+([A-Za-z]+)", messages[-1].content)]
             self.answer = "\n".join(rows) + "\nTask: the paper's problem"
         return super().generate(messages, max_tokens, temperature, on_token, should_stop,

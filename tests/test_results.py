@@ -90,17 +90,22 @@ def test_grammar_is_read_by_llama_cpp_and_orders_ids():
         grammar = results_grammar(ids)
         parse_grammar(grammar)  # llama.cpp rejects a malformed grammar
     grammar = results_grammar([1, 2, 5])
-    assert '"| #1 | " cells r2 | r2' in grammar and '"| #5 | " cells end | end' in grammar
-    assert "#3" not in grammar  # only the ids the prompt shows
+    assert '"| #1 | " "" " | " body r2' in grammar and '"| #5 | " "" " | " body end' in grammar
+    assert "#3" not in grammar  # only the ids the prompt shows, each once, in order
 
 
 def test_table_reply_reads_back():
-    reply = TABLE_HEAD + ("| #1 | own | mIoU | Cityscapes |  |\n"
-                          "| #4 | BiSeNet | mIoU | Cityscapes | |\nTask: segmentation\n")
+    reply = TABLE_HEAD + ("| #1 | 71.2% | result | own | mIoU | Cityscapes |  |\n"
+                          "| #2 | 45 | size | | | | |\n| #4 | 70.4% | result | BiSeNet | mIoU | "
+                          "Cityscapes | |\nTask: segmentation\n")
     parsed = parse_table(reply)
     assert parsed["task"].strip() == "segmentation"
-    assert [r["n"] for r in parsed["results"]] == [1, 4]
-    assert parsed["results"][1]["by"] == "BiSeNet"
+    assert [(r["n"], r["kind"]) for r in parsed["results"]] == [
+        (1, "result"), (2, "size"), (4, "result")]
+    assert parsed["results"][2]["by"] == "BiSeNet"
+    rows, dropped, _task, _method = verify(parsed, find_candidates(ABSTRACT), paper())
+    assert [r.value_text for r in rows] == ["71.2%", "70.4%"]
+    assert dropped == {"not a result (size)": 1}
 
 
 def paper(abstract: str = ABSTRACT, title: str = "FastSeg: Fast Segmentation") -> Paper:
@@ -135,7 +140,9 @@ def test_extraction_prompts_with_marked_numbers_under_the_grammar(fast_settings)
     result = extract_results(llm, paper(), fast_settings)
     prompt = llm.calls[0][-1].content
     assert "71.2% [#1] mIoU" in prompt and "45 [#2] fps" in prompt
-    assert llm.grammars[0] == results_grammar(list(range(1, 12)))
+    values = {c.n: c.text for c in find_candidates(ABSTRACT)}
+    assert llm.grammars[0] == results_grammar(list(range(1, 12)), values)
+    assert '"| #1 | " "71.2%" " | "' in llm.grammars[0]
     assert {r.value_text for r in result.rows} >= {"71.2%", "70.4%"}
     for row in result.rows:
         assert row.value_text in row.sentence

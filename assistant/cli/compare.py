@@ -92,7 +92,7 @@ def report(table: ResultsTable, batch) -> None:
               f"from cache)" + (f"; {table.filtered_out} left out by --dataset/--metric"
                                 if table.filtered_out else ""), style="dim")
     if dropped:
-        err.print("dropped as not in the abstract or repeated: " + ", ".join(
+        err.print("left out: " + ", ".join(
             f"{reason} {n}" for reason, n in sorted(dropped.items())), style="dim")
     for paper, reason in batch.failed:
         error(f"{paper.id} ({paper.source}): skipped: {reason}")

@@ -37,7 +37,8 @@ _COUNT_NOUNS = re.compile(
     r"^\s?(?:[\w-]+\s+){0,2}?(?:datasets?|benchmarks?|tasks?|models?|languages?|domains?|"
     r"baselines?|architectures?|sub-?networks?|gpus?|tpus?|classes|categories|layers?|"
     r"centres?|centers?|hospitals?|clinics?|sites?|countries|questions?|items?|"
-    r"experiments?|runs?|seeds?|folds?|versions?|variants?)\b", re.IGNORECASE)
+    r"experiments?|runs?|seeds?|folds?|versions?|variants?|groups?|arms?|practices?|"
+    r"wards?)\b", re.IGNORECASE)
 # words before a number that make it a label, not a quantity ("Table 3", "stage 2")
 _LABEL_WORDS = frozenset("""
 table tables figure figures fig section sections eq equation appendix chapter type types
@@ -50,7 +51,7 @@ _QUALIFIERS = re.compile(
     r"under|above|below))\s*$", re.IGNORECASE)
 # a bound of an interval: only numbers and separators between its keyword and it
 _SPREAD_BEFORE = re.compile(r"(?:\bCI\b|confidence interval|\bIQR\b|\bSD\b|"
-                            r"interquartile range)[\s\d.,:;%\-–—]*(?:to\s*)?$", re.IGNORECASE)
+                            r"interquartile range)[\s\d.,:;=%\-–—]*(?:to\s*)?$", re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|org|io|net)\S*"
                      r"|(?=\S*[A-Za-z])\S*[/_]\S*[/_]\S*")
 _UNITS_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
@@ -121,6 +122,8 @@ def _is_name_part(text: str, start: int) -> bool:
     """Whether the number at ``start`` is glued to letters before it (CIFAR-10, GPT-3,
     v2, F1, Top-1) or is a citation/enumerator/ratio part."""
     before = text[:start]
+    if re.search(r"[A-Za-z]\([-−]?$", before):
+        return True  # a unit's exponent: "ml(-1)", "kg/m(2)"
     if before[-1:] in ("x", "×") and (len(before) < 2 or not before[-2].isalnum()):
         return False  # "x21 faster"
     if before[-1:] == "/" and before[-2:-1].isdigit():
@@ -145,10 +148,12 @@ def _unit_after(text: str, end: int) -> tuple[str, int, float]:
         return label, end + glued.end(), multiplier
     if rest[:1].isalpha():
         return "?", end, 1.0  # glued to other letters: a name ("3D", "7B0")
-    word = re.match(r"(\s?)(%|×|[A-Za-z][A-Za-z/()\-]*[A-Za-z)]|[A-Za-z])", rest)
+    word = re.match(r"(\s?)(%|×|[A-Za-z](?:[A-Za-z/\-]|\(\w+\))*[A-Za-z)]|[A-Za-z])", rest)
     if not word:
         return "", end, 1.0
     token = word.group(2)
+    if token.endswith(")") and "(" not in token:
+        token = token[:-1]  # "1.58 mmol/l)": the bracket closes the sentence's, not the unit's
     if token.lower() in _MAGNITUDES:
         return token.lower(), end + word.end(), _MAGNITUDES[token.lower()]
     if token == "%" or token.lower() in _UNIT_WORDS or ("/" in token and len(token) <= 12):
@@ -188,8 +193,11 @@ def _excluded(text: str, start: int, end: int, number: str, unit: str,
         return True  # a power "10^{19}": a count of possibilities, never a result
     opened = before.rfind("(") > before.rfind(")")
     if (opened and _SPREAD_BEFORE.search(before[before.rfind("("):])) \
-            or re.search(r"(±|\+/-)\s*$", before):
+            or _SPREAD_BEFORE.search(before[-30:]) or re.search(r"(±|\+/-)\s*$", before):
         return True
+    if re.match(r"\s+(?:out\s+)?of\s+(?:the\s+)?\d+\s+(?:groups?|arms?|clinics?|practices?|"
+                r"sites?|centres?|centers?|hospitals?)\b", after, re.IGNORECASE):
+        return True  # "1 of 3 groups": which one, not how many
     return False
 
 

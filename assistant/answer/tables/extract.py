@@ -1,8 +1,11 @@
-"""One paper's reported results: the model labels the numbers the rule-based pass found
-(what each measures, on which data, under which condition, whose it is) as rows of a
-markdown table, under a grammar that only lets it write rows of that shape naming ids
-that exist, in order, so the reply always parses (a table costs half the tokens of
-JSON, and a 2-core laptop writes ~11 constrained tokens a second).
+"""One paper's reported results: the model sorts the numbers the rule-based pass found
+into a markdown table, one row per number: its kind (a result, or a sample size, a
+characteristic of who was studied, a setting, a count) and, for a result, whose it is,
+what it measures, on which data and under which condition. A grammar lets it write only
+rows of that shape, for each id in order, so the reply always parses and cannot loop (a
+table costs half the tokens of JSON, and a 2-core laptop writes ~11 constrained tokens
+a second); asking for every number's kind makes a small model leave out what is not a
+result, which it does not do when merely told to.
 
 Then every row is verified against the abstract: the value is a span of its quoted
 sentence by construction; a metric the abstract never names drops the row, a dataset,
@@ -10,6 +13,7 @@ condition or other method's name it never names is cleared; both are counted."""
 
 from __future__ import annotations
 
+import json
 import re
 import time
 from dataclasses import asdict, dataclass, field
@@ -26,7 +30,7 @@ from assistant.sources import Paper
 
 TEMPLATES = ("results_system", "results_user")
 # bumped when the rules that find or verify values change: cached results go stale
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 # the longest name the model may write for a metric, dataset, condition or method
 NAME_CHARS = 60
 _STOP = frozenset("a an the of in on for to and or with by at as from vs versus its their "
@@ -97,22 +101,37 @@ def marked_abstract(abstract: str, candidates: list[Candidate]) -> str:
     return "".join(out) + abstract[cursor:]
 
 
-TABLE_HEAD = "| id | by | metric | dataset | condition |\n|---|---|---|---|---|\n"
+TABLE_HEAD = ("| id | value | kind | by | metric | dataset | condition |\n"
+              "|---|---|---|---|---|---|---|\n")
+# what a number may be besides a result: its row then names nothing else
+OTHER_KINDS = ("size", "characteristic", "setting", "count")
 
 
-def results_grammar(ids: list[int]) -> str:
-    """A llama.cpp grammar for the reply after :data:`TABLE_HEAD`: table rows naming
-    ``ids`` in increasing order, each at most once (a small model cannot loop over the
-    same rows), then the paper's task on one line. Cells are short and free of ``|``, so
-    whatever the model writes under it reads back as rows."""
+def results_grammar(ids: list[int], values: dict[int, str] | None = None) -> str:
+    """A llama.cpp grammar for the reply after :data:`TABLE_HEAD`: one row per id of
+    ``ids``, in order (a small model can neither skip nor loop), each either a result
+    with its four names or one of :data:`OTHER_KINDS` and nothing more (few tokens),
+    then the paper's task on one line. Cells are short and free of ``|``, so whatever
+    the model writes under it reads back as rows. Each row starts with its number as
+    written (``values``), so the model labels the number it sees, not the row above."""
+    values = values or {}
     rules = [f'root ::= {f"r{ids[0]}" if ids else "end"}']
     for i, n in enumerate(ids):
         after = f"r{ids[i + 1]}" if i + 1 < len(ids) else "end"
-        rules.append(f'r{n} ::= "| #{n} | " cells {after} | {after}')
-    rules += ['cells ::= cell " | " cell " | " cell " | " cell " |\\n"',
+        shown = json.dumps(_cell(values.get(n, "")))
+        rules.append(f'r{n} ::= "| #{n} | " {shown} " | " body {after}')
+    others = " | ".join(f'"{kind}"' for kind in OTHER_KINDS)
+    rules += ['body ::= "result | " cell " | " cell " | " cell " | " cell " |\\n" | other '
+              '" |\\n"',
+              f"other ::= {others}",
               'end ::= "Task: " cell "\\n"',
               f"cell ::= [^|\\n]{{0,{NAME_CHARS}}}"]
     return "\n".join(rules)
+
+
+def _cell(text: str) -> str:
+    """A value as a table cell: one line, no ``|``."""
+    return re.sub(r"\s+", " ", text.replace("|", "/")).strip()
 
 
 def parse_table(text: str) -> dict:
@@ -123,9 +142,10 @@ def parse_table(text: str) -> dict:
             task = line[5:]
             continue
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) == 5 and re.fullmatch(r"#\d+", cells[0]):
-            rows.append({"n": int(cells[0][1:]), "by": cells[1], "metric": cells[2],
-                         "dataset": cells[3], "condition": cells[4]})
+        if len(cells) >= 3 and re.fullmatch(r"#\d+", cells[0]):
+            names = [*cells[3:7], "", "", "", ""][:4]
+            rows.append({"n": int(cells[0][1:]), "kind": cells[2], "by": names[0],
+                         "metric": names[1], "dataset": names[2], "condition": names[3]})
     return {"task": task, "results": rows}
 
 
@@ -181,6 +201,9 @@ def verify(reply: dict, candidates: list[Candidate], paper: Paper
             count("repeated number")
             continue
         seen.add(candidate.n)
+        if item.get("kind", "result") != "result":
+            count(f"not a result ({item['kind']})")
+            continue
         metric = _clean(item.get("metric"))
         if not metric or not named_in(metric, reference):
             count("metric not in the abstract")
@@ -225,8 +248,9 @@ def extract_results(llm: ChatModel, paper: Paper, settings: Settings) -> PaperRe
         return out
     limit = settings.results_max_tokens
     messages, ids, out.note = results_messages(llm, paper, candidates, limit, settings.n_ctx)
+    values = {c.n: c.text for c in candidates}
     generation = llm.generate(messages, limit, 0.0, prefix=TABLE_HEAD, top_p=settings.top_p,
-                              repeat_penalty=1.0, grammar=results_grammar(ids))
+                              repeat_penalty=1.0, grammar=results_grammar(ids, values))
     if generation.stats.error:  # a half table is not kept (nor cached)
         raise ServerError(generation.stats.error)
     reply = parse_table(generation.text)
