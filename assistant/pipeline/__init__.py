@@ -28,6 +28,7 @@ from assistant.answer.tables.extract import (
     PaperResults,
     ResultRow,
     extract_results,
+    results_prefix,
     results_version,
 )
 from assistant.answer.tables.table import ResultsTable, build_table, table_csv, table_markdown
@@ -87,6 +88,7 @@ class Pipeline:
         self.index = Index(settings, embedder, self._load_embedder)
         self.models = Models(settings, prompt_prefix, chat)
         self.asker = Asker(settings, self.index, self.models)
+        self._results_warm: set[int] = set()  # models whose extraction prefix is read
 
     @property
     def settings(self) -> Settings:
@@ -292,7 +294,11 @@ class Pipeline:
         """The results one paper reports, each value verified against its sentence (one
         model user at a time; the front ends cache it: :mod:`assistant.summaries.results`)."""
         with self.models.lock:
-            return extract_results(self.llm(model), paper, self.settings)
+            llm = self.llm(model)
+            if id(llm) not in self._results_warm:  # the instructions' state, from disk
+                llm.warm_prefix(results_prefix(llm), self.settings.cache_dir)
+                self._results_warm.add(id(llm))
+            return extract_results(llm, paper, self.settings)
 
     def results_key(self, model: str | None = None) -> str:
         """Everything besides the paper that shapes its extracted results (model file,

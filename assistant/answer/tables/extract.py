@@ -222,6 +222,15 @@ def verify(reply: dict, candidates: list[Candidate], paper: Paper
     return rows, dropped, task, method
 
 
+def results_prefix(llm: ChatModel) -> str:
+    """The fixed start of every extraction prompt (instructions, worked example), whose
+    evaluated state is cached on disk like the answers' (see ``ChatModel.warm_prefix``)."""
+    marker = "\u0000ABSTRACT\u0000"
+    prompt, _stop = llm.format_prompt([Message("system", render("results_system")),
+                                       Message("user", marker)])
+    return prompt.split(marker)[0]
+
+
 def results_messages(llm: ChatModel, paper: Paper, candidates: list[Candidate],
                      limit: int, n_ctx: int) -> tuple[list[Message], list[int], str]:
     """The prompt (the marked abstract cut to fit beside the reply's ``limit``), the ids
