@@ -68,16 +68,31 @@ def test_candidates_are_the_quantities_and_spans_of_the_abstract():
     ("Hits@20 rose on MovieLens 100K.", []),                        # metric, dataset names
     ("Tested on 14 downstream datasets with 5 GPUs.", []),          # set-up counts
     ("It is two orders of magnitude faster.", ["two orders of magnitude"]),
+    ("P = 2.1 x 10(-5) and 10^-3 overall.", ["2.1 x 10(-5)"]),       # one value; a power
+    ("Rates of 50%-70% at 30m.", ["50%", "70%", "30m"]),            # a range, not -70%
+    ("Digits 𝟗𝟓% and 2019.", []),                                    # ASCII digits only
 ])
+
 def test_candidates_leave_out_numbers_that_are_no_quantities(text, kept):
     assert texts(text) == kept
 
 
+def test_values_units_and_signs():
+    found = {c.text: c for c in find_candidates(
+        "P = 2.1 x 10(-5). Rates of 50%-70% at 30m with 7B and 24M. It fell by -3.5 points.")}
+    assert found["2.1 x 10(-5)"].value == pytest.approx(2.1e-5)
+    assert found["70%"].value == 70 and found["30m"].value == 30  # metres, not millions
+    assert found["7B"].value == 7e9 and found["24M"].value == 24e6
+    assert found["-3.5"].value == -3.5
+
+
 def test_relative_figures_are_marked_and_lists_inherit_it():
     found = find_candidates("It shows improvements over SQLdepth of 21.7% in AbsRel, 36.8% "
-                            "in SqRel. It is 1.5x faster and reaches 80.0% top-1.")
+                            "in SqRel. It is 1.5x faster and reaches 80.0% top-1. Accuracy "
+                            "improved to 85% over 10 epochs.")
     assert [(c.text, c.relative) for c in found] == [
-        ("21.7%", True), ("36.8%", True), ("1.5x", True), ("80.0%", False)]
+        ("21.7%", True), ("36.8%", True), ("1.5x", True), ("80.0%", False),
+        ("85%", False), ("10", False)]
 
 
 # --- the grammar and reading the reply -----------------------------------------------------
@@ -92,6 +107,16 @@ def test_grammar_is_read_by_llama_cpp_and_orders_ids():
     grammar = results_grammar([1, 2, 5])
     assert '"| #1 | " "" " | " body r2' in grammar and '"| #5 | " "" " | " body end' in grammar
     assert "#3" not in grammar  # only the ids the prompt shows, each once, in order
+
+
+def test_grammar_literals_escape_what_gbnf_cannot_read():
+    from assistant.llm.local import parse_grammar
+
+    odd = {1: 'a"b\\c', 2: "1\x08", 3: "45 °C × 2\u2009%", 4: "−5%"}
+    grammar = results_grammar([1, 2, 3, 4], odd)
+    parse_grammar(grammar)
+    with pytest.raises(ValueError):
+        parse_grammar('root ::= "unclosed')
 
 
 def test_table_reply_reads_back():
@@ -190,6 +215,9 @@ def test_groups_sort_and_mark_the_best_by_direction():
     assert [r.value for r in error.rows] == [3.0, 4.0] and error.best.paper_id == "b"
     assert by_metric["pilots"].best is None  # direction unknown: no best
     assert by_metric["speed-up"].relative and "change vs. others" in by_metric["speed-up"].label
+    tie = build_table("t", [results("a", row("a", "AP", 50.0)), results("b", row("b", "AP", 50.0)),
+                            results("c", row("c", "AP", 40.0))])
+    assert tie.groups[0].best is None  # two papers share the top: no one is marked best
 
 
 def test_conflicts_both_best_and_different_values():

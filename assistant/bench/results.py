@@ -2,8 +2,8 @@
 ``bench/results/`` (the bundled sample's 76 abstracts and 100 PubMedQA dev abstracts;
 how they were labelled: ``bench/results/RULES.md``).
 
-A predicted row is right when its value is the span of a labelled tuple of a core kind
-(the same place in the abstract). Core kinds, fixed before measuring: the sample's
+A predicted row is right when its value overlaps the span of a labelled tuple of a core
+kind (the same place in the abstract; the two may differ by a glued unit or sign). Core kinds, fixed before measuring: the sample's
 ``result``, ``improvement`` and ``model_size`` (parameter counts are what its tables
 compare); PubMedQA's ``result``, ``improvement`` and ``p_value``. A row on a number
 labelled with another kind (a sample size, a dose, a count) or on no labelled number is a
@@ -130,8 +130,8 @@ def run_set(pipeline: Pipeline, name: str, papers: list[Paper], tuples: dict[str
         try:
             result = cache.get(paper)
         except Exception:  # noqa: BLE001 - counted: a parse failure would show here
-            failed += 1
-            continue
+            failed += 1  # its labels still count against recall
+            result = PaperResults(paper.id, paper.title)
         if result.candidates and not result.cached:
             seconds.append(result.seconds)
         cut += "reply cut at the token limit" in result.dropped

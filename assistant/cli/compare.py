@@ -128,8 +128,8 @@ def compare(
     finally:
         pipeline.close()
     if conflicts:
-        table.groups = [g for g in table.groups
-                        if any(c.metric == g.metric for c in table.conflicts)]
+        table.groups = [g for g in table.groups if any(
+            (c.metric, c.dataset) == (g.metric, g.dataset) for c in table.conflicts)]
     if json_out:
         _print_json(table.to_dict())
     else:

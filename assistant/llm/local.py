@@ -168,9 +168,17 @@ class LocalLLM(ChatModel):
 
 
 def parse_grammar(text: str):
-    """A GBNF grammar for llama.cpp; one it cannot read is a programming error here."""
+    """A GBNF grammar for llama.cpp, checked by llama.cpp's own parser first (the
+    wrapper only stores the text, and a grammar llama.cpp cannot read would fail deep in
+    sampling): a malformed one is a ValueError here."""
+    import llama_cpp
     from llama_cpp import LlamaGrammar
 
+    quiet_llama_logs()
+    sampler = llama_cpp.llama_sampler_init_grammar(None, text.encode("utf-8"), b"root")
+    if not sampler:
+        raise ValueError("malformed llama.cpp grammar")
+    llama_cpp.llama_sampler_free(sampler)
     return LlamaGrammar.from_string(text, verbose=False)
 
 

@@ -296,8 +296,9 @@ class Pipeline:
         with self.models.lock:
             llm = self.llm(model)
             if id(llm) not in self._results_warm:  # the instructions' state, from disk
-                llm.warm_prefix(results_prefix(llm), self.settings.cache_dir)
                 self._results_warm.add(id(llm))
+                if llm.vocab is not None:  # a server that formats prompts itself: none
+                    llm.warm_prefix(results_prefix(llm), self.settings.cache_dir)
             return extract_results(llm, paper, self.settings)
 
     def results_key(self, model: str | None = None) -> str:

@@ -68,9 +68,6 @@ class ResultsCache:
         except (json.JSONDecodeError, TypeError, KeyError):
             return None
         found.cached = True
-        found.paper_id, found.title = paper.id, paper.title  # the id may be re-scoped
-        for row in found.rows:
-            row.paper_id, row.title = paper.id, paper.title
         return found
 
     def get(self, paper: Paper) -> PaperResults:

@@ -5,8 +5,10 @@ This is the safety net under the model's extraction: the model only chooses amon
 candidates and names what they measure, so every value a results table shows is a span
 of its quoted sentence by construction (never a number the model wrote). Numbers that
 are not quantities are left out here: years, parts of names (CIFAR-10, GPT-3, 3D),
-citations and enumerators, table and stage labels, ratios like 1:2, and the bounds of a
-confidence interval or a ± spread (they belong to the estimate before them).
+citations and enumerators, table and stage labels, ratios like 1:2, powers, counts of the
+set-up ("14 datasets", "5 GPUs"), and the bounds of a confidence interval or a ± spread
+(they belong to the estimate before them). A number in scientific notation ("2.1 x
+10(-5)") is one value.
 """
 
 from __future__ import annotations
@@ -16,9 +18,13 @@ from dataclasses import dataclass, replace
 
 from assistant.answer.evidence import split_sentences
 
-_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+")
+_NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+", re.ASCII)
+# "2.1 x 10(-5)", "3 × 10^-4", "1.2×10^{6}": one value
+_SCIENTIFIC_RE = re.compile(r"(\d+(?:\.\d+)?)\s?[x×]\s?10\s?(?:\^\s?\{?|\()\s?([-−]?\d+)\s?[})]?",
+                            re.ASCII)
+_LONGEST = 30  # digits: a longer "number" is an identifier or noise, not a quantity
 _MAGNITUDES = {"thousand": 1e3, "million": 1e6, "billion": 1e9, "trillion": 1e12}
-_GLUED_MULTIPLIERS = {"k": 1e3, "m": 1e6, "b": 1e9}
+_GLUED_MULTIPLIERS = {"k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}  # "30m" is metres
 # what may be glued to a number and still leave it a quantity ("4.23%", "2.3x", "24M",
 # "30fps"); anything else glued ("3D", "B0", "v2") makes it part of a name
 _GLUED = re.compile(r"(\\?%|×|x|times|fold|fps|ms|s|h|min|mm|cm|km|kg|mg|ml|g|gb|mb|tb|w|kw|"
@@ -52,8 +58,8 @@ _QUALIFIERS = re.compile(
 # a bound of an interval: only numbers and separators between its keyword and it
 _SPREAD_BEFORE = re.compile(r"(?:\bCI\b|confidence interval|\bIQR\b|\bSD\b|"
                             r"interquartile range)[\s\d.,:;=%\-–—]*(?:to\s*)?$", re.IGNORECASE)
-_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S+\.(?:com|org|io|net)\S*"
-                     r"|(?=\S*[A-Za-z])\S*[/_]\S*[/_]\S*")
+_URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S{1,200}\.(?:com|org|io|net)\S*"
+                     r"|(?=\S{0,200}[A-Za-z])\S{0,200}[/_]\S{0,200}[/_]\S*")
 _UNITS_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
                 "fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(),
@@ -72,7 +78,7 @@ _RELATIVE_BEFORE = re.compile(r"(improv\w*|gains?|reduc\w*|sav\w*|speed-?ups?|in
                               r"decreas\w*|by|of)\s+(\w+\s+){0,2}$", re.IGNORECASE)
 _RELATIVE_AFTER = re.compile(r"^\s*(\w+\s+){0,2}(faster|slower|fewer|less|more|higher|"
                              r"lower|better|smaller|larger|improvement|gain|reduction|"
-                             r"speed-?up|over|than|steeper)\b", re.IGNORECASE)
+                             r"speed-?up|over(?!\s+\d)|than|steeper)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -143,8 +149,8 @@ def _unit_after(text: str, end: int) -> tuple[str, int, float]:
     glued = _GLUED.match(rest)
     if glued:
         unit = glued.group(1).replace("\\", "")
-        multiplier = _GLUED_MULTIPLIERS.get(unit.lower(), 1.0) if unit in "MBKmbk" else 1.0
-        label = {"M": "M", "B": "B", "K": "K"}.get(unit, unit.lower() if unit != "%" else "%")
+        multiplier = _GLUED_MULTIPLIERS.get(unit, 1.0)
+        label = unit if unit in ("M", "B", "K", "%") else unit.lower()
         return label, end + glued.end(), multiplier
     if rest[:1].isalpha():
         return "?", end, 1.0  # glued to other letters: a name ("3D", "7B0")
@@ -169,7 +175,7 @@ def _excluded(text: str, start: int, end: int, number: str, unit: str,
     after = text[end:end + 12]
     if unit == "?":
         return True
-    if "." not in number and "," not in number and int(number) in _YEAR and not unit:
+    if len(number) == 4 and number.isdigit() and int(number) in _YEAR and not unit:
         return True
     if re.match(r"\s?%\s*(CI|confidence)", after, re.IGNORECASE):
         return True
@@ -189,7 +195,7 @@ def _excluded(text: str, start: int, end: int, number: str, unit: str,
         return True  # "1) ..."
     if re.match(r"\s?:\s?\d", after):
         return True  # a ratio "1:2"
-    if after.startswith("^") or re.search(r"\^[{(]?$", before):
+    if after.startswith("^") or re.search(r"\^[{(]?[-−]?$", before):
         return True  # a power "10^{19}": a count of possibilities, never a result
     opened = before.rfind("(") > before.rfind(")")
     if (opened and _SPREAD_BEFORE.search(before[before.rfind("("):])) \
@@ -235,6 +241,8 @@ def _relative(sentence: str, offset: int, text: str, unit: str) -> bool:
     if unit in ("x", "×", "times", "fold"):
         return True
     before, after = sentence[:offset], sentence[offset + len(text):]
+    if re.search(r"\b(?:to|from|at)\s+$", before, re.IGNORECASE):
+        return False  # "improved to 85%", "reduced latency to 12 ms": a level reached
     word = _RELATIVE_BEFORE.search(before)
     return bool(_RELATIVE_AFTER.match(after)) or bool(
         word and word.group(1).lower() not in ("by", "of")) or bool(
@@ -262,9 +270,20 @@ def find_candidates(abstract: str) -> list[Candidate]:
     urls = [m.span() for m in _URL_RE.finditer(abstract)]
     found: list[Candidate] = []
     for sentence_index, (at, sentence) in enumerate(sentence_spans(abstract)):
+        powers = []
+        for match in _SCIENTIFIC_RE.finditer(sentence):
+            start, end = at + match.start(), at + match.end()
+            powers.append((start, end))
+            exponent = int(match.group(2).replace("−", "-"))
+            if abs(exponent) <= 300:
+                found.append(Candidate(
+                    n=0, sentence_index=sentence_index, sentence=sentence,
+                    text=abstract[start:end], start=start, end=end,
+                    value=float(match.group(1)) * 10.0 ** exponent, sentence_start=at))
         for match in _NUMBER_RE.finditer(sentence):
             start, end = at + match.start(), at + match.end()
-            if any(a <= start < b for a, b in urls) or _is_name_part(abstract, start):
+            if any(a <= start < b for a, b in urls + powers) \
+                    or _is_name_part(abstract, start) or len(match.group()) > _LONGEST:
                 continue
             number = match.group()
             unit, text_end, multiplier = _unit_after(abstract, end)
@@ -272,7 +291,7 @@ def find_candidates(abstract: str) -> list[Candidate]:
                 continue
             sign_start = start
             if start >= 1 and abstract[start - 1] in "+-−x×" and (
-                    start < 2 or not abstract[start - 2].isalnum()):
+                    start < 2 or abstract[start - 2] in " \t\n([=:;,~"):
                 sign_start = start - 1  # a sign, or the "x" of "x21 faster"
                 if abstract[sign_start] in "x×":
                     unit = unit or "x"

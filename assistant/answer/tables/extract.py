@@ -13,10 +13,11 @@ condition or other method's name it never names is cleared; both are counted."""
 
 from __future__ import annotations
 
-import json
+import hashlib
 import re
 import time
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 
 from assistant.answer.entities import squash
 from assistant.answer.evidence import paper_name
@@ -29,8 +30,9 @@ from assistant.settings import Settings
 from assistant.sources import Paper
 
 TEMPLATES = ("results_system", "results_user")
-# bumped when the rules that find or verify values change: cached results go stale
-RULES_VERSION = "3"
+# the code that finds, labels and verifies values: a change to any of it makes cached
+# results stale (its text is part of the cache key)
+RULE_MODULES = ("candidates.py", "extract.py", "../evidence.py", "../entities.py")
 # the longest name the model may write for a metric, dataset, condition or method
 NAME_CHARS = 60
 _STOP = frozenset("a an the of in on for to and or with by at as from vs versus its their "
@@ -89,7 +91,14 @@ class PaperResults:
 def results_version() -> str:
     """The version of the templates and rules results are extracted with (part of the
     cache key)."""
-    return f"{template_version(*TEMPLATES)}.{RULES_VERSION}"
+    return f"{template_version(*TEMPLATES)}.{_rules_version()}"
+
+
+def _rules_version() -> str:
+    digest = hashlib.sha256()
+    for name in RULE_MODULES:
+        digest.update((Path(__file__).parent / name).read_bytes())
+    return digest.hexdigest()[:12]
 
 
 def marked_abstract(abstract: str, candidates: list[Candidate]) -> str:
@@ -118,7 +127,7 @@ def results_grammar(ids: list[int], values: dict[int, str] | None = None) -> str
     rules = [f'root ::= {f"r{ids[0]}" if ids else "end"}']
     for i, n in enumerate(ids):
         after = f"r{ids[i + 1]}" if i + 1 < len(ids) else "end"
-        shown = json.dumps(_cell(values.get(n, "")))
+        shown = gbnf_literal(_cell(values.get(n, "")))
         rules.append(f'r{n} ::= "| #{n} | " {shown} " | " body {after}')
     others = " | ".join(f'"{kind}"' for kind in OTHER_KINDS)
     rules += ['body ::= "result | " cell " | " cell " | " cell " | " cell " |\\n" | other '
@@ -127,6 +136,21 @@ def results_grammar(ids: list[int], values: dict[int, str] | None = None) -> str
               'end ::= "Task: " cell "\\n"',
               f"cell ::= [^|\\n]{{0,{NAME_CHARS}}}"]
     return "\n".join(rules)
+
+
+def gbnf_literal(text: str) -> str:
+    """``text`` as a GBNF string literal: quote, backslash and control characters
+    escaped, everything else as itself (GBNF reads UTF-8; JSON's surrogate escapes and
+    ``\\b`` it does not)."""
+    out = []
+    for ch in text:
+        if ch in '"\\':
+            out.append("\\" + ch)
+        elif ord(ch) < 32 or ch == "\x7f":
+            out.append(f"\\x{ord(ch):02x}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
 
 
 def _cell(text: str) -> str:
@@ -255,7 +279,9 @@ def extract_results(llm: ChatModel, paper: Paper, settings: Settings) -> PaperRe
                        model=llm.name)
     if not candidates:
         return out
-    limit = settings.results_max_tokens
+    # every number gets a row: room for ~32 tokens a number, at least the setting
+    limit = min(max(settings.results_max_tokens, 32 * len(candidates) + 16),
+                settings.n_ctx // 2)
     messages, ids, out.note = results_messages(llm, paper, candidates, limit, settings.n_ctx)
     values = {c.n: c.text for c in candidates}
     generation = llm.generate(messages, limit, 0.0, prefix=TABLE_HEAD, top_p=settings.top_p,

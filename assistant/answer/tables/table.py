@@ -1,4 +1,5 @@
-"""Papers' reported results side by side: rows grouped by (dataset, metric, unit),
+"""Papers' reported results side by side: rows grouped by (dataset, metric, unit, level
+or change against others),
 sorted by value, the best per group marked where the metric says which way is better,
 and the disagreements between papers named with both sentences quoted."""
 
@@ -66,7 +67,9 @@ class Group:
         if not self.direction or len({r.value for r in self.rows}) < 2:
             return None
         pick = max if self.direction == "higher" else min
-        return pick(self.rows, key=lambda r: r.value)
+        top = pick(r.value for r in self.rows)
+        tied = [r for r in self.rows if r.value == top]
+        return tied[0] if len(tied) == 1 else None  # a tie at the top: no one best
 
     def to_dict(self) -> dict:
         best = self.best
@@ -141,7 +144,7 @@ def build_table(topic: str, papers: list[PaperResults], dataset: str | None = No
                     and _matches(metric, row.metric)):
                 table.filtered_out += 1
                 continue
-            key = (_norm(row.dataset), _norm(row.metric), row.unit.casefold(), row.relative)
+            key = (_norm(row.dataset), _norm(row.metric), row.unit, row.relative)
             # a bigger improvement or speed-up is the better one, whatever the metric
             way = "higher" if row.relative else direction(row.metric)
             group = groups.setdefault(key, Group(row.dataset, row.metric, row.unit, way,
@@ -206,7 +209,7 @@ def table_markdown(table: ResultsTable) -> str:
         best = g.best
         for r in g.rows:
             lines.append(f"| {'★' if r is best else ''} | {_md(r.title)} | "
-                         f"{_md(r.method if r.own else r.method or 'baseline')}"
+                         f"{_md(r.method or 'own') if r.own else _md(r.method or 'other')}"
                          f"{'' if r.own else ' (baseline)'} | {_md(r.value_text)} | "
                          f"{_md(r.condition)} | {_md(r.sentence)} |")
         lines.append("")
