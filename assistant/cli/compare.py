@@ -70,8 +70,11 @@ def print_table(table: ResultsTable, conflicts_only: bool = False) -> None:
             for i, r in enumerate(group.rows):
                 by = (r.method or "own") if r.own else f"{r.method or 'other'} (baseline)"
                 name = paper_name(r.title) or (r.title[:40] + ("…" if len(r.title) > 40 else ""))
+                paper = Text(f"{name} ({r.paper_id})")
+                if r.task:
+                    paper.append(f"\n{r.task}", style="dim")
                 grid.add_row(Text(group.label, style="bold") if i == 0 else "",
-                             "★" if r is best else "", Text(f"{name} ({r.paper_id})"),
+                             "★" if r is best else "", paper,
                              Text(by), Text(f"{r.qualifier} {r.value_text}".strip()),
                              Text(r.condition), _quoted(r),
                              end_section=i == len(group.rows) - 1)
