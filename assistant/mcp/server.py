@@ -79,6 +79,7 @@ class PaperServer(MCPServer):
         self.paper_tools = tools
         self.allow_ingest = allow_ingest
         _register_reads(self, tools)
+        _register_compare(self, tools)
         if allow_ingest:
             _register_writes(self, tools)
         _register_resources(self, tools)
@@ -156,6 +157,11 @@ def _register_reads(server: MCPServer, tools: PaperTools) -> None:
         (cached: the second time is instant)."""
         return tools.summarize(paper_id, style)
 
+
+
+
+def _register_compare(server: MCPServer, tools: PaperTools) -> None:
+    """The results table: minutes the first time, so on a worker thread with progress."""
 
     @server.tool(annotations=READ_ONLY)
     async def compare_results(topic: str, ctx: Context, dataset: Annotated[str | None, Field(
