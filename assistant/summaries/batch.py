@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import TypeVar
 
 from assistant.errors import AssistantError
 from assistant.fileio import write_atomic
@@ -134,27 +135,43 @@ class Summarizer:
 
     def summarize_all(self, papers: list[Paper],
                       progress: Callable[[int, float], None] | None = None) -> Batch:
-        """Summarise each paper in turn. One paper that fails (a prompt that cannot fit,
-        a model error on its text) is recorded and skipped; the batch goes on. A missing
-        or broken model stops it (every paper would fail the same way), as does Ctrl+C;
-        what was done is kept either way (the cache makes a re-run resume)."""
+        """Summarise each paper in turn (see :func:`each_paper`)."""
         batch = Batch()
-        start = time.perf_counter()
-        try:
-            for paper in papers:
-                try:
-                    batch.summaries.append(self.summarize(paper))
-                except ModelUnusable:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - one paper must not stop a batch
-                    batch.failed.append((paper, f"{type(exc).__name__}: {exc}"
-                                         if not isinstance(exc, AssistantError) else str(exc)))
-                if progress:
-                    done = len(batch.summaries) + len(batch.failed)
-                    progress(done, done / max(time.perf_counter() - start, 1e-6))
-        except KeyboardInterrupt:
-            batch.interrupted = True
+        batch.summaries, batch.failed, batch.interrupted = each_paper(
+            papers, self.summarize, progress)
         return batch
+
+
+T = TypeVar("T")
+
+
+def each_paper(papers: list[Paper], make: Callable[[Paper], T],
+               progress: Callable[[int, float], None] | None = None
+               ) -> tuple[list[T], list[tuple[Paper, str]], bool]:
+    """``make`` for each paper in turn: what was made, the papers that failed with why,
+    and whether Ctrl+C ended it. One paper that fails (a prompt that cannot fit, a model
+    error on its text) is recorded and skipped; a missing or broken model stops the
+    batch (every paper would fail the same way), as does Ctrl+C; what was done is kept
+    either way (the caches make a re-run resume). ``progress`` hears papers done and
+    papers per second."""
+    made: list[T] = []
+    failed: list[tuple[Paper, str]] = []
+    start = time.perf_counter()
+    try:
+        for paper in papers:
+            try:
+                made.append(make(paper))
+            except ModelUnusable:
+                raise
+            except Exception as exc:  # noqa: BLE001 - one paper must not stop a batch
+                failed.append((paper, str(exc) if isinstance(exc, AssistantError)
+                               else f"{type(exc).__name__}: {exc}"))
+            if progress:
+                done = len(made) + len(failed)
+                progress(done, done / max(time.perf_counter() - start, 1e-6))
+    except KeyboardInterrupt:
+        return made, failed, True
+    return made, failed, False
 
 
 # --- output --------------------------------------------------------------------------------

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,7 +17,6 @@ from assistant.errors import AssistantError
 from assistant.fileio import write_atomic
 from assistant.pipeline import (
     Filters,
-    ModelUnusable,
     Paper,
     PaperResults,
     Pipeline,
@@ -27,6 +25,7 @@ from assistant.pipeline import (
     table_csv,
     table_markdown,
 )
+from assistant.summaries.batch import each_paper
 
 OUTPUTS = (".csv", ".md", ".markdown", ".json")
 
@@ -81,25 +80,11 @@ class ResultsCache:
 
     def all(self, papers: list[Paper],
             progress: Callable[[int, float], None] | None = None) -> ResultsBatch:
-        """Every paper's results in turn; one paper that fails is recorded and skipped, a
-        missing or broken model stops the batch (every paper would fail alike), as does
-        Ctrl+C; what was done is cached either way, so a re-run resumes."""
+        """Every paper's results in turn (see :func:`~.batch.each_paper`: one paper's
+        failure is recorded, a broken model or Ctrl+C stops; a re-run resumes)."""
         batch = ResultsBatch()
-        start = time.perf_counter()
-        try:
-            for paper in papers:
-                try:
-                    batch.results.append(self.get(paper))
-                except ModelUnusable:
-                    raise
-                except Exception as exc:  # noqa: BLE001 - one paper must not stop a batch
-                    batch.failed.append((paper, str(exc) if isinstance(exc, AssistantError)
-                                         else f"{type(exc).__name__}: {exc}"))
-                if progress:
-                    done = len(batch.results) + len(batch.failed)
-                    progress(done, done / max(time.perf_counter() - start, 1e-6))
-        except KeyboardInterrupt:
-            batch.interrupted = True
+        batch.results, batch.failed, batch.interrupted = each_paper(papers, self.get,
+                                                                    progress)
         batch.generated = self.generated
         return batch
 
