@@ -23,6 +23,7 @@ from assistant.cli.common import (
     _filters,
     _pipeline,
     _print_json,
+    batch_bar,
     err,
     error,
     out,
@@ -250,14 +251,6 @@ def summarize(
         summarize_results(where, out_path, limit, model, threads, data_dir)
         return
     out_path = out_path or Path("summaries.jsonl")
-    from rich.progress import (
-        BarColumn,
-        MofNCompleteColumn,
-        Progress,
-        TextColumn,
-        TimeRemainingColumn,
-    )
-
     from assistant.summaries.batch import Summarizer, parse_where, render_output, write_output
 
     render_output([], out_path)  # reject an unknown output type before any work
@@ -268,13 +261,9 @@ def summarize(
         raise UserError("no papers to summarise" + (" match --where" if where else
                         "; add some with: assistant ingest FILE…"))
     summarizer = Summarizer(pipeline, style, model)
-    with Progress("summarising", BarColumn(), MofNCompleteColumn(),
-                  TextColumn("{task.fields[rate]}"), TimeRemainingColumn(), console=err,
-                  transient=True) as bar:
-        task = bar.add_task("", total=len(papers), rate="")
-        batch = summarizer.summarize_all(
-            papers, lambda done, rate: bar.update(task, completed=done,
-                                                  rate=f"{rate * 60:.1f} papers/min"))
+    bar, progress = batch_bar("summarising", len(papers))
+    with bar:
+        batch = summarizer.summarize_all(papers, progress)
     summaries = batch.summaries
     write_output(summaries, out_path)
     _report_summaries(summaries, summarizer.generated, out_path)
@@ -308,7 +297,7 @@ def summarize_results(where: list[str] | None, out_path: Path | None, limit: int
                       model: str | None, threads: int | None, data_dir: Path | None) -> None:
     """`summarize --results`: fill the results cache for the selected papers (resumable),
     and write their table where --out says."""
-    from assistant.cli.compare import extraction_bar, report
+    from assistant.cli.compare import report
     from assistant.pipeline import build_table, parse_where
     from assistant.summaries.results import ResultsCache, check_output, write_table
 
@@ -319,7 +308,7 @@ def summarize_results(where: list[str] | None, out_path: Path | None, limit: int
     if not papers:
         raise UserError("no papers to read" + (" match --where" if where else
                         "; add some with: assistant ingest FILE…"))
-    bar, progress = extraction_bar(len(papers))
+    bar, progress = batch_bar("reading results", len(papers))
     with bar:
         batch = ResultsCache(pipeline, model).all(papers, progress)
     table = build_table("all papers" if not where else " ".join(where), batch.results)

@@ -82,3 +82,24 @@ def _print_results(results: dict, indent: int = 0) -> None:
         else:
             shown = f"{value:.3f}" if isinstance(value, float) else str(value)
             out.print(f"{pad}{key:>32}: {shown}", markup=False)
+
+
+def batch_bar(label: str, total: int):
+    """A transient progress bar on stderr for a batch over papers, and the callback that
+    moves it (papers done, papers per second; shown per minute)."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
+    bar = Progress(label, BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rate]}"),
+                   TimeRemainingColumn(), console=err, transient=True)
+    task = bar.add_task("", total=total, rate="")
+
+    def progress(done: int, rate: float) -> None:
+        bar.update(task, completed=done, rate=f"{rate * 60:.1f} papers/min")
+
+    return bar, progress

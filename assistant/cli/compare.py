@@ -19,6 +19,7 @@ from assistant.cli.common import (
     UserError,
     _pipeline,
     _print_json,
+    batch_bar,
     err,
     error,
     out,
@@ -26,21 +27,6 @@ from assistant.cli.common import (
 
 if TYPE_CHECKING:
     from assistant.pipeline import ResultsTable
-
-
-def extraction_bar(total: int):
-    """A transient progress bar on stderr while papers' results are extracted, and the
-    callback that moves it (rate in papers/min)."""
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
-
-    bar = Progress("reading results", BarColumn(), MofNCompleteColumn(),
-                   TextColumn("{task.fields[rate]}"), console=err, transient=True)
-    task = bar.add_task("", total=total, rate="")
-
-    def progress(done: int, rate: float) -> None:
-        bar.update(task, completed=done, rate=f"{rate * 60:.1f} papers/min")
-
-    return bar, progress
 
 
 def _quoted(row) -> Text:
@@ -124,7 +110,7 @@ def compare(
     pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
     try:
         keep = _where(where)
-        bar, progress = extraction_bar(top_k or pipeline.settings.top_k)
+        bar, progress = batch_bar("reading results", top_k or pipeline.settings.top_k)
         with bar:
             table, batch = compare(pipeline, topic, k=top_k, dataset=dataset, metric=metric,
                                    model=model, progress=progress, keep=keep)
