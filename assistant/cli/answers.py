@@ -24,9 +24,11 @@ from assistant.cli.common import (
     _pipeline,
     _print_json,
     batch_bar,
+    end_batch,
     err,
     error,
     out,
+    selected_papers,
     warning,
 )
 
@@ -251,15 +253,11 @@ def summarize(
         summarize_results(where, out_path, limit, model, threads, data_dir)
         return
     out_path = out_path or Path("summaries.jsonl")
-    from assistant.summaries.batch import Summarizer, parse_where, render_output, write_output
+    from assistant.summaries.batch import Summarizer, render_output, write_output
 
     render_output([], out_path)  # reject an unknown output type before any work
-    keep = parse_where(where or [])
     pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
-    papers = [sp.paper for sp in pipeline.papers() if keep(sp.paper)][:limit]
-    if not papers:
-        raise UserError("no papers to summarise" + (" match --where" if where else
-                        "; add some with: assistant ingest FILE…"))
+    papers = selected_papers(pipeline, where, limit, "summarise")
     summarizer = Summarizer(pipeline, style, model)
     bar, progress = batch_bar("summarising", len(papers))
     with bar:
@@ -267,14 +265,7 @@ def summarize(
     summaries = batch.summaries
     write_output(summaries, out_path)
     _report_summaries(summaries, summarizer.generated, out_path)
-    for paper, reason in batch.failed:
-        error(f"{paper.id} ({paper.source}): skipped: {reason}")
-    if batch.interrupted:
-        err.print(f"interrupted after {len(summaries)} of {len(papers)}; run the same "
-                  "command again to resume")
-        raise typer.Exit(130)
-    if batch.failed:
-        raise typer.Exit(1)
+    end_batch(len(summaries), len(papers), batch.failed, batch.interrupted)
 
 
 def _report_summaries(summaries: list, generated: int, out_path: Path) -> None:
@@ -298,16 +289,12 @@ def summarize_results(where: list[str] | None, out_path: Path | None, limit: int
     """`summarize --results`: fill the results cache for the selected papers (resumable),
     and write their table where --out says."""
     from assistant.cli.compare import report
-    from assistant.pipeline import build_table, parse_where
+    from assistant.pipeline import build_table
     from assistant.summaries.results import ResultsCache, check_output, write_table
 
     check_output(out_path)
-    keep = parse_where(where or [])
     pipeline = _pipeline(data_dir=data_dir, threads=threads, model=model)
-    papers = [sp.paper for sp in pipeline.papers() if keep(sp.paper)][:limit]
-    if not papers:
-        raise UserError("no papers to read" + (" match --where" if where else
-                        "; add some with: assistant ingest FILE…"))
+    papers = selected_papers(pipeline, where, limit, "read")
     bar, progress = batch_bar("reading results", len(papers))
     with bar:
         batch = ResultsCache(pipeline, model).all(papers, progress)
@@ -317,12 +304,7 @@ def summarize_results(where: list[str] | None, out_path: Path | None, limit: int
     if out_path:
         write_table(table, out_path)
         err.print(f"wrote {out_path}", style="dim")
-    if batch.interrupted:
-        err.print(f"interrupted after {len(batch.results)} of {len(papers)}; run the same "
-                  "command again to resume")
-        raise typer.Exit(130)
-    if batch.failed:
-        raise typer.Exit(1)
+    end_batch(len(batch.results), len(papers), batch.failed, batch.interrupted)
 
 
 def digest(

@@ -103,3 +103,31 @@ def batch_bar(label: str, total: int):
         bar.update(task, completed=done, rate=f"{rate * 60:.1f} papers/min")
 
     return bar, progress
+
+
+def selected_papers(pipeline, where: list[str] | None, limit: int | None, verb: str) -> list:
+    """The papers a batch command works on (``--where``, then ``--limit``); none is a
+    one-line error saying why."""
+    papers = pipeline.select(where)[:limit]
+    if not papers:
+        raise UserError(f"no papers to {verb}" + (" match --where" if where else
+                        "; add some with: assistant ingest FILE…"))
+    return papers
+
+
+def skipped(failed: list) -> None:
+    """One error line for each paper a batch skipped, with why."""
+    for paper, reason in failed:
+        error(f"{paper.id} ({paper.source}): skipped: {reason}")
+
+
+def end_batch(done: int, total: int, failed: list, interrupted: bool) -> None:
+    """A batch's end: the skipped papers, then exit 130 after Ctrl+C (saying how to
+    resume) or 1 when a paper was skipped."""
+    skipped(failed)
+    if interrupted:
+        err.print(f"interrupted after {done} of {total}; run the same command again to "
+                  "resume")
+        raise typer.Exit(130)
+    if failed:
+        raise typer.Exit(1)

@@ -21,8 +21,8 @@ from assistant.cli.common import (
     _print_json,
     batch_bar,
     err,
-    error,
     out,
+    skipped,
 )
 
 if TYPE_CHECKING:
@@ -83,8 +83,6 @@ def report(table: ResultsTable, batch) -> None:
     if dropped:
         err.print("left out: " + ", ".join(
             f"{reason} {n}" for reason, n in sorted(dropped.items())), style="dim")
-    for paper, reason in batch.failed:
-        error(f"{paper.id} ({paper.source}): skipped: {reason}")
 
 
 def compare(
@@ -124,6 +122,7 @@ def compare(
     else:
         print_table(table, conflicts)
     report(table, batch)
+    skipped(batch.failed)
     if out_path:
         write_table(table, out_path)
         err.print(f"wrote {out_path}", style="dim")
