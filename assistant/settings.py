@@ -170,6 +170,14 @@ class Settings(BaseSettings):
     claim_copy_similarity: float = _in("attribution", 0.90, ge=0.0, le=1.0,
                                        description="a claim this close to a sentence is held "
                                                    "to its not/only/because")
+    claim_entailment: bool = _in("attribution", True,
+                                 description="read each passing claim against its sentences "
+                                             "with the chat model (see README)")
+    claim_entail_threshold: float = _in("attribution", 0.80, ge=0.0, le=1.0,
+                                        description="P(yes) the model's reading needs for a "
+                                                    "paper to support a claim")
+    claim_entail_max_reads: int = _in("attribution", 2, ge=1, le=8,
+                                      description="papers read per claim at most")
     # generation
     max_tokens: int = _in("generation", 384, ge=16, description="an answer's longest reply")
     temperature: float = _in("generation", 0.1, ge=0.0, le=2.0,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+from contextlib import contextmanager
 
 import numpy as np
 
@@ -21,18 +22,31 @@ class ScriptedLLM(ChatModel):
     backend = "in-process"
 
     def __init__(self, answer: str, delay: float = 0.0,
-                 label_probs: dict[str, float] | None = None) -> None:
+                 label_probs: dict[str, float] | None = None,
+                 reading: dict[str, float] | None = None) -> None:
         self.answer = answer
         self.delay = delay
         self.calls: list[list[Message]] = []
         self.probs = label_probs or {"yes": 0.7, "no": 0.2, "maybe": 0.1}
+        # the claim check's reading of every claim (entailment labels): "the paper says it"
+        self.reading = reading or {"yes": 0.97, "no": 0.03, "contradicted": 0.0}
+        self.entail_calls: list[list[Message]] = []
+        self.asides = 0
         self.prefixes: list[str] = []
         self.label_calls: list[list[Message]] = []
         self.streamed: list[str] = []
 
     def label_probs(self, messages, prefix, labels, on_prefill=None):
+        if "contradicted" in labels:
+            self.entail_calls.append(messages)
+            return dict(self.reading)
         self.label_calls.append(messages)
         return dict(self.probs)
+
+    @contextmanager
+    def aside(self):
+        self.asides += 1
+        yield
 
     @property
     def n_ctx(self) -> int:

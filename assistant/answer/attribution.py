@@ -11,6 +11,11 @@ compared with every sentence of every source paper:
   (method, model, dataset: "YOLOv3", "ImageNet", "FastDepth") must too. A paper that
   reports a figure for its own detector does not support that figure for another one.
 
+Similarity finds the paper and sentences a claim rests on; it cannot read. Where a chat
+model is at hand (``Checker.judge``, see :mod:`assistant.answer.entailment`), a claim that
+passes is also read against those sentences, and the paper supports it only if the model
+reads that the sentences state it; a paper whose sentences say the opposite is reported.
+
 A citation stays only where its paper supports the claim; an uncited or mis-cited claim
 gets the supporting paper; a claim no paper supports is marked unsupported and carries no
 citation at all. The same number check flags invented numbers in summaries.
@@ -18,14 +23,14 @@ citation at all. The same number check flags invented numbers in summaries.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field, replace
 
 import numpy as np
 
+from assistant.answer.checked import Attribution, Claim, SourceText, Support
 from assistant.answer.claims import Span, split_claims
+from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
     invented_numbers,
     mentions,
@@ -35,84 +40,13 @@ from assistant.answer.entities import (
     unstated_markers,
 )
 from assistant.answer.evidence import paper_name, split_sentences
+from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
 from assistant.settings import Settings
 
-UNSUPPORTED = "[unsupported]"
+__all__ = ["UNSUPPORTED", "Attribution", "Checker", "Claim", "SourceText", "Support",
+           "closest_finding", "invented_numbers", "missing_names", "names_in"]
+
 EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
-
-
-@dataclass
-class SourceText:
-    """What the checker reads of one given source: its number and its full text."""
-
-    n: int
-    title: str
-    text: str
-
-    @property
-    def units(self) -> list[str]:
-        return [self.title, *split_sentences(self.text)] if self.title else \
-            split_sentences(self.text)
-
-
-@dataclass
-class Support:
-    """How well one source supports one claim."""
-
-    n: int
-    score: float
-    sentence: str
-    dense: float = 0.0
-    lexical: float = 0.0
-    invented_numbers: list[str] = field(default_factory=list)
-    missing_names: list[str] = field(default_factory=list)
-    # numbers and names the paper states, but not in the sentences the claim rests on
-    unbound: list[str] = field(default_factory=list)
-    # "negation", "restriction", "cause": the claim turns on a word the paper never uses
-    unstated: list[str] = field(default_factory=list)
-
-    @property
-    def admissible(self) -> bool:
-        return not (self.invented_numbers or self.missing_names or self.unbound
-                    or self.unstated)
-
-
-@dataclass
-class Claim:
-    """One checked claim, as ``ask --json`` reports it."""
-
-    text: str
-    citations: list[int]
-    supported: bool
-    support: float
-    evidence: list[dict]
-    model_citations: list[int] = field(default_factory=list)
-    reason: str = ""
-
-    def to_dict(self) -> dict:
-        return {"text": self.text, "citations": self.citations, "supported": self.supported,
-                "support": round(self.support, 3), "evidence": self.evidence,
-                "model_citations": self.model_citations, "reason": self.reason}
-
-
-@dataclass
-class Attribution:
-    """The checked answer: claims, the re-rendered text and what changed."""
-
-    text: str
-    claims: list[Claim]
-    citations: list[int]            # union of the supported claims' citations, in order
-    rejected: list[int]             # model citations the check removed, one per claim
-    added: list[int]                # citations the check attached, one per claim
-    seconds: float = 0.0
-
-    @property
-    def supported(self) -> int:
-        return sum(c.supported for c in self.claims)
-
-    @property
-    def unsupported(self) -> int:
-        return sum(not c.supported for c in self.claims)
 
 
 def _bind(support: Support, claim: str, title: str, units: list[str],
@@ -128,6 +62,8 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
     first = 1 if title and len(units) > 1 else 0
     wanted = EVIDENCE_SENTENCES * max(1, len(split_sentences(claim)))
     ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
+    support.title = title
+    support.basis = [units[i] for i in sorted(ranked)]
     evidence = " ".join([title, *(units[i] for i in ranked)])
     support.unbound = [n for n in invented_numbers(claim, evidence)
                        if n not in support.invented_numbers]
@@ -155,6 +91,7 @@ def _reason(best: Support, threshold: float) -> str:
 
 
 Embed = Callable[[list[str]], np.ndarray]
+Judge = Callable[[str, str, list[str]], Entailment | None]
 Idf = Callable[[list[str]], dict[str, float]]
 
 
@@ -178,6 +115,9 @@ class Checker:
         self.lexical_weight = tuning.claim_lexical_weight
         self.contrast_margin = tuning.claim_contrast_margin
         self.copy_similarity = tuning.claim_copy_similarity
+        # reads a claim against a paper's sentences (set where a chat model is at hand)
+        self.judge: Judge | None = None
+        self.max_reads = tuning.claim_entail_max_reads
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._terms: dict[str, frozenset[str]] = {}
         self._cache_size = cache_size
@@ -265,27 +205,57 @@ class Checker:
         a smaller source set). A source passes with a score over the threshold, its
         numbers, names and turning words held by its own sentences, and no other source
         matching the claim clearly better (by ``claim_contrast_margin``): a sentence of
-        one paper with another paper's name in it is the first paper's finding."""
+        one paper with another paper's name in it is the first paper's finding. With a
+        judge, a passing source must also be read to state the claim (the model's own
+        citations first, at most ``max_reads`` papers per claim)."""
         top = supports[0].score if supports else 0.0
         passing = [s for s in supports if s.score >= self.threshold and s.admissible
                    and s.score >= top - self.contrast_margin]
-        kept = [s for s in passing if s.n in model_citations]
-        chosen = kept or passing[:1]
+        preferred = [s for s in passing if s.n in model_citations] or passing[:1]
+        readings: dict[int, Entailment] = {}
+        if self.judge is not None:
+            preferred = self._read(claim, preferred, passing, readings)
         best = supports[0] if supports else None
-        reason = _reason(best, self.threshold) if not chosen and best is not None else ""
-        ordered = sorted(chosen, key=lambda s: (s.n not in model_citations, s.n))
+        reason = _reason(best, self.threshold) if not preferred and best is not None else ""
+        contradicted = next(((n, r) for n, r in readings.items() if r.label == CONTRADICTED),
+                            None)
+        if not preferred and readings:
+            reason = ("the paper says otherwise" if contradicted
+                      else "the paper does not state this")
+        ordered = sorted(preferred, key=lambda s: (s.n not in model_citations, s.n))
         return Claim(
-            text=claim, citations=[s.n for s in ordered], supported=bool(chosen),
-            support=max((s.score for s in chosen), default=best.score if best else 0.0),
+            text=claim, citations=[s.n for s in ordered], supported=bool(ordered),
+            support=max((s.score for s in ordered), default=best.score if best else 0.0),
             evidence=[{"n": s.n, "sentence": s.sentence} for s in ordered],
-            model_citations=list(model_citations), reason=reason)
+            model_citations=list(model_citations), reason=reason,
+            readings={n: r.to_dict() for n, r in readings.items()},
+            contradicted_by=({"n": contradicted[0], "sentence": " ".join(contradicted[1].sentences)}
+                             if contradicted and not ordered else None))
+
+    def _read(self, claim: str, preferred: list[Support], passing: list[Support],
+              readings: dict[int, Entailment]) -> list[Support]:
+        """The preferred sources the judge reads as stating the claim; when it reads none
+        of them so, the next passing source that it does (the model cited the wrong
+        paper of two that say similar things), within ``max_reads`` readings."""
+        queue = [*preferred, *(s for s in passing if s not in preferred)]
+        kept: list[Support] = []
+        for support in queue[:self.max_reads]:
+            if kept and support not in preferred:
+                break
+            reading = self.judge(claim, support.title, support.basis or [support.sentence])
+            if reading is None:  # the model cannot give label probabilities here
+                return preferred
+            readings[support.n] = reading
+            if reading.label == SUPPORTED:
+                kept.append(support)
+        return kept
 
     def check(self, text: str, sources: Sequence[SourceText]) -> Attribution:
         """Split ``text`` into claims, decide each one's citations, re-render the text."""
         import time
 
         start = time.perf_counter()
-        spans = _without_repeats(split_claims(text))
+        spans = without_repeats(split_claims(text))
         decided: list[tuple[Span, Claim | None]] = []
         for span in spans:
             claim = self.decide(span.plain, span.model_citations, sources) \
@@ -298,67 +268,6 @@ class Checker:
         names = {s.n: paper_name(s.title) for s in sources}
         return Attribution(render(text, decided, names), claims, citations, rejected, added,
                            time.perf_counter() - start)
-
-
-def _without_repeats(spans: list[Span]) -> list[Span]:
-    """A claim that says again what an earlier one said (a small model repeats itself)
-    is dropped from the shown text, like a meta sentence, and not checked twice."""
-    seen: set[str] = set()
-    kept = []
-    for span in spans:
-        key = re.sub(r"[^\w]+", " ", span.plain.lower()).strip()
-        if span.kind == "claim" and key and key in seen:
-            span = replace(span, kind="meta")
-        seen.add(key)
-        kept.append(span)
-    return kept
-
-
-# the words a citation used as a noun became (claims._dereference)
-_GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
-                             r"reference|document)\b")
-
-
-def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
-    """"One paper shows …" → "FastDepth shows …" when the model's one citation was
-    confirmed by the check and that paper's title announces a name: the sentence then
-    says which paper it is about without the reader decoding [n]. A citation the check
-    moved keeps the generic words (the model's sentence was about another paper), and so
-    does a sentence that names the paper already."""
-    if not (claim.supported and len(claim.citations) == 1
-            and claim.citations == claim.model_citations):
-        return body
-    name = names.get(claim.citations[0], "")
-    if not name or name.lower() in body.lower():
-        return body
-    return _GENERIC_REF_RE.sub(name, body, count=1)
-
-
-def _with_citations(body: str, claim: Claim) -> str:
-    marks = "".join(f"[{n}]" for n in claim.citations) if claim.supported else UNSUPPORTED
-    match = re.match(r"(.*?)((?:[.!?:;,]|\s*[\"'”’])*)$", body, re.DOTALL)
-    head, tail = (match.group(1), match.group(2)) if match else (body, "")
-    return f"{head.rstrip()} {marks}{tail}"
-
-
-def render(text: str, decided: list[tuple[Span, Claim | None]],
-           names: dict[int, str] | None = None) -> str:
-    """The answer with each claim's decided citations (or the unsupported mark) in place
-    of the model's; meta sentences are dropped, notes kept as they are."""
-    parts: list[str] = []
-    cursor = 0
-    for span, claim in decided:
-        gap = text[cursor:span.start]
-        cursor = span.end
-        if span.kind == "meta":
-            continue
-        parts.append(gap)
-        parts.append(_with_citations(_named(span.body, claim, names or {}), claim)
-                     if claim else span.body)
-    parts.append(text[cursor:])
-    rendered = "".join(parts)
-    rendered = re.sub(r"[ \t]{2,}", " ", rendered)
-    return re.sub(r" +\n", "\n", rendered).strip()
 
 
 def closest_finding(checker: Checker, question: str, texts: list[SourceText],

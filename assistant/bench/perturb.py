@@ -15,19 +15,23 @@ answer's sources come together; near-duplicates of P are left out and counted):
 - ``only``: "only" inserted before the first verb after the subject, citing P.
 
 Every perturbation is made by a fixed rule from the text (nothing is sampled), so a rerun
-on the same collection checks the same claims. No language model is involved: this
-measures the claim check alone."""
+on the same collection checks the same claims. Without ``entail`` no language model is
+involved: this measures the similarity check and its binding rules alone. With it, the
+chat model also reads each claim that passes (as ``ask`` does); the run reads every
+candidate (threshold 1.0) and records P(yes), so one run gives false support at every
+threshold of the sweep, and at the configured one."""
 
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import numpy as np
 
 from assistant.bench.common import Progress
-from assistant.pipeline import Paper, Pipeline, SourceText, paper_name, split_sentences
+from assistant.pipeline import Claim, Paper, Pipeline, SourceText, paper_name, split_sentences
 
 # a number as a quantity ("178", "27.5", "2.6x"), not part of a name ("3D", "YOLOv3", "1.4B")
 NUMBER = re.compile(r"(?<![\w.-])\d+(?:\.\d+)?(?![A-WYZa-wyz\d_-]|\.\d)")
@@ -36,6 +40,7 @@ FINDING = re.compile(r"\b(propos|show|achiev|outperform|improv|reduc|demonstrat|
 AUXILIARY = re.compile(r"\b(is|are|was|were|can|could|does|do|did|will|would|has|have)\b")
 VERB_AFTER_SUBJECT = re.compile(r"\b(we|it|they)\s+([a-z]{3,})\b", re.I)
 KINDS = ("own", "neighbour", "name_swap", "number_swap", "negation", "only")
+SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 NEAR_DUPLICATE = 0.92  # abstracts this similar are versions of one paper, not neighbours
 
 
@@ -111,32 +116,67 @@ def _number_swaps(paper: Paper, sentences: list[str], own: SourceText,
 
 
 def perturb(pipeline: Pipeline, papers: list[Paper], k: int = 3, limit: int | None = None,
-            progress: Progress | None = None) -> dict:
+            progress: Progress | None = None, entail: bool = False) -> dict:
     """False support per kind of perturbation (recall for ``own``), and the examples the
     check got wrong (a few per kind, to read). The first ``limit`` papers are perturbed;
-    their neighbours come from all ``papers``."""
+    their neighbours come from all ``papers``. With ``entail`` the model reads the
+    claims that pass (see the module's docstring)."""
     vectors = pipeline.index.embedder.embed([p.abstract for p in papers])
     vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
-    counts = {kind: [0, 0] for kind in KINDS}
-    wrong: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    scored: list[tuple[str, str, float | None]] = []  # kind, claim, P(yes) (None: rejected)
     duplicates = 0
     subjects = papers[:limit] if limit else papers
-    for i, paper in enumerate(subjects):
-        near, skipped = neighbours(vectors, i, k)
-        duplicates += skipped
-        for case in cases_for(paper, [papers[j] for j in near]):
-            claim = pipeline.checker.decide(case.claim, [case.cited], case.sources)
-            counts[case.kind][0] += claim.supported
-            counts[case.kind][1] += 1
-            if claim.supported != (case.kind == "own") and len(wrong[case.kind]) < 5:
-                wrong[case.kind].append(case.claim)
-        if progress:
-            progress(i + 1, len(subjects))
-    result = {kind: {"cases": n, ("recall" if kind == "own" else "false_support"):
-                     supported / n if n else 0.0}
-              for kind, (supported, n) in counts.items()}
+    start = time.perf_counter()
+    with pipeline.judging(entail=entail, threshold=1.0 if entail else None) as checker:
+        for i, paper in enumerate(subjects):
+            near, skipped = neighbours(vectors, i, k)
+            duplicates += skipped
+            for case in cases_for(paper, [papers[j] for j in near]):
+                scored.append((case.kind, case.claim,
+                               _score(checker.decide(case.claim, [case.cited], case.sources),
+                                      entail)))
+            if progress:
+                progress(i + 1, len(subjects))
+        reads = checker.judge.calls if checker.judge else 0
+    threshold = pipeline.settings.claim_entail_threshold if entail else 1.0
+    result = {kind: _rates(scored, kind, threshold) for kind in KINDS}
+    if entail:
+        result["sweep"] = {str(t): {kind: _rates(scored, kind, t) for kind in KINDS}
+                           for t in SWEEP}
     return {**result, "papers": len(subjects), "neighbours": k,
-            "near_duplicates_skipped": duplicates, "examples_wrong": wrong}
+            "near_duplicates_skipped": duplicates, "entail": entail,
+            "threshold": threshold if entail else None, "model_reads": reads,
+            "seconds_per_read": (time.perf_counter() - start) / reads if reads else 0.0,
+            "examples_wrong": _wrong(scored, threshold)}
+
+
+def _score(claim: Claim, entail: bool) -> float | None:
+    """1.0 for a claim the similarity check supports (no model), the best P(yes) the
+    model read for it (with one), None where the similarity check rejects it."""
+    if not entail:
+        return 1.0 if claim.supported else None
+    if not claim.readings:
+        return 1.0 if claim.supported else None  # no label probabilities: rules alone
+    return max(r["probs"]["yes"] for r in claim.readings.values())
+
+
+def _supported(score: float | None, threshold: float) -> bool:
+    return score is not None and score >= threshold
+
+
+def _rates(scored: list[tuple[str, str, float | None]], kind: str, threshold: float) -> dict:
+    hits = [_supported(score, threshold) for k, _, score in scored if k == kind]
+    rate = sum(hits) / len(hits) if hits else 0.0
+    return {"cases": len(hits), ("recall" if kind == "own" else "false_support"): rate}
+
+
+def _wrong(scored: list[tuple[str, str, float | None]], threshold: float
+           ) -> dict[str, list[str]]:
+    wrong: dict[str, list[str]] = {kind: [] for kind in KINDS}
+    for kind, claim, score in scored:
+        if _supported(score, threshold) != (kind == "own") and len(wrong[kind]) < 5:
+            wrong[kind].append(claim)
+    return wrong
 
 
 def sample_papers(settings, sample) -> tuple[Pipeline, list[Paper]]:

@@ -95,9 +95,12 @@ def print_sources_list(answer) -> None:
 
 def answer_text(answer) -> Text:
     """The checked answer as Rich text: the verdict in bold, citations as decided by the
-    claim check, unsupported claims dimmed with their mark in yellow."""
+    claim check, the marks of unsupported claims in yellow, of contradicted ones in red."""
+    import re
+
     from assistant.pipeline import UNSUPPORTED
 
+    marks = re.compile(rf"({re.escape(UNSUPPORTED)}|\[contradicted by \[\d+\]: “[^”]*”\])")
     text = Text()
     for line_no, line in enumerate(answer.text.split("\n")):
         if line_no:
@@ -105,10 +108,9 @@ def answer_text(answer) -> Text:
         if line.startswith("Verdict:"):
             text.append(line, style="bold")
             continue
-        for index, piece in enumerate(line.split(UNSUPPORTED)):
-            if index:
-                text.append(UNSUPPORTED, style="bold yellow")
-            text.append(piece)
+        for index, piece in enumerate(marks.split(line)):
+            style = ("bold yellow" if piece == UNSUPPORTED else "bold red") if index % 2 else ""
+            text.append(piece, style=style)
     return text
 
 
@@ -125,8 +127,12 @@ def print_answer(answer) -> None:
                                 ", ".join(f"[{n}]" for n in answer.invalid_citations)))
     supported = len(answer.claims) - answer.unsupported
     line = f"claims: {supported} supported by the cited papers"
-    if answer.unsupported:
-        line += f", {answer.unsupported} not supported by any source (marked {UNSUPPORTED})"
+    contradicted = sum(bool(c.contradicted_by) for c in answer.claims)
+    if answer.unsupported - contradicted:
+        line += (f", {answer.unsupported - contradicted} not supported by any source "
+                 f"(marked {UNSUPPORTED})")
+    if contradicted:
+        line += f", {contradicted} contradicted by a paper (marked [contradicted by …])"
     changes = []
     if answer.added_citations:
         changes.append(f"{len(answer.added_citations)} citation(s) the model left out added")

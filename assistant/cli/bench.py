@@ -147,6 +147,35 @@ def bench_attribution(pubmedqa: PubmedDir = None, limit: Limit = None, split: Sp
     _report(results, path, json_out)
 
 
+@bench_app.command("claims")
+def bench_claims(
+    entail: Annotated[bool, typer.Option("--entail/--no-entail", help="Let the chat model "
+                      "read the claims that pass, as ask does (sweeps its threshold).")
+                      ] = True,
+    labelled: Annotated[Path | None, typer.Option("--labelled", help="Folder with "
+                        "answers.jsonl and labels.json.")] = None,
+    pubmedqa: PubmedDir = None, model: ModelOpt = None, data_dir: DataDir = None,
+    json_out: JsonOpt = False,
+) -> None:
+    """The claim check on claim–paper pairs from real answers, labelled by hand
+    (bench/claims): precision and recall of "supported"."""
+    from assistant.bench import claims as bench
+    from assistant.bench.perturb import sample_papers
+    from assistant.bench.pubmedqa import bench_pipeline
+    from assistant.settings import PACKAGE_DIR, REPO_DIR
+
+    settings = _settings(data_dir=data_dir, model=model)
+    pairs = bench.load_pairs(labelled or REPO_DIR / "bench" / "claims")
+    pipelines = {"sample": sample_papers(settings, PACKAGE_DIR / "data" / "papers-page.txt")[0]}
+    if any(p["origin"].startswith("pubmedqa") for p in pairs):
+        pipelines["pubmedqa"] = bench_pipeline(settings, _pubmedqa_dir(pubmedqa))
+    results, path = _run("claims", lambda progress: bench.claims_bench(
+        pipelines, pairs, entail, progress), settings, model if entail else None)
+    for pipeline in pipelines.values():
+        pipeline.close()
+    _report(results, path, json_out)
+
+
 @bench_app.command("perturb")
 def bench_perturb(
     collection: Annotated[str, typer.Option("--collection", help="sample or pubmedqa.")
@@ -154,6 +183,10 @@ def bench_perturb(
     limit: Limit = None, neighbours: Annotated[int, typer.Option(
         "--neighbours", help="Nearest papers given beside each one.")] = 3,
     pubmedqa: PubmedDir = None, data_dir: DataDir = None, json_out: JsonOpt = False,
+    entail: Annotated[bool, typer.Option("--entail/--no-entail", help="Let the chat model "
+                      "read the claims that pass, as ask does (sweeps its threshold).")
+                      ] = False,
+    model: ModelOpt = None,
 ) -> None:
     """Claims made false on purpose (a neighbour's finding, a swapped method name or
     number, an inserted "not" or "only"): how often the claim check still supports them,
@@ -161,7 +194,7 @@ def bench_perturb(
     from assistant.bench import perturb as bench
     from assistant.settings import PACKAGE_DIR
 
-    settings = _settings(data_dir=data_dir)
+    settings = _settings(data_dir=data_dir, model=model)
     if collection == "sample":
         pipeline, papers = bench.sample_papers(settings, PACKAGE_DIR / "data" /
                                                "papers-page.txt")
@@ -177,7 +210,8 @@ def bench_perturb(
     else:
         raise UserError(f"--collection is sample or pubmedqa (got '{collection}')")
     results, path = _run(f"perturb-{collection}", lambda progress: bench.perturb(
-        pipeline, papers, neighbours, limit, progress), settings)
+        pipeline, papers, neighbours, limit, progress, entail), settings,
+        model if entail else None)
     pipeline.close()
     _report(results, path, json_out)
 

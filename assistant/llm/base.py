@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import time
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,6 +144,13 @@ class ChatModel(ABC):
         """Evaluate the fixed start of every prompt ahead of the first question; returns
         the tokens now evaluated (0: nothing to warm)."""
         return 0
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """Run side prompts (the claim check's readings) without losing the evaluated
+        context of the conversation: where the model keeps one here, it is put back
+        afterwards, so the next turn reads only its new tokens."""
+        yield
 
     def close(self) -> None:  # noqa: B027 - most models hold nothing to free
         """Free what the model holds."""

@@ -12,6 +12,8 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.fileio import write_atomic
@@ -113,6 +115,32 @@ class LocalLLM(ChatModel):
         write_atomic(path, bytes(buffer)[:written])
         self.prefix_source = "computed"
         return len(tokens)
+
+    @contextmanager
+    def aside(self) -> Iterator[None]:
+        """Keep this context's evaluated tokens (sequence 0's KV cells, a few MB per
+        thousand tokens) in memory while side prompts run, then put them back: a chat's
+        follow-up still finds its conversation evaluated. If they cannot be put back,
+        the context is emptied and the next prompt is read whole (slower, never wrong)."""
+        from llama_cpp import llama_cpp as C
+
+        n = self.llm.n_tokens
+        if n == 0:
+            yield
+            return
+        ctx = self.llm._ctx.ctx  # noqa: SLF001
+        size = C.llama_state_seq_get_size(ctx, 0)
+        buffer = (ctypes.c_uint8 * size)()
+        written = C.llama_state_seq_get_data(ctx, buffer, size, 0)
+        tokens = self.llm.input_ids[:n].copy()
+        try:
+            yield
+        finally:
+            if written and C.llama_state_seq_set_data(ctx, buffer, written, 0) == written:
+                self.llm.input_ids[:n] = tokens
+                self.llm.n_tokens = n
+            else:
+                self.llm.reset()
 
     def _common_prefix(self, tokens: list[int]) -> int:
         return common_prefix(self.llm, tokens)

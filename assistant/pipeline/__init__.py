@@ -13,7 +13,8 @@ re-exported here, so a front end imports this module and nothing under it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from assistant.answer.attribution import UNSUPPORTED, Checker, Claim, SourceText, Support
@@ -54,7 +55,8 @@ from assistant.sources import ExportError, Paper, export_format, export_papers, 
 from assistant.sources.where import WhereError, parse_where
 
 __all__ = ["REFERENCE_FORMATS", "SUMMARY_FIELDS", "SUMMARY_STYLES", "UNSUPPORTED",
-           "VERDICT_LABELS", "Answer", "Chunk", "ContextError", "ExportError", "Filters", "Hit",
+           "VERDICT_LABELS", "Answer", "Chunk", "Claim", "ContextError", "ExportError", "Filters",
+           "Hit",
            "IngestReport", "ModelUnusable", "Paper", "PaperResults", "Pipeline", "ResultRow",
            "ResultsTable", "Source", "SourceText",
            "Status", "StoredPaper", "Support", "Turn", "UnknownPaper", "Verdict", "WhereError",
@@ -255,6 +257,15 @@ class Pipeline:
     @property
     def checker(self) -> Checker:
         return self.asker.checker
+
+    @contextmanager
+    def judging(self, model: str | None = None, *, entail: bool = True,
+                threshold: float | None = None) -> Iterator[Checker]:
+        """The claim checker with the chat model reading each passing claim (``entail``
+        and the ``claim_entailment`` setting), as answers check them (benches)."""
+        with self.models.lock, self.asker.judging(self.llm(model) if entail else None,
+                                                  threshold) as checker:
+            yield checker
 
     def supports(self, claim: str, texts: list[SourceText]) -> list[Support]:
         """How well each text supports ``claim``, best first (the attribution bench)."""

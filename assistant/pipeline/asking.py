@@ -6,11 +6,13 @@ every step (:class:`~assistant.answer.result.Status`), so nobody waits at a blan
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from assistant.answer.attribution import Attribution, Checker, SourceText, closest_finding
 from assistant.answer.cite import StreamingCitationFilter, strip_source_list
+from assistant.answer.entailment import Judge
 from assistant.answer.evidence import Source, select_sources
 from assistant.answer.messages import (
     build_messages,
@@ -71,6 +73,7 @@ class Asker:
         self.index = index
         self.models = models
         self._checker: Checker | None = None
+        self._judge: Judge | None = None
 
     # --- sources ------------------------------------------------------------------------------
 
@@ -200,7 +203,7 @@ class Asker:
         body, _cut = strip_source_list(generation.text[len(prefix):])
         on_status(Status("checking"))
         texts = q.check_texts or self.source_texts([*sources, *earlier])
-        attribution, extractive = self._attribute(question, body, texts, verdict,
+        attribution, extractive = self._attribute(llm, question, body, texts, verdict,
                                                   generation.stats.stopped)
         answer = compose_answer(question, llm.name, sources, generation, body, attribution,
                                 verdict, notes, earlier)
@@ -265,18 +268,42 @@ class Asker:
             stream.flush()
         return generation
 
-    def _attribute(self, question: str, body: str, texts: list[SourceText],
+    def _attribute(self, llm: ChatModel, question: str, body: str, texts: list[SourceText],
                    verdict: Verdict | None, stopped: bool) -> tuple[Attribution, bool]:
         """The claim check of the reply, and whether the papers' own closest sentence
         replaced it: the verdict stands on the papers, so when the model's explanation
-        does not, their most relevant sentence explains it instead of an abstention."""
-        attribution = self.checker.check(body, texts)
-        if verdict is not None and not attribution.supported and not stopped:
-            fallback = closest_finding(self.checker, question, texts,
-                                       self.settings.min_relevance)
-            if fallback is not None:
-                return fallback, True
+        does not, their most relevant sentence explains it instead of an abstention.
+        The model reads the claims that pass (setting ``claim_entailment``) aside from the
+        conversation's evaluated context, which is kept for the next turn."""
+        with self.judging(llm):
+            attribution = self.checker.check(body, texts)
+            if verdict is not None and not attribution.supported and not stopped:
+                fallback = closest_finding(self.checker, question, texts,
+                                           self.settings.min_relevance)
+                if fallback is not None:
+                    return fallback, True
         return attribution, False
+
+    @contextmanager
+    def judging(self, llm: ChatModel | None, threshold: float | None = None
+                ) -> Iterator[Checker]:
+        """The checker with ``llm`` reading claims (when the setting asks for it and a
+        model is given), the model's conversation context put aside meanwhile.
+        ``threshold`` replaces ``claim_entail_threshold`` (the bench sweeps it)."""
+        checker = self.checker
+        if llm is None or not self.settings.claim_entailment:
+            yield checker
+            return
+        wanted = self.settings.claim_entail_threshold if threshold is None else threshold
+        if self._judge is None or self._judge.llm is not llm:
+            self._judge = Judge(llm, wanted)
+        self._judge.threshold = wanted
+        checker.judge = self._judge
+        try:
+            with llm.aside():
+                yield checker
+        finally:
+            checker.judge = None
 
     @property
     def checker(self) -> Checker:

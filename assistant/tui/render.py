@@ -9,11 +9,17 @@ from textual.widgets import Markdown
 
 from assistant.pipeline import UNSUPPORTED
 
+CONTRADICTION = re.compile(r"\[contradicted by \[(\d+)\]: “([^”]*)”\]")
+
 
 def linked_citations(text: str, valid: set[int]) -> str:
     """Turn valid ``[n]`` markers into Markdown links the app can open, the unsupported
-    mark into emphasis and the verdict line into bold."""
-    text = re.sub(r"\[(\d+)\]",
+    and contradicted marks into emphasis (the paper's own sentence escaped, as written)
+    and the verdict line into bold."""
+    text = CONTRADICTION.sub(
+        lambda m: f"*\\[contradicted by* [\\[{m.group(1)}\\]](cite:{m.group(1)})*: "
+                  f"“{escape_markdown(m.group(2))}”\\]*", text)
+    text = re.sub(r"(?<!\\)\[(\d+)\](?!\()",
                   lambda m: f"[\\[{m.group(1)}\\]](cite:{m.group(1)})"
                   if int(m.group(1)) in valid else "", text)
     text = text.replace(UNSUPPORTED, "*\\[unsupported\\]*")
@@ -52,7 +58,11 @@ def checked_markdown(answer, notices: list[str]) -> str:
         text += f"\n\n**Error:** {escape_markdown(answer.error)}"
     for note in notices + answer.notes:
         text += f"\n\n*{escape_markdown(note)}*"
-    if answer.unsupported and not answer.abstained:
-        text += (f"\n\n*{answer.unsupported} claim(s) not supported by any source are "
-                 "marked \\[unsupported\\].*")
+    contradicted = sum(bool(c.contradicted_by) for c in answer.claims)
+    if answer.unsupported - contradicted and not answer.abstained:
+        text += (f"\n\n*{answer.unsupported - contradicted} claim(s) not supported by any "
+                 "source are marked \\[unsupported\\].*")
+    if contradicted and not answer.abstained:
+        text += (f"\n\n*{contradicted} claim(s) that a paper says otherwise are marked "
+                 "\\[contradicted by …\\].*")
     return text

@@ -1,0 +1,92 @@
+"""What the claim check decides, as plain data: the sources it reads, how well each one
+supports a claim, the decision per claim and the checked answer. Shared by the checker
+(:mod:`assistant.answer.attribution`) and the rendering (:mod:`assistant.answer.rendering`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.answer.evidence import split_sentences
+
+
+@dataclass
+class SourceText:
+    """What the checker reads of one given source: its number and its full text."""
+
+    n: int
+    title: str
+    text: str
+
+    @property
+    def units(self) -> list[str]:
+        return [self.title, *split_sentences(self.text)] if self.title else \
+            split_sentences(self.text)
+
+
+@dataclass
+class Support:
+    """How well one source supports one claim."""
+
+    n: int
+    score: float
+    sentence: str
+    dense: float = 0.0
+    lexical: float = 0.0
+    invented_numbers: list[str] = field(default_factory=list)
+    missing_names: list[str] = field(default_factory=list)
+    # numbers and names the paper states, but not in the sentences the claim rests on
+    unbound: list[str] = field(default_factory=list)
+    # "negation", "restriction", "cause": the claim turns on a word the paper never uses
+    unstated: list[str] = field(default_factory=list)
+    title: str = ""
+    # the sentences the claim rests on (its numbers and names are held to them)
+    basis: list[str] = field(default_factory=list)
+
+    @property
+    def admissible(self) -> bool:
+        return not (self.invented_numbers or self.missing_names or self.unbound
+                    or self.unstated)
+
+
+@dataclass
+class Claim:
+    """One checked claim, as ``ask --json`` reports it."""
+
+    text: str
+    citations: list[int]
+    supported: bool
+    support: float
+    evidence: list[dict]
+    model_citations: list[int] = field(default_factory=list)
+    reason: str = ""
+    # the model's reading of the claim against each paper it read it with (n → label, probs)
+    readings: dict[int, dict] = field(default_factory=dict)
+    # the paper that says the opposite, and its sentence, when no paper supports the claim
+    contradicted_by: dict | None = None
+
+    def to_dict(self) -> dict:
+        return {"text": self.text, "citations": self.citations, "supported": self.supported,
+                "support": round(self.support, 3), "evidence": self.evidence,
+                "model_citations": self.model_citations, "reason": self.reason,
+                "readings": {str(n): r for n, r in self.readings.items()},
+                "contradicted_by": self.contradicted_by}
+
+
+@dataclass
+class Attribution:
+    """The checked answer: claims, the re-rendered text and what changed."""
+
+    text: str
+    claims: list[Claim]
+    citations: list[int]            # union of the supported claims' citations, in order
+    rejected: list[int]             # model citations the check removed, one per claim
+    added: list[int]                # citations the check attached, one per claim
+    seconds: float = 0.0
+
+    @property
+    def supported(self) -> int:
+        return sum(c.supported for c in self.claims)
+
+    @property
+    def unsupported(self) -> int:
+        return sum(not c.supported for c in self.claims)

@@ -1,0 +1,82 @@
+"""Entailment: does the paper *say* the claim, not only talk about the same thing?
+
+The similarity check (:mod:`assistant.answer.attribution`) finds the paper and the
+sentences a claim rests on, and holds its numbers and names to them; it cannot read. A
+claim that copies a sentence with one number swapped, a neighbour's method name put in, or
+a "not" added still matches in meaning and wording. So each claim that passes is read
+once more, with the sentences it rests on, by the chat model that is already loaded: its
+own first-token probabilities of "yes", "no" and "contradicted" on a short prompt
+(``prompts/entail_*.j2``). The instructions come first, so their evaluated state is
+shared by the readings that follow each other; the caller keeps the conversation's own
+context aside meanwhile and puts it back (:meth:`ChatModel.aside`), so a follow-up
+question still reuses it.
+
+The threshold on P(yes) (setting ``claim_entail_threshold``) was chosen on perturbations of
+the PubMedQA dev split (``assistant bench perturb --collection pubmedqa --entail``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from assistant.answer.prompts import render
+from assistant.llm.base import ChatModel, Message, NoLabelProbs
+
+LABELS = ("yes", "no", "contradicted")
+SUPPORTED, NOT_STATED, CONTRADICTED = "supported", "not stated", "contradicted"
+
+
+@dataclass
+class Entailment:
+    """The model's reading of one claim against one paper's sentences."""
+
+    label: str                      # supported / not stated / contradicted
+    probs: dict[str, float]         # normalised over yes / no / contradicted
+    sentences: list[str]
+
+    def to_dict(self) -> dict:
+        return {"label": self.label,
+                "probs": {k: round(v, 3) for k, v in self.probs.items()}}
+
+
+def decide(raw: dict[str, float], threshold: float) -> tuple[str, dict[str, float]]:
+    """The label for raw first-token probabilities: supported when P(yes) (among the three
+    labels) reaches ``threshold``; contradicted when "contradicted" is the likeliest label;
+    otherwise not stated."""
+    total = sum(raw.values()) or 1.0
+    probs = {label: raw.get(label, 0.0) / total for label in LABELS}
+    if probs["yes"] >= threshold:
+        return SUPPORTED, probs
+    if probs["contradicted"] >= max(probs["yes"], probs["no"]):
+        return CONTRADICTED, probs
+    return NOT_STATED, probs
+
+
+class Judge:
+    """Reads claims against sentences with a chat model (one prompt per claim and paper).
+    Results are cached per (claim, title, sentences): a claim checked again (an answer
+    re-rendered, a claim repeated) costs nothing."""
+
+    def __init__(self, llm: ChatModel, threshold: float) -> None:
+        self.llm = llm
+        self.threshold = threshold
+        self.calls = 0
+        self._cache: dict[tuple[str, str, tuple[str, ...]], Entailment] = {}
+
+    def __call__(self, claim: str, title: str, sentences: list[str]) -> Entailment | None:
+        """The reading, or None where the model gives no label probabilities (a server
+        without the route): the similarity check's decision then stands alone."""
+        key = (claim, title, tuple(sentences))
+        if key in self._cache:
+            return self._cache[key]
+        messages = [Message("system", render("entail_system")),
+                    Message("user", render("entail_user", title=title or "untitled",
+                                           sentences=" ".join(sentences), claim=claim))]
+        try:
+            raw = self.llm.label_probs(messages, "Answer:", LABELS)
+        except NoLabelProbs:
+            return None
+        self.calls += 1
+        label, probs = decide(raw, self.threshold)
+        self._cache[key] = Entailment(label, probs, list(sentences))
+        return self._cache[key]

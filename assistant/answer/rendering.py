@@ -1,0 +1,93 @@
+"""The checked answer as the user reads it: each claim with its decided citations (or a
+mark saying no source supports it, or that its paper says the opposite), meta sentences
+and repeats dropped, and a citation used as a noun replaced by the paper's short name.
+The text shown is always the text that was checked."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from assistant.answer.checked import Claim
+from assistant.answer.claims import Span
+
+UNSUPPORTED = "[unsupported]"
+CONTRADICTED = "[contradicted]"
+
+
+def without_repeats(spans: list[Span]) -> list[Span]:
+    """A claim that says again what an earlier one said (a small model repeats itself)
+    is dropped from the shown text, like a meta sentence, and not checked twice."""
+    seen: set[str] = set()
+    kept = []
+    for span in spans:
+        key = re.sub(r"[^\w]+", " ", span.plain.lower()).strip()
+        if span.kind == "claim" and key and key in seen:
+            span = replace(span, kind="meta")
+        seen.add(key)
+        kept.append(span)
+    return kept
+
+
+# the words a citation used as a noun became (claims._dereference)
+_GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
+                             r"reference|document)\b")
+
+
+def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
+    """"One paper shows …" → "FastDepth shows …" when the model's one citation was
+    confirmed by the check and that paper's title announces a name: the sentence then
+    says which paper it is about without the reader decoding [n]. A citation the check
+    moved keeps the generic words (the model's sentence was about another paper), and so
+    does a sentence that names the paper already."""
+    if not (claim.supported and len(claim.citations) == 1
+            and claim.citations == claim.model_citations):
+        return body
+    name = names.get(claim.citations[0], "")
+    if not name or name.lower() in body.lower():
+        return body
+    return _GENERIC_REF_RE.sub(name, body, count=1)
+
+
+def contradiction_mark(claim: Claim, longest: int = 200) -> str:
+    """"[contradicted by [2]: “…”]": the paper that says otherwise, in its own words."""
+    found = claim.contradicted_by or {}
+    sentence = found.get("sentence", "")
+    if len(sentence) > longest:
+        sentence = sentence[:longest].rsplit(" ", 1)[0] + " …"
+    return f"{CONTRADICTED[:-1]} by [{found.get('n')}]: “{sentence}”]"
+
+
+def _marks(claim: Claim) -> str:
+    if claim.supported:
+        return "".join(f"[{n}]" for n in claim.citations)
+    return contradiction_mark(claim) if claim.contradicted_by else UNSUPPORTED
+
+
+def _with_citations(body: str, claim: Claim) -> str:
+    marks = _marks(claim)
+    match = re.match(r"(.*?)((?:[.!?:;,]|\s*[\"'”’])*)$", body, re.DOTALL)
+    head, tail = (match.group(1), match.group(2)) if match else (body, "")
+    return f"{head.rstrip()} {marks}{tail}"
+
+
+def render(text: str, decided: list[tuple[Span, Claim | None]],
+           names: dict[int, str] | None = None) -> str:
+    """The answer with each claim's decided citations (or the unsupported mark) in place
+    of the model's; meta sentences are dropped, notes kept as they are."""
+    parts: list[str] = []
+    cursor = 0
+    for span, claim in decided:
+        gap = text[cursor:span.start]
+        cursor = span.end
+        if span.kind == "meta":
+            continue
+        parts.append(gap)
+        parts.append(_with_citations(_named(span.body, claim, names or {}), claim)
+                     if claim else span.body)
+    parts.append(text[cursor:])
+    rendered = "".join(parts)
+    rendered = re.sub(r"[ \t]{2,}", " ", rendered)
+    return re.sub(r" +\n", "\n", rendered).strip()
+
+
