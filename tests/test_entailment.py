@@ -132,3 +132,34 @@ def test_side_readings_leave_the_conversation_evaluated(sample_pipeline):
     fresh = llm.generate(follow_up, 12, 0.0, top_p=0.9, repeat_penalty=1.0)
     assert kept.stats.cached_prefix_tokens >= evaluated - 12  # the reply's tokens may differ
     assert fresh.stats.cached_prefix_tokens == 0 and kept.text == fresh.text
+
+
+# --- prose that stands alone ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("written", "shown"), [
+    ("The paper targets depth estimation on small boards [1].",
+     "FastDepth targets depth estimation on small boards [1]."),
+    ("- This study runs at 178 fps [1].", "- FastDepth runs at 178 fps [1]."),
+    ("In paper, the authors prune the network [1].",
+     "In the FastDepth paper, the authors prune the network [1]."),
+    ("The paper and its code are public [1].", "The paper and its code are public [1]."),
+    ("The paper shows FastDepth runs fast [1].", "The paper shows FastDepth runs fast [1]."),
+])
+def test_a_paper_pointed_at_by_generic_words_is_named(written, shown):
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    span = split_claims(written)[0]
+    claim = Claim(span.plain, [1], True, 0.9, [], model_citations=[])
+    assert render(written, [(span, claim)], {1: "FastDepth"}) == shown
+
+
+def test_a_sentence_about_the_answers_own_support_is_dropped():
+    from assistant.answer.claims import split_claims
+
+    kinds = [s.kind for s in split_claims(
+        "FastDepth runs at 178 fps [1]. This claim is supported by the first source [1]. "
+        "The results support the use of pruning [1].")]
+    assert kinds == ["claim", "meta", "claim"]

@@ -39,6 +39,11 @@ _NOTE_RE = re.compile(
     r"\bnot (?:mentioned|stated|specified|provided|given|reported|discussed|clear)\b|"
     r"^(?:yes|no|maybe|answer)\b[\s:,.!]*$|^(?:sources?|references?)\s*:?\s*$",
     re.IGNORECASE)
+# Sentences about the answer's own support ("This claim is supported by the first
+# source", "The source does not directly support this claim"): the check decides that,
+# so they are dropped like a pointer to a source.
+_SELF_RE = re.compile(r"\b(?:this|that|the above|my|our) (?:claim|statement)\b",
+                      re.IGNORECASE)
 _WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)?")
 
 
@@ -176,7 +181,8 @@ def _dereference(piece: str) -> str:
 def _kind(body: str, citations: list[int]) -> str:
     words = [w.lower() for w in _WORD_RE.findall(_MARKUP_RE.sub("", body))]
     content = [w for w in words if w not in _META_WORDS]
-    if (citations and len(content) < 2) or (len(words) >= 3 and not content):
+    if (citations and len(content) < 2) or (len(words) >= 3 and not content) \
+            or _SELF_RE.search(body):
         return "meta"  # a pointer to a source ("This can be found in the source."), no claim
     if len(words) < 3 or _NOTE_RE.search(body.strip()):
         return "note"

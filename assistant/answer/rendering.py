@@ -29,23 +29,33 @@ def without_repeats(spans: list[Span]) -> list[Span]:
     return kept
 
 
-# the words a citation used as a noun became (claims._dereference)
+# the words a citation used as a noun became (claims._dereference), and the small model's
+# own ways of pointing at "its" paper at the start of a sentence
 _GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
                              r"reference|document)\b")
+_LEADING_REF_RE = re.compile(r"^(\W*)(?:The|This) (?:source|paper|study|abstract|article|"
+                             r"publication|work)\b(?! (?:and|or)\b)")
+_IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this )?(?:paper|study|abstract|source),")
 
 
 def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
-    """"One paper shows …" → "FastDepth shows …" when the model's one citation was
-    confirmed by the check and that paper's title announces a name: the sentence then
-    says which paper it is about without the reader decoding [n]. A citation the check
-    moved keeps the generic words (the model's sentence was about another paper), and so
-    does a sentence that names the paper already."""
+    """"One paper shows …", "The paper proposes …" → "FastDepth shows …", "In paper, the
+    authors …" → "In the FastDepth paper, the authors …", when the claim has one
+    citation, the check confirmed the model's (or attached it to an uncited claim), and
+    that paper's title announces a name: the sentence then says which paper it is about
+    without the reader decoding [n]. A citation the check moved keeps the generic words
+    (the model's sentence was about another paper), and so does a sentence that names
+    the paper already."""
     if not (claim.supported and len(claim.citations) == 1
-            and claim.citations == claim.model_citations):
+            and claim.model_citations in ([], claim.citations)):
         return body
     name = names.get(claim.citations[0], "")
     if not name or name.lower() in body.lower():
         return body
+    if _IN_PAPER_RE.search(body):
+        return _IN_PAPER_RE.sub(lambda m: f"{m.group(1)}In the {name} paper,", body, count=1)
+    if _LEADING_REF_RE.search(body):
+        return _LEADING_REF_RE.sub(lambda m: m.group(1) + name, body, count=1)
     return _GENERIC_REF_RE.sub(name, body, count=1)
 
 
