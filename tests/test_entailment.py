@@ -163,3 +163,11 @@ def test_a_sentence_about_the_answers_own_support_is_dropped():
         "FastDepth runs at 178 fps [1]. This claim is supported by the first source [1]. "
         "The results support the use of pruning [1].")]
     assert kinds == ["claim", "meta", "claim"]
+
+
+def test_a_claim_said_again_in_nearly_the_same_words_is_dropped():
+    checker = Checker(HashEmbedder().embed)
+    text = (f"{CLAIM} [1] FastDepth is a network. "
+            "Our proposed network FastDepth runs at 178 fps on the NVIDIA Jetson TX2 GPU. [1]")
+    result = checker.check(text, [PAPER])
+    assert result.text.count("178 fps") == 1 and len(result.claims) == 2

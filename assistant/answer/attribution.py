@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import numpy as np
 
@@ -46,6 +47,7 @@ from assistant.settings import Settings
 __all__ = ["UNSUPPORTED", "Attribution", "Checker", "Claim", "SourceText", "Support",
            "closest_finding", "invented_numbers", "missing_names", "names_in"]
 
+NEAR_REPEAT = 0.95  # two claims this close in meaning say the same thing
 EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
 
 
@@ -255,7 +257,7 @@ class Checker:
         import time
 
         start = time.perf_counter()
-        spans = without_repeats(split_claims(text))
+        spans = self._without_near_repeats(without_repeats(split_claims(text)))
         decided: list[tuple[Span, Claim | None]] = []
         for span in spans:
             claim = self.decide(span.plain, span.model_citations, sources) \
@@ -268,6 +270,22 @@ class Checker:
         names = {s.n: paper_name(s.title) for s in sources}
         return Attribution(render(text, decided, names), claims, citations, rejected, added,
                            time.perf_counter() - start)
+
+
+    def _without_near_repeats(self, spans: list[Span]) -> list[Span]:
+        """A claim that says again, in nearly the same words, what an earlier one said
+        (cosine at least ``NEAR_REPEAT``) is dropped like an exact repeat."""
+        claims = [i for i, s in enumerate(spans) if s.kind == "claim" and s.plain]
+        if len(claims) < 2:
+            return spans
+        vectors = self.vectors([spans[i].plain for i in claims])
+        sims = vectors @ vectors.T
+        kept = list(spans)
+        for row, i in enumerate(claims):
+            if any(sims[row, earlier] >= NEAR_REPEAT for earlier in range(row)
+                   if kept[claims[earlier]].kind == "claim"):
+                kept[i] = replace(spans[i], kind="meta")
+        return kept
 
 
 def closest_finding(checker: Checker, question: str, texts: list[SourceText],
