@@ -171,3 +171,15 @@ def test_a_claim_said_again_in_nearly_the_same_words_is_dropped():
             "Our proposed network FastDepth runs at 178 fps on the NVIDIA Jetson TX2 GPU. [1]")
     result = checker.check(text, [PAPER])
     assert result.text.count("178 fps") == 1 and len(result.claims) == 2
+
+
+@pytest.mark.parametrize(("closing", "kept"), [
+    ("The sources do not provide information on this.", False),   # it was just answered
+    ("The sources do not mention the price of the board.", True),  # true: kept as a note
+    ("The sources do not mention an NVIDIA Jetson TX2 GPU.", False),  # the paper does
+])
+def test_a_sentence_denying_the_answer_is_checked_like_a_claim(closing, kept):
+    checker = Checker(HashEmbedder().embed)
+    result = checker.check(f"{CLAIM} [1] {closing}", [PAPER])
+    assert (closing in result.text) == kept
+    assert "178 fps" in result.text

@@ -30,7 +30,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer.checked import Attribution, Claim, SourceText, Support
-from assistant.answer.claims import Span, split_claims
+from assistant.answer.claims import Span, denied_topic, split_claims
 from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
     invented_numbers,
@@ -47,6 +47,7 @@ from assistant.settings import Settings
 __all__ = ["UNSUPPORTED", "Attribution", "Checker", "Claim", "SourceText", "Support",
            "closest_finding", "invented_numbers", "missing_names", "names_in"]
 
+DENIAL_MATCH = 0.5  # a sentence this close to a denied topic, with all its words, states it
 NEAR_REPEAT = 0.95  # two claims this close in meaning say the same thing
 EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
 
@@ -263,6 +264,7 @@ class Checker:
             claim = self.decide(span.plain, span.model_citations, sources) \
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
+        decided = self._checked_denials(decided, sources)
         claims = [c for _, c in decided if c is not None]
         citations = list(dict.fromkeys(n for c in claims if c.supported for n in c.citations))
         rejected = [n for c in claims for n in c.model_citations if n not in c.citations]
@@ -271,6 +273,31 @@ class Checker:
         return Attribution(render(text, decided, names), claims, citations, rejected, added,
                            time.perf_counter() - start)
 
+
+    def _checked_denials(self, decided: list[tuple[Span, Claim | None]],
+                         sources: Sequence[SourceText]) -> list[tuple[Span, Claim | None]]:
+        """A note that denies ("the sources do not provide information on …") is checked
+        like a claim and dropped when it is false: when it points back at the question
+        ("… on this") while the answer has supported claims, or when a paper does state
+        its topic (all the topic's words in one sentence that matches it in meaning by
+        ``DENIAL_MATCH``)."""
+        answered = any(c is not None and c.supported for _, c in decided)
+        kept = []
+        for span, claim in decided:
+            topic = denied_topic(span.plain) if span.kind == "note" else None
+            if topic is not None and (answered if not topic else self._stated(topic, sources)):
+                span = replace(span, kind="meta")
+            kept.append((span, claim))
+        return kept
+
+    def _stated(self, topic: str, sources: Sequence[SourceText]) -> bool:
+        words = self.terms([topic])[0]
+        if not words:
+            return False
+        for support in self.supports(topic, sources):
+            if support.dense >= DENIAL_MATCH and words <= self.terms([support.sentence])[0]:
+                return True
+        return False
 
     def _without_near_repeats(self, spans: list[Span]) -> list[Span]:
         """A claim that says again, in nearly the same words, what an earlier one said

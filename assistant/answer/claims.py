@@ -39,6 +39,29 @@ _NOTE_RE = re.compile(
     r"\bnot (?:mentioned|stated|specified|provided|given|reported|discussed|clear)\b|"
     r"^(?:yes|no|maybe|answer)\b[\s:,.!]*$|^(?:sources?|references?)\s*:?\s*$",
     re.IGNORECASE)
+# What a note denies: "The sources do not provide information on <topic>."
+_DENIED_RE = re.compile(
+    r"\b(?:do(?:es)?n[o']?t|did not|does not|do not|cannot|can't)\s+(?:\w+\s+){0,2}?"
+    r"(?:mention|say|state|provide|specify|discuss|contain|cover|give|include|report|"
+    r"address|describe)\w*\s+(?:any\s+)?(?:(?:specific|direct|detailed|further|more|"
+    r"explicit)\s+)?(?:information|details?|data|figures?|numbers?)?\s*"
+    r"(?:on|about|regarding|of|for|whether|how|what|which)?\s*(?P<topic>[^.!?]*)",
+    re.IGNORECASE)
+_VAGUE_TOPIC_RE = re.compile(r"^(?:this|that|it|these|those|the (?:question|topic|answer|"
+                             r"above)|this (?:question|topic))?\W*$", re.IGNORECASE)
+
+
+def denied_topic(body: str) -> str | None:
+    """What a note says the sources leave out ("" when it points back at the question or
+    at what came before: "… do not provide information on this"); None for a note that
+    denies nothing."""
+    match = _DENIED_RE.search(body)
+    if not match:
+        return None
+    topic = match.group("topic").strip(" ,;:")
+    return "" if _VAGUE_TOPIC_RE.match(topic) else topic
+
+
 # Sentences about the answer's own support ("This claim is supported by the first
 # source", "The source does not directly support this claim"): the check decides that,
 # so they are dropped like a pointer to a source.
