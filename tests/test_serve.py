@@ -170,8 +170,12 @@ def test_yes_no_verdict_is_the_in_process_computation_run_on_the_server(served,
         pipeline.close()
     local = sample_pipeline.verdict(YES_NO, sources)
     assert remote.label == local.label
+    # the same computation, but each context reuses what its earlier prompts left evaluated
+    # (an answer, the claim check's readings), and a prompt read on a reused prefix gives
+    # slightly different floats than one read whole (0.02 measured with this model; two
+    # different histories up to 0.06)
     for label in ("yes", "no", "maybe"):
-        assert abs(remote.raw[label] - local.raw[label]) < 0.02, (remote.raw, local.raw)
+        assert abs(remote.raw[label] - local.raw[label]) < 0.08, (remote.raw, local.raw)
 
 
 @pytest.mark.slow
