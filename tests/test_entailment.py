@@ -183,3 +183,31 @@ def test_a_sentence_denying_the_answer_is_checked_like_a_claim(closing, kept):
     result = checker.check(f"{CLAIM} [1] {closing}", [PAPER])
     assert (closing in result.text) == kept
     assert "178 fps" in result.text
+
+
+# --- the labelled set ------------------------------------------------------------------------
+
+
+def test_the_labelled_claims_cover_every_pair_and_count_at_least_200():
+    from assistant.bench.claims import load_pairs
+    from assistant.settings import REPO_DIR
+
+    pairs = load_pairs(REPO_DIR / "bench" / "claims")
+    assert len(pairs) >= 200
+    assert {p["origin"].split(":")[0] for p in pairs} == {"sample", "pubmedqa"}
+    for pair in pairs:  # each labelled paper is one of its answer's sources
+        assert pair["n"] in {s.n for s in pair["sources"]}
+
+
+def test_a_labels_file_with_an_unknown_label_is_one_line_error(tmp_path):
+    import json
+
+    from assistant.bench.claims import load_pairs
+    from assistant.bench.common import BenchError
+
+    (tmp_path / "answers.jsonl").write_text(json.dumps({
+        "origin": "sample:q1", "question": "q", "answer": "a",
+        "claims": [{"text": "c"}], "sources": [{"n": 1, "title": "t", "abstract": "x"}]}))
+    (tmp_path / "labels.json").write_text(json.dumps({"0:0:1": {"label": "true"}}))
+    with pytest.raises(BenchError, match="0:0:1: unknown label 'true'"):
+        load_pairs(tmp_path)
