@@ -173,7 +173,7 @@ class Settings(BaseSettings):
     claim_entailment: bool = _in("attribution", True,
                                  description="read each passing claim against its sentences "
                                              "with the chat model (see README)")
-    claim_entail_threshold: float = _in("attribution", 0.80, ge=0.0, le=1.0,
+    claim_entail_threshold: float = _in("attribution", 0.70, ge=0.0, le=1.0,
                                         description="P(yes) the model's reading needs for a "
                                                     "paper to support a claim")
     claim_entail_max_reads: int = _in("attribution", 2, ge=1, le=8,
