@@ -211,3 +211,20 @@ def test_a_labels_file_with_an_unknown_label_is_one_line_error(tmp_path):
     (tmp_path / "labels.json").write_text(json.dumps({"0:0:1": {"label": "true"}}))
     with pytest.raises(BenchError, match="0:0:1: unknown label 'true'"):
         load_pairs(tmp_path)
+
+
+@pytest.mark.slow
+def test_the_reading_instructions_are_restored_from_disk(sample_pipeline, tmp_path):
+    llm = sample_pipeline.llm()
+    args = ("FastDepth runs at 178 fps.", "FastDepth", ["FastDepth runs at 178 fps on a TX2."])
+    with llm.aside():
+        first = Judge(llm, 0.7, tmp_path)
+        first.begin()
+        computed = first(*args)
+    assert list(tmp_path.glob("prefix-*.state"))
+    with llm.aside():
+        second = Judge(llm, 0.7, tmp_path)
+        second.begin()
+        restored = second(*args)
+    assert llm.prefix_source == "disk"
+    assert restored.probs == pytest.approx(computed.probs, abs=1e-6)

@@ -6,10 +6,11 @@ claim that copies a sentence with one number swapped, a neighbour's method name 
 a "not" added still matches in meaning and wording. So each claim that passes is read
 once more, with the sentences it rests on, by the chat model that is already loaded: its
 own first-token probabilities of "yes", "no" and "contradicted" on a short prompt
-(``prompts/entail_*.j2``). The instructions come first, so their evaluated state is
-shared by the readings that follow each other; the caller keeps the conversation's own
-context aside meanwhile and puts it back (:meth:`ChatModel.aside`), so a follow-up
-question still reuses it.
+(``prompts/entail_*.j2``). The instructions come first: their evaluated state is saved
+to the cache directory once and restored before a batch of readings (as the answer
+prompt's is at load), then shared by the readings that follow each other; the caller
+keeps the conversation's own context aside meanwhile and puts it back
+(:meth:`ChatModel.aside`), so a follow-up question still reuses it.
 
 The threshold on P(yes) (setting ``claim_entail_threshold``) was chosen on perturbations of
 the PubMedQA dev split (``assistant bench perturb --collection pubmedqa --entail``).
@@ -18,6 +19,7 @@ the PubMedQA dev split (``assistant bench perturb --collection pubmedqa --entail
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from assistant.answer.prompts import render
 from assistant.llm.base import ChatModel, Message, NoLabelProbs
@@ -57,11 +59,27 @@ class Judge:
     Results are cached per (claim, title, sentences): a claim checked again (an answer
     re-rendered, a claim repeated) costs nothing."""
 
-    def __init__(self, llm: ChatModel, threshold: float) -> None:
+    def __init__(self, llm: ChatModel, threshold: float, cache_dir: Path | None = None
+                 ) -> None:
         self.llm = llm
         self.threshold = threshold
+        self.cache_dir = cache_dir
         self.calls = 0
+        self._prefix_ready = False
         self._cache: dict[tuple[str, str, tuple[str, ...]], Entailment] = {}
+
+    def begin(self) -> None:
+        """A new batch of readings: the context holds something else now (an answer)."""
+        self._prefix_ready = False
+
+    def _ready_prefix(self) -> None:
+        """Restore the instructions' evaluated state from disk (computed and saved the
+        first time), so a batch does not read them again; a model behind a server keeps
+        its own context."""
+        if not self._prefix_ready and self.cache_dir is not None \
+                and self.llm.backend == "in-process" and self.llm.vocab is not None:
+            self.llm.warm_prefix(entail_prefix(self.llm), self.cache_dir)
+        self._prefix_ready = True
 
     def __call__(self, claim: str, title: str, sentences: list[str]) -> Entailment | None:
         """The reading, or None where the model gives no label probabilities (a server
@@ -72,6 +90,7 @@ class Judge:
         messages = [Message("system", render("entail_system")),
                     Message("user", render("entail_user", title=title or "untitled",
                                            sentences=" ".join(sentences), claim=claim))]
+        self._ready_prefix()
         try:
             raw = self.llm.label_probs(messages, "Answer:", LABELS)
         except NoLabelProbs:
@@ -80,3 +99,11 @@ class Judge:
         label, probs = decide(raw, self.threshold)
         self._cache[key] = Entailment(label, probs, list(sentences))
         return self._cache[key]
+
+
+def entail_prefix(llm: ChatModel) -> str:
+    """The fixed start of every reading's prompt, whose evaluated state is cached."""
+    marker = "\u0000CLAIM\u0000"
+    prompt, _stop = llm.format_prompt([Message("system", render("entail_system")),
+                                       Message("user", marker)])
+    return prompt.split(marker)[0]

@@ -296,8 +296,9 @@ class Asker:
             return
         wanted = self.settings.claim_entail_threshold if threshold is None else threshold
         if self._judge is None or self._judge.llm is not llm:
-            self._judge = Judge(llm, wanted)
+            self._judge = Judge(llm, wanted, self.settings.cache_dir)
         self._judge.threshold = wanted
+        self._judge.begin()
         checker.judge = self._judge
         try:
             with llm.aside():
