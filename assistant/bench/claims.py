@@ -19,10 +19,9 @@ import json
 import time
 from pathlib import Path
 
-from assistant.bench.common import BenchError, Progress
+from assistant.bench.common import SWEEP, BenchError, Progress, supported_at
 from assistant.pipeline import Pipeline, SourceText
 
-SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 POSITIVE = "supported"
 LABELS = ("supported", "partly", "not stated", "contradicted", "meta")
 
@@ -95,19 +94,16 @@ def _score(claim, n: int, entail: bool) -> float | None:
 
 
 def _rates(scored: list[tuple[dict, float | None]], threshold: float) -> dict:
-    tp = sum(p["label"] == POSITIVE and _yes(s, threshold) for p, s in scored)
-    fp = sum(p["label"] != POSITIVE and _yes(s, threshold) for p, s in scored)
-    fn = sum(p["label"] == POSITIVE and not _yes(s, threshold) for p, s in scored)
+    tp = sum(p["label"] == POSITIVE and supported_at(s, threshold) for p, s in scored)
+    fp = sum(p["label"] != POSITIVE and supported_at(s, threshold) for p, s in scored)
+    fn = sum(p["label"] == POSITIVE and not supported_at(s, threshold) for p, s in scored)
     return {"pairs": len(scored), "positives": tp + fn,
             "precision": tp / (tp + fp) if tp + fp else 0.0,
             "recall": tp / (tp + fn) if tp + fn else 0.0}
 
 
-def _yes(score: float | None, threshold: float) -> bool:
-    return score is not None and score >= threshold
-
 
 def _wrong(scored: list[tuple[dict, float | None]], threshold: float) -> list[dict]:
     return [{"key": p["key"], "label": p["label"], "claim": p["claim"], "n": p["n"],
              "score": None if s is None else round(s, 3)}
-            for p, s in scored if _yes(s, threshold) != (p["label"] == POSITIVE)][:40]
+            for p, s in scored if supported_at(s, threshold) != (p["label"] == POSITIVE)][:40]

@@ -23,6 +23,17 @@ Progress = Callable[[int, int], None]
 ROW_SETTINGS = ("retrieval", "evidence", "attribution", "generation")
 
 
+# thresholds of the model's claim reading that one ``--entail`` run reports (it records
+# P(yes) for every candidate, so each threshold's figures come from the same readings)
+SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
+
+
+def supported_at(score: float | None, threshold: float) -> bool:
+    """Whether a claim the check scored (None: the rules rejected it) is supported at
+    ``threshold`` of the model's reading."""
+    return score is not None and score >= threshold
+
+
 class BenchError(AssistantError, RuntimeError):
     """The benchmark data is missing or malformed."""
 

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.bench.common import Progress
+from assistant.bench.common import SWEEP, Progress, supported_at
 from assistant.pipeline import Claim, Paper, Pipeline, SourceText, paper_name, split_sentences
 
 # a number as a quantity ("178", "27.5", "2.6x"), not part of a name ("3D", "YOLOv3", "1.4B")
@@ -40,7 +40,6 @@ FINDING = re.compile(r"\b(propos|show|achiev|outperform|improv|reduc|demonstrat|
 AUXILIARY = re.compile(r"\b(is|are|was|were|can|could|does|do|did|will|would|has|have)\b")
 VERB_AFTER_SUBJECT = re.compile(r"\b(we|it|they)\s+([a-z]{3,})\b", re.I)
 KINDS = ("own", "neighbour", "name_swap", "number_swap", "negation", "only")
-SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95)
 NEAR_DUPLICATE = 0.92  # abstracts this similar are versions of one paper, not neighbours
 
 
@@ -160,12 +159,9 @@ def _score(claim: Claim, entail: bool) -> float | None:
     return max(r["probs"]["yes"] for r in claim.readings.values())
 
 
-def _supported(score: float | None, threshold: float) -> bool:
-    return score is not None and score >= threshold
-
 
 def _rates(scored: list[tuple[str, str, float | None]], kind: str, threshold: float) -> dict:
-    hits = [_supported(score, threshold) for k, _, score in scored if k == kind]
+    hits = [supported_at(score, threshold) for k, _, score in scored if k == kind]
     rate = sum(hits) / len(hits) if hits else 0.0
     return {"cases": len(hits), ("recall" if kind == "own" else "false_support"): rate}
 
@@ -174,7 +170,7 @@ def _wrong(scored: list[tuple[str, str, float | None]], threshold: float
            ) -> dict[str, list[str]]:
     wrong: dict[str, list[str]] = {kind: [] for kind in KINDS}
     for kind, claim, score in scored:
-        if _supported(score, threshold) != (kind == "own") and len(wrong[kind]) < 5:
+        if supported_at(score, threshold) != (kind == "own") and len(wrong[kind]) < 5:
             wrong[kind].append(claim)
     return wrong
 
