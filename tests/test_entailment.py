@@ -228,3 +228,13 @@ def test_the_reading_instructions_are_restored_from_disk(sample_pipeline, tmp_pa
         restored = second(*args)
     assert llm.prefix_source == "disk"
     assert restored.probs == pytest.approx(computed.probs, abs=1e-6)
+
+
+def test_a_claim_giving_the_paper_what_its_opening_says_of_others_is_no_support():
+    checker = Checker(HashEmbedder().embed)
+    credited = checker.decide("FastDepth: depth sensing is a critical function for robotic "
+                              "tasks such as localization.", [1], [PAPER])
+    assert not credited.supported and credited.reason == "the paper says this of earlier work"
+    own = checker.decide("Depth sensing is a critical function for robotic tasks such as "
+                         "localization.", [1], [PAPER])  # the paper's words, not its finding
+    assert own.supported

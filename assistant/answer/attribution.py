@@ -23,6 +23,7 @@ citation at all. The same number check flags invented numbers in summaries.
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
@@ -76,6 +77,21 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
                         if name not in support.missing_names and not mentions(name, evidence)]
     if support.dense >= copy_similarity and len(split_sentences(claim)) == 1:
         support.unstated = unstated_markers(claim, support.sentence)
+    support.background = _credits_background(claim, title, units, support.sentence)
+
+
+_OWN_WORK_RE = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.I)
+
+
+def _credits_background(claim: str, title: str, units: list[str], best: str) -> bool:
+    """A claim that names the paper ("DepthMaster … suffers from low inference speed")
+    but rests on the abstract's opening sentence, which speaks of earlier work (it
+    neither names the paper nor says "we"/"our"/"this paper"), gives the paper what it
+    says of others."""
+    name = paper_name(title)
+    opening = units[1] if title and len(units) > 1 else (units[0] if units else "")
+    return bool(name) and best == opening and mentions(name, claim) \
+        and not mentions(name, opening) and not _OWN_WORK_RE.search(opening)
 
 
 def _reason(best: Support, threshold: float) -> str:
@@ -90,6 +106,8 @@ def _reason(best: Support, threshold: float) -> str:
         return f"the paper gives {', '.join(best.unbound)} for something else"
     if best.unstated:
         return f"the paper does not say this ({', '.join(best.unstated)})"
+    if best.background:
+        return "the paper says this of earlier work"
     return "another source says this"
 
 

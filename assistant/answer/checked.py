@@ -39,13 +39,15 @@ class Support:
     # "negation", "restriction", "cause": the claim turns on a word the paper never uses
     unstated: list[str] = field(default_factory=list)
     title: str = ""
+    # the claim gives the paper what its opening sentence says of earlier work
+    background: bool = False
     # the sentences the claim rests on (its numbers and names are held to them)
     basis: list[str] = field(default_factory=list)
 
     @property
     def admissible(self) -> bool:
         return not (self.invented_numbers or self.missing_names or self.unbound
-                    or self.unstated)
+                    or self.unstated or self.background)
 
 
 @dataclass
