@@ -75,6 +75,12 @@ def test_tried_settings_are_read_and_checked_before_any_work():
     assert [c.name for c in configs([], same)] == ["before"]  # "current" would repeat it
     assert [c.name for c in configs([], same.replace(context_budget=250))] == [
         "before", "current"]
+    assert _parse_try("claim_entailment=false,claim_entail_threshold=0.8") == {
+        "claim_entailment": False, "claim_entail_threshold": 0.8}
+    with pytest.raises(AssistantError):
+        _parse_try("claim_entailment=perhaps")  # not a boolean: one line, not a traceback
+    assert [c.name for c in configs([{"claim_entailment": False}], same, before=False)] == [
+        "current", "try:claim_entailment=False"]
 
 
 def test_runner_gives_each_configuration_its_settings_and_follow_up_layout(hashed_copy):

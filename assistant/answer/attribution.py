@@ -15,6 +15,8 @@ Similarity finds the paper and sentences a claim rests on; it cannot read. Where
 model is at hand (``Checker.judge``, see :mod:`assistant.answer.entailment`), a claim that
 passes is also read against those sentences, and the paper supports it only if the model
 reads that the sentences state it; a paper whose sentences say the opposite is reported.
+A claim that copies one of the paper's sentences word for word (:mod:`.quoting`) is the
+paper's statement: it passes without scores or reading.
 
 A citation stays only where its paper supports the claim; an uncited or mis-cited claim
 gets the supporting paper; a claim no paper supports is marked unsupported and carries no
@@ -42,6 +44,7 @@ from assistant.answer.entities import (
     unstated_markers,
 )
 from assistant.answer.evidence import paper_name, split_sentences
+from assistant.answer.quoting import quoted_sentence
 from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
 from assistant.settings import Settings
 
@@ -212,6 +215,8 @@ class Checker:
                 invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
             _bind(support, claim, source.title, group, per_unit, self.copy_similarity)
+            support.quoted = quoted_sentence(claim, group)
+            support.sentence = support.quoted or support.sentence
             result.append(support)
         return sorted(result, key=lambda s: -s.score)
 
@@ -226,13 +231,16 @@ class Checker:
         a smaller source set). A source passes with a score over the threshold, its
         numbers, names and turning words held by its own sentences, and no other source
         matching the claim clearly better (by ``claim_contrast_margin``): a sentence of
-        one paper with another paper's name in it is the first paper's finding. With a
-        judge, a passing source must also be read to state the claim (the model's own
+        one paper with another paper's name in it is the first paper's finding. A source
+        whose sentence the claim copies word for word passes outright. With a judge, any
+        other passing source must also be read to state the claim (the model's own
         citations first, at most ``max_reads`` papers per claim)."""
         top = supports[0].score if supports else 0.0
-        passing = [s for s in supports if s.score >= self.threshold and s.admissible
-                   and s.score >= top - self.contrast_margin]
-        preferred = [s for s in passing if s.n in model_citations] or passing[:1]
+        passing = [s for s in supports if s.quoted or (
+            s.score >= self.threshold and s.admissible
+            and s.score >= top - self.contrast_margin)]
+        preferred = [s for s in passing if s.n in model_citations] \
+            or [s for s in passing if s.quoted][:1] or passing[:1]
         readings: dict[int, Entailment] = {}
         if self.judge is not None:
             preferred = self._read(claim, preferred, passing, readings)
@@ -247,7 +255,8 @@ class Checker:
         return Claim(
             text=claim, citations=[s.n for s in ordered], supported=bool(ordered),
             support=max((s.score for s in ordered), default=best.score if best else 0.0),
-            evidence=[{"n": s.n, "sentence": s.sentence} for s in ordered],
+            evidence=[{"n": s.n, "sentence": s.sentence, **({"quoted": True} if s.quoted else {})}
+                      for s in ordered],
             model_citations=list(model_citations), reason=reason,
             readings={n: r.to_dict() for n, r in readings.items()},
             contradicted_by=({"n": contradicted[0], "sentence": " ".join(contradicted[1].sentences)}
@@ -263,6 +272,9 @@ class Checker:
         for support in queue[:self.max_reads]:
             if kept and support not in preferred:
                 break
+            if support.quoted:  # the paper's own words: nothing to read
+                kept.append(support)
+                continue
             reading = self.judge(claim, support.title, support.basis or [support.sentence])
             if reading is None:  # the model cannot give label probabilities here
                 return preferred

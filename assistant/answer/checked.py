@@ -43,9 +43,13 @@ class Support:
     background: bool = False
     # the sentences the claim rests on (its numbers and names are held to them)
     basis: list[str] = field(default_factory=list)
+    # the paper's sentence the claim copies word for word (see :mod:`.quoting`), or ""
+    quoted: str = ""
 
     @property
     def admissible(self) -> bool:
+        if self.quoted:
+            return True
         return not (self.invented_numbers or self.missing_names or self.unbound
                     or self.unstated or self.background)
 

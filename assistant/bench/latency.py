@@ -40,11 +40,15 @@ class Config:
     old_follow_ups: bool = False
 
 
-def configs(tries: list[dict], settings: Settings | None = None) -> list[Config]:
-    """"before" (the settings of the issue), "current" (this checkout's, unless its
-    evidence settings are the same as before's), then each tried."""
-    same = settings is not None and all(getattr(settings, k) == v for k, v in BEFORE.items())
-    return [Config("before", BEFORE, True), *([] if same else [Config("current")]),
+def configs(tries: list[dict], settings: Settings | None = None, before: bool = True
+            ) -> list[Config]:
+    """"before" (the settings of the issue; left out with ``before`` false), "current"
+    (this checkout's, unless its evidence settings are the same as before's), then each
+    tried."""
+    same = before and settings is not None \
+        and all(getattr(settings, k) == v for k, v in BEFORE.items())
+    return [*([Config("before", BEFORE, True)] if before else []),
+            *([] if same else [Config("current")]),
             *(Config("try:" + ",".join(f"{k}={v}" for k, v in t.items()), t) for t in tries)]
 
 
@@ -243,10 +247,11 @@ def summarize_rows(rows: list[dict], chosen: list[Config],
 
 def latency(settings: Settings, sample: Path, folder: Path, tries: list[dict],
             model: str | None = None, sample_limit: int | None = None,
-            pubmedqa_limit: int = 100, progress: Progress | None = None) -> dict:
+            pubmedqa_limit: int = 100, progress: Progress | None = None,
+            before: bool = True) -> dict:
     """The whole bench: the sample's questions, then PubMedQA dev; rows are logged and a
     re-run resumes."""
-    chosen = configs(tries, settings)
+    chosen = configs(tries, settings, before)
     result = {"configs": {c.name: c.changes for c in chosen}}
     rows = sample_rows(settings, sample, chosen, model, sample_limit, progress)
     result["sample"] = summarize_rows(rows, chosen)

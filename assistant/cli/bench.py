@@ -299,6 +299,19 @@ def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
     err.print(f"saved {path}", style="dim")
 
 
+def _setting_value(text: str) -> bool | int | float | str:
+    """A --try value as the setting's type would read it: true/false, a number, or text
+    (the settings object checks it)."""
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    for kind in (int, float):
+        try:
+            return kind(text)
+        except ValueError:
+            pass
+    return text
+
+
 def _parse_try(text: str) -> dict:
     """``context_budget=250,evidence_min_share=40`` → the settings changes to time."""
     changes = {}
@@ -307,7 +320,7 @@ def _parse_try(text: str) -> dict:
         if not sep:
             raise UserError(f"--try takes setting=value pairs separated by commas (got "
                             f"'{part}')")
-        changes[key.strip()] = float(value) if "." in value else int(value)
+        changes[key.strip()] = _setting_value(value.strip())
     _settings(**changes)  # an unknown setting or a bad value: one line now, not after an hour
     return changes
 
@@ -316,7 +329,9 @@ def _parse_try(text: str) -> dict:
 def bench_latency(
     tries: Annotated[list[str] | None, typer.Option("--try", help="Other settings to time "
                      "beside 'before' and 'current', e.g. context_budget=250,"
-                     "yes_no_budget=150 (repeat for more).")] = None,
+                     "yes_no_budget=150 or claim_entailment=false (repeat for more).")] = None,
+    no_before: Annotated[bool, typer.Option("--no-before", help="Leave out the settings "
+                         "before issue #17 (no ratios to them).")] = False,
     sample_limit: Annotated[int | None, typer.Option("--sample-limit", help="Only the first "
                             "N sample questions.")] = None,
     pubmedqa_limit: Annotated[int, typer.Option("--pubmedqa-limit", help="PubMedQA dev "
@@ -334,7 +349,7 @@ def bench_latency(
     folder = _pubmedqa_dir(pubmedqa) if pubmedqa_limit else Path()
     results, path = _run("latency", lambda progress: latency(
         settings, PACKAGE_DIR / "data" / "papers-page.txt", folder, changes, model,
-        sample_limit, pubmedqa_limit, progress), settings, model)
+        sample_limit, pubmedqa_limit, progress, before=not no_before), settings, model)
     if json_out:
         _print_json(results)
     else:
@@ -349,7 +364,7 @@ def _latency_tables(results: dict) -> None:
         if part not in results:
             continue
         table = Table("settings", "read tokens", "first token (one-shot)", "total (one-shot)",
-                      "ratio first/total", "follow-up first token", "cites gold",
+                      "check", "ratio first/total", "follow-up first token", "cites gold",
                       "supported citation", "verdict acc.", "out of scope declined",
                       box=None, title=part)
         for name, entry in results[part].items():
@@ -360,8 +375,9 @@ def _latency_tables(results: dict) -> None:
                 name, f"{first['read_tokens']:.0f}",
                 f"{first['first_token_s']:.1f} s ({first['one_shot_first_token_s']:.1f} s)",
                 f"{first['total_s']:.1f} s ({first['one_shot_total_s']:.1f} s)",
-                f"{ratio.get('one_shot_first_token_s', 1):.2f} / "
-                f"{ratio.get('one_shot_total_s', 1):.2f}",
+                f"{first['check_s']:.1f} s",
+                f"{ratio['one_shot_first_token_s']:.2f} / {ratio['one_shot_total_s']:.2f}"
+                if ratio else "–",
                 f"{follow['first_token_s']:.1f} s "
                 f"(×{entry['follow_up_first_token_vs_first']:.2f})" if follow else "–",
                 f"{q['cites_gold']:.3f}", f"{q['with_supported_citation']:.3f}",

@@ -1,0 +1,75 @@
+"""Claims that copy the paper: a sentence the paper states word for word needs no reading.
+
+The small model often answers in the paper's own words ("However, dense 3D facial
+geometry … plays a critical role …"). Such a claim is what the paper says, so the claim
+check lets it stand without the model's reading (:mod:`.entailment`), which costs a few
+seconds a claim and sometimes rejects a true sentence. Copying is strict, so that a copy
+cannot change what the paper says:
+
+- the claim's words (case and punctuation aside) are a run of one sentence's words, at
+  least ``MIN_WORDS`` long, after an opening connective ("However,", "In this paper,")
+  or an attribution to the cited paper ("The study found that") is set aside;
+- the run ends where the sentence or one of its clauses ends (a trailing qualifier such as
+  "only in mice" cannot be cut off);
+- the part of the sentence before the run holds no word that frames it as something else
+  (a negation, a condition, a hypothesis, earlier work, a comparison).
+
+A claim that is not a copy goes through the reading as before.
+"""
+
+from __future__ import annotations
+
+import re
+
+MIN_WORDS = 6
+_TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[,;:()]")
+_CLAUSE_ENDS = frozenset(",;:(")
+_PUNCTUATION = _CLAUSE_ENDS | {")"}
+# openings that say nothing of their own about the paper
+_LEAD_RE = re.compile(
+    r"^(?:(?:however|moreover|furthermore|additionally|in addition|also|specifically"
+    r"|in particular|notably|importantly|indeed|overall|finally"
+    r"|in (?:this |the )?(?:paper|work|study|abstract)"
+    r"|according to (?:the|this) (?:paper|study|abstract)),\s*"
+    r"|(?:the|this) (?:study|paper|work|abstract|authors?) (?:found|finds|shows?|showed"
+    r"|reports?|reported|states?|stated|concludes?|concluded|demonstrates?|demonstrated)"
+    r" that\s+)+", re.I)
+# words before the run that make it something other than the paper's statement
+_FRAMES = frozenset("""
+not no never nor neither whether if unless without instead rather than unlike although
+though previous previously prior existing earlier conventional traditional hypothesis
+hypothesized hypothesised hypothesize assume assumed assuming believed claimed expected
+""".split())
+
+
+def _words(tokens: list[str]) -> list[str]:
+    return [t for t in tokens if t not in _PUNCTUATION]
+
+
+def quoted_sentence(claim: str, sentences: list[str]) -> str:
+    """The sentence of ``sentences`` that ``claim`` copies word for word (see the module's
+    rules), or "" when it copies none."""
+    wanted = _words(_TOKEN_RE.findall(_LEAD_RE.sub("", claim.strip()).lower()))
+    if len(wanted) < MIN_WORDS:
+        return ""
+    return next((sentence for sentence in sentences
+                 if _copies(wanted, _TOKEN_RE.findall(sentence.lower()))), "")
+
+
+def _copies(wanted: list[str], tokens: list[str]) -> bool:
+    """Whether ``wanted`` is a run of ``tokens``' words that ends a clause and is not
+    framed by the words before it."""
+    places = [i for i, t in enumerate(tokens) if t not in _PUNCTUATION]
+    words = [tokens[i] for i in places]
+    size = len(wanted)
+    for start in range(len(words) - size + 1):
+        if words[start:start + size] != wanted:
+            continue
+        after = places[start + size - 1] + 1
+        while after < len(tokens) and tokens[after] == ")":
+            after += 1
+        if after < len(tokens) and tokens[after] not in _CLAUSE_ENDS:
+            continue
+        if _FRAMES.isdisjoint(words[:start]):
+            return True
+    return False
