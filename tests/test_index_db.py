@@ -48,7 +48,9 @@ def test_a_database_from_before_the_counts_gets_them(tmp_path: Path):
     records.replace_papers([_paper(i) for i in range(3)])
     records.close()
     with sqlite3.connect(path) as conn:  # as an older version left it: no versions either
-        conn.executescript("DROP TRIGGER paper_added; DROP TRIGGER paper_removed; "
+        conn.executescript("DROP TRIGGER revision_added; DROP TRIGGER revision_removed; "
+                           "DROP TRIGGER revision_changed; DROP TABLE state; "
+                           "DROP TRIGGER paper_added; DROP TRIGGER paper_removed; "
                            "DROP TRIGGER chunk_added; DROP TRIGGER chunk_removed; "
                            "DROP TABLE counts; DROP INDEX papers_by_year; "
                            "ALTER TABLE papers DROP COLUMN year; PRAGMA user_version = 0;")
@@ -73,7 +75,7 @@ def _columns(path: Path) -> set[str]:
 def test_a_new_database_records_every_step(tmp_path: Path):
     path = tmp_path / "records.sqlite3"
     Records(path).paper_count()
-    assert _version(path) == len(MIGRATIONS) == 3 and "year" in _columns(path)
+    assert _version(path) == len(MIGRATIONS) == 4 and "year" in _columns(path)
 
 
 def test_steps_are_applied_once_and_only_the_missing_ones(tmp_path: Path, monkeypatch):
@@ -104,5 +106,23 @@ def test_steps_are_applied_once_and_only_the_missing_ones(tmp_path: Path, monkey
                            "PRAGMA user_version = 2;")
     monkeypatch.setattr(sqlite3, "connect", functools.partial(real, factory=Spy))
     Records(path).paper_count()
-    assert len(scripts) == 1 and "ADD COLUMN year" in scripts[0]
-    assert "year" in _columns(path) and _version(path) == 3
+    assert len(scripts) == 2 and "ADD COLUMN year" in scripts[0] and "revision" in scripts[1]
+    assert "year" in _columns(path) and _version(path) == 4
+
+
+def test_the_records_state_changes_with_every_paper_change_and_with_a_new_file(tmp_path: Path):
+    path = tmp_path / "records.sqlite3"
+    records = Records(path)
+    empty = records.state()
+    records.replace_papers([_paper(1), _paper(2)])
+    added = records.state()
+    assert added != empty and records.state() == added  # reading changes nothing
+    records.replace_papers([_paper(2)])  # the same paper written again
+    assert records.state() != added
+    records.close()
+    for suffix in ("", "-wal", "-shm"):
+        (tmp_path / f"records.sqlite3{suffix}").unlink(missing_ok=True)
+    rebuilt = Records(path)
+    rebuilt.replace_papers([_paper(1), _paper(2)])
+    assert rebuilt.state() != added  # same changes, another file
+    rebuilt.close()

@@ -9,7 +9,7 @@ import json
 
 import pytest
 from conftest import TEST_LLM, command
-from fakes import TableLLM
+from fakes import HashEmbedder, TableLLM
 
 from assistant.answer.tables.candidates import find_candidates
 from assistant.answer.tables.extract import (
@@ -22,6 +22,7 @@ from assistant.answer.tables.extract import (
     verify,
 )
 from assistant.answer.tables.table import build_table, direction, table_csv, table_markdown
+from assistant.pipeline import Pipeline
 from assistant.sources import Paper
 
 ABSTRACT = (
@@ -294,6 +295,53 @@ def test_summarize_results_fills_the_cache_resumably(fast_dir, fake_models, caps
     calls = len(llm.calls)
     code, out, err = command(capsys, "summarize", "--results", "--limit", "6")
     assert code == 0 and len(llm.calls) - calls <= 1  # only the sixth paper is new
+
+
+class CountingEmbedder(HashEmbedder):
+    """The hash embedder, counting the queries it embeds."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries = 0
+
+    def embed_one(self, text: str):
+        self.queries += 1
+        return super().embed_one(text)
+
+
+def test_a_topic_asked_again_comes_from_the_records_alone(hashed_copy):
+    """compare's papers for a topic are remembered per index state: a second process
+    asking the same reads the records only (no vectors opened, no query embedded); any
+    change to the papers, or an interrupted write, sends it the whole way again."""
+    topic = "monocular depth estimation on embedded systems"
+    first = hashed_copy()
+    found = first.topic_papers(topic, 3)
+    assert found
+    settings = first.settings
+    first.close()
+
+    def fresh() -> tuple[Pipeline, CountingEmbedder]:
+        embedder = CountingEmbedder()
+        return Pipeline(settings, chat=TableLLM(), embedder=embedder), embedder
+
+    again, embedder = fresh()
+    assert [p.id for p in again.topic_papers(topic, 3)] == [p.id for p in found]
+    assert embedder.queries == 0 and again.index.store._collection is None
+    again.topic_papers(topic, 2)  # another question: searched
+    assert embedder.queries == 1
+    again.remove(found[0].id)
+    after, embedder = fresh()
+    papers = after.topic_papers(topic, 3)
+    assert embedder.queries == 1 and found[0].id not in [p.id for p in papers]
+    after.close()
+    marker = settings.data_dir / "index" / "writing"
+    marker.write_text("0")  # a write was cut short: the records are not to be trusted
+    cut, embedder = fresh()
+    assert cut.index.recall("anything") is None
+    cut.topic_papers(topic, 3)
+    assert embedder.queries == 1
+    cut.close()
+    again.close()
 
 
 # --- the real model ---------------------------------------------------------------------------

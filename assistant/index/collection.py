@@ -8,6 +8,8 @@ processes committed before each search (:meth:`Store.refresh`).
 
 from __future__ import annotations
 
+import hashlib
+import json
 import time
 from collections.abc import Callable, Iterable
 from contextlib import contextmanager
@@ -15,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from assistant.fileio import write_atomic
 from assistant.index.chunking import Chunk
 from assistant.index.filters import Filters
 from assistant.index.ingest import IngestReport, Progress, batches, ingest_batch, stream_papers
@@ -200,6 +203,38 @@ class Index:
         if vector is None and mode != "bm25":
             vector = self.embedder.embed_one(query)
         return hybrid_search(self.store, query, vector, k, self.settings, filters, mode)
+
+    # --- remembered searches ---------------------------------------------------------------
+
+    def recall(self, key: str) -> list[Paper] | None:
+        """The papers a search remembered under ``key`` found, while the index is in the
+        state it was in then (None: not remembered, or the index changed since). Reads
+        the records only: no vectors opened, no query embedded."""
+        state = self.store.settled_state()
+        path = self._memo_path(key)
+        if state is None or not path.exists():
+            return None
+        try:
+            memo = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError):
+            return None
+        if memo.get("state") != state or memo.get("key") != key:
+            return None
+        papers = [self.store.settled_paper(pid) for pid in memo.get("ids", [])]
+        return None if None in papers else papers
+
+    def remember(self, key: str, state: str | None, papers: list[Paper]) -> None:
+        """Remember what a search found under ``key``, if the index is still in ``state``
+        (taken before the search: a change by another process meanwhile is not
+        remembered as this state's)."""
+        if state is None or self.store.settled_state() != state:
+            return
+        write_atomic(self._memo_path(key), json.dumps(
+            {"key": key, "state": state, "ids": [p.id for p in papers]}))
+
+    def _memo_path(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+        return self.settings.cache_dir / "searches" / f"{digest}.json"
 
     def close(self) -> None:
         if self._store is not None:

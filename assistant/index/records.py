@@ -56,12 +56,27 @@ ALTER TABLE papers ADD COLUMN year INTEGER
     GENERATED ALWAYS AS (json_extract(record, '$.year')) VIRTUAL;
 CREATE INDEX IF NOT EXISTS papers_by_year ON papers(year);
 """
+# Which records these are, and how often their papers changed: a reader can tell that
+# nothing changed since it last looked without opening the vectors (``Records.state``;
+# a deleted and rebuilt records file has another id).
+STATE = """
+CREATE TABLE IF NOT EXISTS state(name TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT OR IGNORE INTO state VALUES ('records_id', lower(hex(randomblob(8))));
+INSERT OR IGNORE INTO counts VALUES ('revision', 0);
+CREATE TRIGGER IF NOT EXISTS revision_added AFTER INSERT ON papers
+    BEGIN UPDATE counts SET n = n + 1 WHERE name = 'revision'; END;
+CREATE TRIGGER IF NOT EXISTS revision_removed AFTER DELETE ON papers
+    BEGIN UPDATE counts SET n = n + 1 WHERE name = 'revision'; END;
+CREATE TRIGGER IF NOT EXISTS revision_changed AFTER UPDATE ON papers
+    BEGIN UPDATE counts SET n = n + 1 WHERE name = 'revision'; END;
+"""
 # The schema's history: step n brings a database from version n-1 to n (``PRAGMA
 # user_version``), each applied once, in its own transaction. New changes are appended.
 MIGRATIONS: list[tuple[str, str]] = [
     ("papers, chunks and the FTS5 keyword index", TABLES),
     ("row counts kept by triggers", COUNTS),
     ("an indexed year column", YEAR_COLUMN),
+    ("the records' id and revision", STATE),
 ]
 
 
@@ -78,7 +93,9 @@ def _unrecorded_version(conn: sqlite3.Connection) -> int:
     if "counts" not in tables:
         return 1
     columns = {row[1] for row in conn.execute("PRAGMA table_xinfo(papers)")}
-    return 3 if "year" in columns else 2
+    if "year" not in columns:
+        return 2
+    return 4 if "state" in tables else 3
 
 
 def migrate(conn: sqlite3.Connection) -> int:
@@ -174,6 +191,14 @@ class Records:
 
     def _count(self, name: str) -> int:
         return self.conn.execute("SELECT n FROM counts WHERE name = ?", (name,)).fetchone()[0]
+
+    @_guarded
+    def state(self) -> str:
+        """These records' id and revision: equal only while no paper was added, changed
+        or removed (by any process) and the file was not rebuilt."""
+        (records_id,) = self.conn.execute(
+            "SELECT value FROM state WHERE name = 'records_id'").fetchone()
+        return f"{records_id}:{self._count('revision')}"
 
     @_guarded
     def paper_count(self) -> int:

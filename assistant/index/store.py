@@ -316,6 +316,20 @@ class Store:
         another process has written but not yet committed)."""
         return self.records.chunk(chunk_id)
 
+    def settled_state(self) -> str | None:
+        """The records' state (:meth:`Records.state`) when they can be read without the
+        vectors: no write was interrupted (no marker) and the vectors are local. None
+        otherwise (the caller then goes the whole way: open, repair, search)."""
+        if self.chroma_url or self.marker.exists() or not self.chroma_dir.exists():
+            return None
+        return self.records.state()
+
+    def settled_paper(self, paper_id: str) -> Paper | None:
+        """A paper from the records alone; only for a caller that checked
+        :meth:`settled_state` against a state it saw with the vectors open."""
+        stored = self.records.stored(paper_id)
+        return stored.paper if stored else None
+
     def _ensure_open(self) -> None:
         """Records are derived from the vectors: open Chroma (and repair if they differ)
         before trusting them — cheap once open, and only then."""

@@ -13,6 +13,7 @@ re-exported here, so a front end imports this module and nothing under it.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -79,6 +80,14 @@ class UnknownPaper(AssistantError):
         close += [i for i in ids if i.endswith(":" + paper_id) and i not in close][:3]
         hint = f"; did you mean {', '.join(close)}?" if close else " (see: assistant papers)"
         super().__init__(f"no paper with id '{paper_id}' is indexed{hint}")
+
+
+def _filter_key(filters: Filters | None) -> list | None:
+    """A filter as JSON, the same in every process (a set's order is not)."""
+    if filters is None or not filters.active:
+        return None
+    return [filters.year_min, filters.year_max, filters.source, filters.title,
+            sorted(filters.paper_ids) if filters.paper_ids is not None else None]
 
 
 class Pipeline:
@@ -159,6 +168,24 @@ class Pipeline:
     def relevant(self, hits: list[Hit]) -> list[Hit]:
         """Hits good enough to show the model; empty means out of scope."""
         return relevant(hits, self.settings)
+
+    def topic_papers(self, topic: str, k: int | None = None,
+                     filters: Filters | None = None) -> list[Paper]:
+        """The papers relevant to ``topic`` (``compare``'s set: retrieved, above the
+        relevance floor). Remembered per index state: asked again while no paper changed,
+        they come from the records alone — no vectors opened, no query embedded, so a
+        cached table prints at once from the shell."""
+        key = json.dumps([topic, k or self.settings.top_k,
+                          _filter_key(filters),
+                          self.settings.model_dump_json()])
+        found = self.index.recall(key)
+        if found is not None:
+            return found
+        state = self.index.store.settled_state()
+        hits = self.relevant(self.search(topic, k, filters))
+        papers = [p for p in (self.get_paper(h.paper_id) for h in hits) if p is not None]
+        self.index.remember(key, state, papers)
+        return papers
 
     # --- references out ----------------------------------------------------------------------
 

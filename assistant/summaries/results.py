@@ -96,12 +96,11 @@ def topic_papers(pipeline: Pipeline, topic: str, k: int | None = None,
     ``keep``, a ``--where`` filter, accepts)."""
     if not topic.strip():
         raise CompareError("the topic is empty")
-    if not pipeline.paper_count():
-        raise CompareError("the index is empty; add papers with: assistant ingest FILE…")
-    hits = pipeline.relevant(pipeline.search(topic, k, filters))
-    papers = [pipeline.get_paper(h.paper_id) for h in hits]
-    papers = [p for p in papers if p is not None and (keep is None or keep(p))]
+    found = pipeline.topic_papers(topic, k, filters)
+    papers = [p for p in found if keep is None or keep(p)]
     if not papers:
+        if not found and not pipeline.paper_count():
+            raise CompareError("the index is empty; add papers with: assistant ingest FILE…")
         raise CompareError(f"no paper in the collection is about '{topic}'")
     return papers
 
