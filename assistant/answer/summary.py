@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 
 from assistant.answer.attribution import Attribution, SourceText, invented_numbers
 from assistant.answer.prompts import render, template_version
-from assistant.llm.base import ChatModel, Message
+from assistant.llm.base import ChatModel, Message, ServerError
 from assistant.llm.budget import fit_text
-from assistant.llm.remote import ServerError
 from assistant.settings import Settings
 from assistant.sources import Paper
 

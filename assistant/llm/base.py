@@ -14,6 +14,10 @@ from pathlib import Path
 from assistant.errors import AssistantError
 
 
+class ServerError(AssistantError):
+    """The model server cannot be used; the message names its URL and the fix."""
+
+
 class NoLabelProbs(AssistantError):
     """The model gives no token probabilities here, so there is no yes/no verdict."""
 

@@ -12,13 +12,16 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from assistant.llm.base import ChatModel
+from assistant.llm.base import ChatModel, ServerError
 from assistant.llm.catalog import ModelError, model_label, resolve_model
 from assistant.llm.local import LocalLLM
-from assistant.llm.remote import RemoteLLM, ServerError
 from assistant.llm.servers import ServerStartError, free_port, running_server, start_detached
 from assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from assistant.llm.remote import RemoteLLM
 
 PrefixOf = Callable[[ChatModel], str]  # the fixed prompt start a new model evaluates once
 
@@ -94,6 +97,8 @@ class Models:
             vocab = resolve_model(spec, self.settings.models_dir, "llm")
         except ModelError:
             vocab = None  # a model only the server has: it formats the prompt
+        from assistant.llm.remote import RemoteLLM  # httpx: only where a server is used
+
         try:
             return RemoteLLM(url, alias, n_ctx=self.settings.n_ctx,
                              api_key=self.settings.llm_api_key,

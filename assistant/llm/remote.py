@@ -21,7 +21,6 @@ from pathlib import Path
 
 import httpx
 
-from assistant.errors import AssistantError
 from assistant.llm.base import (
     ChatModel,
     Generation,
@@ -30,6 +29,7 @@ from assistant.llm.base import (
     NoLabelProbs,
     OnPrefill,
     OnToken,
+    ServerError,
     ShouldStop,
     consume,
     finish,
@@ -40,10 +40,6 @@ from assistant.llm.servers import LABEL_ROUTE
 
 TOP_LOGPROBS = 20  # what vLLM allows by default; the labels are far inside it
 CHARS_PER_TOKEN = 3.0  # an estimate that over-counts English for BPE vocabularies
-
-
-class ServerError(AssistantError):
-    """The model server cannot be used; the message names its URL and the fix."""
 
 
 class NoLogprobs(ServerError, NoLabelProbs):

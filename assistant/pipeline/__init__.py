@@ -44,11 +44,10 @@ from assistant.index.filters import Filters
 from assistant.index.ingest import IngestReport, Progress
 from assistant.index.search import Hit, relevant
 from assistant.index.store import StoredPaper
-from assistant.llm.base import ChatModel, OnToken, ShouldStop
+from assistant.llm.base import ChatModel, OnToken, ServerError, ShouldStop
 from assistant.llm.budget import ContextError
 from assistant.llm.catalog import ModelError, model_label, resolve_model, verdict_calibration
 from assistant.llm.choice import Models
-from assistant.llm.remote import ServerError
 from assistant.pipeline.asking import Asker, Question, ignore_status
 from assistant.settings import Settings
 from assistant.sources import FORMATS as REFERENCE_FORMATS

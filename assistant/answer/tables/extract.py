@@ -23,9 +23,8 @@ from assistant.answer.entities import squash
 from assistant.answer.evidence import paper_name
 from assistant.answer.prompts import render, template_version
 from assistant.answer.tables.candidates import Candidate, find_candidates
-from assistant.llm.base import ChatModel, Message
+from assistant.llm.base import ChatModel, Message, ServerError
 from assistant.llm.budget import fit_text
-from assistant.llm.remote import ServerError
 from assistant.settings import Settings
 from assistant.sources import Paper
 
