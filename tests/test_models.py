@@ -46,3 +46,45 @@ def test_a_file_that_fails_the_sha256_is_not_used(tmp_path: Path):
     unpinned = type(entry)(**{**entry.__dict__, "sha256": None})
     with pytest.raises(ModelError, match="pins no sha256"):
         _verify(unpinned, fake)
+
+
+def test_preload_loads_the_model_once_in_the_background(fast_settings, monkeypatch):
+    """A one-shot command starts the load first; the first use waits for that load
+    instead of starting another, and a load that fails there fails again, reported, where
+    the model is used."""
+    import threading
+    import time
+
+    from fakes import ScriptedLLM
+
+    from assistant.llm.choice import Models
+
+    loads: list[str] = []
+
+    def slow_load(self, spec):
+        loads.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return ScriptedLLM("loaded")
+
+    monkeypatch.setattr(Models, "_load", slow_load)
+    models = Models(fast_settings.replace(use_server=False), lambda llm: "")
+    assert models.preload() is True
+    assert not models.holds()  # still loading: a front end says so
+    llm = models.llm()
+    assert loads == ["model-preload"] and models.holds() and models.llm() is llm
+    assert models.preload() is False  # loaded: nothing to start
+    models.close()
+
+    def broken_load(self, spec):
+        loads.append(threading.current_thread().name)
+        raise ModelError("the file is not a model")
+
+    monkeypatch.setattr(Models, "_load", broken_load)
+    broken = Models(fast_settings.replace(use_server=False), lambda llm: "")
+    assert broken.preload() is True
+    with pytest.raises(ModelError, match="not a model"):
+        broken.llm()
+    assert loads[-2:] == ["model-preload", "MainThread"]
+    missing = Models(fast_settings.replace(use_server=False, model="no-such-model"),
+                     lambda llm: "")
+    assert missing.preload() is False  # the command's own check reports it

@@ -189,9 +189,16 @@ def ask(
         raise UserError("the question is empty")
     check_bib(bib)
     pipeline = _pipeline(data_dir=data_dir, top_k=top_k, threads=threads, model=model)
+    pipeline.preload()  # the model loads while the index opens and retrieval runs
+    try:
+        _ask(pipeline, question, _filters(since, until, source, title), json_out, bib)
+    finally:
+        pipeline.close()  # waits for a load still under way (out of scope, an error)
+
+
+def _ask(pipeline, question: str, filters, json_out: bool, bib) -> None:
     if pipeline.paper_count():
         pipeline.check_model()
-    filters = _filters(since, until, source, title)
     if json_out:  # the status line still shows on a terminal's stderr, never in the JSON
         answer = stream_draft(lambda _on_token, on_status: pipeline.ask(
             question, filters=filters, on_status=on_status), show_draft=False)

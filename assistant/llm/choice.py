@@ -40,10 +40,42 @@ class Models:
         self.load_s: float | None = None  # the last load's seconds, until taken
         self._llm = chat
         self._spec: str | None = settings.model if chat is not None else None
+        self._loading: threading.Thread | None = None
+
+    def preload(self, model: str | None = None) -> bool:
+        """Start loading the chat model in a background thread, so that a one-shot command
+        that will need it overlaps the load (~3 s on 2 cores, mostly inside llama.cpp,
+        which runs without the GIL) with opening the index, loading the embedder and
+        retrieval. Nothing starts when the model is loaded already or its file is not at
+        hand (the command then reports that as before). True if a load started."""
+        if self.holds(model) or self._loading is not None:
+            return False
+        try:
+            self.check(model)
+        except ModelError:
+            return False
+
+        def load() -> None:
+            try:
+                self.llm(model)
+            except Exception:  # noqa: BLE001 - the command's own use of the model reports it
+                self.close()
+
+        self._loading = threading.Thread(target=load, name="model-preload", daemon=True)
+        self._loading.start()
+        return True
+
+    def _await_preload(self) -> None:
+        """Wait for a background load to finish (any thread but the loader's own)."""
+        loading = self._loading
+        if loading is not None and loading is not threading.current_thread():
+            loading.join()
+            self._loading = None
 
     def llm(self, model: str | None = None) -> ChatModel:
         """The chat model, loaded once: a server's when one is configured (``llm_url``) or
         an `assistant serve` for this data directory is running, else in this process."""
+        self._await_preload()
         spec = model or self.settings.model
         if self._llm is None or self._spec != spec:
             self.close()
@@ -55,7 +87,8 @@ class Models:
 
     def holds(self, model: str | None = None) -> bool:
         """Whether this model is loaded (or connected) already: using it costs no load."""
-        return self._llm is not None and self._spec == (model or self.settings.model)
+        return self._loading is None and self._llm is not None \
+            and self._spec == (model or self.settings.model)
 
     @property
     def spec(self) -> str:
@@ -151,6 +184,7 @@ class Models:
         return resolve_model(model or self.settings.model, self.settings.models_dir, "llm")
 
     def close(self) -> None:
+        self._await_preload()
         if self._llm is not None:
             self._llm.close()
             self._llm = None

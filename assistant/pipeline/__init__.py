@@ -227,6 +227,12 @@ class Pipeline:
     def model_id(self, model: str | None = None) -> str:
         return self.models.model_id(model)
 
+    def preload(self, model: str | None = None) -> bool:
+        """Start loading the chat model in the background (setting ``llm_preload``): a
+        one-shot command calls this first, so the load overlaps opening the index and
+        retrieval; the first use of the model waits for it."""
+        return self.settings.llm_preload and self.models.preload(model)
+
     def warm(self, model: str | None = None) -> int:
         """Evaluate the fixed start of every answer prompt once (``assistant serve``)."""
         return self.models.warm(model)
