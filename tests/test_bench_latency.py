@@ -109,3 +109,28 @@ def test_tokens_read_add_up_over_every_read_of_one_answer():
     reading(Status("writing", done=3))
     reading(Status("reading", done=4, total=4))  # …the explanation only its start
     assert reading.tokens == 154
+
+
+def test_one_shot_rows_summarise_per_setting_with_ratios_and_settings_reach_the_process(
+        fast_settings):
+    from assistant.bench.oneshot import _env, summarize
+
+    def run(first, wall, oos=False, cited=("p1",), error=""):
+        return {"first_token_from_launch_s": first, "wall_s": wall, "first_token_s": first - 3,
+                "model_load_s": 2.0, "check_s": wall / 10, "total_s": wall - 3,
+                "out_of_scope": oos, "cited": list(cited), "error": error}
+
+    rows = [{"gold": ["p1"], "current": run(12, 20), "try:x": run(9, 18)},
+            {"gold": ["p2"], "current": run(14, 22), "try:x": run(10, 19, cited=("p2",))},
+            {"gold": [], "current": run(4, 4, oos=True), "try:x": run(5, 5, oos=True)},
+            {"gold": ["p1"], "current": run(0, 1, error="boom"), "try:x": run(11, 20)}]
+    results = summarize(rows, ["current", "try:x"])["results"]
+    assert results["current"]["answered"] == 2 and results["current"]["failed"] == 1
+    assert results["current"]["first_token_from_launch_s"] == 13
+    assert results["try:x"]["first_token_from_launch_s"] == 10
+    assert results["try:x"]["ratios"]["first_token_from_launch_s"] == 10 / 13
+    assert results["try:x"]["out_of_scope_wall_s"] == 5
+    assert results["current"]["cites_gold"] == 1 / 3 and results["try:x"]["cites_gold"] == 1
+    env = _env(fast_settings, {"llm_preload": False, "context_budget": 250})
+    assert env["ASSISTANT_LLM_PRELOAD"] == "false" and env["ASSISTANT_CONTEXT_BUDGET"] == "250"
+    assert load_settings(llm_preload=env["ASSISTANT_LLM_PRELOAD"]).llm_preload is False

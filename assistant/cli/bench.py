@@ -386,6 +386,46 @@ def _latency_tables(results: dict) -> None:
         out.print(table)
 
 
+@bench_app.command("oneshot")
+def bench_oneshot(
+    tries: Annotated[list[str] | None, typer.Option("--try", help="Settings to time beside "
+                     "the current ones, e.g. llm_preload=false (repeat for more).")] = None,
+    limit: Annotated[int, typer.Option("--limit", help="The first N sample questions.")] = 12,
+    model: ModelOpt = None, data_dir: DataDir = None, json_out: JsonOpt = False,
+) -> None:
+    """`assistant ask` as run from the shell, a new process per question: first token
+    from launch and total, for the current settings and each tried change."""
+    from rich.table import Table
+
+    from assistant.bench.oneshot import one_shot
+    from assistant.settings import PACKAGE_DIR
+
+    changes = [_parse_try(t) for t in tries or []]
+    settings = _settings(data_dir=data_dir, model=model)
+    results, path = _run("oneshot", lambda progress: one_shot(
+        settings, PACKAGE_DIR / "data" / "papers-page.txt", changes, limit, model,
+        progress), settings, model)
+    if json_out:
+        _print_json(results)
+    else:
+        table = Table("settings", "answered", "first token from launch", "wall",
+                      "model load", "check", "ratio first token / wall / check",
+                      "out of scope: wall", "cites gold", box=None,
+                      title=f"one-shot ask, {results['questions']} questions (medians)")
+        for name, e in results["results"].items():
+            r = e["ratios"]
+            table.add_row(name, str(e["answered"]), f"{e['first_token_from_launch_s']:.1f} s",
+                          f"{e['wall_s']:.1f} s", f"{e['model_load_s']:.1f} s",
+                          f"{e['check_s']:.1f} s",
+                          f"{r['first_token_from_launch_s']:.2f} / {r['wall_s']:.2f} / "
+                          f"{r['check_s']:.2f}",
+                          f"{e['out_of_scope_wall_s']:.1f} s"
+                          if e["out_of_scope_wall_s"] is not None else "–",
+                          f"{e['cites_gold']:.3f}")
+        out.print(table)
+    err.print(f"saved {path}", style="dim")
+
+
 @bench_app.command("results")
 def bench_results(
     sets: Annotated[str, typer.Option("--set", help="sample, pubmedqa or both.")] = "both",
