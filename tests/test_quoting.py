@@ -16,6 +16,7 @@ SENTENCES = [
     "Previous methods reduce the error rate by half on every benchmark we tried.",
     "The treatment lowered mortality in patients younger than 40 years.",
     "We do not find that larger models generalise better on small graphs.",
+    "Several studies have shown that statins reduce mortality after ischaemic stroke.",
     "However, dense 3D facial geometry (e.g. pixel-wise depth) is extremely important "
     "for this task.",
 ]
@@ -39,6 +40,7 @@ def test_a_run_of_the_papers_words_to_a_clause_end_is_a_copy(claim):
     ("Methods reduce the error rate by half on every benchmark we tried.",
      "framed as earlier work"),
     ("Larger models generalise better on small graphs.", "negated before the run"),
+    ("Statins reduce mortality after ischaemic stroke.", "others' finding, reported"),
     ("FastDepth only runs at 178 fps on an NVIDIA Jetson TX2 GPU.", "a word added"),
     ("FastDepth runs at 187 fps on an NVIDIA Jetson TX2 GPU.", "another number"),
     ("Unlike FastDepth, it runs at 178 fps on an NVIDIA Jetson TX2 GPU.", "not a run"),

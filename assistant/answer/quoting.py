@@ -12,7 +12,9 @@ cannot change what the paper says:
 - the run ends where the sentence or one of its clauses ends (a trailing qualifier such as
   "only in mice" cannot be cut off);
 - the part of the sentence before the run holds no word that frames it as something else
-  (a negation, a condition, a hypothesis, earlier work, a comparison).
+  (a negation, a condition, a hypothesis, an aim, earlier work or others' reports, a
+  comparison). Frames are listed generously: a true copy they turn away only costs a
+  reading.
 
 A claim that is not a copy goes through the reading as before.
 """
@@ -39,6 +41,9 @@ _FRAMES = frozenset("""
 not no never nor neither whether if unless without instead rather than unlike although
 though previous previously prior existing earlier conventional traditional hypothesis
 hypothesized hypothesised hypothesize assume assumed assuming believed claimed expected
+studies literature others reported reports suggest suggests suggested shown known thought
+commonly widely often may might could would should aim aims aimed objective purpose
+question unclear unknown controversial debated
 """.split())
 
 
