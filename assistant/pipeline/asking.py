@@ -272,12 +272,17 @@ class Asker:
                    verdict: Verdict | None, stopped: bool) -> tuple[Attribution, bool]:
         """The claim check of the reply, and whether the papers' own closest sentence
         replaced it: the verdict stands on the papers, so when the model's explanation
-        does not, their most relevant sentence explains it instead of an abstention.
-        The model reads the claims that pass (setting ``claim_entailment``) aside from the
-        conversation's evaluated context, which is kept for the next turn."""
+        does not, their most relevant sentence explains it instead of an abstention. An
+        open question gets that sentence too when the model's claims matched the papers
+        but its reading found none of them stated (its wording could not be confirmed:
+        the paper's own words can). The model reads the claims that pass (setting
+        ``claim_entailment``) aside from the conversation's evaluated context, which is
+        kept for the next turn."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts)
-            if verdict is not None and not attribution.supported and not stopped:
+            read_away = any(c.readings for c in attribution.claims)
+            if (verdict is not None or read_away) and not attribution.supported \
+                    and not stopped:
                 fallback = closest_finding(self.checker, question, texts,
                                            self.settings.min_relevance)
                 if fallback is not None:
