@@ -136,7 +136,7 @@ def sample_rows(settings: Settings, sample: Path, chosen: list[Config], model: s
     if base.paper_count() == 0:
         base.ingest([sample])
     by_title = {sp.paper.title: sp.paper.id for sp in base.papers()}
-    questions = load_questions()[:limit] if limit else load_questions()
+    questions = load_questions()[:limit] if limit is not None else load_questions()
     runner = Runner(data.replace(model=model or settings.model), base, chosen)
 
     def row(qid: str) -> dict:
@@ -253,8 +253,9 @@ def latency(settings: Settings, sample: Path, folder: Path, tries: list[dict],
     re-run resumes."""
     chosen = configs(tries, settings, before)
     result = {"configs": {c.name: c.changes for c in chosen}}
-    rows = sample_rows(settings, sample, chosen, model, sample_limit, progress)
-    result["sample"] = summarize_rows(rows, chosen)
+    if sample_limit != 0:
+        rows = sample_rows(settings, sample, chosen, model, sample_limit, progress)
+        result["sample"] = summarize_rows(rows, chosen)
     if pubmedqa_limit:
         rows, calibration = pubmedqa_rows(settings, folder, chosen, model, pubmedqa_limit,
                                           progress)

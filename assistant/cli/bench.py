@@ -333,7 +333,7 @@ def bench_latency(
     no_before: Annotated[bool, typer.Option("--no-before", help="Leave out the settings "
                          "before issue #17 (no ratios to them).")] = False,
     sample_limit: Annotated[int | None, typer.Option("--sample-limit", help="Only the first "
-                            "N sample questions.")] = None,
+                            "N sample questions (0: none).")] = None,
     pubmedqa_limit: Annotated[int, typer.Option("--pubmedqa-limit", help="PubMedQA dev "
                               "questions (0: none).")] = 100,
     pubmedqa: PubmedDir = None, model: ModelOpt = None, data_dir: DataDir = None,
