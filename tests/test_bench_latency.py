@@ -8,7 +8,7 @@ import pytest
 from fakes import ScriptedLLM
 
 from assistant.bench.latency import Config, Runner, configs, quality, summarize_rows
-from assistant.cli.bench import _parse_try
+from assistant.cli.bench_timing import _parse_try
 from assistant.cli.common import UserError
 from assistant.errors import AssistantError
 from assistant.settings import load_settings

@@ -17,7 +17,14 @@ from typing import Annotated
 
 import typer
 
-from assistant.cli import answers, compare, library, mcp, serve
+from assistant.cli import (
+    answers,
+    bench_timing,  # noqa: F401 - its commands join bench_app
+    compare,
+    library,
+    mcp,
+    serve,
+)
 from assistant.cli.bench import bench_app
 from assistant.cli.common import err, error
 from assistant.cli.models import models_app

@@ -28,7 +28,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant.errors import AssistantError
+from assistant.index.chroma import IndexUnavailable, http_client
 from assistant.index.chunking import Chunk
 from assistant.index.filters import Filters
 from assistant.index.locking import WriteLock
@@ -38,32 +38,6 @@ from assistant.sources import Paper
 
 COLLECTION = "chunks"
 __all__ = ["REPAIR", "IndexCorrupt", "IndexUnavailable", "Store", "StoredPaper"]
-
-
-class IndexUnavailable(AssistantError):
-    """The Chroma server the settings name cannot be used."""
-
-
-def _http_client(url: str, settings):
-    """A client for a Chroma server (``chroma run --path DIR --port N``): the vectors live
-    there, shared by everyone pointing at it; each user's records and keyword index are
-    derived from it like those of the embedded store."""
-    from urllib.parse import urlparse
-
-    import chromadb
-
-    parts = urlparse(url)
-    try:
-        client = chromadb.HttpClient(host=parts.hostname or "127.0.0.1",
-                                     port=parts.port or (443 if parts.scheme == "https" else 8000),
-                                     ssl=parts.scheme == "https", settings=settings)
-        client.heartbeat()
-    except Exception as exc:  # connection refused, timeout, not a Chroma server
-        raise IndexUnavailable(
-            f"cannot reach the Chroma server at {url} ({type(exc).__name__}); start it with "
-            "`chroma run --path DIR --port N`, or unset chroma_url (ASSISTANT_CHROMA_URL) to "
-            "use the embedded store") from exc
-    return client
 
 
 def _tokens(chunks: list[Chunk]) -> list[str]:
@@ -125,7 +99,7 @@ class Store:
             self.data_dir.mkdir(parents=True, exist_ok=True)
             settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
             if self.chroma_url:
-                client = _http_client(self.chroma_url, settings)
+                client = http_client(self.chroma_url, settings)
             else:
                 client = chromadb.PersistentClient(path=str(self.chroma_dir), settings=settings)
             try:
