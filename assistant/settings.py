@@ -107,9 +107,11 @@ class Settings(BaseSettings):
     llm_mmap: bool = _in("models", False, description="map the chat model's file instead of "
                                                       "reading it (faster load, ~0.6 GB more "
                                                       "resident)")
-    llm_preload: bool = _in("models", True, description="a one-shot `ask` starts loading "
-                                                        "the chat model while it opens the "
-                                                        "index and retrieves")
+    llm_preload: bool = _in("models", True, description="start loading the chat model in "
+                                                        "the background at once: a one-shot "
+                                                        "`ask` while it opens the index and "
+                                                        "retrieves, the chat while the user "
+                                                        "types")
     threads: int = _in("models", default_factory=_default_threads, ge=1, le=256,
                        description="CPU threads for the models")
     seed: int = _in("models", 42, description="the sampler's seed")

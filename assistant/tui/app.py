@@ -112,6 +112,7 @@ class ChatScreen(Screen):
         except AssistantError as exc:
             self.add_note(f"The chat model is not available: {exc}", "missing-model")
             return
+        self.pipeline.preload()  # loads while the user types the first question
         self.add_note(WELCOME, "welcome")
 
     def add_note(self, text: str, kind: str = "note") -> Static:
