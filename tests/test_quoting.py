@@ -17,6 +17,8 @@ SENTENCES = [
     "The treatment lowered mortality in patients younger than 40 years.",
     "We do not find that larger models generalise better on small graphs.",
     "Several studies have shown that statins reduce mortality after ischaemic stroke.",
+    "Pruning keeps the accuracy of the full network, but only on small datasets.",
+    "The detector runs in real time on a laptop, which makes it practical for drones.",
     "However, dense 3D facial geometry (e.g. pixel-wise depth) is extremely important "
     "for this task.",
 ]
@@ -29,6 +31,7 @@ SENTENCES = [
     "In this paper, dense 3D facial geometry (e.g. pixel-wise depth) is extremely important "
     "for this task.",
     "our proposed network fastdepth runs at 178 FPS on an nvidia jetson tx2 gpu",
+    "The detector runs in real time on a laptop.",  # the clause after it adds, not limits
 ])
 def test_a_run_of_the_papers_words_to_a_clause_end_is_a_copy(claim):
     assert quoted_sentence(claim, SENTENCES)
@@ -41,6 +44,7 @@ def test_a_run_of_the_papers_words_to_a_clause_end_is_a_copy(claim):
      "framed as earlier work"),
     ("Larger models generalise better on small graphs.", "negated before the run"),
     ("Statins reduce mortality after ischaemic stroke.", "others' finding, reported"),
+    ("Pruning keeps the accuracy of the full network.", "the limiting clause cut off"),
     ("FastDepth only runs at 178 fps on an NVIDIA Jetson TX2 GPU.", "a word added"),
     ("FastDepth runs at 187 fps on an NVIDIA Jetson TX2 GPU.", "another number"),
     ("Unlike FastDepth, it runs at 178 fps on an NVIDIA Jetson TX2 GPU.", "not a run"),

@@ -9,8 +9,9 @@ cannot change what the paper says:
 - the claim's words (case and punctuation aside) are a run of one sentence's words, at
   least ``MIN_WORDS`` long, after an opening connective ("However,", "In this paper,")
   or an attribution to the cited paper ("The study found that") is set aside;
-- the run ends where the sentence or one of its clauses ends (a trailing qualifier such as
-  "only in mice" cannot be cut off);
+- the run ends where the sentence or one of its clauses ends, and the clause after it
+  does not limit it (a trailing qualifier such as ", but only in mice" or ", if trained
+  on X" cannot be cut off);
 - the part of the sentence before the run holds no word that frames it as something else
   (a negation, a condition, a hypothesis, an aim, earlier work or others' reports, a
   comparison). Frames are listed generously: a true copy they turn away only costs a
@@ -47,6 +48,14 @@ question unclear unknown controversial debated
 """.split())
 
 
+# a clause that starts with one of these limits what came before it ("…, but only in
+# mice"): a run may not end there
+_QUALIFIERS = frozenset("""
+but although though except only unless whereas while yet however not if when provided
+albeit without apart
+""".split())
+
+
 def _words(tokens: list[str]) -> list[str]:
     return [t for t in tokens if t not in _PUNCTUATION]
 
@@ -73,7 +82,8 @@ def _copies(wanted: list[str], tokens: list[str]) -> bool:
         after = places[start + size - 1] + 1
         while after < len(tokens) and tokens[after] == ")":
             after += 1
-        if after < len(tokens) and tokens[after] not in _CLAUSE_ENDS:
+        if after < len(tokens) and (tokens[after] not in _CLAUSE_ENDS
+                                    or _QUALIFIERS.intersection(tokens[after + 1:after + 3])):
             continue
         if _FRAMES.isdisjoint(words[:start]):
             return True
