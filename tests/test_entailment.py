@@ -96,6 +96,20 @@ def test_judge_quotes_the_claim_as_data_and_reads_each_claim_once():
     assert "<|im_start|>" not in prompt and "It runs fast." in prompt
 
 
+def test_the_judges_memory_keeps_the_most_recent_readings(monkeypatch):
+    import assistant.answer.entailment as entailment
+
+    monkeypatch.setattr(entailment, "CACHE_SIZE", 2)
+    judge = Judge(ScriptedLLM("unused"), 0.8)
+    for claim in ("a", "b", "a", "c"):  # "a" used again: "b" is the oldest when "c" comes
+        judge(claim, "T", ["s"])
+    assert judge.calls == 3
+    judge("a", "T", ["s"])
+    assert judge.calls == 3
+    judge("b", "T", ["s"])
+    assert judge.calls == 4
+
+
 def test_ask_reads_claims_aside_from_the_conversation(hashed_copy):
     fake = ScriptedLLM("FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1].",
                        reading={"yes": 0.1, "no": 0.9, "contradicted": 0.0})

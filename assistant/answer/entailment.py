@@ -18,6 +18,7 @@ the PubMedQA dev split (``assistant bench perturb --collection pubmedqa --entail
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from assistant.answer.prompts import render
 from assistant.llm.base import ChatModel, Message, NoLabelProbs
 
 LABELS = ("yes", "no", "contradicted")
+CACHE_SIZE = 4096  # readings kept (a long chat or server re-reads what it saw recently)
 SUPPORTED, NOT_STATED, CONTRADICTED = "supported", "not stated", "contradicted"
 
 
@@ -56,8 +58,8 @@ def decide(raw: dict[str, float], threshold: float) -> tuple[str, dict[str, floa
 
 class Judge:
     """Reads claims against sentences with a chat model (one prompt per claim and paper).
-    Results are cached per (claim, title, sentences): a claim checked again (an answer
-    re-rendered, a claim repeated) costs nothing."""
+    Results are cached per (claim, title, sentences), the most recent ``CACHE_SIZE``: a
+    claim checked again (an answer re-rendered, a claim repeated) costs nothing."""
 
     def __init__(self, llm: ChatModel, threshold: float, cache_dir: Path | None = None
                  ) -> None:
@@ -66,7 +68,7 @@ class Judge:
         self.cache_dir = cache_dir
         self.calls = 0
         self._prefix_ready = False
-        self._cache: dict[tuple[str, str, tuple[str, ...]], Entailment] = {}
+        self._cache: OrderedDict[tuple[str, str, tuple[str, ...]], Entailment] = OrderedDict()
 
     def begin(self) -> None:
         """A new batch of readings: the context holds something else now (an answer)."""
@@ -86,6 +88,7 @@ class Judge:
         without the route): the similarity check's decision then stands alone."""
         key = (claim, title, tuple(sentences))
         if key in self._cache:
+            self._cache.move_to_end(key)
             return self._cache[key]
         messages = [Message("system", render("entail_system")),
                     Message("user", render("entail_user", title=title or "untitled",
@@ -97,8 +100,10 @@ class Judge:
             return None
         self.calls += 1
         label, probs = decide(raw, self.threshold)
-        self._cache[key] = Entailment(label, probs, list(sentences))
-        return self._cache[key]
+        reading = self._cache[key] = Entailment(label, probs, list(sentences))
+        if len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return reading
 
 
 def entail_prefix(llm: ChatModel) -> str:
