@@ -63,15 +63,20 @@ def test_preload_loads_the_model_once_in_the_background(fast_settings, monkeypat
 
     def slow_load(self, spec):
         loads.append(threading.current_thread().name)
-        time.sleep(0.3)
+        time.sleep(0.5)
         return ScriptedLLM("loaded")
 
     monkeypatch.setattr(Models, "_load", slow_load)
     models = Models(fast_settings.replace(use_server=False), lambda llm: "")
     assert models.preload() is True
     assert not models.holds()  # still loading: a front end says so
+    time.sleep(0.3)  # the command's other work (opening the index, retrieval) meanwhile
     llm = models.llm()
     assert loads == ["model-preload"] and models.holds() and models.llm() is llm
+    assert 0.0 < models.take_load_seconds() < 0.45  # what the caller waited, not the load
+    models.preload()
+    time.sleep(0.05)  # nothing to start: the model is loaded
+    assert models.take_load_seconds() == 0.0
     assert models.preload() is False  # loaded: nothing to start
     models.close()
 

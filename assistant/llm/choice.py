@@ -66,11 +66,15 @@ class Models:
         return True
 
     def _await_preload(self) -> None:
-        """Wait for a background load to finish (any thread but the loader's own)."""
+        """Wait for a background load to finish (any thread but the loader's own). The
+        load seconds an answer reports are then the time it waited, not the whole load:
+        the rest overlapped other work."""
         loading = self._loading
         if loading is not None and loading is not threading.current_thread():
+            start = time.perf_counter()
             loading.join()
             self._loading = None
+            self.load_s = time.perf_counter() - start
 
     def llm(self, model: str | None = None) -> ChatModel:
         """The chat model, loaded once: a server's when one is configured (``llm_url``) or
