@@ -48,3 +48,19 @@ def test_a_citation_used_as_a_noun_becomes_the_papers_name_when_the_check_confir
     moved = checker.check("[2] runs at 178 fps on a Jetson TX2.", SOURCE + other)
     # the model cited paper 2; the check moved the claim to paper 1: no name is put in
     assert moved.text.startswith("One paper runs at 178 fps") and moved.citations == [1]
+
+
+def test_the_authors_we_of_a_copied_sentence_becomes_the_authors():
+    paper = [SourceText(1, "DepthMaster: Taming Diffusion Models for Monocular Depth Estimation",
+                        "Diffusion models are slow. In this work, we propose DepthMaster, a "
+                        "single-step diffusion model, and we show that our design lets us "
+                        "keep the detail of generative features.")]
+    checker = Checker(HashEmbedder().embed)
+    copied = ("In this work, we propose DepthMaster, a single-step diffusion model, and we "
+              "show that our design lets us keep the detail of generative features [1].")
+    shown = checker.check(copied, paper).text
+    assert shown.startswith("In this work, the authors propose DepthMaster")
+    assert "they show that their design lets them keep" in shown and " we " not in shown
+    unconfirmed = checker.check("We propose a decoder of 12 layers [1].", paper)
+    assert not unconfirmed.claims[0].supported
+    assert unconfirmed.text.startswith("We propose")  # not the paper's: left as written

@@ -1,6 +1,7 @@
 """The checked answer as the user reads it: each claim with its decided citations (or a
 mark saying no source supports it, or that its paper says the opposite), meta sentences
-and repeats dropped, and a citation used as a noun replaced by the paper's short name.
+and repeats dropped, a citation used as a noun replaced by the paper's short name, and
+the authors' "we" of a copied sentence made "the authors".
 The text shown is always the text that was checked."""
 
 from __future__ import annotations
@@ -59,6 +60,32 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
     return _GENERIC_REF_RE.sub(name, body, count=1)
 
 
+# the first "we" becomes the authors, the rest refer back to them
+_FIRST_SUBJECT = [(re.compile(r"^(\W*)We\b"), r"\1The authors"),
+                  (re.compile(r"\bwe\b"), "the authors")]
+_FIRST_PERSON = [(re.compile(r"^(\W*)Our\b"), r"\1The authors'"),
+                 (re.compile(r"\bwe\b"), "they"), (re.compile(r"\bWe\b"), "They"),
+                 (re.compile(r"\bour\b"), "their"), (re.compile(r"\bus\b"), "them"),
+                 (re.compile(r"\bourselves\b"), "themselves")]
+
+
+def _third_person(body: str, claim: Claim) -> str:
+    """"In this work, we propose DepthMaster …" copied from an abstract speaks as its
+    authors; in the answer "we" would be the assistant. A claim the check confirmed for
+    one paper gets the authors as its subject ("In this work, the authors propose …");
+    what it says of the paper is unchanged."""
+    if not (claim.supported and len(claim.citations) == 1) \
+            or not re.search(r"\b(?:[Ww]e|[Oo]ur|us|ourselves)\b", body):
+        return body
+    for pattern, replacement in _FIRST_SUBJECT:
+        body, done = pattern.subn(replacement, body, count=1)
+        if done:
+            break
+    for pattern, replacement in _FIRST_PERSON:
+        body = pattern.sub(replacement, body)
+    return body
+
+
 def contradiction_mark(claim: Claim, longest: int = 200) -> str:
     """"[contradicted by [2]: “…”]": the paper that says otherwise, in its own words."""
     found = claim.contradicted_by or {}
@@ -93,8 +120,9 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         if span.kind == "meta":
             continue
         parts.append(gap)
-        parts.append(_with_citations(_named(span.body, claim, names or {}), claim)
-                     if claim else span.body)
+        parts.append(_with_citations(
+            _third_person(_named(span.body, claim, names or {}), claim), claim)
+            if claim else span.body)
     parts.append(text[cursor:])
     rendered = "".join(parts)
     rendered = re.sub(r"[ \t]{2,}", " ", rendered)
