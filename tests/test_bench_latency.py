@@ -113,7 +113,8 @@ def test_tokens_read_add_up_over_every_read_of_one_answer():
 
 def test_one_shot_rows_summarise_per_setting_with_ratios_and_settings_reach_the_process(
         fast_settings):
-    from assistant.bench.oneshot import _env, summarize
+    from assistant.bench.common import process_env
+    from assistant.bench.oneshot import summarize
 
     def run(first, wall, oos=False, cited=("p1",), error=""):
         return {"first_token_from_launch_s": first, "wall_s": wall, "first_token_s": first - 3,
@@ -131,6 +132,6 @@ def test_one_shot_rows_summarise_per_setting_with_ratios_and_settings_reach_the_
     assert results["try:x"]["ratios"]["first_token_from_launch_s"] == 10 / 13
     assert results["try:x"]["out_of_scope_wall_s"] == 5
     assert results["current"]["cites_gold"] == 1 / 3 and results["try:x"]["cites_gold"] == 1
-    env = _env(fast_settings, {"llm_preload": False, "context_budget": 250})
+    env = process_env(fast_settings, {"llm_preload": False, "context_budget": 250})
     assert env["ASSISTANT_LLM_PRELOAD"] == "false" and env["ASSISTANT_CONTEXT_BUDGET"] == "250"
     assert load_settings(llm_preload=env["ASSISTANT_LLM_PRELOAD"]).llm_preload is False

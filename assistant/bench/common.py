@@ -117,6 +117,16 @@ _RSS_WRAPPER = ("import resource,subprocess,sys;"
                 "print();print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
 
 
+def process_env(settings: Settings, changes: dict | None = None) -> dict:
+    """The environment of an `assistant` process a bench starts: this data directory and
+    thread count, and ``changes`` as ``ASSISTANT_*`` settings (booleans as true/false)."""
+    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir),
+           "ASSISTANT_THREADS": str(settings.threads)}
+    env.update({f"ASSISTANT_{key.upper()}": str(value).lower() if isinstance(value, bool)
+                else str(value) for key, value in (changes or {}).items()})
+    return env
+
+
 def run_measured(command: list[str], env: dict) -> tuple[float, str, float]:
     """Run a command (as the only child of a small wrapper, so its peak RSS can be read):
     wall seconds, the command's stdout, and its peak RSS in MB."""

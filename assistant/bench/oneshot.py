@@ -12,25 +12,16 @@ hand-written set (``bench/latency/``), over the latency bench's sample index."""
 
 from __future__ import annotations
 
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
-from assistant.bench.common import Progress, log_path, run_rows
+from assistant.bench.common import Progress, log_path, process_env, run_rows
 from assistant.bench.latency import load_questions
 from assistant.bench.speed import _answer, _from_launch
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
-
-
-def _env(settings: Settings, changes: dict) -> dict:
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(settings.data_dir),
-           "ASSISTANT_THREADS": str(settings.threads)}
-    env.update({f"ASSISTANT_{key.upper()}": str(value).lower() if isinstance(value, bool)
-                else str(value) for key, value in changes.items()})
-    return env
 
 
 def _ask(question: str, env: dict, model: str | None) -> dict:
@@ -76,7 +67,7 @@ def one_shot(settings: Settings, sample: Path, tries: list[dict], limit: int,
     def row(qid: str) -> dict:
         q = questions[qid]
         return {"kind": q["kind"], "gold": [by_title[t] for t in q.get("gold", [])],
-                **{name: _ask(q["question"], _env(data, changes), model)
+                **{name: _ask(q["question"], process_env(data, changes), model)
                    for name, changes in configs.items()}}
 
     kind = "oneshot-" + "-".join(sorted(configs))[:80].replace(":", "").replace("=", "")

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from assistant.bench.common import run_measured
+from assistant.bench.common import process_env, run_measured
 from assistant.pipeline import Pipeline
 from assistant.settings import Settings
 
@@ -44,8 +44,7 @@ def speed(settings: Settings, sample: Path, model: str | None = None) -> dict:
     result["summaries"] = _summary_rate(pipeline, model, papers=5)
     pipeline.close()
     result["ask"] = _ask_vs_bare(settings, answer, prompt, stop, model)
-    env = {**os.environ, "ASSISTANT_DATA_DIR": str(bench_settings.data_dir),
-           "ASSISTANT_THREADS": str(settings.threads)}
+    env = process_env(bench_settings)
     result["cold_start"] = _cold_start(env, model)
     result["served"] = _served(bench_settings, env, QUESTION, model,
                                answer.timings["first_token"])
