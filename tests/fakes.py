@@ -132,18 +132,22 @@ class TableLLM(ScriptedLLM):
     after it as the metric (the grammar it was given is recorded); any other prompt gets
     ``answer`` as a ScriptedLLM would."""
 
-    def __init__(self, answer: str = "A scripted answer.", delay: float = 0.0) -> None:
+    def __init__(self, answer: str = "A scripted answer.", delay: float = 0.0,
+                 metric_words: int = 1) -> None:
         super().__init__(answer, delay)
         self.default = answer
+        self.metric_words = metric_words  # the metric's word repeated (long rows)
         self.grammars: list[str | None] = []
 
     def generate(self, messages, max_tokens, temperature, on_token=None, should_stop=None,
                  prefix="", on_prefill=None, grammar=None, **sampling):
         self.grammars.append(grammar)
         self.answer = self.default
-        if grammar is not None:
-            rows = [f"| #{n} | x | result | own | {word} |  |  |" for n, word in
-                    re.findall(r"\[#(\d+)\]\s+([A-Za-z]+)", messages[-1].content)]
-            self.answer = "\n".join(rows) + "\nTask: the paper's problem"
+        if grammar is not None:  # a row's cells after its "| #n | value | ", or the task
+            words = dict(re.findall(r"\[#(\d+)\]\s+([A-Za-z]+)", messages[-1].content))
+            row = re.search(r"\| #(\d+) \| [^|\n]* \|$", prefix)
+            metric = " ".join([words.get(row.group(1), "x")] * self.metric_words) if row else ""
+            self.answer = (f"result | own | {metric} |  |  |\n" if row
+                           else "the paper's problem\n")
         return super().generate(messages, max_tokens, temperature, on_token, should_stop,
                                 prefix, on_prefill)

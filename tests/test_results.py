@@ -17,8 +17,10 @@ from assistant.answer.tables.extract import (
     PaperResults,
     ResultRow,
     extract_results,
+    metric_named,
     parse_table,
-    results_grammar,
+    row_grammar,
+    task_grammar,
     verify,
 )
 from assistant.answer.tables.table import build_table, direction, table_csv, table_markdown
@@ -72,6 +74,10 @@ def test_candidates_are_the_quantities_and_spans_of_the_abstract():
     ("P = 2.1 x 10(-5) and 10^-3 overall.", ["2.1 x 10(-5)"]),       # one value; a power
     ("Rates of 50%-70% at 30m.", ["50%", "70%", "30m"]),            # a range, not -70%
     ("Digits 𝟗𝟓% and 2019.", []),                                    # ASCII digits only
+    ("The 2- and 5-year survival was 78 and 68%; 30 day mortality, 4%.",
+     ["78", "68%", "4%"]),                                           # time points
+    ("Stay was 19 days. Sixteen patients failed. Two hundred men enrolled; two women died.",
+     ["19", "Sixteen"]),                                             # who had an outcome
 ])
 
 def test_candidates_leave_out_numbers_that_are_no_quantities(text, kept):
@@ -99,23 +105,12 @@ def test_relative_figures_are_marked_and_lists_inherit_it():
 # --- the grammar and reading the reply -----------------------------------------------------
 
 
-def test_grammar_is_read_by_llama_cpp_and_orders_ids():
+def test_row_and_task_grammars_are_read_by_llama_cpp():
     from assistant.llm.local import parse_grammar
 
-    for ids in ([1, 2, 5], [7], []):
-        grammar = results_grammar(ids)
+    for grammar in (row_grammar(), task_grammar()):
         parse_grammar(grammar)  # llama.cpp rejects a malformed grammar
-    grammar = results_grammar([1, 2, 5])
-    assert '"| #1 | " "" " | " body r2' in grammar and '"| #5 | " "" " | " body end' in grammar
-    assert "#3" not in grammar  # only the ids the prompt shows, each once, in order
-
-
-def test_grammar_literals_escape_what_gbnf_cannot_read():
-    from assistant.llm.local import parse_grammar
-
-    odd = {1: 'a"b\\c', 2: "1\x08", 3: "45 °C × 2\u2009%", 4: "−5%"}
-    grammar = results_grammar([1, 2, 3, 4], odd)
-    parse_grammar(grammar)
+        assert "#" not in grammar  # ids and values are given, never written by the model
     with pytest.raises(ValueError):
         parse_grammar('root ::= "unclosed')
 
@@ -161,17 +156,52 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
                        "metric not in the abstract": 1, "repeated number": 2}
 
 
+@pytest.mark.parametrize("metric, value, named", [
+    ("p-value", "0.005", True), ("P value", "0.003", True),   # written "P=0.005", "p of"
+    ("p-value", "9.1%", False),                                # not written after a "P ="
+    ("odds ratio", "2.1", True), ("hazard ratio", "2.1", False),  # OR is written, HR not
+    ("prevalence", "9.1%", False), ("mortality", "9.1%", True),
+])
+def test_metric_names_may_spell_out_the_abstracts_abbreviations(metric, value, named):
+    abstract = ("Risk factors were PVD (P=0.005) and bruit (p of 0.003). Mortality rose "
+                "(OR 2.1, 95% CI 1.1-3.0) in 9.1% of cases.")
+    candidate = next(c for c in find_candidates(abstract) if c.text == value)
+    assert metric_named(metric, abstract, candidate) is named
+
+
 def test_extraction_prompts_with_marked_numbers_under_the_grammar(fast_settings):
     llm = TableLLM()
     result = extract_results(llm, paper(), fast_settings)
     prompt = llm.calls[0][-1].content
     assert "71.2% [#1] mIoU" in prompt and "45 [#2] fps" in prompt
-    values = {c.n: c.text for c in find_candidates(ABSTRACT)}
-    assert llm.grammars[0] == results_grammar(list(range(1, 12)), values)
-    assert '"| #1 | " "71.2%" " | "' in llm.grammars[0]
+    found = find_candidates(ABSTRACT)
+    # a row per number, in order, its id and value given; then the task
+    assert [p.rsplit("\n", 1)[-1] for p in llm.prefixes] == [
+        f"| #{c.n} | {c.text} |" for c in found] + ["Task:"]
+    assert llm.prefixes[0] == TABLE_HEAD + "| #1 | 71.2% |"
+    assert llm.prefixes[1].startswith(llm.prefixes[0]) and "| mIoU |" in llm.prefixes[1]
+    assert llm.grammars == [row_grammar()] * len(found) + [task_grammar()]
     assert {r.value_text for r in result.rows} >= {"71.2%", "70.4%"}
+    assert "reply cut at the token limit" not in result.dropped
     for row in result.rows:
         assert row.value_text in row.sentence
+
+
+def test_a_value_is_given_as_one_clean_cell(fast_settings):
+    llm = TableLLM()
+    odd = "It reached 45 °C\n× 2 | 3% in tests."
+    extract_results(llm, paper(odd), fast_settings)
+    givens = [p.rsplit("\n", 1)[-1] for p in llm.prefixes[:-1]]
+    assert givens and all(g.count("|") == 3 and g.startswith("| #") for g in givens)
+
+
+def test_a_table_past_the_token_limit_keeps_its_rows_and_says_it_was_cut(fast_settings):
+    llm = TableLLM(metric_words=60)  # rows of ~64 tokens where 32 a number are planned
+    many = " ".join(f"Model {chr(65 + i)} reaches {50 + i}.5% accuracy." for i in range(24))
+    result = extract_results(llm, paper(many), fast_settings)
+    assert result.candidates == 24
+    assert "reply cut at the token limit" in result.dropped
+    assert 0 < len(result.rows) < 24 and "Task:" not in llm.prefixes
 
 
 def test_no_numbers_no_model_call(fast_settings):

@@ -60,6 +60,10 @@ _SPREAD_BEFORE = re.compile(r"(?:\bCI\b|confidence interval|\bIQR\b|\bSD\b|"
                             r"interquartile range)[\s\d.,:;=%\-–—]*(?:to\s*)?$", re.IGNORECASE)
 _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S{1,200}\.(?:com|org|io|net)\S*"
                      r"|(?=\S{0,200}[A-Za-z])\S{0,200}[/_]\S{0,200}[/_]\S*")
+# a number that is part of a time point naming an outcome ("5-year survival", "30 day
+# mortality", "2- and 5-year rates"): when it was measured, not what was found
+_TIME_POINT = re.compile(r"(?:-|\s)(?:year|month|week|day|hour)\s+[a-z]|-\s+(?:and|or|to)\s+\d",
+                         re.IGNORECASE)
 _UNITS_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
                 "fourteen fifteen sixteen seventeen eighteen nineteen").split()
 _TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(),
@@ -71,6 +75,13 @@ _WORD_NUMBER_RE = re.compile(
 # "Five patients died (4%)", "Four out of 244", "Twenty-four of 90"
 _WORD_FIGURE_AFTER = re.compile(r"\s+percent\b|(?:\s+[A-Za-z-]+){0,2}\s+\(\d[\d.]*\s?%"
                                 r"|\s+(?:out\s+)?of\s+\d", re.IGNORECASE)
+# a sentence opening with a word numeral and whom it counts ("Sixteen patients failed",
+# "Four cases developed necrosis") reports how many had an outcome
+_SUBJECTS_AFTER = re.compile(
+    r"(?!\s+(?:hundred|thousand|million)\b)(?:\s+[A-Za-z-]+)?\s+(?:patients|cases|subjects|"
+    r"participants|children|women|men|adults|infants|eyes|isolates|specimens|samples|"
+    r"respondents|families|mothers|individuals|people|persons|animals|mice|rats)\b",
+    re.IGNORECASE)
 _YEAR = range(1900, 2040)
 # a figure stated relative to another (an improvement, a speed-up, a reduction): words
 # just before or after it
@@ -193,6 +204,8 @@ def _excluded(text: str, start: int, end: int, number: str, unit: str,
     if small and re.search(r"(?:^|[;:]\s|\s)$", before) and re.match(r"\)\s+[A-Za-z]", after) \
             and not re.search(r"[=<>≤≥]\s*$", before):
         return True  # "1) ..."
+    if _TIME_POINT.match(text, end):
+        return True  # "5-year survival", "30 day mortality", "2- and 5-year": a setting
     if re.match(r"\s?:\s?\d", after):
         return True  # a ratio "1:2"
     if after.startswith("^") or re.search(r"\^[{(]?[-−]?$", before):
@@ -226,7 +239,8 @@ def _word_numbers(sentence: str, at: int) -> list[tuple[int, int, float, str]]:
               float(_UNITS_WORDS.index(m.group(1).lower())), "orders of magnitude")
              for m in _MAGNITUDE_RE.finditer(sentence)]
     for match in _WORD_NUMBER_RE.finditer(sentence):
-        after = _WORD_FIGURE_AFTER.match(sentence, match.end())
+        after = _WORD_FIGURE_AFTER.match(sentence, match.end()) or (
+            match.start() == 0 and _SUBJECTS_AFTER.match(sentence, match.end()))
         if after:
             percent = after.group(0).strip().lower() == "percent"
             end = after.end() if percent else match.end()
