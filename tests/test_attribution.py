@@ -230,6 +230,45 @@ def test_a_number_the_paper_gives_for_something_else_is_no_support(checker):
     assert "for something else" in wrong.reason
 
 
+SMITH = SourceText(4, "Beyond 512 Tokens: Siamese Multi-depth Transformer-based Hierarchical "
+                   "Encoder for Long-Form Document Matching", (
+    "Existing work has largely focused on matching short texts, as in ad-hoc retrieval. "
+    "Self-attention models like Transformers and BERT are limited to short text due to the "
+    "quadratic complexity of self-attention with respect to input text length. In this "
+    "paper, we address the issue by proposing the Siamese Multi-depth Transformer-based "
+    "Hierarchical (SMITH) Encoder for long-form document matching. We pre-train the model "
+    "with a masked sentence block language modeling task. Comparing to BERT based "
+    "baselines, our model is able to increase maximum input text length from 512 to 2048. "
+    "Forty-four percent of the documents are longer than 512 tokens."))
+
+
+@pytest.mark.slow
+def test_the_papers_own_name_binds_to_a_sentence_in_the_authors_voice(checker):
+    """SMITH is what the authors named their model: "our model … 2048" is said of SMITH
+    (the sentence that names it is about something else)."""
+    own = checker.decide("SMITH can increase the maximum input text length to 2048.", [4],
+                         [SMITH, NCN])
+    assert own.supported and own.citations == [4]
+
+
+@pytest.mark.slow
+def test_a_figure_the_paper_spells_out_is_the_papers(checker):
+    claim = checker.decide("44% of the documents are longer than 512 tokens.", [4],
+                           [SMITH, NCN])
+    assert claim.supported, claim.reason
+    wrong = checker.decide("45% of the documents are longer than 512 tokens.", [4],
+                           [SMITH, NCN])
+    assert not wrong.supported and "45" in wrong.reason
+
+
+def test_spelt_out_numbers_in_digits():
+    from assistant.answer.numerals import with_digits
+
+    text = "Forty-four percent of parents and Sixteen patients; twenty one died. None did."
+    assert with_digits(text).splitlines()[-1] == "44 percent; 16 patients; 21 died"
+    assert with_digits("No numbers here.") == "No numbers here."
+
+
 @pytest.mark.slow
 def test_a_sentence_with_another_papers_name_is_not_that_papers_finding(checker):
     """LiteDet's sentence with NCN's name, citing NCN: NCN's abstract names NCN, but the

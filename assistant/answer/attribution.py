@@ -44,6 +44,7 @@ from assistant.answer.entities import (
     unstated_markers,
 )
 from assistant.answer.evidence import paper_name, split_sentences
+from assistant.answer.numerals import with_digits
 from assistant.answer.quoting import quoted_sentence
 from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
 from assistant.settings import Settings
@@ -71,19 +72,35 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
     ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
     support.title = title
     support.basis = [units[i] for i in sorted(ranked)]
-    evidence = " ".join([title, *(units[i] for i in ranked)])
+    evidence = with_digits(" ".join([title, *(units[i] for i in ranked)]))
     support.unbound = [n for n in invented_numbers(claim, evidence)
                        if n not in support.invented_numbers]
     support.unbound += [n for n in misbound_numbers(claim, evidence)
                         if n not in support.unbound]
+    own = _own_names(title, units) if any(
+        _OWN_WORK_RE.search(units[i]) for i in ranked) else ""
     support.unbound += [name for name in names_in(claim)
-                        if name not in support.missing_names and not mentions(name, evidence)]
+                        if name not in support.missing_names and not mentions(name, evidence)
+                        and not (own and mentions(name, own))]
     if support.dense >= copy_similarity and len(split_sentences(claim)) == 1:
         support.unstated = unstated_markers(claim, support.sentence)
     support.background = _credits_background(claim, title, units, support.sentence)
 
 
 _OWN_WORK_RE = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.I)
+
+
+_INTRODUCES_RE = re.compile(r"\b(?:propos|introduc|present|call|dub|nam)\w*", re.I)
+
+
+def _own_names(title: str, units: list[str]) -> str:
+    """The names the paper gives its own work: the title's ("SMITH: …"), and those of
+    a sentence where the authors introduce it ("we propose the … (SMITH) Encoder"). A
+    sentence in the authors' voice ("our model handles 2048 tokens") speaks of these,
+    so a claim naming them may rest on it."""
+    named = [paper_name(title)] + [
+        unit for unit in units if _OWN_WORK_RE.search(unit) and _INTRODUCES_RE.search(unit)]
+    return " ".join(" ".join(names_in(text)) for text in named if text)
 
 
 def _credits_background(claim: str, title: str, units: list[str], best: str) -> bool:
@@ -212,7 +229,7 @@ class Checker:
             support = Support(
                 n=source.n, score=self.dense_weight * dense + self.lexical_weight * lexical,
                 sentence=group[best], dense=dense, lexical=lexical,
-                invented_numbers=invented_numbers(claim, full),
+                invented_numbers=invented_numbers(claim, with_digits(full)),
                 missing_names=missing_names(claim, full))
             _bind(support, claim, source.title, group, per_unit, self.copy_similarity)
             support.quoted = quoted_sentence(claim, group)
