@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, replace
 
 from assistant.answer.evidence import split_sentences
+from assistant.answer.numerals import ONES, WORD_NUMBER_RE, word_value
 
 _NUMBER_RE = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?|\.\d+", re.ASCII)
 # "2.1 x 10(-5)", "3 × 10^-4", "1.2×10^{6}": one value
@@ -64,13 +65,6 @@ _URL_RE = re.compile(r"(?:https?://|www\.)\S+|\S{1,200}\.(?:com|org|io|net)\S*"
 # mortality", "2- and 5-year rates"): when it was measured, not what was found
 _TIME_POINT = re.compile(r"(?:-|\s)(?:year|month|week|day|hour)\s+[a-z]|-\s+(?:and|or|to)\s+\d",
                          re.IGNORECASE)
-_UNITS_WORDS = ("zero one two three four five six seven eight nine ten eleven twelve thirteen "
-                "fourteen fifteen sixteen seventeen eighteen nineteen").split()
-_TENS = dict(zip("twenty thirty forty fifty sixty seventy eighty ninety".split(),
-                 range(20, 100, 10), strict=True))
-_WORD_NUMBER_RE = re.compile(
-    r"\b(?:(?P<tens>" + "|".join(_TENS) + r")(?:[-\s](?P<ones>" + "|".join(_UNITS_WORDS[1:10])
-    + r"))?|(?P<small>" + "|".join(_UNITS_WORDS[1:]) + r"))\b", re.IGNORECASE)
 # a word numeral is a reported figure only in these company: "Forty percent",
 # "Five patients died (4%)", "Four out of 244", "Twenty-four of 90"
 _WORD_FIGURE_AFTER = re.compile(r"\s+percent\b|(?:\s+[A-Za-z-]+){0,2}\s+\(\d[\d.]*\s?%"
@@ -220,14 +214,6 @@ def _excluded(text: str, start: int, end: int, number: str, unit: str,
     return False
 
 
-def _word_value(match: re.Match) -> float:
-    if match.group("small"):
-        return float(_UNITS_WORDS.index(match.group("small").lower()))
-    ones = match.group("ones")
-    return float(_TENS[match.group("tens").lower()]
-                 + (_UNITS_WORDS.index(ones.lower()) if ones else 0))
-
-
 _MAGNITUDE_RE = re.compile(r"\b(an|one|two|three|four|five)\s+orders?\s+of\s+magnitude\b",
                            re.IGNORECASE)
 
@@ -236,15 +222,15 @@ def _word_numbers(sentence: str, at: int) -> list[tuple[int, int, float, str]]:
     """Word numerals that report a figure: (start, end, value, unit) in the abstract."""
     found = [(at + m.start(), at + m.end(),
               1.0 if m.group(1).lower() in ("an", "one") else
-              float(_UNITS_WORDS.index(m.group(1).lower())), "orders of magnitude")
+              float(ONES.index(m.group(1).lower())), "orders of magnitude")
              for m in _MAGNITUDE_RE.finditer(sentence)]
-    for match in _WORD_NUMBER_RE.finditer(sentence):
+    for match in WORD_NUMBER_RE.finditer(sentence):
         after = _WORD_FIGURE_AFTER.match(sentence, match.end()) or (
             match.start() == 0 and _SUBJECTS_AFTER.match(sentence, match.end()))
         if after:
             percent = after.group(0).strip().lower() == "percent"
             end = after.end() if percent else match.end()
-            found.append((at + match.start(), at + end, _word_value(match),
+            found.append((at + match.start(), at + end, float(word_value(match)),
                           "%" if percent else ""))
     return found
 

@@ -33,7 +33,8 @@ from assistant.sources import Paper
 TEMPLATES = ("results_system", "results_user")
 # the code that finds, labels and verifies values: a change to any of it makes cached
 # results stale (its text is part of the cache key)
-RULE_MODULES = ("candidates.py", "extract.py", "../evidence.py", "../entities.py")
+RULE_MODULES = ("candidates.py", "extract.py", "../evidence.py", "../entities.py",
+                "../numerals.py")
 # the longest name the model may write for a metric, dataset, condition or method
 NAME_CHARS = 60
 _STOP = frozenset("a an the of in on for to and or with by at as from vs versus its their "
@@ -135,6 +136,9 @@ def task_grammar() -> str:
 _CELL_RULE = f"cell ::= [^|\\n]{{0,{NAME_CHARS}}}"
 # the most tokens one row's cells may take (four names of NAME_CHARS characters)
 ROW_TOKENS = 96
+# what a row takes on average at most: the given "| #12 | 4.5% |" (digits are a token
+# each) and a result's cells; 32 cut one PubMedQA table of 15 numbers short
+TOKENS_PER_NUMBER = 48
 
 
 def _cell(text: str) -> str:
@@ -290,8 +294,9 @@ def extract_results(llm: ChatModel, paper: Paper, settings: Settings) -> PaperRe
                        model=llm.name)
     if not candidates:
         return out
-    # every number gets a row: room for ~32 tokens a number, at least the setting
-    limit = min(max(settings.results_max_tokens, 32 * len(candidates) + 16),
+    # every number gets a row: room for ~48 tokens a number (its given id and value, a
+    # result's four names), at least the setting
+    limit = min(max(settings.results_max_tokens, TOKENS_PER_NUMBER * len(candidates) + 16),
                 settings.n_ctx // 2)
     messages, ids, out.note = results_messages(llm, paper, candidates, limit, settings.n_ctx)
     text, complete = write_table(llm, messages, ids, {c.n: c.text for c in candidates},
