@@ -126,6 +126,9 @@ def test_names_of_several_words_and_short_acronyms():
     assert missing_names("TRP prunes it", "we propose trained rank pruning") == []
     assert missing_names("RCT results", "a randomized controlled trial") == []
     assert missing_names("TRP prunes it", "we propose a rank pruning method") == ["TRP"]
+    # a p-value that lost its "<" is no name; a GPU or a model variant is
+    found = names_in("AUC was 0.967 (P0.05) on a P100 with EfficientNet-B0")
+    assert "P0.05" not in found and {"P100", "EfficientNet-B0"} <= set(found)
     # a capitalised first word of a sentence does not make a name of what follows
     assert names_in("The Jetson board is small.") == []
     assert names_in("In Table 3 we compare.") == []

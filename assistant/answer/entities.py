@@ -105,6 +105,8 @@ def _distinctive(word: str) -> bool:
     letters = re.sub(r"[^A-Za-z]", "", word)
     if len(word) < 2 or letters.casefold() in GENERIC_NAMES:
         return False
+    if re.fullmatch(r"[A-Za-z]\d*\.\d+", word):
+        return False  # "P0.05": a p-value whose "<" was lost, not a name like "B0" or "P100"
     if letters.isupper():
         return len(letters) >= 4 or bool(re.search(r"\d", word)) or _acronym(word)
     inner_caps = any(c.isupper() for c in letters[1:])
