@@ -119,7 +119,7 @@ OTHER_KINDS = ("size", "characteristic", "setting", "count")
 
 
 def row_grammar() -> str:
-    """A llama.cpp grammar for one row's cells after its forced ``| #n | value | ``: a
+    """A llama.cpp grammar for one row's cells after its given ``| #n | value |``: a
     result with its four names, or one of :data:`OTHER_KINDS` and nothing more (few
     tokens). Cells are short and free of ``|``, so whatever the model writes reads back
     as a row."""
@@ -311,15 +311,16 @@ def extract_results(llm: ChatModel, paper: Paper, settings: Settings) -> PaperRe
 
 def write_table(llm: ChatModel, messages: list[Message], ids: list[int],
                 values: dict[int, str], limit: int, top_p: float) -> tuple[str, bool]:
-    """The table, a row at a time: each row's ``| #n | value | `` is written for the
-    model (it labels the number it is shown, can neither skip nor repeat one, and the
-    forced tokens are read in one batch instead of sampled one by one: a third of a
-    row's tokens), then its cells under :func:`row_grammar`; last the task line. Whether
-    it was written whole within ``limit`` tokens (a cut table keeps its rows)."""
+    """The table, a row at a time: each row's ``| #n | value |`` is written for the
+    model (it labels the number it is shown, can neither skip nor repeat one, and those
+    tokens are read in one batch instead of sampled one by one), then its cells under
+    :func:`row_grammar`; last the task line. Whether it was written whole within
+    ``limit`` tokens (a cut table keeps its rows)."""
     text, used = TABLE_HEAD, 0
     # a given part ends before the space the model's next word starts with: a prompt
     # ending in a space is split unlike the text the model writes after it
-    steps = [(f"| #{n} | {_cell(values.get(n, ''))} |", row_grammar()) for n in ids]
+    row = row_grammar()
+    steps = [(f"| #{n} | {_cell(values.get(n, ''))} |", row) for n in ids]
     for forced, grammar in [*steps, ("Task:", task_grammar())]:
         forced_tokens = llm.count_tokens(forced)
         if used + forced_tokens + ROW_TOKENS > limit:
