@@ -14,16 +14,18 @@ from fakes import HashEmbedder, TableLLM
 from assistant.answer.tables.candidates import find_candidates
 from assistant.answer.tables.extract import (
     TABLE_HEAD,
-    PaperResults,
-    ResultRow,
     extract_results,
-    metric_named,
-    parse_table,
     row_grammar,
     task_grammar,
-    verify,
 )
 from assistant.answer.tables.table import build_table, direction, table_csv, table_markdown
+from assistant.answer.tables.verify import (
+    PaperResults,
+    ResultRow,
+    metric_named,
+    parse_table,
+    verify,
+)
 from assistant.pipeline import Pipeline
 from assistant.sources import Paper
 
@@ -294,6 +296,34 @@ def test_compare_cli_table_json_cache_and_files(fast_dir, fake_models, capsys, t
                              "--out", str(target))
     assert code == 0 and len(llm.calls) == calls  # every paper from the cache
     assert "0 read now" in err and target.read_text().startswith("dataset,metric")
+
+
+def test_the_cache_keeps_the_reply_and_checks_it_again_at_every_read(hashed_copy):
+    """What is cached is the model's table as written; the rows shown are derived from
+    it at each read, so rows stored by older rules never reach the user and a change of
+    the rules needs no model work."""
+    from assistant.summaries.results import ResultsCache
+
+    llm = TableLLM()
+    pipeline = hashed_copy(llm)
+    found = pipeline.topic_papers("depth estimation on Jetson", 3)
+    cache = ResultsCache(pipeline)
+    made = next(r for r in (cache.get(p) for p in found) if r.rows)
+    paper = next(p for p in found if p.id == made.paper_id)
+    assert made.reply.startswith(TABLE_HEAD) and made.shown
+    path = cache.path(paper)
+    stored = json.loads(path.read_text())
+    stored["rows"], stored["dropped"] = [], {"stale": 1}  # as older rules left it
+    path.write_text(json.dumps(stored))
+    calls = len(llm.calls)
+    again = ResultsCache(pipeline).get(paper)
+    assert len(llm.calls) == calls and again.cached
+    assert [r.value_text for r in again.rows] == [r.value_text for r in made.rows]
+    assert again.dropped == made.dropped
+    stored["reply"] = stored["reply"].replace("| result |", "| size |")
+    path.write_text(json.dumps(stored))
+    relabelled = ResultsCache(pipeline).get(paper)
+    assert relabelled.rows == [] and relabelled.dropped.get("not a result (size)")
 
 
 def test_compare_cli_bad_input_is_one_line(fast_dir, fake_models, capsys):

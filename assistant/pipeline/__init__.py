@@ -26,14 +26,9 @@ from assistant.answer.result import Answer, OnStatus, Status, Turn
 from assistant.answer.summary import FIELDS as SUMMARY_FIELDS
 from assistant.answer.summary import STYLES as SUMMARY_STYLES
 from assistant.answer.summary import PaperSummary, summarize_paper
-from assistant.answer.tables.extract import (
-    PaperResults,
-    ResultRow,
-    extract_results,
-    results_prefix,
-    results_version,
-)
+from assistant.answer.tables.extract import extract_results, results_prefix, results_version
 from assistant.answer.tables.table import ResultsTable, build_table, table_csv, table_markdown
+from assistant.answer.tables.verify import PaperResults, ResultRow, check_reply
 from assistant.answer.verdict import LABELS as VERDICT_LABELS
 from assistant.answer.verdict import Verdict
 from assistant.answer.verdict import decide as decide_verdict
@@ -344,9 +339,14 @@ class Pipeline:
                     llm.warm_prefix(results_prefix(llm), self.settings.cache_dir)
             return extract_results(llm, paper, self.settings)
 
+    def check_results(self, paper: Paper, stored: PaperResults) -> PaperResults:
+        """A stored extraction's rows under the current rules (no model work)."""
+        return check_reply(paper, stored)
+
     def results_key(self, model: str | None = None) -> str:
-        """Everything besides the paper that shapes its extracted results (model file,
-        templates, settings): part of the cache key."""
+        """Everything besides the paper that shapes the model's results table (model file,
+        templates, the code that writes it, settings): part of the cache key; the rules
+        that check its rows are applied at every read."""
         s = self.settings
         return "|".join(str(v) for v in (self.model_id(model), results_version(),
                                          s.results_max_tokens, s.n_ctx, s.top_p))

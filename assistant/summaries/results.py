@@ -3,7 +3,8 @@ table over the papers on a topic (``assistant compare``, ``summarize --results``
 chat's results view, ``bench results``).
 
 A paper's results are cached per (paper content, model file, prompt version, settings):
-a second ``compare`` on the same papers does no model work and prints at once."""
+a second ``compare`` on the same papers does no model work and prints at once. What is
+cached is the model's reply; the rules that check its rows run again at every read."""
 
 from __future__ import annotations
 
@@ -67,7 +68,7 @@ class ResultsCache:
         except (json.JSONDecodeError, TypeError, KeyError):
             return None
         found.cached = True
-        return found
+        return self.pipeline.check_results(paper, found)
 
     def get(self, paper: Paper) -> PaperResults:
         hit = self.cached(paper)

@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.entities import squash
-from assistant.answer.tables.extract import PaperResults, ResultRow
+from assistant.answer.tables.verify import PaperResults, ResultRow
 
 # which way is better for a metric, by the words it uses (no word: no best is marked)
 _LOWER = re.compile(r"\b(error|errors|loss|latency|time|runtime|ms|rmse|mse|mae|absrel|sqrel|"

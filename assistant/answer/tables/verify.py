@@ -1,0 +1,204 @@
+"""What of the model's results table the abstract bears out. The model only sorts
+numbers (:mod:`.extract`); these rules decide which of its rows are shown: the value is a
+span of its quoted sentence by construction; a row whose number is no result, or whose
+metric the abstract never names, is dropped; a dataset, condition or other method's name
+the abstract never names is cleared; each is counted by reason.
+
+The rules are applied to the model's stored reply each time a paper's results are read
+(also from the cache): they are not part of the cache key, and changing them needs no
+model work."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, field
+
+from assistant.answer.entities import squash
+from assistant.answer.evidence import paper_name
+from assistant.answer.tables.candidates import Candidate, find_candidates
+from assistant.sources import Paper
+
+_STOP = frozenset("a an the of in on for to and or with by at as from vs versus its their "
+                  "our this that these those than per into over under between among".split())
+CUT = "reply cut at the token limit"
+
+
+@dataclass
+class ResultRow:
+    """One reported figure of one paper, with the sentence that states it."""
+
+    paper_id: str
+    title: str
+    task: str
+    method: str  # whose figure: the paper's own method name, or the other method's
+    own: bool
+    metric: str
+    dataset: str
+    condition: str
+    value: float
+    value_text: str  # exactly as in the sentence ("4.23%", "14 million")
+    unit: str
+    qualifier: str
+    sentence: str
+    start: int  # where value_text starts in the abstract
+    relative: bool = False  # a change against another ("2.3x faster"), not a level
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class PaperResults:
+    """What the extraction kept of one paper, and what it dropped and why."""
+
+    paper_id: str
+    title: str
+    task: str = ""
+    method: str = ""
+    rows: list[ResultRow] = field(default_factory=list)
+    dropped: dict[str, int] = field(default_factory=dict)  # reason → how many
+    candidates: int = 0
+    model: str = ""
+    seconds: float = 0.0
+    note: str = ""
+    cached: bool = False
+    # the model's table as written and the ids its prompt showed: the rows are derived
+    # from them by :func:`check_reply`, again on every read from the cache, so a change
+    # of the rules never needs the model again
+    reply: str = ""
+    shown: list[int] = field(default_factory=list)
+    complete: bool = True
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "rows": [r.to_dict() for r in self.rows]}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> PaperResults:
+        rows = [ResultRow(**r) for r in data.get("rows", [])]
+        return cls(**{**data, "rows": rows})
+
+
+def parse_table(text: str) -> dict:
+    """The reply (table head included) as the paper's task and its rows."""
+    rows, task = [], ""
+    for line in text.splitlines():
+        if line.startswith("Task:"):
+            task = line[5:]
+            continue
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) >= 3 and re.fullmatch(r"#\d+", cells[0]):
+            names = [*cells[3:7], "", "", "", ""][:4]
+            rows.append({"n": int(cells[0][1:]), "kind": cells[2], "by": names[0],
+                         "metric": names[1], "dataset": names[2], "condition": names[3]})
+    return {"task": task, "results": rows}
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in _STOP]
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if len(word) > 3 and word.endswith("s") else word
+
+
+def named_in(name: str, reference: str, share: float = 1.0) -> bool:
+    """Whether the words of ``name`` occur in ``reference`` (case and plurals aside),
+    all of them (or ``share`` of them): the model may shorten or reorder the abstract's
+    words, never add its own."""
+    known = {_stem(w) for w in _words(reference)}
+    words = _words(name)
+    return bool(words) and sum(_stem(w) in known for w in words) >= share * len(words)
+
+
+# metric names abstracts write as abbreviations: the name counts as named where its
+# abbreviation is written, as a word in capitals
+_ABBREVIATIONS = {"odds ratio": "OR", "hazard ratio": "HR", "relative risk": "RR",
+                  "risk ratio": "RR", "confidence interval": "CI", "standard deviation": "SD",
+                  "area under the curve": "AUC", "interquartile range": "IQR"}
+# a p-value is named by the "P =" written right before its number
+_P_NAMES = re.compile(r"\bp(?: values?)?\b")
+_P_BEFORE = re.compile(r"\bp\s*(?:-?\s*values?\s*)?(?:(?:of|was|were|is)\s*)?"
+                       r"(?:[<>=≤≥]|<or =|>or =)?\s*$", re.IGNORECASE)
+
+
+def metric_named(metric: str, reference: str, candidate: Candidate) -> bool:
+    """Whether the abstract names ``metric``: its words are the abstract's, where a
+    spelt-out name may stand for the abbreviation the abstract writes ("odds ratio" for
+    "OR 2.1") and "p-value" is right for a number written after "P =" / "P<"."""
+    if named_in(metric, reference):
+        return True
+    rest = " " + re.sub(r"[^a-z0-9]+", " ", metric.casefold()).strip() + " "
+    for name, short in _ABBREVIATIONS.items():
+        if re.search(rf"\b{short}\b", reference) and (
+                f" {name} " in rest or f" {short.casefold()} " in rest):
+            rest = rest.replace(f" {name} ", " ").replace(f" {short.casefold()} ", " ")
+    if _P_BEFORE.search(candidate.sentence[:candidate.offset]):
+        rest = _P_NAMES.sub(" ", rest)
+    return not rest.strip() or named_in(rest, reference)
+
+
+def _clean(text: object) -> str:
+    """A cell as a name: id markers the model copied from the abstract taken out."""
+    text = re.sub(r"\[#\d+\]", " ", str(text or ""))
+    return re.sub(r"\s+", " ", text).strip().strip(".,;")
+
+
+def verify(reply: dict, candidates: list[Candidate], paper: Paper
+           ) -> tuple[list[ResultRow], dict[str, int], str, str]:
+    """The rows of a parsed reply that the abstract bears out, what was dropped or
+    cleared (by reason), and the paper's task and method as the abstract names them."""
+    reference = f"{paper.title}\n{paper.abstract}"
+    by_id = {c.n: c for c in candidates}
+    dropped: dict[str, int] = {}
+
+    def count(reason: str) -> None:
+        dropped[reason] = dropped.get(reason, 0) + 1
+
+    def checked(name: str, reason: str, share: float = 1.0) -> str:
+        name = _clean(name)
+        if name and not named_in(name, reference, share):
+            count(reason)
+            return ""
+        return name
+
+    # a task is described, not named: most of its words must be the abstract's
+    task = checked(reply.get("task", ""), "task not in the abstract", share=0.6)
+    method = paper_name(paper.title)
+    rows: list[ResultRow] = []
+    seen: set[int] = set()
+    for item in reply.get("results", []):
+        candidate = by_id.get(int(item.get("n", 0)))
+        if candidate is None or candidate.n in seen:
+            count("repeated number")
+            continue
+        seen.add(candidate.n)
+        if item.get("kind", "result") != "result":
+            count(f"not a result ({item['kind']})")
+            continue
+        metric = _clean(item.get("metric"))
+        if not metric or not metric_named(metric, reference, candidate):
+            count("metric not in the abstract")
+            continue
+        by = _clean(item.get("by"))
+        own = by.casefold() in ("", "own", "ours", "this paper") or (
+            bool(method) and squash(by).startswith(squash(method)))
+        who = method if own else checked(by, "other method not in the abstract")
+        rows.append(ResultRow(
+            paper_id=paper.id, title=paper.title, task=task, method=who, own=own,
+            metric=metric, dataset=checked(item.get("dataset"), "dataset not in the abstract"),
+            condition=checked(item.get("condition"), "condition not in the abstract"),
+            value=candidate.value, value_text=candidate.text, unit=candidate.unit,
+            qualifier=candidate.qualifier, sentence=candidate.sentence,
+            start=candidate.start, relative=candidate.relative))
+    return rows, dropped, task, method
+
+
+def check_reply(paper: Paper, result: PaperResults) -> PaperResults:
+    """``result`` with its rows, task, method and drop counts derived from its stored
+    reply under the current rules."""
+    candidates = [c for c in find_candidates(paper.abstract) if c.n in set(result.shown)]
+    result.rows, result.dropped, result.task, result.method = verify(
+        parse_table(result.reply), candidates, paper)
+    if not result.complete:
+        result.dropped[CUT] = 1
+    return result
