@@ -40,6 +40,10 @@ def test_invented_numbers_are_found():
     abstract = "Our network runs at 178 fps and at 27 fps on the CPU, under 10 W (1,000 runs)."
     assert invented_numbers("It runs at 178 fps with 1000 runs.", abstract) == []
     assert invented_numbers("It runs at 200 fps, 27 fps on CPU.", abstract) == ["200"]
+    # a figure the abstract spells out is the abstract's, one it does not is invented
+    spelt = "Forty-four percent of parents underestimated it; twelve declined."
+    assert invented_numbers("44% of parents underestimated it, 12 declined", spelt) == []
+    assert invented_numbers("45% of parents underestimated it", spelt) == ["45"]
 
 
 def test_parse_summary_reads_labelled_lines():

@@ -229,7 +229,7 @@ class Checker:
             support = Support(
                 n=source.n, score=self.dense_weight * dense + self.lexical_weight * lexical,
                 sentence=group[best], dense=dense, lexical=lexical,
-                invented_numbers=invented_numbers(claim, with_digits(full)),
+                invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
             _bind(support, claim, source.title, group, per_unit, self.copy_similarity)
             support.quoted = quoted_sentence(claim, group)

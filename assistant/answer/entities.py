@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.numerals import with_digits
+
 NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
 # Upper-case words that name no particular method, model or dataset.
@@ -41,8 +43,9 @@ def numbers_in(text: str) -> list[str]:
 
 
 def invented_numbers(text: str, reference: str) -> list[str]:
-    """Numbers in ``text`` that ``reference`` never states."""
-    known = {_canonical_number(n) for n in NUMBER_RE.findall(reference)}
+    """Numbers in ``text`` that ``reference`` never states, in digits or in words (a
+    summary's "44%" is the abstract's "Forty-four percent")."""
+    known = {_canonical_number(n) for n in NUMBER_RE.findall(with_digits(reference))}
     return [n for n in numbers_in(text) if _canonical_number(n) not in known]
 
 
