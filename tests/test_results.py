@@ -18,6 +18,7 @@ from assistant.answer.tables.extract import (
     row_grammar,
     task_grammar,
 )
+from assistant.answer.tables.pairs import denominators, shares
 from assistant.answer.tables.table import build_table, direction, table_csv, table_markdown
 from assistant.answer.tables.verify import (
     PaperResults,
@@ -156,6 +157,42 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
     ]
     assert dropped == {"dataset not in the abstract": 1, "condition not in the abstract": 1,
                        "metric not in the abstract": 1, "repeated number": 2}
+
+
+@pytest.mark.parametrize("text, under, paired", [
+    ("Twenty-four patients (21%) had at least 1 complication.", {}, {1: 2}),
+    ("It was used in 43 of the 66 patients (65%) before.", {2: 1}, {1: 3}),
+    ("They reviewed it (n = 372, 53.5%), discussed it (n = 159, 22.9%).", {}, {1: 2, 3: 4}),
+    ("Mortality was 21% (24/114) and 3 out of 12 died.", {3: 2, 5: 4}, {2: 1}),
+    ("In 12 patients, 30% of lesions grew. Values were 12, 30% and 5.", {}, {}),
+    ("It reached 45 fps (12%) and 71.2% of 80 images.", {}, {}),  # no counts
+])
+def test_denominators_and_counts_with_their_shares(text, under, paired):
+    found = find_candidates(text)
+    assert denominators(found) == under
+    both_ways = {**paired, **{share: count for count, share in paired.items()}}
+    assert shares(found) == both_ways
+
+
+def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
+    abstract = ("Of 114 patients, twenty-four (21%) had a complication (OR = 9.2). "
+                "It was confirmed in 32 of 43 cases.")
+    found = {c.text: c.n for c in find_candidates(abstract)}
+    reply = {"task": "", "results": [
+        {"n": found["114"], "kind": "size"},
+        {"n": found["twenty-four"], "kind": "size"},
+        {"n": found["21%"], "kind": "result", "by": "own", "metric": "complication",
+         "dataset": "patients", "condition": ""},
+        {"n": found["9.2"], "kind": "result", "by": "own", "metric": "association"},
+        {"n": found["32"], "kind": "result", "by": "own", "metric": "confirmed"},
+        {"n": found["43"], "kind": "result", "by": "own", "metric": "cases"}]}
+    rows, dropped, _task, _method = verify(reply, find_candidates(abstract), paper(abstract))
+    shown = {r.value_text: r for r in rows}
+    # the count takes its share's row; the OR its written name; the denominator goes
+    assert set(shown) == {"twenty-four", "21%", "9.2", "32"}
+    assert shown["twenty-four"].metric == "complication"
+    assert shown["9.2"].metric == "odds ratio"
+    assert dropped == {"not a result (size)": 1, "a denominator (the N of X of N)": 1}
 
 
 @pytest.mark.parametrize("metric, value, named", [

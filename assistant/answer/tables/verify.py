@@ -11,11 +11,13 @@ model work."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 
 from assistant.answer.entities import squash
 from assistant.answer.evidence import paper_name
 from assistant.answer.tables.candidates import Candidate, find_candidates
+from assistant.answer.tables.pairs import denominators, shares
 from assistant.sources import Paper
 
 _STOP = frozenset("a an the of in on for to and or with by at as from vs versus its their "
@@ -143,6 +145,53 @@ def _clean(text: object) -> str:
     return re.sub(r"\s+", " ", text).strip().strip(".,;")
 
 
+# a metric written as an abbreviation right before the number ("OR = 9.2", "AUC of 0.91")
+_WRITTEN_BEFORE = {"OR": "odds ratio", "aOR": "odds ratio", "AOR": "odds ratio",
+                   "HR": "hazard ratio", "RR": "relative risk", "AUC": "AUC"}
+_ABBREVIATION_BEFORE = re.compile(r"\b(" + "|".join(_WRITTEN_BEFORE) + r")\s*(?:[=:]|of|was)?"
+                                  r"\s*$")
+
+
+def written_metric(candidate: Candidate) -> str:
+    """The metric the sentence writes right before the number, spelt out ("OR = 9.2":
+    "odds ratio"), or "" (a model may name it in words the abstract does not use)."""
+    found = _ABBREVIATION_BEFORE.search(candidate.sentence[:candidate.offset])
+    return _WRITTEN_BEFORE[found.group(1)] if found else ""
+
+
+def _results(items: dict[int, dict], candidates: list[Candidate], reference: str,
+             count: Callable[[str], None]) -> dict[int, dict]:
+    """The numbers that are results, each with the cells of its row, in order: those
+    the model calls a result whose metric the abstract names (or the sentence writes
+    right before it), less denominators ("66" of "43 of 66": how many were counted in);
+    plus a count or share the model sorted apart from the other half of its pair
+    ("24 patients (21%)": one finding, the row of the half that is a result)."""
+    by_id = {c.n: c for c in candidates}
+    under, pairs = denominators(candidates), shares(candidates)
+    kept: dict[int, dict] = {}
+    for n, item in items.items():
+        if item.get("kind", "result") != "result":
+            continue
+        metric = _clean(item.get("metric"))
+        if n in under:
+            count("a denominator (the N of X of N)")
+        elif metric and metric_named(metric, reference, by_id[n]):
+            kept[n] = {**item, "metric": metric}
+        elif written_metric(by_id[n]):
+            kept[n] = {**item, "metric": written_metric(by_id[n])}
+        else:
+            count("metric not in the abstract")
+    for n, item in items.items():
+        kind = item.get("kind", "result")
+        if kind == "result":
+            continue
+        if pairs.get(n) in kept and n not in under:
+            kept[n] = {**kept[pairs[n]], "kind": "result"}
+        else:
+            count(f"not a result ({kind})")
+    return dict(sorted(kept.items()))
+
+
 def verify(reply: dict, candidates: list[Candidate], paper: Paper
            ) -> tuple[list[ResultRow], dict[str, int], str, str]:
     """The rows of a parsed reply that the abstract bears out, what was dropped or
@@ -164,21 +213,17 @@ def verify(reply: dict, candidates: list[Candidate], paper: Paper
     # a task is described, not named: most of its words must be the abstract's
     task = checked(reply.get("task", ""), "task not in the abstract", share=0.6)
     method = paper_name(paper.title)
-    rows: list[ResultRow] = []
-    seen: set[int] = set()
+    items: dict[int, dict] = {}
     for item in reply.get("results", []):
         candidate = by_id.get(int(item.get("n", 0)))
-        if candidate is None or candidate.n in seen:
+        if candidate is None or candidate.n in items:
             count("repeated number")
             continue
-        seen.add(candidate.n)
-        if item.get("kind", "result") != "result":
-            count(f"not a result ({item['kind']})")
-            continue
-        metric = _clean(item.get("metric"))
-        if not metric or not metric_named(metric, reference, candidate):
-            count("metric not in the abstract")
-            continue
+        items[candidate.n] = item
+    rows: list[ResultRow] = []
+    for n, item in _results(items, candidates, reference, count).items():
+        candidate = by_id[n]
+        metric = item["metric"]
         by = _clean(item.get("by"))
         own = by.casefold() in ("", "own", "ours", "this paper") or (
             bool(method) and squash(by).startswith(squash(method)))
