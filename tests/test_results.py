@@ -26,6 +26,7 @@ from assistant.answer.tables.verify import (
     metric_named,
     parse_table,
     verify,
+    written_metric,
 )
 from assistant.pipeline import Pipeline
 from assistant.sources import Paper
@@ -145,6 +146,7 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
         {"n": 4, "by": "BiSeNet", "metric": "mIoU", "dataset": "Cityscapes",
          "condition": "on a V100"},
         {"n": 5, "by": "own", "metric": "BLEU score", "dataset": "", "condition": ""},
+        {"n": 8, "by": "own", "metric": "BLEU score", "dataset": "", "condition": ""},
         {"n": 1, "by": "own", "metric": "mIoU", "dataset": "", "condition": ""},
         {"n": 99, "by": "own", "metric": "mIoU", "dataset": "", "condition": ""},
     ]}
@@ -154,7 +156,11 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
         ("71.2%", True, "FastSeg", "Cityscapes", ""),
         ("45", True, "FastSeg", "", "Jetson TX2"),      # KITTI: not in the abstract
         ("70.4%", False, "BiSeNet", "Cityscapes", ""),  # "on a V100": not either
+        ("14 million", True, "FastSeg", "", ""),
     ]
+    # an invented metric gives way to the one the sentence writes ("14 million
+    # parameters"); with none written ("p = 0.013") the row goes
+    assert rows[-1].metric == "parameters"
     assert dropped == {"dataset not in the abstract": 1, "condition not in the abstract": 1,
                        "metric not in the abstract": 1, "repeated number": 2}
 
@@ -193,6 +199,24 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
     assert shown["twenty-four"].metric == "complication"
     assert shown["9.2"].metric == "odds ratio"
     assert dropped == {"not a result (size)": 1, "a denominator (the N of X of N)": 1}
+
+
+@pytest.mark.parametrize("sentence, value, metric", [
+    ("Risk rose (OR = 9.2, 95% CI 1.5-54.7).", "9.2", "odds ratio"),
+    ("It gives a 2.3x reduction in model parameters and 641x fewer multiply-add operations "
+     "whilst keeping accuracy.", "2.3x", "reduction in model parameters"),
+    ("It gives a 2.3x reduction in model parameters and 641x fewer multiply-add operations "
+     "whilst keeping accuracy.", "641x", "fewer multiply-add operations"),
+    ("FastRP is over 4,000 times faster than DeepWalk.", "4,000", "faster"),
+    ("It needs 20 times more labelled data.", "20", "more labelled data"),
+    ("Models range from 14 million to 1.4 billion parameters.", "1.4 billion", "parameters"),
+    ("It wins (<600M MACs) on ImageNet.", "600M", ""),  # a budget, not a size
+    ("We repeated it 10 times on 14 million images.", "14 million", ""),
+    ("It was repeated 10 times.", "10", ""),             # "times", but no change
+])
+def test_the_metric_a_sentence_writes_for_its_number(sentence, value, metric):
+    candidate = next(c for c in find_candidates(sentence) if c.text == value)
+    assert written_metric(candidate) == metric
 
 
 @pytest.mark.parametrize("metric, value, named", [
@@ -360,7 +384,11 @@ def test_the_cache_keeps_the_reply_and_checks_it_again_at_every_read(hashed_copy
     stored["reply"] = stored["reply"].replace("| result |", "| size |")
     path.write_text(json.dumps(stored))
     relabelled = ResultsCache(pipeline).get(paper)
-    assert relabelled.rows == [] and relabelled.dropped.get("not a result (size)")
+    # only a change against another ("an order of magnitude faster") is a result
+    # whatever kind the model gives it
+    assert relabelled.dropped.get("not a result (size)")
+    assert [r.value_text for r in relabelled.rows] == [
+        r.value_text for r in made.rows if r.relative]
 
 
 def test_compare_cli_bad_input_is_one_line(fast_dir, fake_models, capsys):

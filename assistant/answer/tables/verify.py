@@ -152,20 +152,50 @@ _ABBREVIATION_BEFORE = re.compile(r"\b(" + "|".join(_WRITTEN_BEFORE) + r")\s*(?:
                                   r"\s*$")
 
 
+# what a change is in, in the sentence's words: "2.3x reduction in model parameters",
+# "641x fewer multiply-add operations", "20 times more labelled data", "1.5x faster"
+_CHANGE = re.compile(r"(?:\s*(?:times|fold|x|×))?\s+((?:faster|slower|fewer|less|more|higher|"
+                     r"lower|better|smaller|larger|reduction|improvement|gain|speed-?up|"
+                     r"increase|decrease)(?:\s+(?!than\b|over\b|compared\b|while\b|whilst\b|"
+                     r"and\b|with\b|on\b|at\b|for\b)[A-Za-z][\w-]*){0,4})", re.IGNORECASE)
+# what a count of a model's size counts, written after it ("175B parameters") or before
+# ("parameter sizes ranging from 14 million to 1.4 billion")
+_MODEL_SIZE = re.compile(r"\b(parameters?|params|FLOPs|MACs)\b", re.IGNORECASE)
+_LARGE = frozenset(("M", "B", "million", "billion"))
+# a bound is a budget chosen, not a size reported ("<600M MACs", "under 5M parameters")
+_BOUNDS = frozenset(("<", ">", "≤", "≥", "<or =", ">or =", "up to", "less than", "at most",
+                     "under", "below", "above", "more than", "at least"))
+
+
 def written_metric(candidate: Candidate) -> str:
-    """The metric the sentence writes right before the number, spelt out ("OR = 9.2":
-    "odds ratio"), or "" (a model may name it in words the abstract does not use)."""
-    found = _ABBREVIATION_BEFORE.search(candidate.sentence[:candidate.offset])
-    return _WRITTEN_BEFORE[found.group(1)] if found else ""
+    """The metric the sentence itself writes for the number, or "" (a model may name a
+    metric in words the abstract does not use, or sort a number as no result): an
+    abbreviation right before it, spelt out ("OR = 9.2": "odds ratio"); for a change
+    against another, the words of the change ("641x fewer multiply-add operations");
+    for a count in millions or billions in a sentence about parameters, "parameters"
+    (unless it is a bound: "<600M MACs" is a budget)."""
+    before = candidate.sentence[:candidate.offset]
+    found = _ABBREVIATION_BEFORE.search(before)
+    if found:
+        return _WRITTEN_BEFORE[found.group(1)]
+    if candidate.relative:
+        change = _CHANGE.match(candidate.sentence, candidate.offset + len(candidate.text))
+        if change:
+            return change.group(1)
+    size = _MODEL_SIZE.search(candidate.sentence)
+    if candidate.unit in _LARGE and size and candidate.qualifier.casefold() not in _BOUNDS:
+        return size.group(1)
+    return ""
 
 
 def _results(items: dict[int, dict], candidates: list[Candidate], reference: str,
              count: Callable[[str], None]) -> dict[int, dict]:
     """The numbers that are results, each with the cells of its row, in order: those
-    the model calls a result whose metric the abstract names (or the sentence writes
-    right before it), less denominators ("66" of "43 of 66": how many were counted in);
-    plus a count or share the model sorted apart from the other half of its pair
-    ("24 patients (21%)": one finding, the row of the half that is a result)."""
+    the model calls a result whose metric the abstract names (or the sentence writes:
+    :func:`written_metric`), less denominators ("66" of "43 of 66": how many were
+    counted in); plus a count or share the model sorted apart from the other half of its
+    pair ("24 patients (21%)": one finding, the row of the half that is a result), and a
+    change against another or a model's size, whatever kind the model gave it."""
     by_id = {c.n: c for c in candidates}
     under, pairs = denominators(candidates), shares(candidates)
     kept: dict[int, dict] = {}
@@ -185,8 +215,12 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
         kind = item.get("kind", "result")
         if kind == "result":
             continue
-        if pairs.get(n) in kept and n not in under:
+        if n in under:
+            count(f"not a result ({kind})")
+        elif pairs.get(n) in kept:
             kept[n] = {**kept[pairs[n]], "kind": "result"}
+        elif written_metric(by_id[n]):  # a change or a model size is no "size"
+            kept[n] = {"by": "", "metric": written_metric(by_id[n])}
         else:
             count(f"not a result ({kind})")
     return dict(sorted(kept.items()))
