@@ -24,6 +24,7 @@ from assistant.answer.tables.verify import (
     PaperResults,
     ResultRow,
     metric_named,
+    named_in,
     parse_table,
     verify,
     written_metric,
@@ -217,6 +218,13 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
 def test_the_metric_a_sentence_writes_for_its_number(sentence, value, metric):
     candidate = next(c for c in find_candidates(sentence) if c.text == value)
     assert written_metric(candidate) == metric
+
+
+def test_names_may_inflect_the_abstracts_words_never_add_their_own():
+    reference = "Scores were correlated with speed and associated with receiving a vaccine."
+    assert named_in("correlation", reference) and named_in("vaccine association", reference)
+    assert not named_in("prevalence", reference) and not named_in("vaccine uptake", reference)
+    assert named_in("vaccine uptake", reference, share=0.5)
 
 
 @pytest.mark.parametrize("metric, value, named", [

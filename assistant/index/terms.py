@@ -24,3 +24,11 @@ def bm25_tokenize(texts: list[str]) -> list[list[str]]:
 
     return bm25s.tokenize(texts, stopwords="en", stemmer=_stemmer(), return_ids=False,
                           show_progress=False)
+
+
+@lru_cache(maxsize=4096)
+def stem(word: str) -> str:
+    """One lower-cased word's stem, as the keyword index stems it ("correlated" and
+    "correlation" → "correl")."""
+    return _stemmer().stemWord(word.casefold())
+

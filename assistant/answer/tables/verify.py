@@ -18,6 +18,7 @@ from assistant.answer.entities import squash
 from assistant.answer.evidence import paper_name
 from assistant.answer.tables.candidates import Candidate, find_candidates
 from assistant.answer.tables.pairs import denominators, shares
+from assistant.index.terms import stem
 from assistant.sources import Paper
 
 _STOP = frozenset("a an the of in on for to and or with by at as from vs versus its their "
@@ -99,17 +100,14 @@ def _words(text: str) -> list[str]:
     return [w for w in re.findall(r"[a-z0-9]+", text.casefold()) if w not in _STOP]
 
 
-def _stem(word: str) -> str:
-    return word[:-1] if len(word) > 3 and word.endswith("s") else word
-
-
 def named_in(name: str, reference: str, share: float = 1.0) -> bool:
-    """Whether the words of ``name`` occur in ``reference`` (case and plurals aside),
-    all of them (or ``share`` of them): the model may shorten or reorder the abstract's
-    words, never add its own."""
-    known = {_stem(w) for w in _words(reference)}
+    """Whether the words of ``name`` occur in ``reference`` (case and endings aside: the
+    keyword index's stemmer, so "correlation" is named by "correlated"), all of them (or
+    ``share`` of them): the model may shorten, reorder or inflect the abstract's words,
+    never add its own."""
+    known = {stem(w) for w in _words(reference)}
     words = _words(name)
-    return bool(words) and sum(_stem(w) in known for w in words) >= share * len(words)
+    return bool(words) and sum(stem(w) in known for w in words) >= share * len(words)
 
 
 # metric names abstracts write as abbreviations: the name counts as named where its
