@@ -183,6 +183,14 @@ class Settings(BaseSettings):
                                                     "paper to support a claim")
     claim_entail_max_reads: int = _in("attribution", 2, ge=1, le=8,
                                       description="papers read per claim at most")
+    claim_aside_paper_margin: float = _in(
+        "attribution", 0.05, ge=0.0, le=1.0,
+        description="a claim's papers this much further from the question than the best "
+                    "cited paper (and the claim far too) set it apart")
+    claim_aside_claim_margin: float = _in(
+        "attribution", 0.20, ge=0.0, le=2.0,
+        description="a claim this much further from the question than the closest claim "
+                    "(its papers far too) is shown under 'Other retrieved papers'")
     # generation
     max_tokens: int = _in("generation", 384, ge=16, description="an answer's longest reply")
     temperature: float = _in("generation", 0.1, ge=0.0, le=2.0,

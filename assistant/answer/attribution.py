@@ -46,6 +46,7 @@ from assistant.answer.entities import (
 from assistant.answer.evidence import paper_name, split_sentences
 from assistant.answer.numerals import with_digits
 from assistant.answer.quoting import quoted_sentence
+from assistant.answer.relevance import set_apart
 from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
 from assistant.settings import Settings
 
@@ -159,6 +160,7 @@ class Checker:
         # reads a claim against a paper's sentences (set where a chat model is at hand)
         self.judge: Judge | None = None
         self.max_reads = tuning.claim_entail_max_reads
+        self.aside_margins = (tuning.claim_aside_paper_margin, tuning.claim_aside_claim_margin)
         self._vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self._terms: dict[str, frozenset[str]] = {}
         self._cache_size = cache_size
@@ -300,8 +302,11 @@ class Checker:
                 kept.append(support)
         return kept
 
-    def check(self, text: str, sources: Sequence[SourceText]) -> Attribution:
-        """Split ``text`` into claims, decide each one's citations, re-render the text."""
+    def check(self, text: str, sources: Sequence[SourceText], question: str = ""
+              ) -> Attribution:
+        """Split ``text`` into claims, decide each one's citations, re-render the text
+        (with the ``question``, claims about papers it is not about are set apart: see
+        :mod:`.relevance`)."""
         import time
 
         start = time.perf_counter()
@@ -312,6 +317,8 @@ class Checker:
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
         decided = self._checked_denials(decided, sources)
+        set_apart(question, [(span.plain, c) for span, c in decided if c is not None],
+                  sources, self.vectors, *self.aside_margins)
         claims = [c for _, c in decided if c is not None]
         citations = list(dict.fromkeys(n for c in claims if c.supported for n in c.citations))
         rejected = [n for c in claims for n in c.model_citations if n not in c.citations]

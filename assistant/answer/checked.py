@@ -69,13 +69,16 @@ class Claim:
     readings: dict[int, dict] = field(default_factory=dict)
     # the paper that says the opposite, and its sentence, when no paper supports the claim
     contradicted_by: dict | None = None
+    # False for a supported claim about a paper the question is not about (padding): it
+    # is shown apart, under "Other retrieved papers" (see :mod:`.relevance`)
+    relevant: bool = True
 
     def to_dict(self) -> dict:
         return {"text": self.text, "citations": self.citations, "supported": self.supported,
                 "support": round(self.support, 3), "evidence": self.evidence,
                 "model_citations": self.model_citations, "reason": self.reason,
                 "readings": {str(n): r for n, r in self.readings.items()},
-                "contradicted_by": self.contradicted_by}
+                "contradicted_by": self.contradicted_by, "relevant": self.relevant}
 
 
 @dataclass

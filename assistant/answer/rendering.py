@@ -14,6 +14,7 @@ from assistant.answer.claims import Span
 
 UNSUPPORTED = "[unsupported]"
 CONTRADICTED = "[contradicted]"
+ASIDE = "Other retrieved papers:"
 
 
 def without_repeats(spans: list[Span]) -> list[Span]:
@@ -111,21 +112,27 @@ def _with_citations(body: str, claim: Claim) -> str:
 def render(text: str, decided: list[tuple[Span, Claim | None]],
            names: dict[int, str] | None = None) -> str:
     """The answer with each claim's decided citations (or the unsupported mark) in place
-    of the model's; meta sentences are dropped, notes kept as they are."""
+    of the model's; meta sentences are dropped, notes kept as they are, and claims about
+    papers the question is not about moved to a closing "Other retrieved papers:"
+    paragraph."""
     parts: list[str] = []
+    aside: list[str] = []
     cursor = 0
     for span, claim in decided:
         gap = text[cursor:span.start]
         cursor = span.end
         if span.kind == "meta":
             continue
+        shown = _with_citations(_third_person(_named(span.body, claim, names or {}), claim),
+                                claim) if claim else span.body
+        if claim is not None and not claim.relevant:
+            aside.append(shown.strip())
+            parts.append(gap if "\n" in gap else "")
+            continue
         parts.append(gap)
-        parts.append(_with_citations(
-            _third_person(_named(span.body, claim, names or {}), claim), claim)
-            if claim else span.body)
+        parts.append(shown)
     parts.append(text[cursor:])
     rendered = "".join(parts)
     rendered = re.sub(r"[ \t]{2,}", " ", rendered)
-    return re.sub(r" +\n", "\n", rendered).strip()
-
-
+    rendered = re.sub(r"\n{3,}", "\n\n", re.sub(r" +\n", "\n", rendered)).strip()
+    return f"{rendered}\n\n{ASIDE} {' '.join(aside)}" if aside else rendered

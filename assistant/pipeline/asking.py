@@ -279,7 +279,7 @@ class Asker:
         ``claim_entailment``) aside from the conversation's evaluated context, which is
         kept for the next turn."""
         with self.judging(llm):
-            attribution = self.checker.check(body, texts)
+            attribution = self.checker.check(body, texts, question)
             read_away = any(c.readings for c in attribution.claims)
             if (verdict is not None or read_away) and not attribution.supported \
                     and not stopped:

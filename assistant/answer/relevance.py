@@ -1,0 +1,51 @@
+"""Which supported claims are padding: a small model given four retrieved papers tends to
+describe each of them, also those the question is not about ("… the source also
+supports this claim by providing information about TinyNets-E …" under a question about
+once-for-all networks). Such a claim is true to its paper but no part of the answer; it
+is shown apart, under "Other retrieved papers", instead of in the answer's body.
+
+A claim is set apart when both its papers and the claim itself are clearly further from
+the question than the answer's best: the closest sentence of each paper it cites is
+``paper_margin`` less similar to the question than the best cited paper's, and the claim
+is ``claim_margin`` less similar to the question than the answer's closest claim. Claims
+citing the best paper always stay. Both margins were chosen on the hand-labelled
+relevance of the claims in ``bench/relevance/`` (see the README: a rule on sentence
+similarity alone finds the claims about other papers, not an off-topic detail of the
+right paper)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from assistant.answer.checked import Claim, SourceText
+
+Vectors = Callable[[Sequence[str]], np.ndarray]
+
+
+def set_apart(question: str, claims: list[tuple[str, Claim]], sources: Sequence[SourceText],
+              vectors: Vectors, paper_margin: float, claim_margin: float) -> list[Claim]:
+    """The supported claims (given with the text they were checked as) that are not
+    about the question; each is marked ``relevant = False``."""
+    supported = [(text, c) for text, c in claims if c.supported and c.citations]
+    if not question.strip() or len(supported) < 2:
+        return []
+    asked = vectors([question])[0]
+    closeness: dict[int, float] = {}
+    for source in sources:
+        if source.units:
+            closeness[source.n] = float(np.max(vectors(source.units) @ asked))
+    cited = {n for _, c in supported for n in c.citations if n in closeness}
+    if not cited:
+        return []
+    best_paper = max(closeness[n] for n in cited)
+    claim_closeness = vectors([text for text, _ in supported]) @ asked
+    best_claim = float(np.max(claim_closeness))
+    apart = []
+    for (_, claim), near in zip(supported, claim_closeness, strict=True):
+        paper = max((closeness.get(n, best_paper) for n in claim.citations), default=best_paper)
+        if paper <= best_paper - paper_margin and near <= best_claim - claim_margin:
+            claim.relevant = False
+            apart.append(claim)
+    return apart
