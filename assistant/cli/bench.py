@@ -176,6 +176,31 @@ def bench_claims(
     _report(results, path, json_out)
 
 
+@bench_app.command("relevance")
+def bench_relevance(
+    labelled: Annotated[Path | None, typer.Option("--labelled", help="Folder with "
+                        "labels.json (the answers are bench/claims/answers.jsonl).")] = None,
+    data_dir: DataDir = None, json_out: JsonOpt = False,
+) -> None:
+    """Claims of real answers set apart as not about the question, against labels
+    written by reading (bench/relevance): padding found, relevant claims moved."""
+    from assistant.bench import relevance as bench
+    from assistant.bench.perturb import sample_papers
+    from assistant.settings import PACKAGE_DIR, REPO_DIR
+
+    settings = _settings(data_dir=data_dir)
+    answers, labels = bench.load_answers(
+        REPO_DIR / "bench" / "claims",
+        (labelled or REPO_DIR / "bench" / "relevance") / "labels.json")
+    pipeline = sample_papers(settings, PACKAGE_DIR / "data" / "papers-page.txt")[0]
+    try:
+        results, path = _run("relevance", lambda progress: bench.relevance_bench(
+            pipeline, answers, labels, progress), settings, None)
+    finally:
+        pipeline.close()
+    _report(results, path, json_out)
+
+
 @bench_app.command("perturb")
 def bench_perturb(
     collection: Annotated[str, typer.Option("--collection", help="sample or pubmedqa.")

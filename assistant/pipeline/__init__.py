@@ -22,6 +22,7 @@ from assistant.answer.attribution import UNSUPPORTED, Checker, Claim, SourceText
 from assistant.answer.evidence import Source, key_sentences, paper_name, split_sentences
 from assistant.answer.messages import prompt_prefix
 from assistant.answer.prompts import steering_filter, template_version
+from assistant.answer.relevance import set_apart
 from assistant.answer.result import Answer, OnStatus, Status, Turn
 from assistant.answer.summary import FIELDS as SUMMARY_FIELDS
 from assistant.answer.summary import STYLES as SUMMARY_STYLES
@@ -297,6 +298,14 @@ class Pipeline:
     def supports(self, claim: str, texts: list[SourceText]) -> list[Support]:
         """How well each text supports ``claim``, best first (the attribution bench)."""
         return self.checker.supports(claim, texts)
+
+    def set_apart(self, question: str, claims: list[tuple[str, Claim]],
+                  texts: list[SourceText]) -> list[Claim]:
+        """The supported claims (with the text they were checked as) that are not about
+        ``question``, marked so, as answers set them apart (the relevance bench)."""
+        s = self.settings
+        return set_apart(question, claims, texts, self.checker.vectors,
+                         s.claim_aside_paper_margin, s.claim_aside_claim_margin)
 
     def choose_citations(self, claim: str, supports: list[Support]) -> Claim:
         """The claim's citations decided from these supports, none proposed by a model."""
