@@ -18,7 +18,7 @@ from assistant.answer.tables.extract import (
     row_grammar,
     task_grammar,
 )
-from assistant.answer.tables.pairs import denominators, shares
+from assistant.answer.tables.pairs import bounds, denominators, no_finding, shares
 from assistant.answer.tables.table import build_table, direction, table_csv, table_markdown
 from assistant.answer.tables.verify import (
     PaperResults,
@@ -173,6 +173,8 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
     ("Mortality was 21% (24/114) and 3 out of 12 died.", {3: 2, 5: 4}, {2: 1}),
     ("In 12 patients, 30% of lesions grew. Values were 12, 30% and 5.", {}, {}),
     ("It reached 45 fps (12%) and 71.2% of 80 images.", {}, {}),  # no counts
+    ("It changed in 36 of 46 patients (78 percent) and in 7 cases out of 8.",
+     {2: 1, 5: 4}, {1: 3}),
 ])
 def test_denominators_and_counts_with_their_shares(text, under, paired):
     found = find_candidates(text)
@@ -200,6 +202,21 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
     assert shown["twenty-four"].metric == "complication"
     assert shown["9.2"].metric == "odds ratio"
     assert dropped == {"not a result (size)": 1, "a denominator (the N of X of N)": 1}
+
+
+@pytest.mark.parametrize("text, spread, conditions", [
+    ("Stay was 19 days (range 2-57 days); OR 1.7 [95% confidence interval (CI): 0.5-5.5].",
+     ["2", "57", "0.5", "5.5"], {}),
+    ("Rates of 50%-70% rose (p < 0.05) in 32 patients.", [], {}),  # a range of results
+    ("In 32 patients at least 1 polyp was found; 12 did more than 150 scans.", [],
+     {"1": "a threshold (at least, more than …)", "150": "a threshold (at least, more than …)"}),
+    ("A p-value<0.05 was considered statistically significant.", [],
+     {"0.05": "a significance level"}),
+])
+def test_bounds_thresholds_and_significance_levels_are_no_findings(text, spread, conditions):
+    found = find_candidates(text)
+    assert sorted(c.text for c in found if c.n in bounds(found)) == sorted(spread)
+    assert {c.text: no_finding(c) for c in found if no_finding(c)} == conditions
 
 
 @pytest.mark.parametrize("sentence, value, metric", [

@@ -12,8 +12,9 @@ import re
 
 from assistant.answer.tables.candidates import Candidate
 
-# between X and N of "X of N", "X of the N", "X out of N", "X/N"
-_OF = re.compile(r"\s*(?:(?:out\s+)?of(?:\s+the|\s+all)?|/)\s*", re.IGNORECASE)
+# between X and N of "X of N", "X of the N", "X cases out of N", "X/N"
+_OF = re.compile(r"\s*(?:(?:[A-Za-z-]+\s+){0,2}(?:out\s+)?of(?:\s+the|\s+all)?|/)\s*",
+                 re.IGNORECASE)
 # between a count and the share right after it: "24 patients (21%", "43 of the 66 (65%"
 _COUNT_THEN_SHARE = re.compile(r"\s*(?:[A-Za-z-]+\s+){0,3}\(\s*", re.IGNORECASE)
 # a count and its share in one bracket: "(n = 372, 53.5%", "(372, 53.5%"
@@ -41,7 +42,7 @@ def _is_count(c: Candidate) -> bool:
 
 
 def _is_share(c: Candidate) -> bool:
-    return c.unit == "%" and not c.relative
+    return c.unit in ("%", "percent") and not c.relative
 
 
 def denominators(candidates: list[Candidate]) -> dict[int, int]:
@@ -80,3 +81,43 @@ def shares(candidates: list[Candidate]) -> dict[int, int]:
                     and _SHARE_THEN_COUNT.fullmatch(between):
                 out[after.n], out[c.n] = c.n, after.n
     return out
+
+
+# what writes a range or an interval right before its bounds: "(range 2-57 days)",
+# "[95% confidence interval (CI): 0.5-5.5]", "IQR 3 to 9"
+_INTERVAL_BEFORE = re.compile(r"\b(?:range[ds]?|CI|confidence intervals?|IQR|interquartile "
+                              r"ranges?)\W{0,4}(?:(?:of|from|was|were|is)\s*)?$", re.IGNORECASE)
+_INTERVAL_DASH = re.compile(r"\s*(?:-|–|to)\s*")
+# a count after one of these is a threshold of the study's definitions ("at least 1
+# polyp", "more than 150 scans", "as many as 3 reminders"), not a finding
+_THRESHOLD_QUALIFIERS = frozenset(("at least", "more than", "less than", "at most", "up to",
+                                   "as many as", ">", "<", "≥", "≤", ">or =", "<or ="))
+# "p-value<0.05 as statistical significant", "P < .05 was considered significant"
+_SIGNIFICANCE_LEVEL = re.compile(r"\b(?:considered|regarded|defined|set at|taken as|as "
+                                 r"statistical(?:ly)?|level of|threshold)\b", re.IGNORECASE)
+
+
+def bounds(candidates: list[Candidate]) -> set[int]:
+    """The ids of numbers that bound a range or an interval written as one ("range
+    2-57", "CI: 0.5-5.5"): the spread of a figure, not a figure."""
+    out = set()
+    for first, second in zip(candidates, candidates[1:], strict=False):
+        between = _between(first, second)
+        if between is not None and _INTERVAL_DASH.fullmatch(between) and \
+                _INTERVAL_BEFORE.search(first.sentence[:first.offset]):
+            out |= {first.n, second.n}
+    return out
+
+
+def no_finding(candidate: Candidate) -> str:
+    """Why a number is a condition of the study rather than its finding, or "": a count
+    bounded by "at least" / "more than" (a threshold of a definition), or the
+    significance level a p-value is held to."""
+    if _is_count(candidate) and candidate.qualifier.casefold() in _THRESHOLD_QUALIFIERS:
+        return "a threshold (at least, more than …)"
+    if candidate.qualifier in ("<", "≤", "<or =") and candidate.value <= 0.1 \
+            and re.search(r"signific", candidate.sentence, re.IGNORECASE) \
+            and _SIGNIFICANCE_LEVEL.search(candidate.sentence):
+        return "a significance level"
+    return ""
+

@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass, field
 from assistant.answer.entities import squash
 from assistant.answer.evidence import paper_name
 from assistant.answer.tables.candidates import Candidate, find_candidates
-from assistant.answer.tables.pairs import denominators, shares
+from assistant.answer.tables.pairs import bounds, denominators, no_finding, shares
 from assistant.index.terms import stem
 from assistant.sources import Paper
 
@@ -191,11 +191,13 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
     """The numbers that are results, each with the cells of its row, in order: those
     the model calls a result whose metric the abstract names (or the sentence writes:
     :func:`written_metric`), less denominators ("66" of "43 of 66": how many were
-    counted in); plus a count or share the model sorted apart from the other half of its
-    pair ("24 patients (21%)": one finding, the row of the half that is a result), and a
-    change against another or a model's size, whatever kind the model gave it."""
+    counted in), the bounds of a range ("range 2-57"), thresholds ("at least 1 polyp")
+    and significance levels ("P < 0.05 was considered significant"); plus a count or
+    share the model sorted apart from the other half of its pair ("24 patients (21%)":
+    one finding, the row of the half that is a result), and a change against another or
+    a model's size, whatever kind the model gave it."""
     by_id = {c.n: c for c in candidates}
-    under, pairs = denominators(candidates), shares(candidates)
+    under, pairs, spread = denominators(candidates), shares(candidates), bounds(candidates)
     kept: dict[int, dict] = {}
     for n, item in items.items():
         if item.get("kind", "result") != "result":
@@ -203,6 +205,10 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
         metric = _clean(item.get("metric"))
         if n in under:
             count("a denominator (the N of X of N)")
+        elif n in spread:
+            count("a bound of a range or interval")
+        elif no_finding(by_id[n]):
+            count(no_finding(by_id[n]))
         elif metric and metric_named(metric, reference, by_id[n]):
             kept[n] = {**item, "metric": metric}
         elif written_metric(by_id[n]):
