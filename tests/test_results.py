@@ -212,6 +212,9 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
      {"1": "a threshold (at least, more than …)", "150": "a threshold (at least, more than …)"}),
     ("A p-value<0.05 was considered statistically significant.", [],
      {"0.05": "a significance level"}),
+    ("69 cases were included; 23 cases died. The median follow-up was 57 months; "
+     "survival was 40 months.", [],
+     {"69": "a count of who was studied", "57": "a follow-up time"}),
 ])
 def test_bounds_thresholds_and_significance_levels_are_no_findings(text, spread, conditions):
     found = find_candidates(text)

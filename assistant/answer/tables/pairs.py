@@ -109,12 +109,27 @@ def bounds(candidates: list[Candidate]) -> set[int]:
     return out
 
 
+# a count of who entered the study: "69 cases were included", "120 patients were enrolled"
+_ENTERED = re.compile(r"\s*(?:[A-Za-z-]+\s+){0,3}(?:were|was|had been)\s+(?:included|enrolled|"
+                      r"recruited|randomi[sz]ed|eligible|screened|selected|studied|"
+                      r"analy[sz]ed)\b", re.IGNORECASE)
+_TIME_UNITS = frozenset("days weeks months years day week month year mo yr wk".split())
+_FOLLOW_UP_BEFORE = re.compile(r"\bfollow-?up\b[^.;]{0,40}$", re.IGNORECASE)
+
+
 def no_finding(candidate: Candidate) -> str:
     """Why a number is a condition of the study rather than its finding, or "": a count
-    bounded by "at least" / "more than" (a threshold of a definition), or the
-    significance level a p-value is held to."""
+    bounded by "at least" / "more than" (a threshold of a definition), the significance
+    level a p-value is held to, a count of who entered the study ("69 cases were
+    included"), or how long they were followed."""
+    after = candidate.sentence[candidate.offset + len(candidate.text):]
     if _is_count(candidate) and candidate.qualifier.casefold() in _THRESHOLD_QUALIFIERS:
         return "a threshold (at least, more than …)"
+    if _is_count(candidate) and _ENTERED.match(after):
+        return "a count of who was studied"
+    if candidate.unit.casefold() in _TIME_UNITS \
+            and _FOLLOW_UP_BEFORE.search(candidate.sentence[:candidate.offset]):
+        return "a follow-up time"
     if candidate.qualifier in ("<", "≤", "<or =") and candidate.value <= 0.1 \
             and re.search(r"signific", candidate.sentence, re.IGNORECASE) \
             and _SIGNIFICANCE_LEVEL.search(candidate.sentence):

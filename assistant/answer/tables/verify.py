@@ -191,8 +191,9 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
     """The numbers that are results, each with the cells of its row, in order: those
     the model calls a result whose metric the abstract names (or the sentence writes:
     :func:`written_metric`), less denominators ("66" of "43 of 66": how many were
-    counted in), the bounds of a range ("range 2-57"), thresholds ("at least 1 polyp")
-    and significance levels ("P < 0.05 was considered significant"); plus a count or
+    counted in), the bounds of a range ("range 2-57"), and conditions of the study
+    (:func:`~.pairs.no_finding`: "at least 1 polyp", "P < 0.05 was considered
+    significant", "69 cases were included", follow-up times); plus a count or
     share the model sorted apart from the other half of its pair ("24 patients (21%)":
     one finding, the row of the half that is a result), and a change against another or
     a model's size, whatever kind the model gave it."""
