@@ -215,6 +215,10 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
     ("69 cases were included; 23 cases died. The median follow-up was 57 months; "
      "survival was 40 months.", [],
      {"69": "a count of who was studied", "57": "a follow-up time"}),
+    ("It peaked at 60 min of reperfusion and fell within 24 months; recovery took 3 days "
+     "and was 2 days faster.", [],
+     {"60": "a time point (at 24 months, within 2 years …)",
+      "24": "a time point (at 24 months, within 2 years …)"}),
 ])
 def test_bounds_thresholds_and_significance_levels_are_no_findings(text, spread, conditions):
     found = find_candidates(text)

@@ -113,23 +113,32 @@ def bounds(candidates: list[Candidate]) -> set[int]:
 _ENTERED = re.compile(r"\s*(?:[A-Za-z-]+\s+){0,3}(?:were|was|had been)\s+(?:included|enrolled|"
                       r"recruited|randomi[sz]ed|eligible|screened|selected|studied|"
                       r"analy[sz]ed)\b", re.IGNORECASE)
-_TIME_UNITS = frozenset("days weeks months years day week month year mo yr wk".split())
+_TIME_UNITS = frozenset("min minutes minute h hours hour hrs days weeks months years day week "
+                        "month year mo yr wk".split())
 _FOLLOW_UP_BEFORE = re.compile(r"\bfollow-?up\b[^.;]{0,40}$", re.IGNORECASE)
+# a time point or window of the design: "at 24 months", "within 24 months of stopping",
+# "after 4 years of treatment", "during the first 24 hours", "at 60 min of reperfusion"
+_WHEN_BEFORE = re.compile(r"\b(?:at|within|after|before|for|from|during|over)\s+(?:the\s+)?"
+                          r"(?:first\s+|last\s+|initial\s+)?$", re.IGNORECASE)
 
 
 def no_finding(candidate: Candidate) -> str:
     """Why a number is a condition of the study rather than its finding, or "": a count
     bounded by "at least" / "more than" (a threshold of a definition), the significance
     level a p-value is held to, a count of who entered the study ("69 cases were
-    included"), or how long they were followed."""
+    included"), how long they were followed, or when something was measured ("at 3
+    months", "within 24 months of stopping")."""
     after = candidate.sentence[candidate.offset + len(candidate.text):]
     if _is_count(candidate) and candidate.qualifier.casefold() in _THRESHOLD_QUALIFIERS:
         return "a threshold (at least, more than …)"
     if _is_count(candidate) and _ENTERED.match(after):
         return "a count of who was studied"
-    if candidate.unit.casefold() in _TIME_UNITS \
-            and _FOLLOW_UP_BEFORE.search(candidate.sentence[:candidate.offset]):
-        return "a follow-up time"
+    before = candidate.sentence[:candidate.offset]
+    if candidate.unit.casefold() in _TIME_UNITS and not candidate.relative:
+        if _FOLLOW_UP_BEFORE.search(before):
+            return "a follow-up time"
+        if _WHEN_BEFORE.search(before):
+            return "a time point (at 24 months, within 2 years …)"
     if candidate.qualifier in ("<", "≤", "<or =") and candidate.value <= 0.1 \
             and re.search(r"signific", candidate.sentence, re.IGNORECASE) \
             and _SIGNIFICANCE_LEVEL.search(candidate.sentence):
