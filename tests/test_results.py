@@ -226,6 +226,18 @@ def test_bounds_thresholds_and_significance_levels_are_no_findings(text, spread,
     assert {c.text: no_finding(c) for c in found if no_finding(c)} == conditions
 
 
+def test_a_share_keeps_its_row_when_the_model_names_its_metric_in_other_words():
+    abstract = "Extubation was achieved in 71% of the cases within 24 h (median 3.5 h)."
+    found = {c.text: c.n for c in find_candidates(abstract)}
+    reply = {"task": "", "results": [
+        {"n": found["71%"], "kind": "result", "by": "own", "metric": "success rate"},
+        {"n": found["3.5"], "kind": "result", "by": "own", "metric": "recovery speed"}]}
+    rows, dropped, _task, _method = verify(reply, find_candidates(abstract), paper(abstract))
+    assert [(r.value_text, r.metric) for r in rows] == [("71%", "")]
+    assert dropped == {"metric not in the abstract (cleared)": 1,
+                       "metric not in the abstract": 1}
+
+
 @pytest.mark.parametrize("sentence, value, metric", [
     ("Risk rose (OR = 9.2, 95% CI 1.5-54.7).", "9.2", "odds ratio"),
     ("It gives a 2.3x reduction in model parameters and 641x fewer multiply-add operations "
@@ -357,6 +369,18 @@ def test_conflicts_both_best_and_different_values():
     assert kinds == ["both claim the best", "different values"]
     differing = next(c for c in table.conflicts if c.kind == "different values")
     assert {r.value for r in differing.rows} == {50.0, 51.0}
+
+
+def test_shares_without_a_named_metric_group_apart_with_no_best_and_no_conflict():
+    table = build_table("t", [
+        results("a", row("a", "", 71.0, sentence="We set a new state-of-the-art {v}.",
+                         method="Swin-L")),
+        results("b", row("b", "", 63.0, sentence="Ours is the best with {v}.",
+                         method="Swin-L")),
+    ])
+    (group,) = table.groups
+    assert group.label == "unnamed metric (%) on COCO"
+    assert group.best is None and table.conflicts == []
 
 
 def test_filters_and_files():

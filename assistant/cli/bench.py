@@ -326,7 +326,8 @@ def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
 
 @bench_app.command("results")
 def bench_results(
-    sets: Annotated[str, typer.Option("--set", help="sample, pubmedqa or both.")] = "both",
+    sets: Annotated[str, typer.Option("--set", help="sample, pubmedqa, pubmedqa_holdout "
+                                      "or both (sample and pubmedqa).")] = "both",
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N abstracts "
                      "of each set.")] = None,
     summaries: Annotated[int, typer.Option("--summaries", help="Papers to time "
@@ -340,10 +341,12 @@ def bench_results(
     from assistant.settings import PACKAGE_DIR
 
     names = ["sample", "pubmedqa"] if sets == "both" else [sets]
-    if any(n not in ("sample", "pubmedqa") for n in names):
-        raise UserError(f"unknown set '{sets}' (use sample, pubmedqa or both)")
+    if any(n not in ("sample", "pubmedqa", "pubmedqa_holdout") for n in names):
+        raise UserError(f"unknown set '{sets}' (use sample, pubmedqa, pubmedqa_holdout or "
+                        "both)")
     settings = _settings(data_dir=data_dir, model=model)
-    folder = _pubmedqa_dir(pubmedqa) if "pubmedqa" in names else Path()
+    folder = _pubmedqa_dir(pubmedqa) if any(n.startswith("pubmedqa") for n in names) \
+        else Path()
     results, path = _run("results", lambda progress: results_bench(
         settings, PACKAGE_DIR / "data" / "papers-page.txt", folder, names, limit, summaries,
         progress), settings, model)

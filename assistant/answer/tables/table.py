@@ -28,6 +28,11 @@ _BEST_CLAIM = re.compile(r"state[- ]of[- ]the[- ]art|\bsota\b|\bbest\b|\boutperf
 _STEM = re.compile(r"(?<=[a-z]{3})s\b")
 
 
+# a share whose metric the abstract does not name is shown without one (its sentence says
+# of what): see verify._results
+UNNAMED = "unnamed metric"
+
+
 def direction(metric: str) -> str:
     """"higher", "lower" or "" (unknown: no best is marked) for a metric's name."""
     if _HIGHER.search(metric) and not _LOWER.search(metric):
@@ -58,7 +63,7 @@ class Group:
         """"box AP (%) on COCO", "AbsRel (%, change vs. others) on KITTI"."""
         unit = ", ".join(u for u in (self.unit, "change vs. others" if self.relative else "")
                          if u)
-        return (f"{self.metric}{f' ({unit})' if unit else ''} on "
+        return (f"{self.metric or UNNAMED}{f' ({unit})' if unit else ''} on "
                 f"{self.dataset or 'unspecified data'}")
 
     @property
@@ -160,9 +165,12 @@ def build_table(topic: str, papers: list[PaperResults], dataset: str | None = No
 
 def find_conflicts(groups: list[Group]) -> list[Conflict]:
     """Where papers disagree within a group: two papers' own rows whose sentences claim
-    the best; or one method (by name) and setting given different values by two papers."""
+    the best; or one method (by name) and setting given different values by two papers
+    (not among rows without a named metric)."""
     conflicts = []
     for g in groups:
+        if not g.metric:  # shares of unnamed metrics need not measure the same thing
+            continue
         claims = {}
         for row in g.rows:
             if row.own and _BEST_CLAIM.search(row.sentence):
@@ -216,7 +224,8 @@ def table_markdown(table: ResultsTable) -> str:
     if table.conflicts:
         lines += ["## Disagreements", ""]
         for c in table.conflicts:
-            lines.append(f"- {c.kind}: {c.metric} on {c.dataset or 'unspecified data'}")
+            lines.append(f"- {c.kind}: {c.metric or UNNAMED} on "
+                         f"{c.dataset or 'unspecified data'}")
             lines += [f"  - {r.title}: “{r.sentence}”" for r in c.rows]
         lines.append("")
     return "\n".join(lines)

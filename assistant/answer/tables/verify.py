@@ -190,7 +190,9 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
              count: Callable[[str], None]) -> dict[int, dict]:
     """The numbers that are results, each with the cells of its row, in order: those
     the model calls a result whose metric the abstract names (or the sentence writes:
-    :func:`written_metric`), less denominators ("66" of "43 of 66": how many were
+    :func:`written_metric`; a percentage whose metric it names in words the abstract
+    does not use is kept with the metric cleared: "71% of the cases", where the model
+    wrote "success rate"), less denominators ("66" of "43 of 66": how many were
     counted in), the bounds of a range ("range 2-57"), and conditions of the study
     (:func:`~.pairs.no_finding`: "at least 1 polyp", "P < 0.05 was considered
     significant", "69 cases were included", follow-up times); plus a count or
@@ -214,6 +216,9 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
             kept[n] = {**item, "metric": metric}
         elif written_metric(by_id[n]):
             kept[n] = {**item, "metric": written_metric(by_id[n])}
+        elif by_id[n].unit in ("%", "percent"):  # a share: its unit says what it is
+            count("metric not in the abstract (cleared)")
+            kept[n] = {**item, "metric": ""}
         else:
             count("metric not in the abstract")
     for n, item in items.items():
