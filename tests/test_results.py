@@ -208,6 +208,7 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
     ("Stay was 19 days (range 2-57 days); OR 1.7 [95% confidence interval (CI): 0.5-5.5].",
      ["2", "57", "0.5", "5.5"], {}),
     ("Rates of 50%-70% rose (p < 0.05) in 32 patients.", [], {}),  # a range of results
+    ("Agreement ranged from 0.86 to 0.92.", [], {}),                # the range is the finding
     ("In 32 patients at least 1 polyp was found; 12 did more than 150 scans.", [],
      {"1": "a threshold (at least, more than …)", "150": "a threshold (at least, more than …)"}),
     ("A p-value<0.05 was considered statistically significant.", [],
@@ -215,8 +216,8 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
     ("69 cases were included; 23 cases died. The median follow-up was 57 months; "
      "survival was 40 months.", [],
      {"69": "a count of who was studied", "57": "a follow-up time"}),
-    ("It peaked at 60 min of reperfusion and fell within 24 months; recovery took 3 days "
-     "and was 2 days faster.", [],
+    ("It peaked at 60 min of reperfusion and fell within 24 months; recovery took 3 days, "
+     "was 2 days faster and one relapse came after 42 months.", [],
      {"60": "a time point (at 24 months, within 2 years …)",
       "24": "a time point (at 24 months, within 2 years …)"}),
 ])

@@ -85,8 +85,9 @@ def shares(candidates: list[Candidate]) -> dict[int, int]:
 
 # what writes a range or an interval right before its bounds: "(range 2-57 days)",
 # "[95% confidence interval (CI): 0.5-5.5]", "IQR 3 to 9"
-_INTERVAL_BEFORE = re.compile(r"\b(?:range[ds]?|CI|confidence intervals?|IQR|interquartile "
-                              r"ranges?)\W{0,4}(?:(?:of|from|was|were|is)\s*)?$", re.IGNORECASE)
+# (not "ranged from 0.86 to 0.92", where the range is the finding itself)
+_INTERVAL_BEFORE = re.compile(r"\b(?:range|CI|confidence intervals?|IQR|interquartile "
+                              r"ranges?)\W{0,4}(?:(?:of|was|were|is)\s*)?$", re.IGNORECASE)
 _INTERVAL_DASH = re.compile(r"\s*(?:-|–|to)\s*")
 # a count after one of these is a threshold of the study's definitions ("at least 1
 # polyp", "more than 150 scans", "as many as 3 reminders"), not a finding
@@ -117,8 +118,9 @@ _TIME_UNITS = frozenset("min minutes minute h hours hour hrs days weeks months y
                         "month year mo yr wk".split())
 _FOLLOW_UP_BEFORE = re.compile(r"\bfollow-?up\b[^.;]{0,40}$", re.IGNORECASE)
 # a time point or window of the design: "at 24 months", "within 24 months of stopping",
-# "after 4 years of treatment", "during the first 24 hours", "at 60 min of reperfusion"
-_WHEN_BEFORE = re.compile(r"\b(?:at|within|after|before|for|from|during|over)\s+(?:the\s+)?"
+# "during the first 24 hours", "at 60 min of reperfusion"
+# (not "after": "a recurrence after 42 months" is when an event happened, a finding)
+_WHEN_BEFORE = re.compile(r"\b(?:at|within|before|for|from|during|over)\s+(?:the\s+)?"
                           r"(?:first\s+|last\s+|initial\s+)?$", re.IGNORECASE)
 
 
