@@ -1,10 +1,14 @@
-"""Numbers of one sentence that belong together, read from the words between them: the
-denominator of "X of N", "X/N", "X out of N" (how many were counted in, never a result
-of its own), and a count with the share it is written with ("24 patients (21%)", "43 of
-the 66 (65%)", "(n = 372, 53.5%)", "21% (24/114)"), which state one finding twice.
+"""What the words around a number say it is, whatever kind the model gave it. Numbers of
+one sentence that belong together, read from the words between them: the denominator of
+"X of N", "X/N", "X out of N" (how many were counted in, never a result of its own), a
+count with the share it is written with ("24 patients (21%)", "43 of the 66 (65%)",
+"(n = 372, 53.5%)", "21% (24/114)"), which state one finding twice, and the bounds of a
+spread ("range 2-57"); and a number the study sets rather than finds (a threshold, a
+significance level, who entered, a follow-up time, a time point).
 
-A small model sorts such a pair inconsistently (the share a result, its count a "size");
-:mod:`.verify` uses these relations to keep the two together and to drop denominators."""
+A small model sorts such numbers inconsistently (the share a result, its count a
+"size"); :mod:`.verify` uses these relations to keep pairs together and to drop the
+rest."""
 
 from __future__ import annotations
 

@@ -210,12 +210,12 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
             count("a denominator (the N of X of N)")
         elif n in spread:
             count("a bound of a range or interval")
-        elif no_finding(by_id[n]):
-            count(no_finding(by_id[n]))
+        elif why := no_finding(by_id[n]):
+            count(why)
         elif metric and metric_named(metric, reference, by_id[n]):
             kept[n] = {**item, "metric": metric}
-        elif written_metric(by_id[n]):
-            kept[n] = {**item, "metric": written_metric(by_id[n])}
+        elif written := written_metric(by_id[n]):
+            kept[n] = {**item, "metric": written}
         elif by_id[n].unit in ("%", "percent"):  # a share: its unit says what it is
             count("metric not in the abstract (cleared)")
             kept[n] = {**item, "metric": ""}
@@ -229,8 +229,8 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
             count(f"not a result ({kind})")
         elif pairs.get(n) in kept:
             kept[n] = {**kept[pairs[n]], "kind": "result"}
-        elif written_metric(by_id[n]):  # a change or a model size is no "size"
-            kept[n] = {"by": "", "metric": written_metric(by_id[n])}
+        elif written := written_metric(by_id[n]):  # a change or a model size is no "size"
+            kept[n] = {"by": "", "metric": written}
         else:
             count(f"not a result ({kind})")
     return dict(sorted(kept.items()))
