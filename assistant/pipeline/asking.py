@@ -285,7 +285,8 @@ class Asker:
                     and not stopped:
                 fallback = closest_finding(self.checker, question, texts,
                                            self.settings.min_relevance)
-                if fallback is not None:
+                if fallback is not None:  # its time is on top of the check it replaces
+                    fallback.seconds += attribution.seconds
                     return fallback, True
         return attribution, False
 
