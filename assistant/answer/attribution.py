@@ -317,8 +317,8 @@ class Checker:
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
         decided = self._checked_denials(decided, sources)
-        set_apart(question, [(span.plain, c) for span, c in decided if c is not None],
-                  sources, self.vectors, *self.aside_margins)
+        self.set_apart(question, [(span.plain, c) for span, c in decided if c is not None],
+                       sources)
         claims = [c for _, c in decided if c is not None]
         citations = list(dict.fromkeys(n for c in claims if c.supported for n in c.citations))
         rejected = [n for c in claims for n in c.model_citations if n not in c.citations]
@@ -327,6 +327,12 @@ class Checker:
         return Attribution(render(text, decided, names), claims, citations, rejected, added,
                            time.perf_counter() - start)
 
+
+    def set_apart(self, question: str, claims: list[tuple[str, Claim]],
+                  sources: Sequence[SourceText]) -> list[Claim]:
+        """The supported claims (with the text they were checked as) not about
+        ``question``, marked so (see :mod:`.relevance`)."""
+        return set_apart(question, claims, sources, self.vectors, *self.aside_margins)
 
     def _checked_denials(self, decided: list[tuple[Span, Claim | None]],
                          sources: Sequence[SourceText]) -> list[tuple[Span, Claim | None]]:

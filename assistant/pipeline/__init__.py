@@ -22,7 +22,6 @@ from assistant.answer.attribution import UNSUPPORTED, Checker, Claim, SourceText
 from assistant.answer.evidence import Source, key_sentences, paper_name, split_sentences
 from assistant.answer.messages import prompt_prefix
 from assistant.answer.prompts import steering_filter, template_version
-from assistant.answer.relevance import set_apart
 from assistant.answer.result import Answer, OnStatus, Status, Turn
 from assistant.answer.summary import FIELDS as SUMMARY_FIELDS
 from assistant.answer.summary import STYLES as SUMMARY_STYLES
@@ -303,9 +302,7 @@ class Pipeline:
                   texts: list[SourceText]) -> list[Claim]:
         """The supported claims (with the text they were checked as) that are not about
         ``question``, marked so, as answers set them apart (the relevance bench)."""
-        s = self.settings
-        return set_apart(question, claims, texts, self.checker.vectors,
-                         s.claim_aside_paper_margin, s.claim_aside_claim_margin)
+        return self.checker.set_apart(question, claims, texts)
 
     def choose_citations(self, claim: str, supports: list[Support]) -> Claim:
         """The claim's citations decided from these supports, none proposed by a model."""
