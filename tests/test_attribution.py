@@ -63,6 +63,16 @@ def test_split_keeps_positions_citations_and_folds_meta_sentences():
         assert text[span.start:span.end].strip()       # spans point into the text
 
 
+def test_markup_is_stripped_but_comparison_signs_are_kept():
+    """A ">" before a number is part of the claim ("aged >70 years" is another group
+    than "aged 70 years"); only a quote's ">" at the start of a line is markup."""
+    text = ("> Mortality was higher in patients aged >70 years than in those aged <70 "
+            "years [1].\n## An **AST/ALT ratio >1** was more common in `ASH` [2].")
+    assert [s.plain for s in split_claims(text)] == [
+        "Mortality was higher in patients aged >70 years than in those aged <70 years.",
+        "An AST/ALT ratio >1 was more common in ASH."]
+
+
 @pytest.mark.parametrize(("text", "plains", "citations"), [
     ("The papers [1] and [3] speed up depth estimation on embedded hardware.",
      ["The papers speed up depth estimation on embedded hardware."], [[1, 3]]),

@@ -28,6 +28,10 @@ SENTENCES = [
     "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU.",
     "However, FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU.",
     "The study found that the treatment lowered mortality in patients younger than 40 years.",
+    "The abstracts found that the treatment lowered mortality in patients younger than 40 "
+    "years.",
+    "These studies have shown that the treatment lowered mortality in patients younger "
+    "than 40 years.",
     "In this paper, dense 3D facial geometry (e.g. pixel-wise depth) is extremely important "
     "for this task.",
     "our proposed network fastdepth runs at 178 FPS on an nvidia jetson tx2 gpu",
@@ -94,3 +98,15 @@ def test_a_changed_copy_is_still_read():
     claim = "FastDepth only runs at 178 fps on an NVIDIA Jetson TX2 GPU."
     result = checker.check(f"{claim} [1]", PAPERS)
     assert not result.claims[0].supported and judge.claims == [claim]
+
+
+def test_the_reading_gets_the_claim_without_the_frame_that_reports_it():
+    """"The abstracts found that X" asks the reader whether the paper says what the
+    abstracts found; the paper is to be read for X alone. The claim shown keeps its
+    words."""
+    checker = Checker(HashEmbedder().embed)
+    checker.judge = judge = RecordingJudge()
+    result = checker.check("The abstracts found that FastDepth only runs at 178 fps on an "
+                           "NVIDIA Jetson TX2 GPU [1].", PAPERS)
+    assert judge.claims == ["FastDepth only runs at 178 fps on an NVIDIA Jetson TX2 GPU."]
+    assert result.claims[0].text.startswith("The abstracts found that FastDepth")

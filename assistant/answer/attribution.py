@@ -33,7 +33,7 @@ from dataclasses import replace
 import numpy as np
 
 from assistant.answer.checked import Attribution, Claim, SourceText, Support
-from assistant.answer.claims import Span, denied_topic, split_claims
+from assistant.answer.claims import Span, denied_topic, split_claims, unframed
 from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
     invented_numbers,
@@ -203,9 +203,12 @@ class Checker:
     # --- scoring ---------------------------------------------------------------------------
 
     def supports(self, claim: str, sources: Sequence[SourceText]) -> list[Support]:
-        """How well each source supports ``claim``, best first."""
+        """How well each source supports ``claim``, best first. An opening that only
+        reports it ("The abstracts found that") is set aside: it is no part of what a
+        paper must say."""
         if not sources:
             return []
+        claim = unframed(claim)
         units = [s.units or [s.title] for s in sources]
         flat = [u for group in units for u in group]
         matrix = self.vectors([claim, *flat])
@@ -294,7 +297,8 @@ class Checker:
             if support.quoted:  # the paper's own words: nothing to read
                 kept.append(support)
                 continue
-            reading = self.judge(claim, support.title, support.basis or [support.sentence])
+            reading = self.judge(unframed(claim), support.title,
+                                 support.basis or [support.sentence])
             if reading is None:  # the model cannot give label probabilities here
                 return preferred
             readings[support.n] = reading

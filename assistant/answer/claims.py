@@ -18,7 +18,22 @@ _MARK = r"\[[\d\s,;–-]+\]"
 # A sentence ends at . ! ? (optionally followed by its citations) before whitespace.
 _END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{_MARK})*)(?=\s|$)")
 _ABBREVIATIONS = ("e.g", "i.e", "et al", "vs", "fig", "eq", "approx", "cf", "no", "al")
-_MARKUP_RE = re.compile(r"[*_`#>]+")
+# Markdown marks: emphasis and code anywhere, a heading's "#" or a quote's ">" only where
+# a line starts ("aged >70 years" keeps its sign: the number means something else without)
+_MARKUP_RE = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)|^[ \t]*[#>]+", re.MULTILINE)
+# openings that say nothing of their own about the paper: a connective ("However,", "In
+# this paper,") or a report of what the sources say ("The abstracts found that", "These
+# studies have shown that"); what follows is the claim
+_LEAD_RE = re.compile(
+    r"^(?:(?:however|moreover|furthermore|additionally|in addition|also|specifically"
+    r"|in particular|notably|importantly|indeed|overall|finally"
+    r"|in (?:this |the )?(?:paper|work|study|abstract)"
+    r"|according to (?:the|this) (?:paper|study|abstract)),\s*"
+    r"|(?:the|this|these|both) (?:(?:two|three|four) )?(?:study|studies|paper|papers|work"
+    r"|abstract|abstracts|authors?|sources?|results|findings|data) (?:(?:have|has) )?"
+    r"(?:found|finds?|shows?|showed|shown|reports?|reported|states?|stated|concludes?"
+    r"|concluded|demonstrates?|demonstrated|indicates?|indicated|confirms?|confirmed"
+    r"|reveals?|revealed) that\s+)+", re.I)
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 # Words that carry no claim of their own: a sentence made only of these (and citations)
 # is a pointer to a source ("This is stated in [3].") rather than a claim.
@@ -86,6 +101,16 @@ class Span:
         text = _BULLET_RE.sub("", self.body)
         text = _MARKUP_RE.sub("", text)
         return re.sub(r"\s+", " ", text).strip().lstrip(",;: ")
+
+
+def unframed(claim: str) -> str:
+    """The claim without an opening that only reports it ("The abstracts found that …"):
+    what is compared with a paper and read against it. The small model frames most
+    PubMedQA explanations so, and its reading of a framed claim asks whether the paper
+    says what "the abstracts" found — true paraphrases were read as not stated."""
+    text = claim.strip()
+    core = _LEAD_RE.sub("", text)
+    return core[:1].upper() + core[1:] if core != text else text
 
 
 def _citations_in(text: str) -> list[int]:

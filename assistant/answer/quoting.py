@@ -8,7 +8,8 @@ cannot change what the paper says:
 
 - the claim's words (case and punctuation aside) are a run of one sentence's words, at
   least ``MIN_WORDS`` long, after an opening connective ("However,", "In this paper,")
-  or an attribution to the cited paper ("The study found that") is set aside;
+  or an attribution to the cited paper ("The abstracts found that") is set aside
+  (:func:`~assistant.answer.claims.unframed`);
 - the run ends where the sentence or one of its clauses ends, and the clause after it
   does not limit it (a trailing qualifier such as ", but only in mice" or ", if trained
   on X" cannot be cut off);
@@ -24,19 +25,12 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.claims import unframed
+
 MIN_WORDS = 6
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[,;:()]")
 _CLAUSE_ENDS = frozenset(",;:(")
 _PUNCTUATION = _CLAUSE_ENDS | {")"}
-# openings that say nothing of their own about the paper
-_LEAD_RE = re.compile(
-    r"^(?:(?:however|moreover|furthermore|additionally|in addition|also|specifically"
-    r"|in particular|notably|importantly|indeed|overall|finally"
-    r"|in (?:this |the )?(?:paper|work|study|abstract)"
-    r"|according to (?:the|this) (?:paper|study|abstract)),\s*"
-    r"|(?:the|this) (?:study|paper|work|abstract|authors?) (?:found|finds|shows?|showed"
-    r"|reports?|reported|states?|stated|concludes?|concluded|demonstrates?|demonstrated)"
-    r" that\s+)+", re.I)
 # words before the run that make it something other than the paper's statement
 _FRAMES = frozenset("""
 not no never nor neither whether if unless without instead rather than unlike although
@@ -63,7 +57,7 @@ def _words(tokens: list[str]) -> list[str]:
 def quoted_sentence(claim: str, sentences: list[str]) -> str:
     """The sentence of ``sentences`` that ``claim`` copies word for word (see the module's
     rules), or "" when it copies none."""
-    wanted = _words(_TOKEN_RE.findall(_LEAD_RE.sub("", claim.strip()).lower()))
+    wanted = _words(_TOKEN_RE.findall(unframed(claim).lower()))
     if len(wanted) < MIN_WORDS:
         return ""
     return next((sentence for sentence in sentences

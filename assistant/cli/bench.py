@@ -326,8 +326,9 @@ def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
 
 @bench_app.command("results")
 def bench_results(
-    sets: Annotated[str, typer.Option("--set", help="sample, pubmedqa, pubmedqa_holdout "
-                                      "or both (sample and pubmedqa).")] = "both",
+    sets: Annotated[str, typer.Option("--set", help="sample, pubmedqa, pubmedqa_holdout, "
+                                      "pubmedqa_holdout2 or both (sample and pubmedqa).")
+                    ] = "both",
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N abstracts "
                      "of each set.")] = None,
     summaries: Annotated[int, typer.Option("--summaries", help="Papers to time "
@@ -337,13 +338,12 @@ def bench_results(
 ) -> None:
     """Results tables against the hand-labelled sets (bench/results/): precision and
     recall of extracted results, verbatim values, seconds per paper."""
-    from assistant.bench.results import results_bench
+    from assistant.bench.results import SETS, results_bench
     from assistant.settings import PACKAGE_DIR
 
     names = ["sample", "pubmedqa"] if sets == "both" else [sets]
-    if any(n not in ("sample", "pubmedqa", "pubmedqa_holdout") for n in names):
-        raise UserError(f"unknown set '{sets}' (use sample, pubmedqa, pubmedqa_holdout or "
-                        "both)")
+    if any(n not in SETS for n in names):
+        raise UserError(f"unknown set '{sets}' (use {', '.join(SETS)} or both)")
     settings = _settings(data_dir=data_dir, model=model)
     folder = _pubmedqa_dir(pubmedqa) if any(n.startswith("pubmedqa") for n in names) \
         else Path()
