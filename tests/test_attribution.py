@@ -9,6 +9,8 @@ from assistant.answer.attribution import (
     UNSUPPORTED,
     Checker,
     SourceText,
+    closest_finding,
+    findings_of,
     invented_numbers,
     missing_names,
     names_in,
@@ -302,3 +304,31 @@ def test_an_inserted_not_or_only_is_no_support(checker):
     only = checker.decide("LiteDet reaches 41.2 mAP on the VisDrone benchmark only while "
                           "running at 60 fps on a Jetson Nano.", [3], SOURCES)
     assert not only.supported and "restriction" in only.reason
+
+
+HER2 = SourceText(1, "", (
+    "Urothelial carcinoma is common and its markers are debated. To evaluate the impact of "
+    "HER2 immunoreactivity on clinical outcome in urothelial carcinoma patients, we studied "
+    "114 specimens. HER2 immunoreactivity was significantly associated with progression-free "
+    "survival (p = 0.02) in advanced urothelial carcinoma patients. Nodal status was a strong "
+    "prognostic indicator."))
+
+
+def test_the_findings_of_a_paper_leave_out_its_background_opening_and_its_aim():
+    kept = findings_of(HER2).text
+    assert kept.startswith("HER2 immunoreactivity was significantly associated")
+    assert "To evaluate" not in kept and "debated" not in kept
+    # an opening in the authors' voice is theirs, and a paper of aims alone stays whole
+    own = SourceText(2, "", "We propose LiteDet. It runs at 60 fps. It is small.")
+    assert findings_of(own).text == own.text
+    aims = SourceText(3, "", "To assess drones.")
+    assert findings_of(aims) == aims
+
+
+@pytest.mark.slow
+def test_a_verdict_is_explained_by_a_finding_not_by_the_aim_that_restates_the_question(
+        checker):
+    question = "Does HER2 immunoreactivity have an impact on clinical outcome?"
+    result = closest_finding(checker, question, [HER2], 0.2)
+    assert result is not None and result.supported
+    assert result.text.startswith("HER2 immunoreactivity was significantly associated")

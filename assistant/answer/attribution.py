@@ -379,12 +379,38 @@ class Checker:
         return kept
 
 
+# a sentence that says what the study set out to do restates the question; it explains no
+# verdict ("To evaluate the impact of HER2 …", "The aim of this study was …")
+_AIM_RE = re.compile(
+    r"^(?:to (?:\w+ ){0,2}?(?:evaluate|assess|examine|investigate|determine|compare"
+    r"|analy[sz]e|study|describe|identify|explore|test|verify|establish|clarify|estimate"
+    r"|measure|review|ascertain|delineate|elucidate|characteri[sz]e)\b"
+    r"|(?:the |our |this )?(?:main |primary )?(?:aims?|purposes?|objectives?|goals?)\b"
+    r"|(?:this|the present|the current|our) (?:\w+ )?(?:study|work|paper|research|audit"
+    r"|trial|review|analysis) (?:aims?|aimed|sought|was designed|examined|evaluated"
+    r"|investigated|assessed|set out|explored|addresses|asks)\b"
+    r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked|wanted)\b)", re.I)
+
+
+def findings_of(text: SourceText) -> SourceText:
+    """The paper without the sentences that explain nothing about a question: its opening
+    (background: it speaks of earlier work unless it names the authors' own) and
+    sentences that state the study's aim. Kept whole when nothing else is left."""
+    sentences = split_sentences(text.text)
+    opening = sentences[:1] if len(sentences) > 2 and not _OWN_WORK_RE.search(sentences[0]) \
+        else []
+    kept = [s for s in sentences if s not in opening and not _AIM_RE.match(s.strip())]
+    return replace(text, text=" ".join(kept)) if kept else text
+
+
 def closest_finding(checker: Checker, question: str, texts: list[SourceText],
                     min_relevance: float) -> Attribution | None:
     """The source sentence that best matches the question, cited, as a checked answer
-    body (None when nothing matches at least ``min_relevance`` in meaning)."""
+    body (None when nothing matches at least ``min_relevance`` in meaning). Only the
+    papers' findings are candidates (:func:`findings_of`): the aim sentence matches a
+    question best and answers it least."""
     titles = {t.title for t in texts}
-    supports = [s for s in checker.supports(question, texts)
+    supports = [s for s in checker.supports(question, [findings_of(t) for t in texts])
                 if s.sentence and s.sentence not in titles]
     if not supports:
         return None
