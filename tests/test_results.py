@@ -220,6 +220,19 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
      "was 2 days faster and one relapse came after 42 months.", [],
      {"60": "a time point (at 24 months, within 2 years …)",
       "24": "a time point (at 24 months, within 2 years …)"}),
+    # each member of a list of times; "over" that says when, not by how much
+    ("Costs fell at 12, 24 and 36 month follow-up. Pain eased at 3 and 5 years; gains held "
+     "over 36 months, and stay was cut by over 2 days.", [],
+     {"12": "a follow-up time", "24": "a follow-up time",
+      "3": "a time point (at 24 months, within 2 years …)",
+      "5": "a time point (at 24 months, within 2 years …)",
+      "36": "a time point (at 24 months, within 2 years …)"}),
+    # a tolerance, the N of a count in words, the codes of a variable
+    ("Accuracy (within 10 % of measured) was 78 % in five of the 18 patients; BMR = 52.6 x "
+     "weight + 828 x sex (women = 0, men = 1).", [],
+     {"10": "a tolerance (within 10% …)", "18": "a denominator (the N of X of N)",
+      "0": "a code of a variable (women = 0, men = 1)",
+      "1": "a code of a variable (women = 0, men = 1)"}),
 ])
 def test_bounds_thresholds_and_significance_levels_are_no_findings(text, spread, conditions):
     found = find_candidates(text)

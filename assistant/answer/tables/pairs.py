@@ -128,23 +128,72 @@ _WHEN_BEFORE = re.compile(r"\b(?:at|within|before|for|from|during|over)\s+(?:the
                           r"(?:first\s+|last\s+|initial\s+)?$", re.IGNORECASE)
 
 
+# the members of a list before its last: "at 12, 24 and 36 months" (12 and 24 are months)
+_LIST_AFTER = re.compile(r"(?:\s*,\s*\d+(?:\.\d+)?)*\s*,?\s*(?:and|or)\s+\d+(?:\.\d+)?\s*-?\s*"
+                         r"([A-Za-z]+)")
+_LIST_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s*(?:,\s*(?:(?:and|or)\s+)?|(?:and|or)\s+))+$",
+                          re.IGNORECASE)
+# "over" that says when ("improvement over 36 months"), not how much ("by over 2 days")
+_HOW_MUCH_OVER = re.compile(r"\b(?:by|of|was|were|is|are|than|to|for)\s+over\s+$", re.IGNORECASE)
+_FOLLOW_UP_AFTER = re.compile(r"^\s*-?\s*[A-Za-z]*\s*follow-?up", re.IGNORECASE)
+# the count of "five of the 18 patients": its numerator is written in words
+_WORD_COUNT_OF = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven"
+                            r"|twelve|\w+teen|\w+ty(?:-\w+)?)\s+(?:[A-Za-z-]+\s+)?(?:out\s+)?of"
+                            r"\s+(?:the\s+|all\s+)?$", re.IGNORECASE)
+# a dummy code of a variable: "(women = 0, men = 1)"
+_CODE_BEFORE = re.compile(r"\b[A-Za-z-]+\s*=\s*$")
+
+
+def _time_unit(candidate: Candidate, after: str) -> str:
+    """The time unit a number counts, its own or, for a member of a list, the last
+    member's ("12" of "at 12, 24 and 36 months")."""
+    unit = candidate.unit.casefold()
+    if not unit and (listed := _LIST_AFTER.match(after)):
+        unit = listed.group(1).casefold()
+    return unit if unit in _TIME_UNITS else ""
+
+
+def _when(candidate: Candidate, before: str, after: str) -> str:
+    """Why a time is one the study chose ("at 24 months", "12, 24 and 36 month
+    follow-up", "over 36 months"), or ""."""
+    if not _time_unit(candidate, after):
+        return ""
+    if (candidate.relative and candidate.qualifier.casefold() != "over") \
+            or _HOW_MUCH_OVER.search(before):
+        return ""
+    before = _LIST_BEFORE.sub("", before)
+    if _FOLLOW_UP_BEFORE.search(before) or _FOLLOW_UP_AFTER.match(
+            _LIST_AFTER.sub(lambda m: m.group(1), after, count=1)):
+        return "a follow-up time"
+    if _WHEN_BEFORE.search(before):
+        return "a time point (at 24 months, within 2 years …)"
+    return ""
+
+
 def no_finding(candidate: Candidate) -> str:
     """Why a number is a condition of the study rather than its finding, or "": a count
-    bounded by "at least" / "more than" (a threshold of a definition), the significance
-    level a p-value is held to, a count of who entered the study ("69 cases were
-    included"), how long they were followed, or when something was measured ("at 3
-    months", "within 24 months of stopping")."""
+    bounded by "at least" / "more than" (a threshold of a definition), a share one is
+    held "within" (a tolerance), the significance level a p-value is held to, a count of
+    who entered the study ("69 cases were included"), the N of "five of the 18", a dummy
+    code ("women = 0, men = 1"), how long they were followed, or when something was
+    measured ("at 3 months", "within 24 months of stopping", each member of "at 12, 24
+    and 36 months")."""
     after = candidate.sentence[candidate.offset + len(candidate.text):]
+    before = candidate.sentence[:candidate.offset]
     if _is_count(candidate) and candidate.qualifier.casefold() in _THRESHOLD_QUALIFIERS:
         return "a threshold (at least, more than …)"
+    if _is_share(candidate) and re.search(r"\bwithin\s+(?:±\s*)?$", before, re.IGNORECASE):
+        return "a tolerance (within 10% …)"
     if _is_count(candidate) and _ENTERED.match(after):
         return "a count of who was studied"
-    before = candidate.sentence[:candidate.offset]
-    if candidate.unit.casefold() in _TIME_UNITS and not candidate.relative:
-        if _FOLLOW_UP_BEFORE.search(before):
-            return "a follow-up time"
-        if _WHEN_BEFORE.search(before):
-            return "a time point (at 24 months, within 2 years …)"
+    if _is_count(candidate) and _WORD_COUNT_OF.search(before):
+        return "a denominator (the N of X of N)"
+    if candidate.value in (0, 1) and _CODE_BEFORE.search(before) \
+            and re.search(r"=\s*0\b", candidate.sentence) \
+            and re.search(r"=\s*1\b", candidate.sentence):
+        return "a code of a variable (women = 0, men = 1)"
+    if why := _when(candidate, before, after):
+        return why
     if candidate.qualifier in ("<", "≤", "<or =") and candidate.value <= 0.1 \
             and re.search(r"signific", candidate.sentence, re.IGNORECASE) \
             and _SIGNIFICANCE_LEVEL.search(candidate.sentence):
