@@ -332,3 +332,22 @@ def test_a_verdict_is_explained_by_a_finding_not_by_the_aim_that_restates_the_qu
     result = closest_finding(checker, question, [HER2], 0.2)
     assert result is not None and result.supported
     assert result.text.startswith("HER2 immunoreactivity was significantly associated")
+
+
+@pytest.mark.slow
+def test_the_explaining_finding_comes_from_the_paper_that_matches_the_question_best(checker):
+    """Leaving the aim out must not hand the explanation to another paper whose finding
+    happens to echo the question (a breast cancer study under a urothelial question)."""
+    her2 = SourceText(1, "", (
+        "Urothelial carcinoma is common and its markers are debated. To evaluate the impact "
+        "of HER2 immunoreactivity on clinical outcome in urothelial carcinoma patients, we "
+        "studied 114 specimens. Staining was scored by two pathologists. Nodal status was a "
+        "strong prognostic indicator."))
+    other = SourceText(2, "", (
+        "Breast cancer is common. HER2 immunoreactivity predicted clinical outcome in breast "
+        "cancer patients. We studied 50 women."))
+    question = ("Does HER2 immunoreactivity have an impact on clinical outcome in urothelial "
+                "carcinoma?")
+    result = closest_finding(checker, question, [her2, other], 0.2)
+    assert result is not None and result.citations == [1]
+    assert not result.text.startswith("To evaluate")

@@ -406,16 +406,23 @@ def findings_of(text: SourceText) -> SourceText:
 def closest_finding(checker: Checker, question: str, texts: list[SourceText],
                     min_relevance: float) -> Attribution | None:
     """The source sentence that best matches the question, cited, as a checked answer
-    body (None when nothing matches at least ``min_relevance`` in meaning). Only the
-    papers' findings are candidates (:func:`findings_of`): the aim sentence matches a
-    question best and answers it least."""
+    body (None when nothing matches at least ``min_relevance`` in meaning). The paper is
+    the one whose text matches best; its sentence is the closest of its findings
+    (:func:`findings_of`), since the aim sentence matches a question best and answers it
+    least — unless no finding matches ``min_relevance``."""
     titles = {t.title for t in texts}
-    supports = [s for s in checker.supports(question, [findings_of(t) for t in texts])
-                if s.sentence and s.sentence not in titles]
-    if not supports:
+
+    def closest(candidates: list[SourceText]) -> Support | None:
+        found = [s for s in checker.supports(question, candidates)
+                 if s.sentence and s.sentence not in titles]
+        return max(found, key=lambda s: s.score) if found else None
+
+    best = closest(texts)
+    if best is None or best.dense < min_relevance:
         return None
-    best = max(supports, key=lambda s: s.score)
-    if best.dense < min_relevance:
-        return None
+    paper = next(t for t in texts if t.n == best.n)
+    finding = closest([findings_of(paper)])
+    if finding is not None and finding.dense >= min_relevance:
+        best = finding
     result = checker.check(f"{best.sentence} [{best.n}]", texts)
     return result if result.supported else None
