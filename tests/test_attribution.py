@@ -9,13 +9,12 @@ from assistant.answer.attribution import (
     UNSUPPORTED,
     Checker,
     SourceText,
-    closest_finding,
-    findings_of,
     invented_numbers,
     missing_names,
     names_in,
 )
 from assistant.answer.claims import split_claims
+from assistant.answer.closest import closest_finding, findings_of
 
 FASTDEPTH = SourceText(1, "FastDepth: Fast Monocular Depth Estimation on Embedded Systems", (
     "Depth sensing is a critical function for robotic tasks such as localization, mapping and "
@@ -351,3 +350,17 @@ def test_the_explaining_finding_comes_from_the_paper_that_matches_the_question_b
     result = closest_finding(checker, question, [her2, other], 0.2)
     assert result is not None and result.citations == [1]
     assert not result.text.startswith("To evaluate")
+
+
+def test_abstract_sentences_do_not_end_at_an_abbreviation():
+    """"(59% vs. 19%, P<0.0001)" cut at "vs." showed a half sentence as evidence and held
+    a claim's numbers to fragments."""
+    from assistant.answer.evidence import split_sentences
+
+    text = ("High-grade fibrosis (59% vs. 19%, P<0.0001) was more common in ASH. We follow "
+            "e.g. BERT and Smith et al. (2019), see Fig. 2 for details. It ran 2 h. Then 3 "
+            "runs followed.")
+    assert split_sentences(text) == [
+        "High-grade fibrosis (59% vs. 19%, P<0.0001) was more common in ASH.",
+        "We follow e.g. BERT and Smith et al. (2019), see Fig. 2 for details.",
+        "It ran 2 h.", "Then 3 runs followed."]

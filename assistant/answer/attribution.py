@@ -51,7 +51,7 @@ from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
 from assistant.settings import Settings
 
 __all__ = ["UNSUPPORTED", "Attribution", "Checker", "Claim", "SourceText", "Support",
-           "closest_finding", "invented_numbers", "missing_names", "names_in"]
+           "invented_numbers", "missing_names", "names_in"]
 
 DENIAL_MATCH = 0.5  # a sentence this close to a denied topic, with all its words, states it
 NEAR_REPEAT = 0.95  # two claims this close in meaning say the same thing
@@ -79,7 +79,7 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
     support.unbound += [n for n in misbound_numbers(claim, evidence)
                         if n not in support.unbound]
     own = _own_names(title, units) if any(
-        _OWN_WORK_RE.search(units[i]) for i in ranked) else ""
+        OWN_WORK_RE.search(units[i]) for i in ranked) else ""
     support.unbound += [name for name in names_in(claim)
                         if name not in support.missing_names and not mentions(name, evidence)
                         and not (own and mentions(name, own))]
@@ -88,7 +88,7 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
     support.background = _credits_background(claim, title, units, support.sentence)
 
 
-_OWN_WORK_RE = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.I)
+OWN_WORK_RE = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.I)
 
 
 _INTRODUCES_RE = re.compile(r"\b(?:propos|introduc|present|call|dub|nam)\w*", re.I)
@@ -100,7 +100,7 @@ def _own_names(title: str, units: list[str]) -> str:
     sentence in the authors' voice ("our model handles 2048 tokens") speaks of these,
     so a claim naming them may rest on it."""
     named = [paper_name(title)] + [
-        unit for unit in units if _OWN_WORK_RE.search(unit) and _INTRODUCES_RE.search(unit)]
+        unit for unit in units if OWN_WORK_RE.search(unit) and _INTRODUCES_RE.search(unit)]
     return " ".join(" ".join(names_in(text)) for text in named if text)
 
 
@@ -112,7 +112,7 @@ def _credits_background(claim: str, title: str, units: list[str], best: str) -> 
     name = paper_name(title)
     opening = units[1] if title and len(units) > 1 else (units[0] if units else "")
     return bool(name) and best == opening and mentions(name, claim) \
-        and not mentions(name, opening) and not _OWN_WORK_RE.search(opening)
+        and not mentions(name, opening) and not OWN_WORK_RE.search(opening)
 
 
 def _reason(best: Support, threshold: float) -> str:
@@ -377,52 +377,3 @@ class Checker:
                    if kept[claims[earlier]].kind == "claim"):
                 kept[i] = replace(spans[i], kind="meta")
         return kept
-
-
-# a sentence that says what the study set out to do restates the question; it explains no
-# verdict ("To evaluate the impact of HER2 …", "The aim of this study was …")
-_AIM_RE = re.compile(
-    r"^(?:to (?:\w+ ){0,2}?(?:evaluate|assess|examine|investigate|determine|compare"
-    r"|analy[sz]e|study|describe|identify|explore|test|verify|establish|clarify|estimate"
-    r"|measure|review|ascertain|delineate|elucidate|characteri[sz]e)\b"
-    r"|(?:the |our |this )?(?:main |primary )?(?:aims?|purposes?|objectives?|goals?)\b"
-    r"|(?:this|the present|the current|our) (?:\w+ )?(?:study|work|paper|research|audit"
-    r"|trial|review|analysis) (?:aims?|aimed|sought|was designed|examined|evaluated"
-    r"|investigated|assessed|set out|explored|addresses|asks)\b"
-    r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked|wanted)\b)", re.I)
-
-
-def findings_of(text: SourceText) -> SourceText:
-    """The paper without the sentences that explain nothing about a question: its opening
-    (background: it speaks of earlier work unless it names the authors' own) and
-    sentences that state the study's aim. Kept whole when nothing else is left."""
-    sentences = split_sentences(text.text)
-    opening = sentences[:1] if len(sentences) > 2 and not _OWN_WORK_RE.search(sentences[0]) \
-        else []
-    kept = [s for s in sentences if s not in opening and not _AIM_RE.match(s.strip())]
-    return replace(text, text=" ".join(kept)) if kept else text
-
-
-def closest_finding(checker: Checker, question: str, texts: list[SourceText],
-                    min_relevance: float) -> Attribution | None:
-    """The source sentence that best matches the question, cited, as a checked answer
-    body (None when nothing matches at least ``min_relevance`` in meaning). The paper is
-    the one whose text matches best; its sentence is the closest of its findings
-    (:func:`findings_of`), since the aim sentence matches a question best and answers it
-    least — unless no finding matches ``min_relevance``."""
-    titles = {t.title for t in texts}
-
-    def closest(candidates: list[SourceText]) -> Support | None:
-        found = [s for s in checker.supports(question, candidates)
-                 if s.sentence and s.sentence not in titles]
-        return max(found, key=lambda s: s.score) if found else None
-
-    best = closest(texts)
-    if best is None or best.dense < min_relevance:
-        return None
-    paper = next(t for t in texts if t.n == best.n)
-    finding = closest([findings_of(paper)])
-    if finding is not None and finding.dense >= min_relevance:
-        best = finding
-    result = checker.check(f"{best.sentence} [{best.n}]", texts)
-    return result if result.supported else None

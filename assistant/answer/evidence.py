@@ -21,7 +21,12 @@ QUANTITATIVE_RE = re.compile(
     r"\bhow (fast|many|much|accurate|large|big|long|well|quick|small)\b|"
     r"\b(speed|accuracy|fps|latency|throughput|results?|performance|numbers?|size)\b",
     re.IGNORECASE)
-SENTENCE_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(\[])")
+# a sentence ends at . ! ? before a capital, a digit or an opening quote or bracket — not
+# after an abbreviation that a number or name follows ("59% vs. 19%", "e.g. BERT", "Smith
+# et al. (2019)", "Fig. 2")
+SENTENCE_RE = re.compile(r"(?<=[.!?])(?<!\bvs\.)(?<!\bVs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+                         r"(?<!\bal\.)(?<!\bFig\.)(?<!\bfig\.)(?<!\bca\.)(?<!\bcf\.)"
+                         r"(?<!\bapprox\.)\s+(?=[A-Z0-9\"'(\[])")
 
 
 @dataclass

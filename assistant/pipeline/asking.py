@@ -10,8 +10,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from assistant.answer.attribution import Attribution, Checker, SourceText, closest_finding
+from assistant.answer.attribution import Attribution, Checker, SourceText
 from assistant.answer.cite import StreamingCitationFilter, strip_source_list
+from assistant.answer.closest import closest_finding
 from assistant.answer.entailment import Judge
 from assistant.answer.evidence import Source, select_sources
 from assistant.answer.messages import (

@@ -1,0 +1,62 @@
+"""The papers' own sentence that explains an answer when the model's words could not be
+confirmed: a yes/no verdict whose explanation fails the check, or an open answer whose
+claims matched a paper but whose reading found none of them stated. It must be a
+finding of the paper the question is about, not its background or its aim.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import replace
+
+from assistant.answer.attribution import OWN_WORK_RE, Checker
+from assistant.answer.checked import Attribution, SourceText, Support
+from assistant.answer.evidence import split_sentences
+
+# a sentence that says what the study set out to do restates the question; it explains no
+# verdict ("To evaluate the impact of HER2 …", "The aim of this study was …")
+_AIM_RE = re.compile(
+    r"^(?:to (?:\w+ ){0,2}?(?:evaluate|assess|examine|investigate|determine|compare"
+    r"|analy[sz]e|study|describe|identify|explore|test|verify|establish|clarify|estimate"
+    r"|measure|review|ascertain|delineate|elucidate|characteri[sz]e)\b"
+    r"|(?:the |our |this )?(?:main |primary )?(?:aims?|purposes?|objectives?|goals?)\b"
+    r"|(?:this|the present|the current|our) (?:\w+ )?(?:study|work|paper|research|audit"
+    r"|trial|review|analysis) (?:aims?|aimed|sought|was designed|examined|evaluated"
+    r"|investigated|assessed|set out|explored|addresses|asks)\b"
+    r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked|wanted)\b)", re.I)
+
+
+def findings_of(text: SourceText) -> SourceText:
+    """The paper without the sentences that explain nothing about a question: its opening
+    (background: it speaks of earlier work unless it names the authors' own) and
+    sentences that state the study's aim. Kept whole when nothing else is left."""
+    sentences = split_sentences(text.text)
+    opening = sentences[:1] if len(sentences) > 2 and not OWN_WORK_RE.search(sentences[0]) \
+        else []
+    kept = [s for s in sentences if s not in opening and not _AIM_RE.match(s.strip())]
+    return replace(text, text=" ".join(kept)) if kept else text
+
+
+def closest_finding(checker: Checker, question: str, texts: list[SourceText],
+                    min_relevance: float) -> Attribution | None:
+    """The source sentence that best matches the question, cited, as a checked answer
+    body (None when nothing matches at least ``min_relevance`` in meaning). The paper is
+    the one whose text matches best; its sentence is the closest of its findings
+    (:func:`findings_of`), since the aim sentence matches a question best and answers it
+    least — unless no finding matches ``min_relevance``."""
+    titles = {t.title for t in texts}
+
+    def closest(candidates: list[SourceText]) -> Support | None:
+        found = [s for s in checker.supports(question, candidates)
+                 if s.sentence and s.sentence not in titles]
+        return max(found, key=lambda s: s.score) if found else None
+
+    best = closest(texts)
+    if best is None or best.dense < min_relevance:
+        return None
+    paper = next(t for t in texts if t.n == best.n)
+    finding = closest([findings_of(paper)])
+    if finding is not None and finding.dense >= min_relevance:
+        best = finding
+    result = checker.check(f"{best.sentence} [{best.n}]", texts)
+    return result if result.supported else None
