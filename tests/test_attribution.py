@@ -322,6 +322,14 @@ def test_the_findings_of_a_paper_leave_out_its_background_opening_and_its_aim():
     assert findings_of(own).text == own.text
     aims = SourceText(3, "", "To assess drones.")
     assert findings_of(aims) == aims
+    # results first: a design sentence and earlier work's finding are no results of it
+    design = SourceText(4, "", (
+        "Statins are widely used. This was a retrospective study of 300 patients. A previous "
+        "study showed that statins reduce mortality. Mortality was lower with statins (12% "
+        "vs. 20%, p = 0.01)."))
+    assert findings_of(design, results=True).text == (
+        "Mortality was lower with statins (12% vs. 20%, p = 0.01).")
+    assert findings_of(own, results=True) is None
 
 
 @pytest.mark.slow

@@ -26,14 +26,33 @@ _AIM_RE = re.compile(
     r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked|wanted)\b)", re.I)
 
 
-def findings_of(text: SourceText) -> SourceText:
+# what earlier work found is no finding of this paper ("A previous study showed …")
+_EARLIER_RE = re.compile(r"^(?:an? |the )?(?:previous|prior|earlier|recent|several|many"
+                         r"|other) (?:study|studies|work|works|reports?|trials?|authors)\b",
+                         re.I)
+# the words of a result: a test, a comparison, a change, an association, a share
+_RESULT_RE = re.compile(
+    r"\b(?:signific\w*|p\s*[<=>≤≥]|associated|correlat\w*|increas\w*|decreas\w*|higher"
+    r"|lower|greater|fewer|improv\w*|reduc\w*|difference|differed|showed|revealed"
+    r"|demonstrated|found|predict\w*|outperform\w*|odds ratio|hazard ratio)\b|\d\s*%",
+    re.I)
+
+
+def findings_of(text: SourceText, results: bool = False) -> SourceText | None:
     """The paper without the sentences that explain nothing about a question: its opening
-    (background: it speaks of earlier work unless it names the authors' own) and
-    sentences that state the study's aim. Kept whole when nothing else is left."""
+    (background: it speaks of earlier work unless it names the authors' own), sentences
+    that state the study's aim or what earlier work found. Kept whole when nothing else
+    is left. With ``results``, only the sentences that read as a result (a test, a
+    comparison, a change, a share), or None when there are none: a design sentence
+    ("This was a retrospective study of …") is a finding of no one."""
     sentences = split_sentences(text.text)
     opening = sentences[:1] if len(sentences) > 2 and not OWN_WORK_RE.search(sentences[0]) \
         else []
-    kept = [s for s in sentences if s not in opening and not _AIM_RE.match(s.strip())]
+    kept = [s for s in sentences if s not in opening and not _AIM_RE.match(s.strip())
+            and not _EARLIER_RE.match(s.strip())]
+    if results:
+        kept = [s for s in kept if _RESULT_RE.search(s)]
+        return replace(text, text=" ".join(kept)) if kept else None
     return replace(text, text=" ".join(kept)) if kept else text
 
 
@@ -41,9 +60,9 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
                     min_relevance: float) -> Attribution | None:
     """The source sentence that best matches the question, cited, as a checked answer
     body (None when nothing matches at least ``min_relevance`` in meaning). The paper is
-    the one whose text matches best; its sentence is the closest of its findings
-    (:func:`findings_of`), since the aim sentence matches a question best and answers it
-    least — unless no finding matches ``min_relevance``."""
+    the one whose text matches best; its sentence is the closest of its results, else of
+    its other findings (:func:`findings_of`), since the aim sentence matches a question
+    best and answers it least — unless none matches ``min_relevance``."""
     titles = {t.title for t in texts}
 
     def closest(candidates: list[SourceText]) -> Support | None:
@@ -55,8 +74,10 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
     if best is None or best.dense < min_relevance:
         return None
     paper = next(t for t in texts if t.n == best.n)
-    finding = closest([findings_of(paper)])
-    if finding is not None and finding.dense >= min_relevance:
-        best = finding
+    for candidates in (findings_of(paper, results=True), findings_of(paper)):
+        finding = closest([candidates]) if candidates is not None else None
+        if finding is not None and finding.dense >= min_relevance:
+            best = finding
+            break
     result = checker.check(f"{best.sentence} [{best.n}]", texts)
     return result if result.supported else None
