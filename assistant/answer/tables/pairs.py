@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 
+from assistant.answer.numerals import WORD_NUMBER_RE
 from assistant.answer.tables.candidates import Candidate
 
 # between X and N of "X of N", "X of the N", "X cases out of N", "X/N"
@@ -137,8 +138,7 @@ _LIST_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s*(?:,\s*(?:(?:and|or)\s+)?|(?:and|
 _HOW_MUCH_OVER = re.compile(r"\b(?:by|of|was|were|is|are|than|to|for)\s+over\s+$", re.IGNORECASE)
 _FOLLOW_UP_AFTER = re.compile(r"^\s*-?\s*[A-Za-z]*\s*follow-?up", re.IGNORECASE)
 # the count of "five of the 18 patients": its numerator is written in words
-_WORD_COUNT_OF = re.compile(r"\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven"
-                            r"|twelve|\w+teen|\w+ty(?:-\w+)?)\s+(?:[A-Za-z-]+\s+)?(?:out\s+)?of"
+_WORD_COUNT_OF = re.compile(WORD_NUMBER_RE.pattern + r"\s+(?:[A-Za-z-]+\s+)?(?:out\s+)?of"
                             r"\s+(?:the\s+|all\s+)?$", re.IGNORECASE)
 # a dummy code of a variable: "(women = 0, men = 1)"
 _CODE_BEFORE = re.compile(r"\b[A-Za-z-]+\s*=\s*$")
