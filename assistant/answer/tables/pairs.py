@@ -162,8 +162,9 @@ def _when(candidate: Candidate, before: str, after: str) -> str:
             or _HOW_MUCH_OVER.search(before):
         return ""
     before = _LIST_BEFORE.sub("", before)
+    listed = _LIST_AFTER.match(after)  # after a list's last member: "… 36 month follow-up"
     if _FOLLOW_UP_BEFORE.search(before) or _FOLLOW_UP_AFTER.match(
-            _LIST_AFTER.sub(lambda m: m.group(1), after, count=1)):
+            after[listed.start(1):] if listed else after):
         return "a follow-up time"
     if _WHEN_BEFORE.search(before):
         return "a time point (at 24 months, within 2 years …)"
