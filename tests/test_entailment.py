@@ -9,6 +9,7 @@ import pytest
 from fakes import HashEmbedder, ScriptedLLM
 
 from assistant.answer.attribution import Checker, SourceText
+from assistant.answer.checked import Support
 from assistant.answer.entailment import (
     CONTRADICTED,
     NOT_STATED,
@@ -258,3 +259,30 @@ def test_a_claim_giving_the_paper_what_its_opening_says_of_others_is_no_support(
     own = checker.decide("Depth sensing is a critical function for robotic tasks such as "
                          "localization.", [1], [PAPER])  # the paper's words, not its finding
     assert own.supported
+
+
+def _two_papers_saying_one_thing() -> list[Support]:
+    """Paper 2 has the claim word for word; paper 1 says it in other words, over the
+    threshold but more than the contrast margin below paper 2."""
+    return [Support(n=2, score=1.0, sentence="Dense 3D facial geometry plays a critical role.",
+                    quoted="Dense 3D facial geometry plays a critical role."),
+            Support(n=1, score=0.74, sentence="Dense 3D facial geometry is extremely important.",
+                    title="Depth-aware talking heads")]
+
+
+@pytest.mark.parametrize(("label", "kept"), [(SUPPORTED, [1]), (NOT_STATED, [2])])
+def test_the_models_citation_held_back_by_the_margin_alone_is_read(label, kept):
+    judge = FixedJudge(label)
+    checker = checker_with(judge)
+    claim = checker.choose("Dense 3D facial geometry plays a critical role.", [1],
+                           _two_papers_saying_one_thing())
+    assert [title for _, title, _ in judge.seen] == ["Depth-aware talking heads"]
+    assert claim.citations == kept
+
+
+def test_without_a_reading_or_with_a_name_the_margin_decides():
+    claim = "Dense 3D facial geometry plays a critical role in DaGAN."
+    unread = Checker(HashEmbedder().embed).choose(claim, [1], _two_papers_saying_one_thing())
+    judge = FixedJudge(SUPPORTED)
+    named = checker_with(judge).choose(claim, [1], _two_papers_saying_one_thing())
+    assert unread.citations == [2] and named.citations == [2] and judge.seen == []

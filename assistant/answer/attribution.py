@@ -256,11 +256,16 @@ class Checker:
         one paper with another paper's name in it is the first paper's finding. A source
         whose sentence the claim copies word for word passes outright. With a judge, any
         other passing source must also be read to state the claim (the model's own
-        citations first, at most ``max_reads`` papers per claim)."""
+        citations first, at most ``max_reads`` papers per claim). With a judge, the
+        model's citation of a paper that only the margin holds back is read as well when
+        the claim names nothing (two papers saying one thing in other words: the reading
+        tells them apart; who-did-what stays with the margin and the names)."""
         top = supports[0].score if supports else 0.0
+        contested = self.judge is not None and not names_in(claim)
         passing = [s for s in supports if s.quoted or (
             s.score >= self.threshold and s.admissible
-            and s.score >= top - self.contrast_margin)]
+            and (s.score >= top - self.contrast_margin
+                 or (contested and s.n in model_citations)))]
         preferred = [s for s in passing if s.n in model_citations] \
             or [s for s in passing if s.quoted][:1] or passing[:1]
         readings: dict[int, Entailment] = {}
