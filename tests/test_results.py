@@ -233,6 +233,15 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
      {"10": "a tolerance (within 10% …)", "18": "a denominator (the N of X of N)",
       "0": "a code of a variable (women = 0, men = 1)",
       "1": "a code of a variable (women = 0, men = 1)"}),
+    # an interval bracketed after the figure it surrounds (also across a break the
+    # splitter put after "S.D."), not a bracket of two findings or one the figure is outside
+    ("Survival was 46.0 years (44.9-48.1); the difference was 16.5 mm(2) (-4.6 to 38.5). "
+     "It rose 15.5 microm per S.D. (2-29). Scores were 40 (45-50) and 12 (30 to 31).",
+     ["44.9", "48.1", "-4.6", "38.5", "2", "29"], {}),
+    # a standard deviation after its figure, cut or not; a formula's 1; a name's variant
+    ("Values of 1 - c-index were 0.221 (st.dev. 0.019) in BRCA1/2 carriers and 0.215 "
+     "(SD 0.018) in 1 of them.", ["0.019"],
+     {"1": "a constant of a formula (1 - c-index)", "2": "part of a name (BRCA1/2)"}),
 ])
 def test_bounds_thresholds_and_significance_levels_are_no_findings(text, spread, conditions):
     found = find_candidates(text)

@@ -327,7 +327,8 @@ def bench_speed(model: ModelOpt = None, data_dir: DataDir = None,
 @bench_app.command("results")
 def bench_results(
     sets: Annotated[str, typer.Option("--set", help="sample, pubmedqa, pubmedqa_holdout, "
-                                      "pubmedqa_holdout2 or both (sample and pubmedqa).")
+                                      "pubmedqa_holdout2, pubmedqa_holdout3 or both (sample "
+                                      "and pubmedqa).")
                     ] = "both",
     limit: Annotated[int | None, typer.Option("--limit", help="Only the first N abstracts "
                      "of each set.")] = None,

@@ -29,11 +29,18 @@ _LISTED = re.compile(r"\s*[,;]\s*")
 _SHARE_THEN_COUNT = re.compile(r"\s*\(\s*(?:n\s*=\s*)?", re.IGNORECASE)
 
 
-def _between(first: Candidate, second: Candidate) -> str | None:
-    """The sentence's text between two candidates of it (None across sentences)."""
-    if first.sentence_index != second.sentence_index or second.start < first.end:
+def _between(first: Candidate, second: Candidate, across: bool = False) -> str | None:
+    """The sentence's text between two candidates of it (None across sentences; with
+    ``across``, also across one sentence break, which the splitter may have put after
+    an abbreviation: "15.5 microm per S.D. (2-29)")."""
+    if second.start < first.end:
         return None
-    return first.sentence[first.end - first.sentence_start:second.offset]
+    if first.sentence_index == second.sentence_index:
+        return first.sentence[first.end - first.sentence_start:second.offset]
+    if across and first.sentence_index + 1 == second.sentence_index:
+        return f"{first.sentence[first.end - first.sentence_start:]} " \
+            f"{second.sentence[:second.offset]}"
+    return None
 
 
 # whom a count counts: the only units a count may have
@@ -105,14 +112,40 @@ _SIGNIFICANCE_LEVEL = re.compile(r"\b(?:considered|regarded|defined|set at|taken
 
 def bounds(candidates: list[Candidate]) -> set[int]:
     """The ids of numbers that bound a range or an interval written as one ("range
-    2-57", "CI: 0.5-5.5"): the spread of a figure, not a figure."""
+    2-57", "CI: 0.5-5.5"), or bracketed right after the figure they surround ("46.0
+    years (44.9-48.1)", "16.5 mm(2) (-4.6 to 38.5)"), and a standard deviation written
+    after its figure ("0.221 (st.dev. 0.019)"): the spread of a figure, not a figure."""
     out = set()
-    for first, second in zip(candidates, candidates[1:], strict=False):
+    for i, (first, second) in enumerate(zip(candidates, candidates[1:], strict=False)):
         between = _between(first, second)
-        if between is not None and _INTERVAL_DASH.fullmatch(between) and \
-                _INTERVAL_BEFORE.search(first.sentence[:first.offset]):
+        if between is None or not _INTERVAL_DASH.fullmatch(between):
+            continue
+        if _INTERVAL_BEFORE.search(first.sentence[:first.offset]) \
+                or _brackets_estimate(candidates[:i], first, second):
             out |= {first.n, second.n}
+    for before, c in zip(candidates, candidates[1:], strict=False):
+        between = _between(before, c, across=True)
+        if between is not None and _DISPERSION_BEFORE.search(between):
+            out.add(c.n)  # "0.221 (st.dev. 0.019)": the SD of the figure before it
     return out
+
+
+# an opening bracket after a figure and at most a few words ("46.0 years (", "15.5
+# microm per S.D. (", "16.5 mm(2) (")
+_ESTIMATE_THEN_BRACKET = re.compile(r"\s*(?:[^\s()]+\s+){0,4}?(?:[^\s()]*\(\d\)\s*)?\(\s*$")
+
+
+def _brackets_estimate(earlier: list[Candidate], first: Candidate, second: Candidate) -> bool:
+    """Whether "(first-second)" is the interval of the figure just before it: the
+    bracket closes right after ``second``, and that figure, a few words before the
+    bracket, lies between the two (an estimate lies inside its interval)."""
+    if not re.match(r"\s*[)\]]", second.sentence[second.offset + len(second.text):]) \
+            or not first.value <= second.value:
+        return False
+    estimate = earlier[-1] if earlier else None
+    between = _between(estimate, first, across=True) if estimate else None
+    return between is not None and bool(_ESTIMATE_THEN_BRACKET.fullmatch(between)) \
+        and first.value <= estimate.value <= second.value
 
 
 # a count of who entered the study: "69 cases were included", "120 patients were enrolled"
@@ -140,6 +173,14 @@ _FOLLOW_UP_AFTER = re.compile(r"^\s*-?\s*[A-Za-z]*\s*follow-?up", re.IGNORECASE)
 # the count of "five of the 18 patients": its numerator is written in words
 _WORD_COUNT_OF = re.compile(WORD_NUMBER_RE.pattern + r"\s+(?:[A-Za-z-]+\s+)?(?:out\s+)?of"
                             r"\s+(?:the\s+|all\s+)?$", re.IGNORECASE)
+# a spread written as a standard deviation: "(SD 4.1)", "(st.dev. 0.019)", whose
+# abbreviation the sentence splitter may have cut ("dev. 0.019")
+_DISPERSION_BEFORE = re.compile(r"(?:\b(?:s\.\s?d|st\.?\s?dev|std\.?(?:\s?dev)?|dev)\.?|"
+                                r"\bSD|standard deviation)\s*[:=]?\s*$", re.IGNORECASE)
+# the 1 of "1 - c-index", "1 − specificity": part of the quantity's name
+_FORMULA_AFTER = re.compile(r"\s*[-−]\s*[A-Za-z]")
+# the 2 of "BRCA1/2", "DQ2/8": a second member of a name with a number
+_NAME_VARIANT_BEFORE = re.compile(r"\b[A-Z][A-Za-z-]*\d+/$")
 # a dummy code of a variable: "(women = 0, men = 1)"
 _CODE_BEFORE = re.compile(r"\b[A-Za-z-]+\s*=\s*$")
 
@@ -178,7 +219,8 @@ def no_finding(candidate: Candidate) -> str:
     who entered the study ("69 cases were included"), the N of "five of the 18", a dummy
     code ("women = 0, men = 1"), how long they were followed, or when something was
     measured ("at 3 months", "within 24 months of stopping", each member of "at 12, 24
-    and 36 months")."""
+    and 36 months"), a standard deviation, the 1 of "1 - c-index", the 2 of
+    "BRCA1/2"."""
     after = candidate.sentence[candidate.offset + len(candidate.text):]
     before = candidate.sentence[:candidate.offset]
     if _is_count(candidate) and candidate.qualifier.casefold() in _THRESHOLD_QUALIFIERS:
@@ -195,6 +237,12 @@ def no_finding(candidate: Candidate) -> str:
         return "a code of a variable (women = 0, men = 1)"
     if why := _when(candidate, before, after):
         return why
+    if _DISPERSION_BEFORE.search(before):
+        return "a standard deviation"
+    if candidate.value == 1 and _FORMULA_AFTER.match(after):
+        return "a constant of a formula (1 - c-index)"
+    if _NAME_VARIANT_BEFORE.search(before):
+        return "part of a name (BRCA1/2)"
     if candidate.qualifier in ("<", "≤", "<or =") and candidate.value <= 0.1 \
             and re.search(r"signific", candidate.sentence, re.IGNORECASE) \
             and _SIGNIFICANCE_LEVEL.search(candidate.sentence):
