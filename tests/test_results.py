@@ -148,6 +148,7 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
          "condition": "on a V100"},
         {"n": 5, "by": "own", "metric": "BLEU score", "dataset": "", "condition": ""},
         {"n": 8, "by": "own", "metric": "BLEU score", "dataset": "", "condition": ""},
+        {"n": 9, "by": "own", "metric": "BLEU score", "dataset": "", "condition": ""},
         {"n": 1, "by": "own", "metric": "mIoU", "dataset": "", "condition": ""},
         {"n": 99, "by": "own", "metric": "mIoU", "dataset": "", "condition": ""},
     ]}
@@ -158,10 +159,11 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
         ("45", True, "FastSeg", "", "Jetson TX2"),      # KITTI: not in the abstract
         ("70.4%", False, "BiSeNet", "Cityscapes", ""),  # "on a V100": not either
         ("14 million", True, "FastSeg", "", ""),
+        ("0.013", True, "FastSeg", "", ""),
     ]
     # an invented metric gives way to the one the sentence writes ("14 million
-    # parameters"); with none written ("p = 0.013") the row goes
-    assert rows[-1].metric == "parameters"
+    # parameters", "p = 0.013"); with none written ("12.5 ± 3.1 days") the row goes
+    assert [r.metric for r in rows[-2:]] == ["parameters", "p-value"]
     assert dropped == {"dataset not in the abstract": 1, "condition not in the abstract": 1,
                        "metric not in the abstract": 1, "repeated number": 2}
 
@@ -273,6 +275,11 @@ def test_a_share_keeps_its_row_when_the_model_names_its_metric_in_other_words():
     ("It wins (<600M MACs) on ImageNet.", "600M", ""),  # a budget, not a size
     ("We repeated it 10 times on 14 million images.", "14 million", ""),
     ("It was repeated 10 times.", "10", ""),             # "times", but no change
+    # a p-value, each member of its list; not the 1 of an allergen's name
+    ("Levels differed (P = 0.002 and 0.001, respectively).", "0.002", "p-value"),
+    ("Levels differed (P = 0.002 and 0.001, respectively).", "0.001", "p-value"),
+    ("It reached a p-value of 0.03 in men.", "0.03", "p-value"),
+    ("Extract at 300 microg/g of Der p 1 was used.", "1", ""),
 ])
 def test_the_metric_a_sentence_writes_for_its_number(sentence, value, metric):
     candidate = next(c for c in find_candidates(sentence) if c.text == value)

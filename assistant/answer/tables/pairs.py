@@ -167,6 +167,14 @@ _LIST_AFTER = re.compile(r"(?:\s*,\s*\d+(?:\.\d+)?)*\s*,?\s*(?:and|or)\s+\d+(?:\
                          r"([A-Za-z]+)")
 _LIST_BEFORE = re.compile(r"(?:\d+(?:\.\d+)?\s*(?:,\s*(?:(?:and|or)\s+)?|(?:and|or)\s+))+$",
                           re.IGNORECASE)
+
+
+def without_list(before: str) -> str:
+    """The text before a list's first member, for a later member ("P = 0.002 and" of
+    "P = 0.002 and 0.001"; "at 12, 24 and" of "at 12, 24 and 36 months")."""
+    return _LIST_BEFORE.sub("", before)
+
+
 # "over" that says when ("improvement over 36 months"), not how much ("by over 2 days")
 _HOW_MUCH_OVER = re.compile(r"\b(?:by|of|was|were|is|are|than|to|for)\s+over\s+$", re.IGNORECASE)
 _FOLLOW_UP_AFTER = re.compile(r"^\s*-?\s*[A-Za-z]*\s*follow-?up", re.IGNORECASE)
@@ -202,7 +210,7 @@ def _when(candidate: Candidate, before: str, after: str) -> str:
     if (candidate.relative and candidate.qualifier.casefold() != "over") \
             or _HOW_MUCH_OVER.search(before):
         return ""
-    before = _LIST_BEFORE.sub("", before)
+    before = without_list(before)
     listed = _LIST_AFTER.match(after)  # after a list's last member: "… 36 month follow-up"
     if _FOLLOW_UP_BEFORE.search(before) or _FOLLOW_UP_AFTER.match(
             after[listed.start(1):] if listed else after):

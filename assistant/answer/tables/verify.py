@@ -17,7 +17,13 @@ from dataclasses import asdict, dataclass, field
 from assistant.answer.entities import squash
 from assistant.answer.evidence import paper_name
 from assistant.answer.tables.candidates import Candidate, find_candidates
-from assistant.answer.tables.pairs import bounds, denominators, no_finding, shares
+from assistant.answer.tables.pairs import (
+    bounds,
+    denominators,
+    no_finding,
+    shares,
+    without_list,
+)
 from assistant.index.terms import stem
 from assistant.sources import Paper
 
@@ -120,6 +126,11 @@ _P_NAMES = re.compile(r"\bp(?: values?)?\b")
 _P_BEFORE = re.compile(r"\bp\s*(?:-?\s*values?\s*)?(?:(?:of|was|were|is)\s*)?"
                        r"(?:[<>=≤≥]|<or =|>or =)?\s*$", re.IGNORECASE)
 
+# a p-value as the sentence writes one: "P = 0.002", "p<0.001", "p-value of 0.03" (not
+# the 1 of the allergen "Der p 1")
+_P_WRITTEN = re.compile(r"\bp\s*(?:-?\s*values?\s*(?:of|was|were|is|[<>=≤≥])?|[<>=≤≥]|<or =|"
+                        r">or =)\s*$", re.IGNORECASE)
+
 
 def metric_named(metric: str, reference: str, candidate: Candidate) -> bool:
     """Whether the abstract names ``metric``: its words are the abstract's, where a
@@ -168,7 +179,8 @@ _BOUNDS = frozenset(("<", ">", "≤", "≥", "<or =", ">or =", "up to", "less th
 def written_metric(candidate: Candidate) -> str:
     """The metric the sentence itself writes for the number, or "" (a model may name a
     metric in words the abstract does not use, or sort a number as no result): an
-    abbreviation right before it, spelt out ("OR = 9.2": "odds ratio"); for a change
+    abbreviation right before it, spelt out ("OR = 9.2": "odds ratio"; "P = 0.002 and
+    0.001": "p-value", each member of the list); for a change
     against another, the words of the change ("641x fewer multiply-add operations");
     for a count in millions or billions in a sentence about parameters, "parameters"
     (unless it is a bound: "<600M MACs" is a budget)."""
@@ -176,6 +188,8 @@ def written_metric(candidate: Candidate) -> str:
     found = _ABBREVIATION_BEFORE.search(before)
     if found:
         return _WRITTEN_BEFORE[found.group(1)]
+    if _P_WRITTEN.search(without_list(before)):
+        return "p-value"
     if candidate.relative:
         change = _CHANGE.match(candidate.sentence, candidate.offset + len(candidate.text))
         if change:
@@ -225,7 +239,7 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
         kind = item.get("kind", "result")
         if kind == "result":
             continue
-        if n in under:
+        if n in under or n in spread or no_finding(by_id[n]):
             count(f"not a result ({kind})")
         elif pairs.get(n) in kept:
             kept[n] = {**kept[pairs[n]], "kind": "result"}
