@@ -168,6 +168,17 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
                        "metric not in the abstract": 1, "repeated number": 2}
 
 
+def test_the_number_a_model_puts_in_front_of_its_metric_is_no_word_of_it():
+    abstract = "Twelve of 41 patients required hormonal replacement; 0.5 mg was given."
+    reply = {"task": "", "results": [
+        {"n": 1, "by": "", "metric": "12 patients required hormonal replacement"},
+        {"n": 3, "by": "", "metric": "12 patients required hormonal replacement"}]}
+    rows, dropped, _, _ = verify(reply, find_candidates(abstract), paper(abstract, "T"))
+    assert [(r.value_text, r.metric) for r in rows] == [
+        ("Twelve", "patients required hormonal replacement")]  # "12" is the value
+    assert dropped == {"metric not in the abstract": 1}  # another number is a word
+
+
 @pytest.mark.parametrize("text, under, paired", [
     ("Twenty-four patients (21%) had at least 1 complication.", {}, {1: 2}),
     ("It was used in 43 of the 66 patients (65%) before.", {2: 1}, {1: 3}),

@@ -200,6 +200,20 @@ def written_metric(candidate: Candidate) -> str:
     return ""
 
 
+def _without_own_number(metric: str, candidate: Candidate) -> str:
+    """The metric without the number it is the metric of, where the model began it so
+    ("12 patients required hormonal replacement" for "Twelve of 41 patients required
+    …"): the number is the row's value, not a word the abstract must name."""
+    value = candidate.value
+    written = {candidate.text.casefold(), f"{value:g}", str(int(value)) if value.is_integer()
+               else f"{value:g}"}
+    for number in written:
+        found = re.match(rf"{re.escape(number)}\s*%?\s+(?=[A-Za-z])", metric, re.IGNORECASE)
+        if found:
+            return metric[found.end():]
+    return metric
+
+
 def _results(items: dict[int, dict], candidates: list[Candidate], reference: str,
              count: Callable[[str], None]) -> dict[int, dict]:
     """The numbers that are results, each with the cells of its row, in order: those
@@ -219,7 +233,7 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
     for n, item in items.items():
         if item.get("kind", "result") != "result":
             continue
-        metric = _clean(item.get("metric"))
+        metric = _without_own_number(_clean(item.get("metric")), by_id[n])
         if n in under:
             count("a denominator (the N of X of N)")
         elif n in spread:
