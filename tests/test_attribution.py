@@ -15,6 +15,7 @@ from assistant.answer.attribution import (
 )
 from assistant.answer.claims import split_claims
 from assistant.answer.closest import closest_finding, findings_of
+from assistant.answer.entities import bounds_as_values
 
 FASTDEPTH = SourceText(1, "FastDepth: Fast Monocular Depth Estimation on Embedded Systems", (
     "Depth sensing is a critical function for robotic tasks such as localization, mapping and "
@@ -372,3 +373,15 @@ def test_abstract_sentences_do_not_end_at_an_abbreviation():
         "High-grade fibrosis (59% vs. 19%, P<0.0001) was more common in ASH.",
         "We follow e.g. BERT and Smith et al. (2019), see Fig. 2 for details.",
         "It ran 2 h.", "Then 3 runs followed."]
+
+
+@pytest.mark.parametrize(("claim", "evidence", "flagged"), [
+    ("It reaches 80.0% top-1 with only 600M MACs.", "It reaches 80.0% (<600M MACs).", ["600"]),
+    ("It draws 10 W on the CPU.", "It runs with power under 10 W.", ["10"]),
+    ("It draws under 10 W.", "It runs with power under 10 W.", []),      # kept as a bound
+    ("It reaches 83.6% top-1.", "It achieves up to 83.6% on Top-1.", []),  # how far it got
+    ("It reaches 96% accuracy.", "It reaches over 96% accuracy.", []),
+    ("It needs 600M MACs.", "Budgets: <600M MACs; ours uses 600M MACs.", []),  # also a value
+])
+def test_a_limit_the_paper_sets_is_not_its_figure(claim, evidence, flagged):
+    assert bounds_as_values(claim, evidence) == flagged

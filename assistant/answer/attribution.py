@@ -36,6 +36,7 @@ from assistant.answer.checked import Attribution, Claim, SourceText, Support
 from assistant.answer.claims import Span, denied_topic, split_claims, unframed
 from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
+    bounds_as_values,
     invented_numbers,
     mentions,
     misbound_numbers,
@@ -78,6 +79,8 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
                        if n not in support.invented_numbers]
     support.unbound += [n for n in misbound_numbers(claim, evidence)
                         if n not in support.unbound]
+    support.unbound += [f"{n}{_LIMIT}" for n in bounds_as_values(claim, evidence)
+                        if n not in support.unbound]
     own = _own_names(title, units) if any(
         OWN_WORK_RE.search(units[i]) for i in ranked) else ""
     support.unbound += [name for name in names_in(claim)
@@ -88,6 +91,7 @@ def _bind(support: Support, claim: str, title: str, units: list[str],
     support.background = _credits_background(claim, title, units, support.sentence)
 
 
+_LIMIT = " (a limit there)"
 OWN_WORK_RE = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.I)
 
 
@@ -123,6 +127,8 @@ def _reason(best: Support, threshold: float) -> str:
         return f"numbers not in the sources: {', '.join(best.invented_numbers)}"
     if best.missing_names:
         return f"names not in the sources: {', '.join(best.missing_names)}"
+    if limits := [u.removesuffix(_LIMIT) for u in best.unbound if u.endswith(_LIMIT)]:
+        return f"the paper gives {', '.join(limits)} only as a limit (<, under …)"
     if best.unbound:
         return f"the paper gives {', '.join(best.unbound)} for something else"
     if best.unstated:

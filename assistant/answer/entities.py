@@ -90,6 +90,31 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
     return wrong
 
 
+# what makes a number an upper limit rather than a value: "<600M MACs", "under 5 ms",
+# "at most 3" (not "up to 83.6%" or "over 96%": how far a result reached)
+_BOUND_BEFORE = re.compile(r"(?:[<≤]=?|\b(?:under|below|at most|less than|fewer than|lower "
+                           r"than))\s*$", re.IGNORECASE)
+
+
+def _bounded(text: str) -> dict[str, bool]:
+    """Each number of a text, and whether every time it is written it is a bound."""
+    out: dict[str, bool] = {}
+    for match in NUMBER_RE.finditer(text):
+        number = _canonical_number(match.group())
+        bound = bool(_BOUND_BEFORE.search(text[max(0, match.start() - 20):match.start()]))
+        out[number] = out.get(number, True) and bound
+    return out
+
+
+def bounds_as_values(claim: str, evidence: str) -> list[str]:
+    """Numbers the evidence gives only as an upper limit ("<600M MACs", "under 5 ms")
+    that the claim states as a value ("with only 600M MACs"): the paper's limit (a
+    budget, a setting) is not the paper's figure."""
+    given = _bounded(evidence)
+    return [number for number, bound in _bounded(claim).items()
+            if not bound and given.get(number)]
+
+
 def squash(text: str) -> str:
     return re.sub(r"[\s\-_.]+", "", text.casefold())
 
