@@ -377,8 +377,11 @@ def test_abstract_sentences_do_not_end_at_an_abbreviation():
 
 @pytest.mark.parametrize(("claim", "evidence", "flagged"), [
     ("It reaches 80.0% top-1 with only 600M MACs.", "It reaches 80.0% (<600M MACs).", ["600"]),
-    ("It draws 10 W on the CPU.", "It runs with power under 10 W.", ["10"]),
-    ("It draws under 10 W.", "It runs with power under 10 W.", []),      # kept as a bound
+    ("It draws 10 W on the CPU.", "It runs with power of less than 10 W.", ["10"]),
+    ("It draws under 10 W.", "It runs with power of at most 10 W.", []),  # kept as a limit
+    ("It needs up to 600M MACs.", "It reaches 80.0% (<600M MACs).", []),  # in other words
+    ("It fits a 600M MAC budget.", "It reaches 80.0% (<600M MACs).", []),
+    ("It reaches 80% with 20% label noise.", "80% accuracy under 20% label noise.", []),
     ("It reaches 83.6% top-1.", "It achieves up to 83.6% on Top-1.", []),  # how far it got
     ("It reaches 96% accuracy.", "It reaches over 96% accuracy.", []),
     ("It needs 600M MACs.", "Budgets: <600M MACs; ours uses 600M MACs.", []),  # also a value

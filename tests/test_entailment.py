@@ -286,3 +286,14 @@ def test_without_a_reading_or_with_a_name_the_margin_decides():
     judge = FixedJudge(SUPPORTED)
     named = checker_with(judge).choose(claim, [1], _two_papers_saying_one_thing())
     assert unread.citations == [2] and named.citations == [2] and judge.seen == []
+
+
+def test_when_the_model_cannot_read_the_margin_decides():
+    class Unreadable(FixedJudge):
+        def __call__(self, claim, title, sentences):
+            self.seen.append((claim, title, sentences))
+
+    judge = Unreadable(SUPPORTED)
+    claim = checker_with(judge).choose("Dense 3D facial geometry plays a critical role.", [1],
+                                       _two_papers_saying_one_thing())
+    assert judge.seen and claim.citations == [2]

@@ -168,6 +168,17 @@ def test_verify_drops_invented_metrics_and_clears_invented_names():
                        "metric not in the abstract": 1, "repeated number": 2}
 
 
+def test_a_number_of_another_kind_is_no_result_when_it_is_a_spread_or_a_condition():
+    abstract = "Survival was 46.0 years (44.9-48.1) with OR 2.1; 69 cases were included."
+    reply = {"task": "", "results": [
+        {"n": 2, "kind": "size"}, {"n": 3, "kind": "size"},   # the interval's bounds
+        {"n": 4, "kind": "setting"},                          # OR 2.1: written as a result
+        {"n": 5, "kind": "size"}]}                            # who was included
+    rows, dropped, _, _ = verify(reply, find_candidates(abstract), paper(abstract, "T"))
+    assert [(r.value_text, r.metric) for r in rows] == [("2.1", "odds ratio")]
+    assert dropped == {"not a result (size)": 3}
+
+
 def test_the_number_a_model_puts_in_front_of_its_metric_is_no_word_of_it():
     abstract = "Twelve of 41 patients required hormonal replacement; 0.5 mg was given."
     reply = {"task": "", "results": [
@@ -255,6 +266,9 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
     ("Values of 1 - c-index were 0.221 (st.dev. 0.019) in BRCA1/2 carriers and 0.215 "
      "(SD 0.018) in 1 of them.", ["0.019"],
      {"1": "a constant of a formula (1 - c-index)", "2": "part of a name (BRCA1/2)"}),
+    # no bracket, no spread; "dev" is a split of a dataset; an en dash in a formula
+    ("Data are mean ± s.d. 32 patients improved. On the dev: 88.5 F1 with 1 – c-index.",
+     [], {"1": "a constant of a formula (1 - c-index)"}),
 ])
 def test_bounds_thresholds_and_significance_levels_are_no_findings(text, spread, conditions):
     found = find_candidates(text)
@@ -291,6 +305,7 @@ def test_a_share_keeps_its_row_when_the_model_names_its_metric_in_other_words():
     ("Levels differed (P = 0.002 and 0.001, respectively).", "0.001", "p-value"),
     ("It reached a p-value of 0.03 in men.", "0.03", "p-value"),
     ("Extract at 300 microg/g of Der p 1 was used.", "1", ""),
+    ("It was significant, P = 0.01, and 42 patients responded.", "42", ""),
 ])
 def test_the_metric_a_sentence_writes_for_its_number(sentence, value, metric):
     candidate = next(c for c in find_candidates(sentence) if c.text == value)

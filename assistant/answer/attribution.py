@@ -25,27 +25,22 @@ citation at all. The same number check flags invented numbers in summaries.
 
 from __future__ import annotations
 
-import re
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
+from assistant.answer.binding import bind, reason_for
 from assistant.answer.checked import Attribution, Claim, SourceText, Support
 from assistant.answer.claims import Span, denied_topic, split_claims, unframed
 from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
-    bounds_as_values,
     invented_numbers,
-    mentions,
-    misbound_numbers,
     missing_names,
     names_in,
-    unstated_markers,
 )
-from assistant.answer.evidence import paper_name, split_sentences
-from assistant.answer.numerals import with_digits
+from assistant.answer.evidence import paper_name
 from assistant.answer.quoting import quoted_sentence
 from assistant.answer.relevance import set_apart
 from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
@@ -56,86 +51,6 @@ __all__ = ["UNSUPPORTED", "Attribution", "Checker", "Claim", "SourceText", "Supp
 
 DENIAL_MATCH = 0.5  # a sentence this close to a denied topic, with all its words, states it
 NEAR_REPEAT = 0.95  # two claims this close in meaning say the same thing
-EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
-
-
-def _bind(support: Support, claim: str, title: str, units: list[str],
-          scores: list[float], copy_similarity: float) -> None:
-    """Hold the claim's numbers and names to the sentences it rests on: the two of the
-    paper's sentences that match each sentence of the claim best (a conclusion of three
-    sentences rests on six), and the title. A number the paper gives for something else,
-    a name it mentions elsewhere (a baseline) make the paper no support for the claim.
-    A one-sentence claim that copies a sentence (dense similarity at least
-    ``copy_similarity``) is also held to that sentence's words: a "not", "only" or
-    "because" added to it is not the paper's. A paraphrase is not: "did not differ" may
-    rest on a sentence that gives two equal rates."""
-    first = 1 if title and len(units) > 1 else 0
-    wanted = EVIDENCE_SENTENCES * max(1, len(split_sentences(claim)))
-    ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
-    support.title = title
-    support.basis = [units[i] for i in sorted(ranked)]
-    evidence = with_digits(" ".join([title, *(units[i] for i in ranked)]))
-    support.unbound = [n for n in invented_numbers(claim, evidence)
-                       if n not in support.invented_numbers]
-    support.unbound += [n for n in misbound_numbers(claim, evidence)
-                        if n not in support.unbound]
-    support.unbound += [f"{n}{_LIMIT}" for n in bounds_as_values(claim, evidence)
-                        if n not in support.unbound]
-    own = _own_names(title, units) if any(
-        OWN_WORK_RE.search(units[i]) for i in ranked) else ""
-    support.unbound += [name for name in names_in(claim)
-                        if name not in support.missing_names and not mentions(name, evidence)
-                        and not (own and mentions(name, own))]
-    if support.dense >= copy_similarity and len(split_sentences(claim)) == 1:
-        support.unstated = unstated_markers(claim, support.sentence)
-    support.background = _credits_background(claim, title, units, support.sentence)
-
-
-_LIMIT = " (a limit there)"
-OWN_WORK_RE = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.I)
-
-
-_INTRODUCES_RE = re.compile(r"\b(?:propos|introduc|present|call|dub|nam)\w*", re.I)
-
-
-def _own_names(title: str, units: list[str]) -> str:
-    """The names the paper gives its own work: the title's ("SMITH: …"), and those of
-    a sentence where the authors introduce it ("we propose the … (SMITH) Encoder"). A
-    sentence in the authors' voice ("our model handles 2048 tokens") speaks of these,
-    so a claim naming them may rest on it."""
-    named = [paper_name(title)] + [
-        unit for unit in units if OWN_WORK_RE.search(unit) and _INTRODUCES_RE.search(unit)]
-    return " ".join(" ".join(names_in(text)) for text in named if text)
-
-
-def _credits_background(claim: str, title: str, units: list[str], best: str) -> bool:
-    """A claim that names the paper ("DepthMaster … suffers from low inference speed")
-    but rests on the abstract's opening sentence, which speaks of earlier work (it
-    neither names the paper nor says "we"/"our"/"this paper"), gives the paper what it
-    says of others."""
-    name = paper_name(title)
-    opening = units[1] if title and len(units) > 1 else (units[0] if units else "")
-    return bool(name) and best == opening and mentions(name, claim) \
-        and not mentions(name, opening) and not OWN_WORK_RE.search(opening)
-
-
-def _reason(best: Support, threshold: float) -> str:
-    """Why no source supports a claim, from the source that matches it best."""
-    if best.score < threshold:
-        return "no source says this"
-    if best.invented_numbers:
-        return f"numbers not in the sources: {', '.join(best.invented_numbers)}"
-    if best.missing_names:
-        return f"names not in the sources: {', '.join(best.missing_names)}"
-    if limits := [u.removesuffix(_LIMIT) for u in best.unbound if u.endswith(_LIMIT)]:
-        return f"the paper gives {', '.join(limits)} only as a limit (<, under …)"
-    if best.unbound:
-        return f"the paper gives {', '.join(best.unbound)} for something else"
-    if best.unstated:
-        return f"the paper does not say this ({', '.join(best.unstated)})"
-    if best.background:
-        return "the paper says this of earlier work"
-    return "another source says this"
 
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -242,7 +157,7 @@ class Checker:
                 sentence=group[best], dense=dense, lexical=lexical,
                 invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
-            _bind(support, claim, source.title, group, per_unit, self.copy_similarity)
+            bind(support, claim, source.title, group, per_unit, self.copy_similarity)
             support.quoted = quoted_sentence(claim, group)
             support.sentence = support.quoted or support.sentence
             result.append(support)
@@ -267,18 +182,20 @@ class Checker:
         the claim names nothing (two papers saying one thing in other words: the reading
         tells them apart; who-did-what stays with the margin and the names)."""
         top = supports[0].score if supports else 0.0
-        contested = self.judge is not None and not names_in(claim)
         passing = [s for s in supports if s.quoted or (
             s.score >= self.threshold and s.admissible
-            and (s.score >= top - self.contrast_margin
-                 or (contested and s.n in model_citations)))]
+            and s.score >= top - self.contrast_margin)]
         preferred = [s for s in passing if s.n in model_citations] \
             or [s for s in passing if s.quoted][:1] or passing[:1]
         readings: dict[int, Entailment] = {}
         if self.judge is not None:
-            preferred = self._read(claim, preferred, passing, readings)
+            held = [s for s in supports if s.n in model_citations and s not in passing
+                    and s.score >= self.threshold and s.admissible] \
+                if not names_in(claim) else []
+            preferred = self._read_held(claim, held, readings) \
+                or self._read(claim, preferred, passing, readings)
         best = supports[0] if supports else None
-        reason = _reason(best, self.threshold) if not preferred and best is not None else ""
+        reason = reason_for(best, self.threshold) if not preferred and best is not None else ""
         contradicted = next(((n, r) for n, r in readings.items() if r.label == CONTRADICTED),
                             None)
         if not preferred and readings:
@@ -294,6 +211,21 @@ class Checker:
             readings={n: r.to_dict() for n, r in readings.items()},
             contradicted_by=({"n": contradicted[0], "sentence": " ".join(contradicted[1].sentences)}
                              if contradicted and not ordered else None))
+
+    def _read_held(self, claim: str, held: list[Support],
+                   readings: dict[int, Entailment]) -> list[Support]:
+        """The model's citations held back by the margin alone that the judge reads as
+        stating the claim (none when it cannot read: the margin decides then)."""
+        kept = []
+        for support in held[:self.max_reads]:
+            reading = self.judge(unframed(claim), support.title,
+                                 support.basis or [support.sentence])
+            if reading is None:
+                return []
+            readings[support.n] = reading
+            if reading.label == SUPPORTED:
+                kept.append(support)
+        return kept
 
     def _read(self, claim: str, preferred: list[Support], passing: list[Support],
               readings: dict[int, Entailment]) -> list[Support]:

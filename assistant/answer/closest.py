@@ -9,7 +9,8 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
-from assistant.answer.attribution import OWN_WORK_RE, Checker
+from assistant.answer.attribution import Checker
+from assistant.answer.binding import OWN_WORK_RE
 from assistant.answer.checked import Attribution, SourceText, Support
 from assistant.answer.evidence import split_sentences
 

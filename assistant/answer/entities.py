@@ -90,29 +90,38 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
     return wrong
 
 
-# what makes a number an upper limit rather than a value: "<600M MACs", "under 5 ms",
-# "at most 3" (not "up to 83.6%" or "over 96%": how far a result reached)
-_BOUND_BEFORE = re.compile(r"(?:[<≤]=?|\b(?:under|below|at most|less than|fewer than|lower "
-                           r"than))\s*$", re.IGNORECASE)
+# what makes a number an upper limit rather than a value: "<600M MACs", "less than 5
+# ms", "at most 3" (not "up to 83.6%" or "over 96%": how far a result reached; not
+# "under", which is as often a condition: "under 20% label noise")
+_LIMIT_BEFORE = re.compile(r"(?:[<≤]=?|<or =|\b(?:at most|less than|fewer than))\s*$",
+                           re.IGNORECASE)
+# how a claim may write a limit in its own words ("up to 600M", "a 600M budget")
+_CLAIMED_LIMIT_BEFORE = re.compile(r"(?:[<≤]=?|<or =|\b(?:at most|less than|fewer than|under|"
+                                   r"below|up to|within|no more than|sub-?|budget of|limit of)"
+                                   r")\s*$", re.IGNORECASE)
+_CLAIMED_LIMIT_AFTER = re.compile(r"(?:\s*[A-Za-z%]+){0,2}\s+(?:or less|or fewer|budget|limit|"
+                                  r"cap)\b", re.IGNORECASE)
 
 
-def _bounded(text: str) -> dict[str, bool]:
-    """Each number of a text, and whether every time it is written it is a bound."""
+def _limits(text: str, before: re.Pattern[str], after: re.Pattern[str] | None = None
+            ) -> dict[str, bool]:
+    """Each number of a text, and whether every time it is written it is a limit."""
     out: dict[str, bool] = {}
     for match in NUMBER_RE.finditer(text):
         number = _canonical_number(match.group())
-        bound = bool(_BOUND_BEFORE.search(text[max(0, match.start() - 20):match.start()]))
-        out[number] = out.get(number, True) and bound
+        limit = bool(before.search(text[max(0, match.start() - 20):match.start()])) or bool(
+            after and after.match(text, match.end()))
+        out[number] = out.get(number, True) and limit
     return out
 
 
 def bounds_as_values(claim: str, evidence: str) -> list[str]:
-    """Numbers the evidence gives only as an upper limit ("<600M MACs", "under 5 ms")
-    that the claim states as a value ("with only 600M MACs"): the paper's limit (a
+    """Numbers the evidence gives only as an upper limit ("<600M MACs", "less than 5
+    ms") that the claim states as a value ("with only 600M MACs"): the paper's limit (a
     budget, a setting) is not the paper's figure."""
-    given = _bounded(evidence)
-    return [number for number, bound in _bounded(claim).items()
-            if not bound and given.get(number)]
+    given = _limits(evidence, _LIMIT_BEFORE)
+    claimed = _limits(claim, _CLAIMED_LIMIT_BEFORE, _CLAIMED_LIMIT_AFTER)
+    return [number for number, limit in claimed.items() if not limit and given.get(number)]
 
 
 def squash(text: str) -> str:

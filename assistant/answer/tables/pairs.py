@@ -181,12 +181,12 @@ _FOLLOW_UP_AFTER = re.compile(r"^\s*-?\s*[A-Za-z]*\s*follow-?up", re.IGNORECASE)
 # the count of "five of the 18 patients": its numerator is written in words
 _WORD_COUNT_OF = re.compile(WORD_NUMBER_RE.pattern + r"\s+(?:[A-Za-z-]+\s+)?(?:out\s+)?of"
                             r"\s+(?:the\s+|all\s+)?$", re.IGNORECASE)
-# a spread written as a standard deviation: "(SD 4.1)", "(st.dev. 0.019)", whose
-# abbreviation the sentence splitter may have cut ("dev. 0.019")
-_DISPERSION_BEFORE = re.compile(r"(?:\b(?:s\.\s?d|st\.?\s?dev|std\.?(?:\s?dev)?|dev)\.?|"
+# a spread written as a standard deviation in brackets: "(SD 4.1)", "(st.dev. 0.019)"
+# (the splitter may have cut the sentence after the abbreviation: see :func:`bounds`)
+_DISPERSION_BEFORE = re.compile(r"\(\s*(?:\b(?:s\.\s?d|st\.?\s?dev|std\.?(?:\s?dev)?)\.?|"
                                 r"\bSD|standard deviation)\s*[:=]?\s*$", re.IGNORECASE)
 # the 1 of "1 - c-index", "1 − specificity": part of the quantity's name
-_FORMULA_AFTER = re.compile(r"\s*[-−]\s*[A-Za-z]")
+_FORMULA_AFTER = re.compile(r"\s*[-−–]\s*[A-Za-z]")
 # the 2 of "BRCA1/2", "DQ2/8": a second member of a name with a number
 _NAME_VARIANT_BEFORE = re.compile(r"\b[A-Z][A-Za-z-]*\d+/$")
 # a dummy code of a variable: "(women = 0, men = 1)"

@@ -127,9 +127,9 @@ _P_BEFORE = re.compile(r"\bp\s*(?:-?\s*values?\s*)?(?:(?:of|was|were|is)\s*)?"
                        r"(?:[<>=≤≥]|<or =|>or =)?\s*$", re.IGNORECASE)
 
 # a p-value as the sentence writes one: "P = 0.002", "p<0.001", "p-value of 0.03" (not
-# the 1 of the allergen "Der p 1")
-_P_WRITTEN = re.compile(r"\bp\s*(?:-?\s*values?\s*(?:of|was|were|is|[<>=≤≥])?|[<>=≤≥]|<or =|"
-                        r">or =)\s*$", re.IGNORECASE)
+# the 1 of the allergen "Der p 1", nor the setting "top-p = 0.95")
+_P_WRITTEN = re.compile(r"(?<![-\w])p\s*(?:-?\s*values?\s*(?:of|was|were|is|[<>=≤≥])?|"
+                        r"[<>=≤≥]|<or =|>or =)\s*$", re.IGNORECASE)
 
 
 def metric_named(metric: str, reference: str, candidate: Candidate) -> bool:
@@ -188,7 +188,8 @@ def written_metric(candidate: Candidate) -> str:
     found = _ABBREVIATION_BEFORE.search(before)
     if found:
         return _WRITTEN_BEFORE[found.group(1)]
-    if _P_WRITTEN.search(without_list(before)):
+    if _P_WRITTEN.search(without_list(before)) and not candidate.unit \
+            and 0 <= candidate.value <= 1:
         return "p-value"
     if candidate.relative:
         change = _CHANGE.match(candidate.sentence, candidate.offset + len(candidate.text))
@@ -225,8 +226,9 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
     (:func:`~.pairs.no_finding`: "at least 1 polyp", "P < 0.05 was considered
     significant", "69 cases were included", follow-up times); plus a count or
     share the model sorted apart from the other half of its pair ("24 patients (21%)":
-    one finding, the row of the half that is a result), and a change against another or
-    a model's size, whatever kind the model gave it."""
+    one finding, the row of the half that is a result), and a change against another, a
+    model's size or a written p-value, whatever kind the model gave it (unless it is a
+    spread or a condition of the study)."""
     by_id = {c.n: c for c in candidates}
     under, pairs, spread = denominators(candidates), shares(candidates), bounds(candidates)
     kept: dict[int, dict] = {}
@@ -257,7 +259,7 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
             count(f"not a result ({kind})")
         elif pairs.get(n) in kept:
             kept[n] = {**kept[pairs[n]], "kind": "result"}
-        elif written := written_metric(by_id[n]):  # a change or a model size is no "size"
+        elif written := written_metric(by_id[n]):  # a change, a size, a p-value: results
             kept[n] = {"by": "", "metric": written}
         else:
             count(f"not a result ({kind})")

@@ -1,0 +1,101 @@
+"""Holding a claim to the sentences it rests on: its numbers and names must be the ones
+those sentences give for the same thing (not merely somewhere in the abstract), a limit
+the paper sets is not its figure, and an opening about earlier work is not the paper's
+own finding. Also the one-line reason shown when no paper supports a claim."""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.checked import Support
+from assistant.answer.entities import (
+    bounds_as_values,
+    invented_numbers,
+    mentions,
+    misbound_numbers,
+    names_in,
+    unstated_markers,
+)
+from assistant.answer.evidence import paper_name, split_sentences
+from assistant.answer.numerals import with_digits
+
+EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
+
+
+def bind(support: Support, claim: str, title: str, units: list[str],
+          scores: list[float], copy_similarity: float) -> None:
+    """Hold the claim's numbers and names to the sentences it rests on: the two of the
+    paper's sentences that match each sentence of the claim best (a conclusion of three
+    sentences rests on six), and the title. A number the paper gives for something else,
+    a name it mentions elsewhere (a baseline) make the paper no support for the claim.
+    A one-sentence claim that copies a sentence (dense similarity at least
+    ``copy_similarity``) is also held to that sentence's words: a "not", "only" or
+    "because" added to it is not the paper's. A paraphrase is not: "did not differ" may
+    rest on a sentence that gives two equal rates."""
+    first = 1 if title and len(units) > 1 else 0
+    wanted = EVIDENCE_SENTENCES * max(1, len(split_sentences(claim)))
+    ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
+    support.title = title
+    support.basis = [units[i] for i in sorted(ranked)]
+    evidence = with_digits(" ".join([title, *(units[i] for i in ranked)]))
+    support.unbound = [n for n in invented_numbers(claim, evidence)
+                       if n not in support.invented_numbers]
+    support.unbound += [n for n in misbound_numbers(claim, evidence)
+                        if n not in support.unbound]
+    support.unbound += [f"{n}{_LIMIT}" for n in bounds_as_values(claim, evidence)
+                        if n not in support.unbound]
+    own = _own_names(title, units) if any(
+        OWN_WORK_RE.search(units[i]) for i in ranked) else ""
+    support.unbound += [name for name in names_in(claim)
+                        if name not in support.missing_names and not mentions(name, evidence)
+                        and not (own and mentions(name, own))]
+    if support.dense >= copy_similarity and len(split_sentences(claim)) == 1:
+        support.unstated = unstated_markers(claim, support.sentence)
+    support.background = _credits_background(claim, title, units, support.sentence)
+
+
+_LIMIT = " (a limit there)"
+OWN_WORK_RE = re.compile(r"\b(?:we|our|us|this (?:paper|work|study|article)|here)\b", re.I)
+
+
+_INTRODUCES_RE = re.compile(r"\b(?:propos|introduc|present|call|dub|nam)\w*", re.I)
+
+
+def _own_names(title: str, units: list[str]) -> str:
+    """The names the paper gives its own work: the title's ("SMITH: …"), and those of
+    a sentence where the authors introduce it ("we propose the … (SMITH) Encoder"). A
+    sentence in the authors' voice ("our model handles 2048 tokens") speaks of these,
+    so a claim naming them may rest on it."""
+    named = [paper_name(title)] + [
+        unit for unit in units if OWN_WORK_RE.search(unit) and _INTRODUCES_RE.search(unit)]
+    return " ".join(" ".join(names_in(text)) for text in named if text)
+
+
+def _credits_background(claim: str, title: str, units: list[str], best: str) -> bool:
+    """A claim that names the paper ("DepthMaster … suffers from low inference speed")
+    but rests on the abstract's opening sentence, which speaks of earlier work (it
+    neither names the paper nor says "we"/"our"/"this paper"), gives the paper what it
+    says of others."""
+    name = paper_name(title)
+    opening = units[1] if title and len(units) > 1 else (units[0] if units else "")
+    return bool(name) and best == opening and mentions(name, claim) \
+        and not mentions(name, opening) and not OWN_WORK_RE.search(opening)
+
+
+def reason_for(best: Support, threshold: float) -> str:
+    """Why no source supports a claim, from the source that matches it best."""
+    if best.score < threshold:
+        return "no source says this"
+    if best.invented_numbers:
+        return f"numbers not in the sources: {', '.join(best.invented_numbers)}"
+    if best.missing_names:
+        return f"names not in the sources: {', '.join(best.missing_names)}"
+    if limits := [u.removesuffix(_LIMIT) for u in best.unbound if u.endswith(_LIMIT)]:
+        return f"the paper gives {', '.join(limits)} only as a limit (<, at most …)"
+    if best.unbound:
+        return f"the paper gives {', '.join(best.unbound)} for something else"
+    if best.unstated:
+        return f"the paper does not say this ({', '.join(best.unstated)})"
+    if best.background:
+        return "the paper says this of earlier work"
+    return "another source says this"
