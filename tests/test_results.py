@@ -179,6 +179,21 @@ def test_a_number_of_another_kind_is_no_result_when_it_is_a_spread_or_a_conditio
     assert dropped == {"not a result (size)": 3}
 
 
+def test_a_count_and_its_share_with_no_result_kind_are_shown_with_no_metric():
+    abstract = ("Of 282 patients, 51 patients (18.0%) had recurrence; 69 cases (24%) were "
+                "included and 7 (2%) were lost.")
+    reply = {"task": "", "results": [
+        {"n": 1, "kind": "size"}, {"n": 2, "kind": "count"},
+        {"n": 3, "kind": "characteristic"},
+        {"n": 4, "kind": "size"}, {"n": 5, "kind": "characteristic"},   # who was included
+        {"n": 6, "kind": "count"}, {"n": 7, "kind": "result", "metric": "loss"}]}
+    rows, dropped, _, _ = verify(reply, find_candidates(abstract), paper(abstract, "T"))
+    # 7 (2%): its share is a result (its metric cleared), the count goes with it
+    assert [(r.value_text, r.metric) for r in rows] == [("51", ""), ("18.0%", ""), ("7", ""),
+                                                        ("2%", "")]
+    assert dropped["a count and its share, neither called a result (shown, no metric)"] == 1
+
+
 def test_the_number_a_model_puts_in_front_of_its_metric_is_no_word_of_it():
     abstract = "Twelve of 41 patients required hormonal replacement; 0.5 mg was given."
     reply = {"task": "", "results": [

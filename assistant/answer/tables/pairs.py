@@ -148,8 +148,10 @@ def _brackets_estimate(earlier: list[Candidate], first: Candidate, second: Candi
         and first.value <= estimate.value <= second.value
 
 
-# a count of who entered the study: "69 cases were included", "120 patients were enrolled"
-_ENTERED = re.compile(r"\s*(?:[A-Za-z-]+\s+){0,3}(?:were|was|had been)\s+(?:included|enrolled|"
+# a count of who entered the study: "69 cases were included", "120 patients were enrolled",
+# "69 cases (24%) were included"
+_ENTERED = re.compile(r"\s*(?:[A-Za-z-]+\s+){0,3}(?:\([^()]{0,20}\)\s*)?(?:were|was|had been)\s+"
+                      r"(?:included|enrolled|"
                       r"recruited|randomi[sz]ed|eligible|screened|selected|studied|"
                       r"analy[sz]ed)\b", re.IGNORECASE)
 _TIME_UNITS = frozenset("min minutes minute h hours hour hrs days weeks months years day week "

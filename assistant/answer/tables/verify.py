@@ -261,9 +261,23 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
             kept[n] = {**kept[pairs[n]], "kind": "result"}
         elif written := written_metric(by_id[n]):  # a change, a size, a p-value: results
             kept[n] = {"by": "", "metric": written}
+        elif n in pairs and _counted_outcome(by_id[n], by_id[pairs[n]], items, under):
+            count("a count and its share, neither called a result (shown, no metric)")
+            kept[n] = {"by": "", "metric": ""}
         else:
             count(f"not a result ({kind})")
     return dict(sorted(kept.items()))
+
+
+def _counted_outcome(one: Candidate, other: Candidate, items: dict[int, dict],
+                     under: dict[int, int]) -> bool:
+    """Whether a count and the share written with it ("51 patients (18.0%) had
+    recurrence"), neither of which the model called a result, are shown all the same:
+    written so, they report how many had an outcome far more often than who was
+    studied (on the PubMedQA set, 22 such pairs labelled results, 4 baseline
+    characteristics) — unless either half is a denominator or a condition."""
+    return other.n in items and items[other.n].get("kind", "result") != "result" \
+        and other.n not in under and not no_finding(other) and not no_finding(one)
 
 
 def verify(reply: dict, candidates: list[Candidate], paper: Paper
