@@ -281,6 +281,18 @@ def test_a_pair_is_kept_together_and_a_denominator_is_no_result():
     ("Values of 1 - c-index were 0.221 (st.dev. 0.019) in BRCA1/2 carriers and 0.215 "
      "(SD 0.018) in 1 of them.", ["0.019"],
      {"1": "a constant of a formula (1 - c-index)", "2": "part of a name (BRCA1/2)"}),
+    # the bins of a variable; a window of the design; a bound that defines a group; who
+    # they were; who took part (but a bracketed range of findings stays)
+    ("Those treated (5-250 min; 251-500 min and 751-1000 min) returned (reference "
+     "group: >1000 min). They had an early (4 to 6 wk) visit. RHR was elevated (>90 bpm) "
+     "in 19%; 205 (55.4%) were boys; 3494 patients participated (13% were black). "
+     "Accuracy (85-90%) held.", ["5", "250", "251", "500", "751", "1000", "4", "6"],
+     {"1000": "a threshold that defines a group (elevated (>90 bpm) …)",
+      "90": "a threshold that defines a group (elevated (>90 bpm) …)",
+      "205": "a characteristic of who was studied (were women …)",
+      "55.4%": "a characteristic of who was studied (were women …)",
+      "3494": "a count of who was studied",
+      "13%": "a characteristic of who was studied (were women …)"}),
     # no bracket, no spread; "dev" is a split of a dataset; an en dash in a formula
     ("Data are mean ± s.d. 32 patients improved. On the dev: 88.5 F1 with 1 – c-index.",
      [], {"1": "a constant of a formula (1 - c-index)"}),

@@ -105,6 +105,10 @@ _INTERVAL_DASH = re.compile(r"\s*(?:-|–|to)\s*")
 # polyp", "more than 150 scans", "as many as 3 reminders"), not a finding
 _THRESHOLD_QUALIFIERS = frozenset(("at least", "more than", "less than", "at most", "up to",
                                    "as many as", ">", "<", "≥", "≤", ">or =", "<or ="))
+# a bracketed bound right after the word it defines: "elevated (>90 bpm)",
+# "(reference group: >1000 min)" (not "(p<0.05)")
+_DEFINED_BY_BEFORE = re.compile(r"(?:[A-Za-z]{3,}\s*\(|reference(?: group| category)?\s*:?)\s*"
+                                r"(?:[<>≤≥]|<or =|>or =)\s*$", re.IGNORECASE)
 # "p-value<0.05 as statistical significant", "P < .05 was considered significant"
 _SIGNIFICANCE_LEVEL = re.compile(r"\b(?:considered|regarded|defined|set at|taken as|as "
                                  r"statistical(?:ly)?|level of|threshold)\b", re.IGNORECASE)
@@ -121,7 +125,8 @@ def bounds(candidates: list[Candidate]) -> set[int]:
         if between is None or not _INTERVAL_DASH.fullmatch(between):
             continue
         if _INTERVAL_BEFORE.search(first.sentence[:first.offset]) \
-                or _brackets_estimate(candidates[:i], first, second):
+                or _brackets_estimate(candidates[:i], first, second) \
+                or _defines_category(first, second):
             out |= {first.n, second.n}
     for before, c in zip(candidates, candidates[1:], strict=False):
         between = _between(before, c, across=True)
@@ -133,6 +138,28 @@ def bounds(candidates: list[Candidate]) -> set[int]:
 # an opening bracket after a figure and at most a few words ("46.0 years (", "15.5
 # microm per S.D. (", "16.5 mm(2) (")
 _ESTIMATE_THEN_BRACKET = re.compile(r"\s*(?:[^\s()]+\s+){0,4}?(?:[^\s()]*\(\d\)\s*)?\(\s*$")
+
+
+def _defines_category(first: Candidate, second: Candidate) -> bool:
+    """Whether "first-second" is one of several ranges in one bracket (the bins of a
+    variable: "(5-250 min; 251-500 min and 751-1000 min)") or a bracketed span of time
+    right after a word ("an early (4 to 6 wk) colonoscopy"): a category or window the
+    study set, not a figure it found."""
+    opened = first.sentence.rfind("(", 0, first.offset)
+    if opened < 0 or first.sentence.rfind(")", 0, first.offset) > opened:
+        return False
+    closed = first.sentence.find(")", first.offset)
+    inside = first.sentence[opened:closed if closed >= 0 else len(first.sentence)]
+    if len(_RANGE.findall(inside)) >= 2:
+        return True
+    tail = second.sentence[second.offset + len(second.text):]
+    word = re.match(r"\s*([A-Za-z]*)", tail).group(1).casefold()
+    return (second.unit.casefold() or word) in _TIME_UNITS and inside.lstrip("( ").startswith(
+        first.text) and bool(re.match(r"\s*[A-Za-z]*\s*\)", tail)) \
+        and bool(re.search(r"[A-Za-z]\s*\($", first.sentence[:opened + 1]))
+
+
+_RANGE = re.compile(r"\d+(?:\.\d+)?\s*(?:-|–|to)\s*\d+")
 
 
 def _brackets_estimate(earlier: list[Candidate], first: Candidate, second: Candidate) -> bool:
@@ -150,10 +177,13 @@ def _brackets_estimate(earlier: list[Candidate], first: Candidate, second: Candi
 
 # a count of who entered the study: "69 cases were included", "120 patients were enrolled",
 # "69 cases (24%) were included"
-_ENTERED = re.compile(r"\s*(?:[A-Za-z-]+\s+){0,3}(?:\([^()]{0,20}\)\s*)?(?:were|was|had been)\s+"
-                      r"(?:included|enrolled|"
-                      r"recruited|randomi[sz]ed|eligible|screened|selected|studied|"
-                      r"analy[sz]ed)\b", re.IGNORECASE)
+_ENTERED = re.compile(r"\s*(?:[A-Za-z-]+\s+){0,3}(?:\([^()]{0,20}\)\s*)?(?:(?:were|was|had been)"
+                      r"\s+(?:included|enrolled|recruited|randomi[sz]ed|eligible|screened|"
+                      r"selected|studied|analy[sz]ed)|participated|took part)\b", re.IGNORECASE)
+# who they were, not what happened to them: "205 (55.4%) were boys", "(13% were black)"
+_DEMOGRAPHIC_AFTER = re.compile(r"\s*(?:\([^()]{0,12}\)|\))?\s*(?:were|was)\s+(?:boys|girls|males?|"
+                                r"females?|men|women|black|white|Hispanic|Asian|married|"
+                                r"smokers)\b", re.IGNORECASE)
 _TIME_UNITS = frozenset("min minutes minute h hours hour hrs days weeks months years day week "
                         "month year mo yr wk".split())
 _FOLLOW_UP_BEFORE = re.compile(r"\bfollow-?up\b[^.;]{0,40}$", re.IGNORECASE)
@@ -235,10 +265,14 @@ def no_finding(candidate: Candidate) -> str:
     before = candidate.sentence[:candidate.offset]
     if _is_count(candidate) and candidate.qualifier.casefold() in _THRESHOLD_QUALIFIERS:
         return "a threshold (at least, more than …)"
+    if _DEFINED_BY_BEFORE.search(before):
+        return "a threshold that defines a group (elevated (>90 bpm) …)"
     if _is_share(candidate) and re.search(r"\bwithin\s+(?:±\s*)?$", before, re.IGNORECASE):
         return "a tolerance (within 10% …)"
     if _is_count(candidate) and _ENTERED.match(after):
         return "a count of who was studied"
+    if (_is_count(candidate) or _is_share(candidate)) and _DEMOGRAPHIC_AFTER.match(after):
+        return "a characteristic of who was studied (were women …)"
     if _is_count(candidate) and _WORD_COUNT_OF.search(before):
         return "a denominator (the N of X of N)"
     if candidate.value in (0, 1) and _CODE_BEFORE.search(before) \
