@@ -194,6 +194,19 @@ def test_a_count_and_its_share_with_no_result_kind_are_shown_with_no_metric():
     assert dropped["a count and its share, neither called a result (shown, no metric)"] == 1
 
 
+def test_the_sides_of_a_tested_comparison_are_findings_whatever_their_kind():
+    abstract = ("They required more exenterations (68% vs 44%; p = 0.020) and were aged "
+                "61 vs 59 years.")
+    reply = {"task": "", "results": [{"n": 1, "kind": "characteristic"},
+                                     {"n": 2, "kind": "characteristic"},
+                                     {"n": 3, "kind": "result", "metric": "p"},
+                                     {"n": 4, "kind": "characteristic"},
+                                     {"n": 5, "kind": "characteristic"}]}
+    rows, dropped, _, _ = verify(reply, find_candidates(abstract), paper(abstract, "T"))
+    assert [r.value_text for r in rows] == ["68%", "44%", "0.020"]  # no test, no finding
+    assert dropped["a side of a tested comparison (shown, no metric)"] == 2
+
+
 def test_the_number_a_model_puts_in_front_of_its_metric_is_no_word_of_it():
     abstract = "Twelve of 41 patients required hormonal replacement; 0.5 mg was given."
     reply = {"task": "", "results": [

@@ -95,6 +95,26 @@ def shares(candidates: list[Candidate]) -> dict[int, int]:
     return out
 
 
+# between the two sides of a comparison: "68% vs 44%", "63% versus 87%"
+_VERSUS = re.compile(r"\s*(?:vs\.?|versus|v\.)\s*", re.IGNORECASE)
+# a p-value written after the comparison, in the same bracket or clause: "; p = 0.020"
+_P_AFTER = re.compile(r"[^;()]{0,20}?[;,]?\s*\(?\s*p\s*(?:-?\s*value\s*)?(?:[<>=≤≥]|<or =)",
+                      re.IGNORECASE)
+
+
+def compared(candidates: list[Candidate]) -> set[int]:
+    """The ids of the two sides of a comparison that a p-value tests ("(68% vs 44%;
+    p = 0.020)"): the groups' figures the test compared, findings whatever kind a
+    model gives them."""
+    out = set()
+    for first, second in zip(candidates, candidates[1:], strict=False):
+        between = _between(first, second)
+        if between is not None and _VERSUS.fullmatch(between) and _P_AFTER.match(
+                second.sentence, second.offset + len(second.text)):
+            out |= {first.n, second.n}
+    return out
+
+
 # what writes a range or an interval right before its bounds: "(range 2-57 days)",
 # "[95% confidence interval (CI): 0.5-5.5]", "IQR 3 to 9"
 # (not "ranged from 0.86 to 0.92", where the range is the finding itself)

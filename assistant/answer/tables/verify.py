@@ -19,6 +19,7 @@ from assistant.answer.evidence import paper_name
 from assistant.answer.tables.candidates import Candidate, find_candidates
 from assistant.answer.tables.pairs import (
     bounds,
+    compared,
     denominators,
     no_finding,
     shares,
@@ -231,6 +232,7 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
     spread or a condition of the study)."""
     by_id = {c.n: c for c in candidates}
     under, pairs, spread = denominators(candidates), shares(candidates), bounds(candidates)
+    tested = compared(candidates)
     kept: dict[int, dict] = {}
     for n, item in items.items():
         if item.get("kind", "result") != "result":
@@ -261,6 +263,9 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
             kept[n] = {**kept[pairs[n]], "kind": "result"}
         elif written := written_metric(by_id[n]):  # a change, a size, a p-value: results
             kept[n] = {"by": "", "metric": written}
+        elif n in tested:
+            count("a side of a tested comparison (shown, no metric)")
+            kept[n] = {"by": "", "metric": ""}
         elif n in pairs and _counted_outcome(by_id[n], by_id[pairs[n]], items, under):
             count("a count and its share, neither called a result (shown, no metric)")
             kept[n] = {"by": "", "metric": ""}
