@@ -279,8 +279,9 @@ def no_finding(candidate: Candidate) -> str:
     who entered the study ("69 cases were included"), the N of "five of the 18", a dummy
     code ("women = 0, men = 1"), how long they were followed, or when something was
     measured ("at 3 months", "within 24 months of stopping", each member of "at 12, 24
-    and 36 months"), a standard deviation, the 1 of "1 - c-index", the 2 of
-    "BRCA1/2"."""
+    and 36 months"), a bracketed bound that defines a group ("elevated (>90 bpm)"), who
+    the subjects were ("205 (55.4%) were boys"), a standard deviation, the 1 of "1 -
+    c-index", the 2 of "BRCA1/2"."""
     after = candidate.sentence[candidate.offset + len(candidate.text):]
     before = candidate.sentence[:candidate.offset]
     if _is_count(candidate) and candidate.qualifier.casefold() in _THRESHOLD_QUALIFIERS:
