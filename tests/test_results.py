@@ -511,6 +511,33 @@ def test_compare_cli_table_json_cache_and_files(fast_dir, fake_models, capsys, t
     assert "0 read now" in err and target.read_text().startswith("dataset,metric")
 
 
+@pytest.mark.parametrize("width", [80, 160])
+def test_the_terminal_table_cuts_no_value_and_shows_ids_only_when_wide(
+        fast_dir, fake_models, capsys, monkeypatch, width):
+    import io
+
+    from rich.console import Console
+
+    import assistant.cli.compare as compare_cli
+
+    fake_models(TableLLM())
+    screen = io.StringIO()
+    monkeypatch.setattr(compare_cli, "out", Console(file=screen, width=width, markup=False,
+                                                     highlight=False))
+    code, _, err = command(capsys, "compare", "depth estimation on Jetson", "-k", "3")
+    code_json, out, _ = command(capsys, "compare", "depth estimation on Jetson", "-k", "3",
+                                "--json")
+    assert code == 0 and code_json == 0, err
+    rows = [r for g in json.loads(out)["groups"] for r in g["rows"]]
+    shown = screen.getvalue()
+    lines = [line.split("│") for line in shown.splitlines() if line.startswith("│")]
+    values = " ".join(" ".join(cells[5].split()) for cells in lines)  # the value column
+    assert rows and all(r["value_text"] in values for r in rows)   # whole, never cut
+    assert "…" not in shown
+    papers = "".join(cells[3].strip() for cells in lines)
+    assert (rows[0]["paper_id"] in papers) == (width >= compare_cli.WIDE)
+
+
 def test_the_cache_keeps_the_reply_and_checks_it_again_at_every_read(hashed_copy):
     """What is cached is the model's table as written; the rows shown are derived from
     it at each read, so rows stored by older rules never reach the user and a change of

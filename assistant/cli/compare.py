@@ -38,6 +38,11 @@ def _quoted(row) -> Text:
                          row.sentence[at + len(row.value_text):])
 
 
+# a terminal this wide shows each row's paper id and task; a narrower one only the
+# paper's name (ids stay in --json and --out files), so the sentence keeps its room
+WIDE = 120
+
+
 def print_table(table: ResultsTable, conflicts_only: bool = False) -> None:
     """One table, a section per (dataset, metric) group with its best marked ★, then the
     disagreements with both sentences."""
@@ -46,18 +51,20 @@ def print_table(table: ResultsTable, conflicts_only: bool = False) -> None:
     if not conflicts_only and table.groups:
         grid = Table(show_lines=False, expand=True, title=f"Reported results: {table.topic}",
                      title_justify="left")
+        wide = out.width >= WIDE  # room for the paper's id and task beside its name
+        # nothing is cut short: a cell too narrow for a word folds it onto the next line
         for name, options in (("metric · dataset", {"ratio": 2}), ("", {"width": 1}),
                               ("paper", {"ratio": 2}), ("by", {"ratio": 1}),
-                              ("value", {"no_wrap": True}), ("condition", {"ratio": 1}),
+                              ("value", {"max_width": 12}), ("condition", {"ratio": 1}),
                               ("sentence", {"ratio": 5})):
-            grid.add_column(name, **options)
+            grid.add_column(name, overflow="fold", **options)
         for group in table.groups:
             best = group.best
             for i, r in enumerate(group.rows):
                 by = (r.method or "own") if r.own else f"{r.method or 'other'} (baseline)"
                 name = paper_name(r.title) or (r.title[:40] + ("…" if len(r.title) > 40 else ""))
-                paper = Text(f"{name} ({r.paper_id})")
-                if r.task:
+                paper = Text(f"{name} ({r.paper_id})" if wide else name)
+                if r.task and wide:
                     paper.append(f"\n{r.task}", style="dim")
                 grid.add_row(Text(group.label, style="bold") if i == 0 else "",
                              "★" if r is best else "", paper,
