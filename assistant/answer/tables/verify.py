@@ -207,8 +207,9 @@ def _without_own_number(metric: str, candidate: Candidate) -> str:
     ("12 patients required hormonal replacement" for "Twelve of 41 patients required
     …"): the number is the row's value, not a word the abstract must name."""
     value = candidate.value
-    written = {candidate.text.casefold(), f"{value:g}", str(int(value)) if value.is_integer()
-               else f"{value:g}"}
+    written = {candidate.text.casefold(), f"{value:g}"}  # "Twelve", "0.5", "12"
+    if value.is_integer():
+        written.add(str(int(value)))  # "1000000", which :g writes "1e+06"
     for number in written:
         found = re.match(rf"{re.escape(number)}\s*%?\s+(?=[A-Za-z])", metric, re.IGNORECASE)
         if found:
@@ -266,7 +267,7 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
         elif n in tested:
             count("a side of a tested comparison (shown, no metric)")
             kept[n] = {"by": "", "metric": ""}
-        elif n in pairs and _counted_outcome(by_id[n], by_id[pairs[n]], items, under):
+        elif n in pairs and _counted_outcome(by_id[pairs[n]], items, under):
             count("a count and its share, neither called a result (shown, no metric)")
             kept[n] = {"by": "", "metric": ""}
         else:
@@ -274,15 +275,15 @@ def _results(items: dict[int, dict], candidates: list[Candidate], reference: str
     return dict(sorted(kept.items()))
 
 
-def _counted_outcome(one: Candidate, other: Candidate, items: dict[int, dict],
-                     under: dict[int, int]) -> bool:
+def _counted_outcome(other: Candidate, items: dict[int, dict], under: dict[int, int]) -> bool:
     """Whether a count and the share written with it ("51 patients (18.0%) had
     recurrence"), neither of which the model called a result, are shown all the same:
     written so, they report how many had an outcome far more often than who was
     studied (on the PubMedQA set, 22 such pairs labelled results, 4 baseline
-    characteristics) — unless either half is a denominator or a condition."""
+    characteristics) — unless the other half is a denominator or a condition (the
+    caller has already set ``one`` apart when it is either)."""
     return other.n in items and items[other.n].get("kind", "result") != "result" \
-        and other.n not in under and not no_finding(other) and not no_finding(one)
+        and other.n not in under and not no_finding(other)
 
 
 def verify(reply: dict, candidates: list[Candidate], paper: Paper
