@@ -103,13 +103,22 @@ class Span:
         return re.sub(r"\s+", " ", text).strip().lstrip(",;: ")
 
 
+# a subject that points at one source by its place in the list ("The second paper
+# proposes …", "One source shows …"): read against that paper, it is "the paper"
+_POINTER_RE = re.compile(r"^(?:(?:the|this) (?:first|second|third|fourth|fifth|last|other|next)"
+                         r"|one) (?:source|paper|study|abstract|article|publication|work)\b",
+                         re.I)
+
+
 def unframed(claim: str) -> str:
-    """The claim without an opening that only reports it ("The abstracts found that …"):
-    what is compared with a paper and read against it. The small model frames most
-    PubMedQA explanations so, and its reading of a framed claim asks whether the paper
-    says what "the abstracts" found — true paraphrases were read as not stated."""
+    """The claim without an opening that only reports it ("The abstracts found that …"),
+    and with a subject that points at a source by its place ("The third paper proposes
+    …") made "The paper": what is compared with a paper and read against it. The small
+    model frames most PubMedQA explanations so, and its reading of a framed claim asks
+    whether the paper says what "the abstracts" found — true paraphrases were read as not
+    stated; read against one paper, "the third paper" is a paper it cannot place."""
     text = claim.strip()
-    core = _LEAD_RE.sub("", text)
+    core = _POINTER_RE.sub("The paper", _LEAD_RE.sub("", text), count=1)
     return core[:1].upper() + core[1:] if core != text else text
 
 
@@ -180,7 +189,8 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
 _CITES = rf"{_MARK}(?:\s*(?:(?:,|and|&)\s*)?{_MARK})*"
 _SOURCE_NOUN = r"(?:source|paper|study|studies|abstract|article|reference|document|publication)s?"
 _DETERMINER_RE = re.compile(r"(?:the|this|that|these|those|both|each|either)\s+$", re.I)
-_NOUN_REF_RE = re.compile(rf"\b({_SOURCE_NOUN})\s*({_CITES})", re.I)
+# "paper [1]", and the appositive "The first paper, [1], shows …" (its commas go with it)
+_NOUN_REF_RE = re.compile(rf"\b({_SOURCE_NOUN})(?:\s*,\s*({_CITES})\s*,|\s*({_CITES}))", re.I)
 _LEADING_REF_RE = re.compile(rf"^(\W*?)({_CITES})\s+(?=[a-z])")
 _PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})(?=\s*,)", re.I)
 
@@ -190,7 +200,7 @@ def _names_a_source(before: str, after: str) -> bool:
     clause? It opens the sentence, follows a source noun or a preposition, or is one of a
     list of citations ("[1] and [3]")."""
     before = re.sub(rf"(?:{_CITES})\s*(?:,|and|&)\s*$", "", before)  # "… [1] and" [3]
-    return (not before.strip(" -*•") or re.search(rf"\b{_SOURCE_NOUN}\s*$", before, re.I)
+    return (not before.strip(" -*•") or re.search(rf"\b{_SOURCE_NOUN}\s*,?\s*$", before, re.I)
             is not None or re.search(r"\b(?:in|according to|from|by)\s*$", before, re.I)
             is not None or re.match(r"\s*(?:,|and|&)\s*\[", after) is not None)
 

@@ -21,6 +21,9 @@ QUANTITATIVE_RE = re.compile(
     r"\bhow (fast|many|much|accurate|large|big|long|well|quick|small)\b|"
     r"\b(speed|accuracy|fps|latency|throughput|results?|performance|numbers?|size)\b",
     re.IGNORECASE)
+# A figure: a number not glued to a name ("v2", "YOLOv3", "ResNet-50", "10^{19}" are parts
+# of names or notation, not measurements).
+QUANTITY_RE = re.compile(r"(?<![A-Za-z_^{.\d])(?<![A-Za-z]-)\d+(?:[.,]\d+)*")
 # a sentence ends at . ! ? before a capital, a digit or an opening quote or bracket — not
 # after an abbreviation that a number or name follows ("59% vs. 19%", "e.g. BERT", "Smith
 # et al. (2019)", "Fig. 2")
@@ -67,9 +70,11 @@ def best_sentences(text: str, question: str, budget: int,
                    tuning: Settings | None = None) -> str:
     """The text itself if it fits, else its best-matching sentences within ``budget``.
 
-    A sentence scores for question terms it shares, for numbers (results; much more when
-    the question asks for figures), for naming the paper's method, and for being the
-    first (the problem statement); the weights are ``evidence_*`` settings.
+    A sentence scores for question terms it shares, for figures (results; much more when
+    the question asks for figures, and more again for a sentence that states several: a
+    paper's results sentence lists its measurements, and often shares no word with "how
+    fast"), for naming the paper's method, and for being the first (the problem
+    statement); the weights are ``evidence_*`` settings.
     """
     tuning = tuning or Settings.defaults()
     sentences = list(dict.fromkeys(split_sentences(text)))
@@ -78,13 +83,12 @@ def best_sentences(text: str, question: str, budget: int,
         return text
     terms = set(bm25_tokenize([question])[0])
     name = short_name(title)
-    number_bonus = (tuning.evidence_number_bonus if QUANTITATIVE_RE.search(question)
-                    else tuning.evidence_number_bonus_plain)
+    asks_figures = bool(QUANTITATIVE_RE.search(question))
     scored = []
     for index, sentence in enumerate(sentences):
         words = bm25_tokenize([sentence])[0]
         overlap = len(terms.intersection(words))
-        has_number = number_bonus if re.search(r"\d", sentence) else 0.0
+        has_number = figure_score(sentence, asks_figures, tuning)
         names_method = tuning.evidence_name_bonus if name and name in sentence.lower() else 0.0
         lead = tuning.evidence_lead_bonus if index == 0 else 0.0
         scored.append((overlap + has_number + names_method + lead, index, sentence))
@@ -105,6 +109,18 @@ def best_sentences(text: str, question: str, budget: int,
             parts.append("…")
         parts.append(sentence)
     return " ".join(parts)
+
+
+def figure_score(sentence: str, asks_figures: bool, tuning: Settings) -> float:
+    """A sentence's bonus for the figures it states: ``evidence_number_bonus_plain`` for
+    any; for a question that asks for figures ``evidence_number_bonus`` for one, and
+    ``evidence_figure_step`` of it more for each further one up to three."""
+    count = len(set(QUANTITY_RE.findall(sentence)))
+    if not count:
+        return 0.0
+    if not asks_figures:
+        return tuning.evidence_number_bonus_plain
+    return tuning.evidence_number_bonus * (1 + tuning.evidence_figure_step * (min(count, 3) - 1))
 
 
 def select_sources(store: Store, hits: list[Hit], question: str, budget: int,

@@ -35,8 +35,12 @@ def without_repeats(spans: list[Span]) -> list[Span]:
 # own ways of pointing at "its" paper at the start of a sentence
 _GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
                              r"reference|document)\b")
-_LEADING_REF_RE = re.compile(r"^(\W*)(?:The|This) (?:source|paper|study|abstract|article|"
+_LEADING_REF_RE = re.compile(r"^(\W*)(?:The|This) (?:(?:first|second|third|fourth|fifth|"
+                             r"last|other|next) )?(?:source|paper|study|abstract|article|"
                              r"publication|work)\b(?! (?:and|or)\b)")
+_ORDINAL_REF_RE = re.compile(r"^(\W*)(?:The|This) (?:first|second|third|fourth|fifth|last|"
+                             r"other|next) (?:source|paper|study|abstract|article|"
+                             r"publication|work)\b")
 _IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this )?(?:paper|study|abstract|source),")
 
 
@@ -52,7 +56,10 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
             and claim.model_citations in ([], claim.citations)):
         return body
     name = names.get(claim.citations[0], "")
-    if not name or name.lower() in body.lower():
+    if name and name.lower() in body.lower():
+        # "The third paper proposes DepthMaster …": the name is there; the place is noise
+        return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "The paper", body, count=1)
+    if not name:
         return body
     if _IN_PAPER_RE.search(body):
         return _IN_PAPER_RE.sub(lambda m: f"{m.group(1)}In the {name} paper,", body, count=1)
