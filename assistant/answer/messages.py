@@ -97,7 +97,9 @@ def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
             before = given[source.paper_id]
             numbered.append(before)
             more = [x for x in split_sentences(source.text) if x not in before.text]
-            if more and source.paper_id in last.paper_ids[:1]:  # the paper talked about
+            # the paper talked about, when the question is still about it (no new paper
+            # ranks above it: "embeddings" must not bring back FastDepth's "embedded")
+            if more and source.paper_id in last.paper_ids[:1] and source is sources[0]:
                 added.append(replace(before, text=" ".join(more)))
             continue
         after += 1

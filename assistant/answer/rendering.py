@@ -50,8 +50,9 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
     citation, the check confirmed the model's (or attached it to an uncited claim), and
     that paper's title announces a name: the sentence then says which paper it is about
     without the reader decoding [n]. A citation the check moved keeps the generic words
-    (the model's sentence was about another paper), and so does a sentence that names
-    the paper already."""
+    (the model's sentence was about another paper); a sentence that names the paper
+    already keeps them too, less a place in the list ("The third paper proposes
+    DepthMaster" → "The paper proposes DepthMaster")."""
     if not (claim.supported and len(claim.citations) == 1
             and claim.model_citations in ([], claim.citations)):
         return body
