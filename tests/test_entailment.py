@@ -167,7 +167,7 @@ def test_side_readings_leave_the_conversation_evaluated(sample_pipeline):
     ("The paper and its code are public [1].", "The paper and its code are public [1]."),
     ("The paper shows FastDepth runs fast [1].", "The paper shows FastDepth runs fast [1]."),
     ("The first paper, [1], runs at 178 fps.", "FastDepth runs at 178 fps [1]."),
-    ("The third paper proposes FastDepth [1].", "The paper proposes FastDepth [1]."),
+    ("The third paper proposes FastDepth [1].", "One paper proposes FastDepth [1]."),
 ])
 def test_a_paper_pointed_at_by_generic_words_is_named(written, shown):
     from assistant.answer.checked import Claim

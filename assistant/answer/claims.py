@@ -105,9 +105,9 @@ class Span:
 
 # a subject that points at one source by its place in the list ("The second paper
 # proposes …", "One source shows …"): read against that paper, it is "the paper"
-_POINTER_RE = re.compile(r"^(?:(?:the|this) (?:first|second|third|fourth|fifth|last|other|next)"
-                         r"|one) (?:source|paper|study|abstract|article|publication|work)\b",
-                         re.I)
+PLACE = r"(?:first|second|third|fourth|fifth|last|other|next)"  # a source's place in a list
+_POINTER_RE = re.compile(rf"^(?:(?:the|this) {PLACE}|one) "
+                         r"(?:source|paper|study|abstract|article|publication|work)\b", re.I)
 
 
 def unframed(claim: str) -> str:

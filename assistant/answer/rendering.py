@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 from assistant.answer.checked import Claim
-from assistant.answer.claims import Span
+from assistant.answer.claims import PLACE, Span
 
 UNSUPPORTED = "[unsupported]"
 CONTRADICTED = "[contradicted]"
@@ -35,12 +35,9 @@ def without_repeats(spans: list[Span]) -> list[Span]:
 # own ways of pointing at "its" paper at the start of a sentence
 _GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
                              r"reference|document)\b")
-_LEADING_REF_RE = re.compile(r"^(\W*)(?:The|This) (?:(?:first|second|third|fourth|fifth|"
-                             r"last|other|next) )?(?:source|paper|study|abstract|article|"
-                             r"publication|work)\b(?! (?:and|or)\b)")
-_ORDINAL_REF_RE = re.compile(r"^(\W*)(?:The|This) (?:first|second|third|fourth|fifth|last|"
-                             r"other|next) (?:source|paper|study|abstract|article|"
-                             r"publication|work)\b")
+_ONE_SOURCE = r"(?:source|paper|study|abstract|article|publication|work)\b"
+_LEADING_REF_RE = re.compile(rf"^(\W*)(?:The|This) (?:{PLACE} )?{_ONE_SOURCE}(?! (?:and|or)\b)")
+_ORDINAL_REF_RE = re.compile(rf"^(\W*)(?:The|This) {PLACE} {_ONE_SOURCE}")
 _IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this )?(?:paper|study|abstract|source),")
 
 
@@ -52,14 +49,14 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
     without the reader decoding [n]. A citation the check moved keeps the generic words
     (the model's sentence was about another paper); a sentence that names the paper
     already keeps them too, less a place in the list ("The third paper proposes
-    DepthMaster" → "The paper proposes DepthMaster")."""
+    DepthMaster" → "One paper proposes DepthMaster")."""
     if not (claim.supported and len(claim.citations) == 1
             and claim.model_citations in ([], claim.citations)):
         return body
     name = names.get(claim.citations[0], "")
     if name and name.lower() in body.lower():
         # "The third paper proposes DepthMaster …": the name is there; the place is noise
-        return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "The paper", body, count=1)
+        return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
     if not name:
         return body
     if _IN_PAPER_RE.search(body):
