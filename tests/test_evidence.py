@@ -27,3 +27,24 @@ def test_a_question_asking_how_fast_gets_the_sentence_with_the_measurements():
 def test_digits_inside_names_and_notation_are_not_figures():
     assert QUANTITY_RE.findall("NYU Depth v2, YOLOv3 and ResNet-50 reach 76.1% at 1,000 "
                                "images") == ["76.1", "1,000"]
+
+
+def test_only_the_best_paper_gets_the_extra_for_several_figures():
+    """Another paper's results sentence in the asked units is what the small model mixes
+    up ("up to 8x faster" from a neighbour's "1.5x … 2.6x faster"): it gets the plain
+    figure bonus, so the sentences that share the question's words come first."""
+    question = "Which papers speed up depth estimation on embedded hardware, and how fast?"
+    neighbour = best_sentences(ABSTRACT, question, 60, approx_tokens, TITLE, best_paper=False)
+    assert "178 fps" not in neighbour
+
+
+def test_figures_in_other_units_do_not_make_a_results_sentence():
+    from assistant.answer.evidence import asked_units, figure_score
+    from assistant.settings import Settings
+
+    tuning = Settings.defaults()
+    size = asked_units("How many parameters does the largest model have?")
+    datasets = "We evaluate it on 14 downstream datasets and 3 datasets for fine-tuning."
+    sizes = "The models range from 14 million to 1.4 billion parameters."
+    assert figure_score(datasets, True, size, tuning) == tuning.evidence_number_bonus
+    assert figure_score(sizes, True, size, tuning) > tuning.evidence_number_bonus

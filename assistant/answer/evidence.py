@@ -11,6 +11,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from assistant.answer.entities import number_units
 from assistant.index.search import Hit
 from assistant.index.store import Store
 from assistant.index.terms import bm25_tokenize
@@ -21,6 +22,17 @@ QUANTITATIVE_RE = re.compile(
     r"\bhow (fast|many|much|accurate|large|big|long|well|quick|small)\b|"
     r"\b(speed|accuracy|fps|latency|throughput|results?|performance|numbers?|size)\b",
     re.IGNORECASE)
+# What kind of figure a question asks for, and the units (as ``entities.number_units``
+# writes them: "178 fps" → fps, "1.4 billion" → b, "83.6%" → %) that measure it: a
+# sentence with several figures of that kind is the paper's results sentence for it.
+ASKED_UNITS = [
+    (re.compile(r"\bhow (?:fast|quick)\b|\b(?:speed|speed-?ups?|faster|latency|throughput|fps|"
+                r"real-time)\b", re.I), frozenset("fps ms s sec second hz x".split())),
+    (re.compile(r"\bhow (?:large|big|small)\b|\b(?:size|parameters?|params|flops|macs|memory)\b",
+                re.I), frozenset("m b k param parameter mb gb flop gflop mac".split())),
+    (re.compile(r"\bhow (?:accurate|well)\b|\b(?:accuracy|error|top-?1|ap|miou|f1|auc)\b",
+                re.I), frozenset("% point pp".split())),
+]
 # A figure: a number not glued to a name ("v2", "YOLOv3", "ResNet-50", "10^{19}" are parts
 # of names or notation, not measurements).
 QUANTITY_RE = re.compile(r"(?<![A-Za-z_^{.\d])(?<![A-Za-z]-)\d+(?:[.,]\d+)*")
@@ -67,14 +79,17 @@ def short_name(title: str) -> str:
 
 def best_sentences(text: str, question: str, budget: int,
                    count_tokens: Callable[[str], int], title: str = "",
-                   tuning: Settings | None = None) -> str:
+                   tuning: Settings | None = None, best_paper: bool = True) -> str:
     """The text itself if it fits, else its best-matching sentences within ``budget``.
 
     A sentence scores for question terms it shares, for figures (results; much more when
     the question asks for figures, and more again for a sentence that states several: a
     paper's results sentence lists its measurements, and often shares no word with "how
     fast"), for naming the paper's method, and for being the first (the problem
-    statement); the weights are ``evidence_*`` settings.
+    statement); the weights are ``evidence_*`` settings. The extra for several figures is
+    the ``best_paper``'s only: another paper's results sentence in the asked units is the
+    figures the small model mixes up ("up to 8x faster", from a neighbour's "1.5x
+    faster … 2.6x faster", for a paper that reports 21x).
     """
     tuning = tuning or Settings.defaults()
     sentences = list(dict.fromkeys(split_sentences(text)))
@@ -84,11 +99,12 @@ def best_sentences(text: str, question: str, budget: int,
     terms = set(bm25_tokenize([question])[0])
     name = short_name(title)
     asks_figures = bool(QUANTITATIVE_RE.search(question))
+    units = asked_units(question) if best_paper else frozenset()
     scored = []
     for index, sentence in enumerate(sentences):
         words = bm25_tokenize([sentence])[0]
         overlap = len(terms.intersection(words))
-        has_number = figure_score(sentence, asks_figures, tuning)
+        has_number = figure_score(sentence, asks_figures, units, tuning)
         names_method = tuning.evidence_name_bonus if name and name in sentence.lower() else 0.0
         lead = tuning.evidence_lead_bonus if index == 0 else 0.0
         scored.append((overlap + has_number + names_method + lead, index, sentence))
@@ -111,16 +127,29 @@ def best_sentences(text: str, question: str, budget: int,
     return " ".join(parts)
 
 
-def figure_score(sentence: str, asks_figures: bool, tuning: Settings) -> float:
+def asked_units(question: str) -> frozenset[str]:
+    """The units of the figures a question asks for (speed, size, accuracy)."""
+    return frozenset().union(*(units for asks, units in ASKED_UNITS if asks.search(question)))
+
+
+def figure_score(sentence: str, asks_figures: bool, units: frozenset[str],
+                 tuning: Settings) -> float:
     """A sentence's bonus for the figures it states: ``evidence_number_bonus_plain`` for
-    any; for a question that asks for figures ``evidence_number_bonus`` for one, and
-    ``evidence_figure_step`` of it more for each further one up to three."""
-    count = len(set(QUANTITY_RE.findall(sentence)))
-    if not count:
+    any; for a question that asks for figures ``evidence_number_bonus``, and
+    ``evidence_figure_step`` of it more for each further figure, up to three, when one of
+    them is in the units the question asks for ("how fast": "178 fps … 27 fps … 10 W"
+    is the results sentence; "14 downstream datasets and 3 datasets" is not, for "how
+    many parameters")."""
+    figures = {number: found for number, found in number_units(sentence).items()
+               if QUANTITY_RE.fullmatch(number)}
+    if not figures:
         return 0.0
     if not asks_figures:
         return tuning.evidence_number_bonus_plain
-    return tuning.evidence_number_bonus * (1 + tuning.evidence_figure_step * (min(count, 3) - 1))
+    if not any(found & units for found in figures.values()):
+        return tuning.evidence_number_bonus
+    return tuning.evidence_number_bonus * (1 + tuning.evidence_figure_step
+                                           * (min(len(figures), 3) - 1))
 
 
 def select_sources(store: Store, hits: list[Hit], question: str, budget: int,
@@ -141,7 +170,8 @@ def select_sources(store: Store, hits: list[Hit], question: str, budget: int,
         text = " ".join(store.chunk(cid)["text"] for cid in chunks[:2])
         sources.append(Source(
             n=n, paper_id=hit.paper_id, title=hit.title,
-            text=best_sentences(text, question, share, count_tokens, hit.title, tuning),
+            text=best_sentences(text, question, share, count_tokens, hit.title, tuning,
+                                best_paper=n == 1),
             score=hit.score,
             year=paper.year if paper else None, url=(paper.url if paper else "") or
             (paper.code_urls[0] if paper and paper.code_urls else ""),
