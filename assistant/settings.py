@@ -156,8 +156,11 @@ class Settings(BaseSettings):
                                        description="score of a sentence with a number when "
                                                    "the question asks for figures")
     evidence_figure_step: float = _in("evidence", 0.5, ge=0.0,
-                                      description="that bonus grows by this share for a "
-                                                  "second and a third figure")
+                                      description="in the best paper, a sentence with a "
+                                                  "figure in the units the question asks "
+                                                  "for (fps, %, parameters …) gets this "
+                                                  "share more for a second and a third "
+                                                  "figure")
     evidence_number_bonus_plain: float = _in("evidence", 0.5, ge=0.0,
                                              description="the same for other questions")
     evidence_name_bonus: float = _in("evidence", 0.5, ge=0.0,
