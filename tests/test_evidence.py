@@ -48,3 +48,15 @@ def test_figures_in_other_units_do_not_make_a_results_sentence():
     sizes = "The models range from 14 million to 1.4 billion parameters."
     assert figure_score(datasets, True, size, tuning) == tuning.evidence_number_bonus
     assert figure_score(sizes, True, size, tuning) > tuning.evidence_number_bonus
+
+
+def test_a_number_inside_a_name_is_no_figure_of_a_results_sentence():
+    from assistant.answer.evidence import asked_units, figure_score
+    from assistant.settings import Settings
+
+    tuning = Settings.defaults()
+    speed = asked_units("How fast is it?")
+    assert figure_score("ResNet-50 and YOLOv3 run at 30 fps.", True, speed, tuning) == \
+        tuning.evidence_number_bonus  # one figure: 30 fps
+    assert figure_score("It runs at 30 fps and 12 fps.", True, speed, tuning) > \
+        tuning.evidence_number_bonus

@@ -140,8 +140,9 @@ def figure_score(sentence: str, asks_figures: bool, units: frozenset[str],
     them is in the units the question asks for ("how fast": "178 fps … 27 fps … 10 W"
     is the results sentence; "14 downstream datasets and 3 datasets" is not, for "how
     many parameters")."""
+    written = {number.replace(",", "") for number in QUANTITY_RE.findall(sentence)}
     figures = {number: found for number, found in number_units(sentence).items()
-               if QUANTITY_RE.fullmatch(number)}
+               if number in written}
     if not figures:
         return 0.0
     if not asks_figures:
