@@ -106,8 +106,8 @@ class Span:
 # a subject that points at one source by its place in the list ("The second paper
 # proposes …", "One source shows …"): read against that paper, it is "the paper"
 PLACE = r"(?:first|second|third|fourth|fifth|last|other|next)"  # a source's place in a list
-_POINTER_RE = re.compile(rf"^(?:(?:the|this) {PLACE}|one) "
-                         r"(?:source|paper|study|abstract|article|publication|work)\b", re.I)
+ONE_SOURCE = r"(?:source|paper|study|abstract|article|publication|work)\b"  # one source's noun
+_POINTER_RE = re.compile(rf"^(?:(?:the|this) {PLACE}|one) {ONE_SOURCE}", re.I)
 
 
 def unframed(claim: str) -> str:

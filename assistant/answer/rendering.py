@@ -10,7 +10,7 @@ import re
 from dataclasses import replace
 
 from assistant.answer.checked import Claim
-from assistant.answer.claims import PLACE, Span
+from assistant.answer.claims import ONE_SOURCE, PLACE, Span
 
 UNSUPPORTED = "[unsupported]"
 CONTRADICTED = "[contradicted]"
@@ -35,9 +35,8 @@ def without_repeats(spans: list[Span]) -> list[Span]:
 # own ways of pointing at "its" paper at the start of a sentence
 _GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
                              r"reference|document)\b")
-_ONE_SOURCE = r"(?:source|paper|study|abstract|article|publication|work)\b"
-_LEADING_REF_RE = re.compile(rf"^(\W*)(?:The|This) (?:{PLACE} )?{_ONE_SOURCE}(?! (?:and|or)\b)")
-_ORDINAL_REF_RE = re.compile(rf"^(\W*)(?:The|This) {PLACE} {_ONE_SOURCE}")
+_LEADING_REF_RE = re.compile(rf"^(\W*)(?:The|This) (?:{PLACE} )?{ONE_SOURCE}(?! (?:and|or)\b)")
+_ORDINAL_REF_RE = re.compile(rf"^(\W*)(?:The|This) {PLACE} {ONE_SOURCE}")
 _IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this )?(?:paper|study|abstract|source),")
 
 
@@ -54,11 +53,11 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
             and claim.model_citations in ([], claim.citations)):
         return body
     name = names.get(claim.citations[0], "")
-    if name and name.lower() in body.lower():
-        # "The third paper proposes DepthMaster …": the name is there; the place is noise
-        return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
     if not name:
         return body
+    if name.lower() in body.lower():
+        # "The third paper proposes DepthMaster …": the name is there; the place is noise
+        return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
     if _IN_PAPER_RE.search(body):
         return _IN_PAPER_RE.sub(lambda m: f"{m.group(1)}In the {name} paper,", body, count=1)
     if _LEADING_REF_RE.search(body):
