@@ -147,6 +147,9 @@ class Settings(BaseSettings):
                               description="prompt tokens of evidence for an answer")
     yes_no_budget: int = _in("evidence", 300, ge=50,
                              description="evidence tokens for a yes/no question")
+    follow_up_budget: int = _in("evidence", 60, ge=0,
+                                description="tokens a follow-up adds of a paper already "
+                                            "read (its best new sentence always)")
     evidence_rank_decay: float = _in("evidence", 0.25, ge=0.0,
                                      description="paper i's share of the budget is "
                                                  "1 / (1 + decay × i)")

@@ -60,3 +60,24 @@ def test_a_number_inside_a_name_is_no_figure_of_a_results_sentence():
         tuning.evidence_number_bonus  # one figure: 30 fps
     assert figure_score("It runs at 30 fps and 12 fps.", True, speed, tuning) > \
         tuning.evidence_number_bonus
+
+
+def test_a_dimension_is_no_figure():
+    assert QUANTITY_RE.findall("a 3D-aware attention over 2D maps and 3d points, 31 "
+                               "frames at 3.5x") == ["31", "3.5"]
+
+
+def test_a_follow_up_gets_the_best_new_sentence_even_past_its_budget_and_nothing_unrelated():
+    """A results sentence is often the whole answer to a follow-up: it comes in full; a
+    sentence that shares only the question's scaffolding ("which", "did") does not."""
+    from assistant.answer.evidence import follow_up_excerpt, split_sentences
+    from assistant.settings import Settings
+
+    sentences = split_sentences(ABSTRACT)
+    question = "Which speed did it reach on the CPU?"
+    excerpt = follow_up_excerpt(sentences, question, 5, approx_tokens, Settings.defaults())
+    assert excerpt.startswith("Our network, FastDepth, runs at 178 fps")
+    assert "Depth sensing" not in excerpt
+    unrelated = follow_up_excerpt(sentences[:1], "Which benchmarks did they use?", 60,
+                                  approx_tokens, Settings.defaults())
+    assert unrelated == ""

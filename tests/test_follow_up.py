@@ -10,6 +10,7 @@ import pytest
 from fakes import ScriptedLLM
 
 from assistant.answer.evidence import split_sentences
+from assistant.answer.messages import refers_back
 from assistant.answer.result import Turn
 from assistant.llm.base import Message
 
@@ -84,6 +85,34 @@ def test_a_turn_without_its_prompt_or_with_other_instructions_is_laid_afresh(has
                  history=[first.turn()])  # yes/no: other instructions
     assert fake.calls[-1][0] != fake.calls[0][0]
     assert 1 in _source_ids(fake.calls[-1][-1].content)
+
+
+@pytest.mark.parametrize(("question", "back"), [
+    ("How fast is it on the CPU?", True),
+    ("Which benchmarks did they evaluate on?", True),
+    ("What gains does the method report on MovieLens?", True),
+    ("Is there a paper that improves on it?", False),
+    ("Are there other papers that do this with diffusion?", False),
+    ("Which papers learn graph node embeddings faster than DeepWalk?", False),
+])
+def test_a_follow_up_refers_back_when_it_points_at_the_papers_and_asks_for_no_others(
+        question, back):
+    assert refers_back(question) is back
+
+
+def test_a_follow_up_that_refers_back_brings_in_no_new_paper(hashed_copy):
+    """"Which benchmarks did they use?" finds papers about benchmarks by itself; it is
+    about the papers just discussed: no new paper is read, and what is added of those
+    already read comes under their numbers without their titles again."""
+    fake = ScriptedLLM(FASTDEPTH)
+    pipeline = hashed_copy(fake)
+    first = pipeline.ask(QUESTION)
+    question = "Which benchmarks and datasets did they use, and how accurate is it?"
+    alone = pipeline.ask(question)
+    assert {s.paper_id for s in alone.sources} - {s.paper_id for s in first.sources}
+    second = pipeline.ask(question, history=[first.turn()])
+    assert {s.paper_id for s in second.sources} <= {s.paper_id for s in first.sources}
+    assert 'title="' not in fake.calls[-1][-1].content
 
 
 @pytest.mark.slow

@@ -33,9 +33,13 @@ ASKED_UNITS = [
     (re.compile(r"\bhow (?:accurate|well)\b|\b(?:accuracy|error|top-?1|ap|miou|f1|auc)\b",
                 re.I), frozenset("% point pp".split())),
 ]
+# the words that make a sentence a question, which no sentence shares by topic
+_QUESTION_WORDS_RE = re.compile(r"\b(?:which|what|who|whom|whose|when|where|why|how|did|"
+                                r"does|do|is|are|was|were|can|could|there)\b", re.I)
 # A figure: a number not glued to a name ("v2", "YOLOv3", "ResNet-50", "10^{19}" are parts
-# of names or notation, not measurements).
-QUANTITY_RE = re.compile(r"(?<![A-Za-z_^{.\d])(?<![A-Za-z]-)\d+(?:[.,]\d+)*")
+# of names or notation, not measurements) and not a dimension ("3D", "2D-aware").
+QUANTITY_RE = re.compile(r"(?<![A-Za-z_^{.\d])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?![.,]?\d)"
+                         r"(?![dD]\b)")
 # a sentence ends at . ! ? before a capital, a digit or an opening quote or bracket — not
 # after an abbreviation that a number or name follows ("59% vs. 19%", "e.g. BERT", "Smith
 # et al. (2019)", "Fig. 2")
@@ -96,6 +100,23 @@ def best_sentences(text: str, question: str, budget: int,
     text = " ".join(sentences)
     if count_tokens(text) <= budget:
         return text
+    chosen: list[tuple[int, str]] = []
+    used = 0
+    for _score, index, sentence in ranked(sentences, question, title, tuning, best_paper):
+        cost = count_tokens(sentence)
+        if used + cost > budget:
+            continue
+        chosen.append((index, sentence))
+        used += cost
+    if not chosen:
+        return sentences[0][: budget * 4] if sentences else ""
+    return joined(chosen)
+
+
+def ranked(sentences: list[str], question: str, title: str, tuning: Settings,
+           best_paper: bool = True, lead: bool = True) -> list[tuple[float, int, str]]:
+    """``sentences`` scored for ``question`` (see :func:`best_sentences`), best first, as
+    (score, index, sentence); ``lead``: the first sentence is the abstract's first."""
     terms = set(bm25_tokenize([question])[0])
     name = short_name(title)
     asks_figures = bool(QUANTITATIVE_RE.search(question))
@@ -106,25 +127,47 @@ def best_sentences(text: str, question: str, budget: int,
         overlap = len(terms.intersection(words))
         has_number = figure_score(sentence, asks_figures, units, tuning)
         names_method = tuning.evidence_name_bonus if name and name in sentence.lower() else 0.0
-        lead = tuning.evidence_lead_bonus if index == 0 else 0.0
-        scored.append((overlap + has_number + names_method + lead, index, sentence))
-    chosen: list[tuple[int, str]] = []
-    used = 0
-    for _score, index, sentence in sorted(scored, key=lambda t: (-t[0], t[1])):
-        cost = count_tokens(sentence)
-        if used + cost > budget:
-            continue
-        chosen.append((index, sentence))
-        used += cost
-    if not chosen:
-        return sentences[0][: budget * 4] if sentences else ""
-    chosen.sort()
+        first = tuning.evidence_lead_bonus if lead and index == 0 else 0.0
+        scored.append((overlap + has_number + names_method + first, index, sentence))
+    return sorted(scored, key=lambda t: (-t[0], t[1]))
+
+
+def joined(chosen: list[tuple[int, str]]) -> str:
+    """Chosen (index, sentence) pairs in the paper's order, "…" where sentences were left
+    out between them."""
+    chosen = sorted(chosen)
     parts = []
     for i, (index, sentence) in enumerate(chosen):
         if i and index != chosen[i - 1][0] + 1:
             parts.append("…")
         parts.append(sentence)
     return " ".join(parts)
+
+
+def follow_up_excerpt(sentences: list[str], question: str, budget: int,
+                      count_tokens: Callable[[str], int], tuning: Settings) -> str:
+    """What a follow-up adds of a paper the conversation has already read: of the
+    sentences it was not given, the one that best matches the new question, however
+    long (a results sentence often is the answer), then the next best within
+    ``budget`` tokens in all. The rest of the paper's excerpt for the new question is
+    what the model would read again for nothing: a follow-up's wait is its new tokens.
+    A sentence that shares no term with the question and states no figure adds nothing
+    ("" when none is left); the question's own scaffolding ("which", "did") is no term,
+    and naming the paper's method does not count here: the conversation is already
+    about it."""
+    topic = _QUESTION_WORDS_RE.sub(" ", question)
+    order = [r for r in ranked(sentences, topic, "", tuning, best_paper=True,
+                               lead=False) if r[0] > 0]
+    if not order:
+        return ""
+    chosen = [(order[0][1], order[0][2])]
+    used = count_tokens(order[0][2])
+    for _score, index, sentence in order[1:]:
+        cost = count_tokens(sentence)
+        if used + cost <= budget:
+            chosen.append((index, sentence))
+            used += cost
+    return joined(chosen)
 
 
 def asked_units(question: str) -> frozenset[str]:

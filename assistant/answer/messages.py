@@ -11,14 +11,31 @@ sources and the question."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
-from assistant.answer.evidence import Source, split_sentences
+from assistant.answer.evidence import Source, follow_up_excerpt, split_sentences
 from assistant.answer.prompts import data, render
 from assistant.answer.result import Turn, clip_words
 from assistant.llm.base import ChatModel, Message
 from assistant.llm.budget import ContextError
 from assistant.settings import Settings
+
+# a follow-up that points back at what was just discussed ("how fast is it?", "which
+# benchmarks did they use?") ...
+_BACK_RE = re.compile(r"\b(?:it|its|they|them|their|theirs|this|these|those|the (?:paper|"
+                      r"papers|method|methods|model|models|approach|authors|work|network))\b",
+                      re.IGNORECASE)
+# ... unless it asks for other papers ("is there a paper that improves on it?")
+_OTHERS_RE = re.compile(r"\b(?:is|are) there\b|\b(?:another|other|others|similar|"
+                        r"alternatives?)\b", re.IGNORECASE)
+
+
+def refers_back(question: str) -> bool:
+    """Whether a follow-up is about the papers just discussed and asks for no others:
+    its new retrieval results (which a bare "which benchmarks did they use?" finds among
+    unrelated papers) are then not brought in."""
+    return bool(_BACK_RE.search(question)) and not _OTHERS_RE.search(question)
 
 
 def prompt_prefix(llm: ChatModel) -> str:
@@ -82,25 +99,33 @@ def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
     be (a turn without its prompt, other instructions, no room left).
 
     Returns the messages, the question's sources numbered in the conversation (a paper
-    given before keeps its number; for the paper the last answer cited first, the
-    sentences the new question needs that it was not given are added under its number
-    (the first question's excerpt may lack them); a new paper is numbered after the
-    others and appended), and the conversation's other sources, which the model may
+    given before keeps its number; for the papers the last answer cited, when the
+    question brings in no new paper, the sentences the new question needs that they
+    were not given are added under their numbers, without their titles (the first
+    question's excerpt may lack them; see
+    :func:`~assistant.answer.evidence.follow_up_excerpt`); a new paper is numbered after
+    the others and appended), and the conversation's other sources, which the model may
     still cite."""
     if not last.prompt or last.prompt[0] != Message("system", render(instructions)):
         return None
     given = {s.paper_id: s for s in last.sources}
     after = max((s.n for s in last.sources), default=0)
     numbered, added = [], []
+    only_given = all(s.paper_id in given for s in sources)
     for source in sources:
         if source.paper_id in given:
             before = given[source.paper_id]
             numbered.append(before)
-            more = [x for x in split_sentences(source.text) if x not in before.text]
-            # the paper talked about, when the question is still about it (no new paper
-            # ranks above it: "embeddings" must not bring back FastDepth's "embedded")
-            if more and source.paper_id in last.paper_ids[:1] and source is sources[0]:
-                added.append(replace(before, text=" ".join(more)))
+            more = [x for x in split_sentences(source.text.replace(" … ", " "))
+                    if x not in before.text]
+            # the papers talked about, when the question is still about them (no new
+            # paper is brought in: "embeddings" must not bring back FastDepth's
+            # "embedded"); their titles were given with their numbers before
+            if more and source.paper_id in last.paper_ids and only_given:
+                excerpt = follow_up_excerpt(more, question, settings.follow_up_budget,
+                                            llm.count_tokens, settings)
+                if excerpt:
+                    added.append(replace(before, title="", year=None, text=excerpt))
             continue
         after += 1
         numbered.append(replace(source, n=after))

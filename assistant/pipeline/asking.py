@@ -19,6 +19,7 @@ from assistant.answer.messages import (
     build_messages,
     fit_messages,
     follow_up,
+    refers_back,
     retrieval_query,
 )
 from assistant.answer.result import (
@@ -106,7 +107,7 @@ class Asker:
         if not (filters and filters.paper_ids):  # papers the user picked are always relevant
             hits = relevant(hits, self.settings)
         if in_conversation:
-            hits = self._in_conversation(hits, history[-1], k)
+            hits = self._in_conversation(question, hits, history[-1], k)
         elif history and history[-1].paper_ids and not (filters and filters.active):
             hits = self._carry_over(question, history[-1].paper_ids, hits, k)
         if not hits:
@@ -117,7 +118,8 @@ class Asker:
                               budget or self.settings.context_budget, llm.count_tokens,
                               self.settings)
 
-    def _in_conversation(self, hits: list[Hit], last: Turn, k: int | None) -> list[Hit]:
+    def _in_conversation(self, question: str, hits: list[Hit], last: Turn, k: int | None
+                         ) -> list[Hit]:
         """A follow-up's papers when the model has already read the conversation's:
         ``hits`` are the question's own (not mixed with the earlier questions, which would
         rank the papers already read first); the new papers that rank above all of those
@@ -127,7 +129,7 @@ class Asker:
         papers just cited, or, when the last answer cited none, the papers it read."""
         given = {s.paper_id for s in last.sources}
         new: list[Hit] = []
-        for hit in hits:
+        for hit in hits if not refers_back(question) else []:
             if hit.paper_id in given:
                 break
             new.append(hit)
