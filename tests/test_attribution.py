@@ -249,6 +249,37 @@ def test_a_number_the_paper_gives_for_something_else_is_no_support(checker):
     assert "for something else" in wrong.reason
 
 
+TWO_EXPERIMENTS = SourceText(1, "", (
+    "Visual masking was studied in two experiments with 24 adults. In experiment 1, the "
+    "target duration was increased from 50 to 150 msec over sessions. In experiment 2, "
+    "the target duration was increased from 50 to 300 msec over sessions. Masking "
+    "declined with longer durations in both experiments."))
+
+
+@pytest.mark.slow
+def test_a_copied_sentence_with_another_sentences_number_is_no_support(checker):
+    """300 msec is experiment 2's: put in experiment 1's sentence in the place of its 150,
+    the copy is no longer what the paper says, though 300 stands in the next sentence
+    (and read as a copy of experiment 2's sentence, its "1" stands where that says 2)."""
+    right = checker.decide("In experiment 1, the target duration was increased from 50 to "
+                           "150 msec over sessions.", [1], [TWO_EXPERIMENTS, NCN])
+    swapped = checker.decide("In experiment 1, the target duration was increased from 50 "
+                             "to 300 msec over sessions.", [1], [TWO_EXPERIMENTS, NCN])
+    assert right.supported and not swapped.supported
+    assert "for something else" in swapped.reason  # 300 for experiment 1, or 1 for 2's
+
+
+def test_a_swapped_number_is_one_in_the_place_of_another():
+    from assistant.answer.entities import swapped_numbers
+
+    sentence = "In experiment 1, the duration was increased from 50 to 150 msec."
+    assert swapped_numbers("In experiment 1, the duration was increased from 50 to 300 "
+                           "msec.", sentence) == ["300"]
+    # the sentence's numbers kept and another added (two sentences joined): no swap
+    assert swapped_numbers("In experiment 1 (24 adults), the duration was increased from "
+                           "50 to 150 msec.", sentence) == []
+
+
 SMITH = SourceText(4, "Beyond 512 Tokens: Siamese Multi-depth Transformer-based Hierarchical "
                    "Encoder for Long-Form Document Matching", (
     "Existing work has largely focused on matching short texts, as in ad-hoc retrieval. "

@@ -8,12 +8,14 @@ from __future__ import annotations
 import re
 
 from assistant.answer.checked import Support
+from assistant.answer.claims import unframed
 from assistant.answer.entities import (
     bounds_as_values,
     invented_numbers,
     mentions,
     misbound_numbers,
     names_in,
+    swapped_numbers,
     unstated_markers,
 )
 from assistant.answer.evidence import paper_name, split_sentences
@@ -26,17 +28,21 @@ def bind(support: Support, claim: str, title: str, units: list[str],
           scores: list[float], copy_similarity: float) -> None:
     """Hold the claim's numbers and names to the sentences it rests on: the two of the
     paper's sentences that match each sentence of the claim best (a conclusion of three
-    sentences rests on six), and the title. A number the paper gives for something else,
+    sentences rests on six; a one-sentence claim whose words one sentence holds rests on
+    that one), and the title. A number the paper gives for something else,
     a name it mentions elsewhere (a baseline) make the paper no support for the claim.
     A one-sentence claim that copies a sentence (dense similarity at least
-    ``copy_similarity``) is also held to that sentence's words: a "not", "only" or
-    "because" added to it is not the paper's. A paraphrase is not: "did not differ" may
+    ``copy_similarity``) is also held to that sentence's words and numbers: a "not",
+    "only" or "because" added to it is not the paper's, nor a number put in the place of
+    one the sentence gives. A paraphrase is not: "did not differ" may
     rest on a sentence that gives two equal rates."""
     first = 1 if title and len(units) > 1 else 0
     wanted = EVIDENCE_SENTENCES * max(1, len(split_sentences(claim)))
     ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
     support.title = title
     support.basis = [units[i] for i in sorted(ranked)]
+    if ranked and len(split_sentences(claim)) == 1 and _covers(claim, title, units[ranked[0]]):
+        support.basis = [units[ranked[0]]]  # the second sentence adds nothing to read
     evidence = with_digits(" ".join([title, *(units[i] for i in ranked)]))
     support.unbound = [n for n in invented_numbers(claim, evidence)
                        if n not in support.invented_numbers]
@@ -51,7 +57,19 @@ def bind(support: Support, claim: str, title: str, units: list[str],
                         and not (own and mentions(name, own))]
     if support.dense >= copy_similarity and len(split_sentences(claim)) == 1:
         support.unstated = unstated_markers(claim, support.sentence)
+        support.unbound += [n for n in swapped_numbers(claim, with_digits(support.sentence))
+                            if n not in support.unbound]
     support.background = _credits_background(claim, title, units, support.sentence)
+
+
+def _covers(claim: str, title: str, sentence: str) -> bool:
+    """Whether one sentence (with the title) holds every content word and number of a
+    one-sentence claim: then the claim rests on it alone, and the model reads it alone
+    (a reading costs a few seconds per ~100 tokens on 2 cores)."""
+    from assistant.index.terms import bm25_tokenize
+
+    claim_terms, held = bm25_tokenize([unframed(claim), f"{title} {sentence}"])
+    return set(claim_terms) <= set(held) and not invented_numbers(claim, sentence)
 
 
 _LIMIT = " (a limit there)"

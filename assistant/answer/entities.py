@@ -90,6 +90,16 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
     return wrong
 
 
+def swapped_numbers(claim: str, sentence: str) -> list[str]:
+    """Numbers of a claim that copies ``sentence`` which stand where the sentence gives
+    others: the claim states a number the sentence does not and leaves out one that it
+    does ("the duration was increased to 300 msec" for the sentence's "to 150 msec",
+    300 being another experiment's). A claim that keeps the sentence's numbers and adds
+    one from elsewhere (two sentences joined) is not a swap."""
+    extra = invented_numbers(claim, sentence)
+    return extra if extra and invented_numbers(sentence, claim) else []
+
+
 # what makes a number an upper limit rather than a value: "<600M MACs", "less than 5
 # ms", "at most 3" (not "up to 83.6%" or "over 96%": how far a result reached; not
 # "under", which is as often a condition: "under 20% label noise")
