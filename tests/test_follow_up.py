@@ -74,17 +74,36 @@ def test_a_follow_up_that_would_not_fit_is_laid_afresh(hashed_copy):
     assert 1 in _source_ids(fresh[-1].content)  # the sources given again, from 1
 
 
-def test_a_turn_without_its_prompt_or_with_other_instructions_is_laid_afresh(hashed_copy):
+def test_a_turn_without_its_prompt_is_laid_afresh(hashed_copy):
     fake = ScriptedLLM(FASTDEPTH)
     pipeline = hashed_copy(fake)
     first = pipeline.ask(QUESTION)
     pipeline.ask(FOLLOW_UP, history=[Turn(first.question, first.text,
                                           [c.paper_id for c in first.citations])])
     assert fake.calls[-1][:2] != fake.calls[0]
-    pipeline.ask("Does FastDepth run in real time on an embedded CPU?",
-                 history=[first.turn()])  # yes/no: other instructions
-    assert fake.calls[-1][0] != fake.calls[0][0]
     assert 1 in _source_ids(fake.calls[-1][-1].content)
+
+
+def test_a_follow_up_of_the_other_kind_continues_the_prompt_and_asks_for_its_format(
+        hashed_copy):
+    """A yes/no question after an open one (and the reverse) has other instructions; it
+    continues the conversation's prompt all the same (laying it afresh reads it all
+    again), with the reply format of its kind asked in its own message."""
+    fake = ScriptedLLM(FASTDEPTH)
+    pipeline = hashed_copy(fake)
+    first = pipeline.ask(QUESTION)
+    yes_no = pipeline.ask("Does it run in real time on an embedded CPU?",
+                          history=[first.turn()])
+    assert yes_no.verdict is not None
+    assert fake.calls[-1][:2] == fake.calls[0]  # the first prompt, continued
+    assert "Answer: <yes, no or maybe>" in fake.calls[-1][-1].content
+    pipeline.ask("What is its power consumption?", history=[yes_no.turn()])
+    assert fake.calls[-1][:2] == fake.calls[0]  # open again: the prompt's own kind
+    assert "yes/no" not in fake.calls[-1][-1].content
+    opened = pipeline.ask("Does FastDepth run in real time on an embedded CPU?")
+    pipeline.ask("What is its power consumption?", history=[opened.turn()])
+    assert fake.calls[-1][0] == fake.calls[-2][0] != fake.calls[0][0]  # yes/no prompt
+    assert "not a yes/no question" in fake.calls[-1][-1].content
 
 
 @pytest.mark.parametrize(("question", "back"), [

@@ -96,7 +96,9 @@ def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
               user_template: str = "answer_user"
               ) -> tuple[list[Message], list[Source], list[Source]] | None:
     """The follow-up laid after ``last``'s own prompt and reply, or None where it cannot
-    be (a turn without its prompt, other instructions, no room left).
+    be (a turn without its prompt, other instructions than an answer's, no room left).
+    A yes/no question after an open one (or the reverse) continues it too, with the
+    reply format of its kind asked in its own message (:func:`_switch_note`).
 
     Returns the messages, the question's sources numbered in the conversation (a paper
     given before keeps its number; for the papers the last answer cited, when the
@@ -106,7 +108,8 @@ def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
     :func:`~assistant.answer.evidence.follow_up_excerpt`); a new paper is numbered after
     the others and appended), and the conversation's other sources, which the model may
     still cite."""
-    if not last.prompt or last.prompt[0] != Message("system", render(instructions)):
+    note = _switch_note(last, instructions, user_template)
+    if note is None:
         return None
     given = {s.paper_id: s for s in last.sources}
     after = max((s.n for s in last.sources), default=0)
@@ -130,9 +133,33 @@ def follow_up(llm: ChatModel, last: Turn, question: str, sources: list[Source],
         after += 1
         numbered.append(replace(source, n=after))
         added.append(numbered[-1])
+    asked = render(user_template, question=question, sources=added)
     messages = [*last.prompt, Message("assistant", data(last.draft)),
-                Message("user", render(user_template, question=question, sources=added))]
+                Message("user", f"{asked}\n{note}" if note else asked)]
     if llm.prompt_tokens(messages) > settings.n_ctx - settings.max_tokens:
         return None
     chosen = {s.paper_id for s in numbered}
     return messages, numbered, [s for s in last.sources if s.paper_id not in chosen]
+
+
+# the instructions of the two kinds of question, and the note that asks a follow-up of
+# the other kind for its reply format
+_SWITCHES = {("answer_system", "yesno_system"): "follow_up_yes_no",
+             ("yesno_system", "answer_system"): "follow_up_open"}
+
+
+def _switch_note(last: Turn, instructions: str, user_template: str) -> str | None:
+    """"" when the follow-up has ``last``'s instructions; the note that asks for its
+    reply format when it switches between an open and a yes/no question (laying the
+    prompt afresh for that would read all of it again: ~500 tokens where a follow-up
+    reads a few dozen); None when it cannot continue ``last``'s prompt."""
+    if not last.prompt:
+        return None
+    if last.prompt[0] == Message("system", render(instructions)):
+        return ""
+    if user_template != "answer_user":
+        return None
+    for (before, now), note in _SWITCHES.items():
+        if now == instructions and last.prompt[0] == Message("system", render(before)):
+            return render(note)
+    return None
