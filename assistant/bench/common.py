@@ -45,7 +45,7 @@ def settings_tag(settings: Settings) -> str:
 
 
 def log_path(settings: Settings, kind: str, split: str, model: str | None,
-             templates: tuple[str, str] = ("yesno_system", "answer_user")) -> Path:
+             templates: tuple[str, ...] = ("yesno_system", "answer_user")) -> Path:
     """Where a resumable bench log lives: one file per kind, split, model, prompt version
     and row-shaping settings, so a changed setting never resumes or mixes old rows."""
     version = template_version(*templates)

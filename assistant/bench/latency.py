@@ -27,6 +27,9 @@ from assistant.pipeline import Answer, Pipeline, Status, Turn, decide_verdict
 from assistant.settings import REPO_DIR, Settings
 
 QUESTIONS = REPO_DIR / "bench" / "latency" / "sample_questions.json"
+# the prompts a sample row is made with (a changed one starts a new log, not a resume)
+FOLLOW_UP_TEMPLATES = ("yesno_system", "answer_user", "answer_system", "follow_up_yes_no",
+                       "follow_up_open")
 # the evidence settings answers were made with when issue #17 was measured
 BEFORE = {"context_budget": 500, "yes_no_budget": 300, "evidence_min_share": 60}
 
@@ -149,8 +152,8 @@ def sample_rows(settings: Settings, sample: Path, chosen: list[Config], model: s
                    for c in chosen}}
 
     rows = run_rows([q["id"] for q in questions],
-                    log_path(data, _log_kind("sample", chosen), "sample", model), row,
-                    progress)
+                    log_path(data, _log_kind("sample", chosen), "sample", model,
+                             FOLLOW_UP_TEMPLATES), row, progress)
     load_s = base.models.take_load_seconds()
     base.close()
     return [{**r, "model_load_s": load_s} for r in rows]
