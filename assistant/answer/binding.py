@@ -20,6 +20,7 @@ from assistant.answer.entities import (
 )
 from assistant.answer.evidence import paper_name, split_sentences
 from assistant.answer.numerals import with_digits
+from assistant.index.terms import bm25_tokenize
 
 EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
 
@@ -66,8 +67,6 @@ def _covers(claim: str, title: str, sentence: str) -> bool:
     """Whether one sentence (with the title) holds every content word and number of a
     one-sentence claim: then the claim rests on it alone, and the model reads it alone
     (a reading costs a few seconds per ~100 tokens on 2 cores)."""
-    from assistant.index.terms import bm25_tokenize
-
     claim_terms, held = bm25_tokenize([unframed(claim), f"{title} {sentence}"])
     return set(claim_terms) <= set(held) and not invented_numbers(claim, sentence)
 

@@ -100,14 +100,8 @@ def best_sentences(text: str, question: str, budget: int,
     text = " ".join(sentences)
     if count_tokens(text) <= budget:
         return text
-    chosen: list[tuple[int, str]] = []
-    used = 0
-    for _score, index, sentence in ranked(sentences, question, title, tuning, best_paper):
-        cost = count_tokens(sentence)
-        if used + cost > budget:
-            continue
-        chosen.append((index, sentence))
-        used += cost
+    chosen = within(ranked(sentences, question, title, tuning, best_paper), budget,
+                    count_tokens)
     if not chosen:
         return sentences[0][: budget * 4] if sentences else ""
     return joined(chosen)
@@ -130,6 +124,22 @@ def ranked(sentences: list[str], question: str, title: str, tuning: Settings,
         first = tuning.evidence_lead_bonus if lead and index == 0 else 0.0
         scored.append((overlap + has_number + names_method + first, index, sentence))
     return sorted(scored, key=lambda t: (-t[0], t[1]))
+
+
+def within(order: list[tuple[float, int, str]], budget: int,
+           count_tokens: Callable[[str], int], first_always: bool = False
+           ) -> list[tuple[int, str]]:
+    """The (index, sentence) pairs of ``order`` (best first) that fit ``budget`` tokens
+    together, each taken if it still fits; ``first_always``: the best one however long."""
+    chosen: list[tuple[int, str]] = []
+    used = 0
+    for rank, (_score, index, sentence) in enumerate(order):
+        cost = count_tokens(sentence)
+        if used + cost > budget and not (first_always and rank == 0):
+            continue
+        chosen.append((index, sentence))
+        used += cost
+    return chosen
 
 
 def joined(chosen: list[tuple[int, str]]) -> str:
@@ -158,16 +168,7 @@ def follow_up_excerpt(sentences: list[str], question: str, budget: int,
     topic = _QUESTION_WORDS_RE.sub(" ", question)
     order = [r for r in ranked(sentences, topic, "", tuning, best_paper=True,
                                lead=False) if r[0] > 0]
-    if not order:
-        return ""
-    chosen = [(order[0][1], order[0][2])]
-    used = count_tokens(order[0][2])
-    for _score, index, sentence in order[1:]:
-        cost = count_tokens(sentence)
-        if used + cost <= budget:
-            chosen.append((index, sentence))
-            used += cost
-    return joined(chosen)
+    return joined(within(order, budget, count_tokens, first_always=True)) if order else ""
 
 
 def asked_units(question: str) -> frozenset[str]:

@@ -123,7 +123,9 @@ class Asker:
         """A follow-up's papers when the model has already read the conversation's:
         ``hits`` are the question's own (not mixed with the earlier questions, which would
         rank the papers already read first); the new papers that rank above all of those
-        already read are what the question adds, then come the papers just cited and the
+        already read are what the question adds (none when it points back at the papers
+        discussed and asks for no others: "which benchmarks did they use?" finds a
+        benchmarking paper by itself), then come the papers just cited and the
         conversation's other papers the question found again (read already, they cost
         nothing). A follow-up that finds nothing by itself ("how fast is it?") keeps the
         papers just cited, or, when the last answer cited none, the papers it read."""
