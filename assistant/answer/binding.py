@@ -38,11 +38,12 @@ def bind(support: Support, claim: str, title: str, units: list[str],
     one the sentence gives. A paraphrase is not: "did not differ" may
     rest on a sentence that gives two equal rates."""
     first = 1 if title and len(units) > 1 else 0
-    wanted = EVIDENCE_SENTENCES * max(1, len(split_sentences(claim)))
+    count = len(split_sentences(claim))
+    wanted = EVIDENCE_SENTENCES * max(1, count)
     ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
     support.title = title
     support.basis = [units[i] for i in sorted(ranked)]
-    if ranked and len(split_sentences(claim)) == 1 and _covers(claim, title, units[ranked[0]]):
+    if ranked and count == 1 and _covers(claim, title, units[ranked[0]]):
         support.basis = [units[ranked[0]]]  # the second sentence adds nothing to read
     evidence = with_digits(" ".join([title, *(units[i] for i in ranked)]))
     support.unbound = [n for n in invented_numbers(claim, evidence)
@@ -56,7 +57,7 @@ def bind(support: Support, claim: str, title: str, units: list[str],
     support.unbound += [name for name in names_in(claim)
                         if name not in support.missing_names and not mentions(name, evidence)
                         and not (own and mentions(name, own))]
-    if support.dense >= copy_similarity and len(split_sentences(claim)) == 1:
+    if support.dense >= copy_similarity and count == 1:
         support.unstated = unstated_markers(claim, support.sentence)
         support.unbound += [n for n in swapped_numbers(claim, with_digits(support.sentence))
                             if n not in support.unbound]
