@@ -129,7 +129,7 @@ class Checker:
         paper must say."""
         if not sources:
             return []
-        claim = unframed(claim)
+        framed, claim = claim, unframed(claim)
         units = [s.units or [s.title] for s in sources]
         flat = [u for group in units for u in group]
         matrix = self.vectors([claim, *flat])
@@ -157,7 +157,7 @@ class Checker:
                 sentence=group[best], dense=dense, lexical=lexical,
                 invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
-            bind(support, claim, source.title, group, per_unit, self.copy_similarity)
+            bind(support, claim, source.title, group, per_unit, self.copy_similarity, framed)
             support.quoted = quoted_sentence(claim, group)
             support.sentence = support.quoted or support.sentence
             result.append(support)

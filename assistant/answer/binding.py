@@ -20,13 +20,20 @@ from assistant.answer.entities import (
 )
 from assistant.answer.evidence import paper_name, split_sentences
 from assistant.answer.numerals import with_digits
+from assistant.answer.wording import (
+    FINDING_RE,
+    answers_a_question,
+    inserted_turns,
+    states_aim,
+    unstated_wording,
+)
 from assistant.index.terms import bm25_tokenize
 
 EVIDENCE_SENTENCES = 2  # a claim may join what two sentences of a paper say
 
 
 def bind(support: Support, claim: str, title: str, units: list[str],
-          scores: list[float], copy_similarity: float) -> None:
+         scores: list[float], copy_similarity: float, framed: str = "") -> None:
     """Hold the claim's numbers and names to the sentences it rests on: the two of the
     paper's sentences that match each sentence of the claim best (a conclusion of three
     sentences rests on six; a one-sentence claim whose words one sentence holds rests on
@@ -61,7 +68,13 @@ def bind(support: Support, claim: str, title: str, units: list[str],
         support.unstated = unstated_markers(claim, support.sentence)
         support.unbound += [n for n in swapped_numbers(claim, with_digits(support.sentence))
                             if n not in support.unbound]
-    support.background = _credits_background(claim, title, units, support.sentence)
+    support.unstated += [kind for kind in [
+        *unstated_wording(claim, " ".join([title, *support.basis])),
+        *inserted_turns(claim, support.basis)] if kind not in support.unstated]
+    if ranked and answers_a_question(framed or claim, units[ranked[0]]):
+        support.unstated.append("question")
+    support.background = _credits_background(claim, title, units, support.sentence,
+                                             bool(FINDING_RE.search(framed or claim)))
 
 
 def _covers(claim: str, title: str, sentence: str) -> bool:
@@ -89,15 +102,18 @@ def _own_names(title: str, units: list[str]) -> str:
     return " ".join(" ".join(names_in(text)) for text in named if text)
 
 
-def _credits_background(claim: str, title: str, units: list[str], best: str) -> bool:
-    """A claim that names the paper ("DepthMaster … suffers from low inference speed")
-    but rests on the abstract's opening sentence, which speaks of earlier work (it
+def _credits_background(claim: str, title: str, units: list[str], best: str,
+                        as_finding: bool = False) -> bool:
+    """A claim that names the paper ("DepthMaster … suffers from low inference speed"),
+    or presents itself as what the study found (``as_finding``: "The study found that
+    …"), but rests on the abstract's opening sentence, which speaks of earlier work (it
     neither names the paper nor says "we"/"our"/"this paper"), gives the paper what it
-    says of others."""
+    says of others: its background is not its finding."""
     name = paper_name(title)
     opening = units[1] if title and len(units) > 1 else (units[0] if units else "")
-    return bool(name) and best == opening and mentions(name, claim) \
-        and not mentions(name, opening) and not OWN_WORK_RE.search(opening)
+    credited = (bool(name) and mentions(name, claim) and not mentions(name, opening)) \
+        or (as_finding and not states_aim(opening))
+    return credited and best == opening and not OWN_WORK_RE.search(opening)
 
 
 def reason_for(best: Support, threshold: float) -> str:

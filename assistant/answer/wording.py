@@ -1,0 +1,148 @@
+"""What a claim's wording asserts beyond its facts, held to the sentences it rests on.
+
+A claim can take a paper's facts and still say more than the paper: it ranks ("the
+smallest model" where the paper says "for instance, TinyNet-E"), it weighs ("crucial"
+where the paper says it wants to raise awareness), it answers what the paper only asks
+("clinical outcome was improved" from "we explored whether clinical outcome is
+improved"), or it reports the paper's background as what the study found. Similarity
+finds these claims close to their sentences and the small model's reading passes most
+of them (P(yes) 0.76–0.94 on the labelled set's "partly" pairs), so they are held by
+rule, like "not", "only" and "because" (:data:`assistant.answer.entities.MARKERS`).
+
+Each rule needs a word of the same kind in the sentences the claim rests on (or the
+title), not the same word: "the best accuracy" may rest on "the highest accuracy", and
+"plays a critical role" on "is extremely important".
+"""
+
+from __future__ import annotations
+
+import re
+
+# a rank: the claim's word needs one of its group in the sentences
+_RANKS = {
+    "smallest": "smallest tiniest fewest least lowest minimum minimal lightest leanest",
+    "largest": "largest biggest greatest most maximum highest heaviest",
+    "best": "best top highest leading state-of-the-art sota outperforms outperform "
+            "outperformed surpasses surpass beats superior",
+    "fastest": "fastest quickest fastest lowest shortest",
+    "worst": "worst lowest poorest",
+}
+_RANK_WORDS = {word: frozenset(group.split()) | {word} for word, group in _RANKS.items()}
+_RANK_RE = re.compile(r"\b(" + "|".join(_RANKS) + r")\b", re.I)
+
+# a weight the claim puts on something: some word of weight must be in the sentences
+_WEIGHT_RE = re.compile(r"\b(crucial|vital|critical|essential|paramount|indispensable|"
+                        r"pivotal)\b", re.I)
+_WEIGHED_RE = re.compile(r"\b(crucial|vital|critical|critically|essential|paramount|"
+                         r"indispensable|pivotal|important|importance|key|necessary|"
+                         r"necessity|central|fundamental|foundational)\b", re.I)
+
+# a sentence that asks (the paper's question, not its answer)
+_ASKS_RE = re.compile(r"\bwhether\b|\b(?:explor|investigat|examin|determin|assess|test|"
+                      r"ask|evaluat|stud)\w*\s+if\b", re.I)
+# a claim that reports a question or an aim itself
+_REPORTS_ASKING_RE = re.compile(r"\b(?:whether|if|aims?|aimed|objective|purpose|goal|"
+                                r"explor\w*|investigat\w*|examin\w*|assess\w*|evaluat\w*|"
+                                r"question\w*|asks?|asked)\b", re.I)
+
+# a sentence that gives the study's aim ("To assess …", "The objective was …")
+_AIM_RE = re.compile(r"^(?:to [a-z]+\b|(?:the |our )?(?:aims?|objectives?|purposes?|goals?)\b)"
+                     r"|\b(?:we|this study|this paper) (?:aim|aimed|sought|set out)\b", re.I)
+
+
+def states_aim(sentence: str) -> bool:
+    """Whether the sentence gives the study's aim or question (not its background)."""
+    return bool(_AIM_RE.search(sentence.strip()) or _ASKS_RE.search(sentence))
+
+
+# an opening that reports the rest ("The abstracts state that …", "The study found that")
+_REPORT_RE = re.compile(r"^[^,;]{0,80}?\b(?:found|finds|show(?:s|ed)?|demonstrat(?:es|ed)|"
+                        r"reveal(?:s|ed)|conclud(?:es|ed)|observ(?:es|ed)|report(?:s|ed)|"
+                        r"states?|stated|mentions?|mentioned|says?|said|notes?|noted)"
+                        r"\s+that\b", re.I)
+# one that presents it as what the research found, not only as what the text says
+FINDING_RE = re.compile(r"^[^,;\"“]{0,60}?\b(?:study|studies|trial|results?|findings?|data|"
+                        r"analys[ie]s|authors|researchers|investigators|survey|experiments?)"
+                        r"\s+(?:have |has )?(?:found|finds|show(?:s|ed|n)?|demonstrat(?:es|ed)|"
+                        r"reveal(?:s|ed)|conclud(?:es|ed)|observ(?:es|ed))\s+that\b", re.I)
+
+
+def unstated_wording(claim: str, evidence: str) -> list[str]:
+    """The kinds of wording the claim uses and ``evidence`` (the sentences it rests on,
+    with the title) gives no word of: "rank" (smallest, best, …) and "weight" (crucial,
+    vital, …)."""
+    kinds = []
+    for match in _RANK_RE.finditer(claim):
+        group = _RANK_WORDS[match.group(1).lower()]
+        if not any(re.search(rf"\b{re.escape(word)}\b", evidence, re.I) for word in group):
+            kinds.append("rank")
+            break
+    if _WEIGHT_RE.search(claim) and not _WEIGHED_RE.search(evidence):
+        kinds.append("weight")
+    return kinds
+
+
+def answers_a_question(claim: str, sentence: str) -> bool:
+    """Whether the claim states as settled what ``sentence`` only asks ("clinical outcome
+    was improved" from "we explored whether clinical outcome is improved"): the sentence
+    asks, the claim does not say that it was asked, and every word of the claim (an
+    opening such as "the study found that" aside) is the question's. A claim that adds
+    words of its own may rest on the paper's answer elsewhere."""
+    if not _ASKS_RE.search(sentence) or _REPORTS_ASKING_RE.search(claim):
+        return False
+    from assistant.index.terms import bm25_tokenize
+
+    claim_terms, asked = bm25_tokenize([_REPORT_RE.sub("", claim), sentence])
+    return bool(claim_terms) and set(claim_terms) - _FUNCTION_WORDS <= set(asked)
+
+
+# tense and function words a question and its restatement may differ in
+_FUNCTION_WORDS = frozenset("is are was were be been being has have had do does did can "
+                            "could will would may might who which what when where how "
+                            "that this these those".split())
+
+
+# a means the claim gives ("by discarding …"): a turn of the "cause" kind
+_MEANS_RE = re.compile(r"\bby\s+\w+ing\b|\bthereby\b|\bso that\b", re.I)
+_ADDED_MEANS_RE = re.compile(r"\b(?:by|thereby|so)\b")
+_WORD_RE = re.compile(r"[\w%.-]+")
+COPIED_SHARE = 0.8  # of the claim's words, in order in one sentence: a copy of a stretch
+
+
+def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
+    """The kinds of turn ("negation", "restriction", "cause") in words the claim puts into
+    a stretch it otherwise copies from one of ``sentences`` (at least ``COPIED_SHARE``
+    of its words, in order): "adds context to the network by discarding …" copied from
+    "adds context to the network, discarding …" says how where the paper does not. A
+    long sentence may use such a word elsewhere, so the words the claim adds are read
+    (against the words they replace), not the sentence as a whole."""
+    from difflib import SequenceMatcher
+
+    words = _WORD_RE.findall(claim.lower())
+    if len(words) < 6:
+        return []
+    best: list[tuple[str, str]] = []
+    best_share = 0.0
+    for sentence in sentences:
+        theirs = _WORD_RE.findall(sentence.lower())
+        matcher = SequenceMatcher(None, theirs, words, autojunk=False)
+        share = sum(block.size for block in matcher.get_matching_blocks()) / len(words)
+        if share > best_share:
+            best_share = share
+            best = [(j1, j2, " ".join(theirs[i1:i2]))
+                    for tag, i1, i2, j1, j2 in matcher.get_opcodes()
+                    if tag in ("insert", "replace")]
+    if best_share < COPIED_SHARE:
+        return []
+    from assistant.answer.entities import MARKERS
+
+    kinds = set()
+    for j1, j2, replaced in best:
+        added = " ".join(words[j1:j2])
+        kinds |= {kind for kind, pattern in MARKERS.items()
+                  if pattern.search(added) and not pattern.search(replaced)}
+        with_next = " ".join(words[j1:j2 + 1])  # "by" added + the copied "discarding"
+        if _ADDED_MEANS_RE.search(added) and _MEANS_RE.search(with_next) \
+                and not _MEANS_RE.search(replaced):
+            kinds.add("cause")
+    return sorted(kinds)
