@@ -1,7 +1,9 @@
 """Holding a claim to the sentences it rests on: its numbers and names must be the ones
 those sentences give for the same thing (not merely somewhere in the abstract), a limit
-the paper sets is not its figure, and an opening about earlier work is not the paper's
-own finding. Also the one-line reason shown when no paper supports a claim."""
+the paper sets is not its figure, an opening about earlier work is not the paper's own
+finding, and what the claim's wording adds (a rank, a weight, an answer to the paper's
+question, a means: :mod:`.wording`) must have its kind there. Also the one-line reason
+shown when no paper supports a claim."""
 
 from __future__ import annotations
 
@@ -68,13 +70,21 @@ def bind(support: Support, claim: str, title: str, units: list[str],
         support.unstated = unstated_markers(claim, support.sentence)
         support.unbound += [n for n in swapped_numbers(claim, with_digits(support.sentence))
                             if n not in support.unbound]
-    support.unstated += [kind for kind in [
-        *unstated_wording(claim, " ".join([title, *support.basis])),
-        *inserted_turns(claim, support.basis)] if kind not in support.unstated]
-    if ranked and answers_a_question(framed or claim, units[ranked[0]]):
-        support.unstated.append("question")
+    _hold_wording(support, claim, framed or claim, units[ranked[0]] if ranked else "")
     support.background = _credits_background(claim, title, units, support.sentence,
                                              bool(FINDING_RE.search(framed or claim)))
+
+
+def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:
+    """What the claim's wording adds, held to its basis (see :mod:`.wording`): a rank or
+    a weight of no kind there, a turn put into a copied stretch, or, from ``framed`` (the
+    claim with its opening), the paper's question (``best``, its best sentence) stated
+    as settled."""
+    kinds = [*unstated_wording(claim, " ".join([support.title, *support.basis])),
+             *inserted_turns(claim, support.basis)]
+    if best and answers_a_question(framed, best):
+        kinds.append("question")
+    support.unstated += [kind for kind in dict.fromkeys(kinds) if kind not in support.unstated]
 
 
 def _covers(claim: str, title: str, sentence: str) -> bool:
@@ -116,6 +126,10 @@ def _credits_background(claim: str, title: str, units: list[str], best: str,
     return credited and best == opening and not OWN_WORK_RE.search(opening)
 
 
+_UNSTATED = {"rank": "rank: smallest, best …", "weight": "weight: crucial, vital …",
+             "cause": "cause or means"}
+
+
 def reason_for(best: Support, threshold: float) -> str:
     """Why no source supports a claim, from the source that matches it best."""
     if best.score < threshold:
@@ -128,8 +142,11 @@ def reason_for(best: Support, threshold: float) -> str:
         return f"the paper gives {', '.join(limits)} only as a limit (<, at most …)"
     if best.unbound:
         return f"the paper gives {', '.join(best.unbound)} for something else"
+    if "question" in best.unstated:
+        return "the paper asks this; it does not state it"
     if best.unstated:
-        return f"the paper does not say this ({', '.join(best.unstated)})"
+        return "the paper does not say this (" + ", ".join(
+            _UNSTATED.get(kind, kind) for kind in best.unstated) + ")"
     if best.background:
         return "the paper says this of earlier work"
     return "another source says this"

@@ -105,7 +105,7 @@ _FUNCTION_WORDS = frozenset("is are was were be been being has have had do does 
 # a means the claim gives ("by discarding …"): a turn of the "cause" kind
 _MEANS_RE = re.compile(r"\bby\s+\w+ing\b|\bthereby\b|\bso that\b", re.I)
 _ADDED_MEANS_RE = re.compile(r"\b(?:by|thereby|so)\b")
-_WORD_RE = re.compile(r"[\w%.-]+")
+_WORD_RE = re.compile(r"[\w%-]+(?:[.,]\d+)*")
 COPIED_SHARE = 0.8  # of the claim's words, in order in one sentence: a copy of a stretch
 
 
@@ -129,7 +129,7 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
         share = sum(block.size for block in matcher.get_matching_blocks()) / len(words)
         if share > best_share:
             best_share = share
-            best = [(j1, j2, " ".join(theirs[i1:i2]))
+            best = [(j1, j2, " ".join(_near(theirs, i1, i2, j2 - j1 + 2, j1 == 0)))
                     for tag, i1, i2, j1, j2 in matcher.get_opcodes()
                     if tag in ("insert", "replace")]
     if best_share < COPIED_SHARE:
@@ -146,3 +146,9 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
                 and not _MEANS_RE.search(replaced):
             kinds.add("cause")
     return sorted(kinds)
+
+
+def _near(words: list[str], start: int, end: int, most: int, before: bool) -> list[str]:
+    """The sentence's words an added stretch replaces, at most ``most`` of them: at the
+    claim's start they are the ones just before the copied part, elsewhere the first."""
+    return words[max(start, end - most):end] if before else words[start:min(end, start + most)]

@@ -1,0 +1,126 @@
+"""What a claim's wording adds beyond its facts (rank, weight, an answered question, a
+means put into a copied stretch, background given as a finding): decided by rule from the
+claim and the sentences it rests on."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer.attribution import Checker, SourceText
+from assistant.answer.wording import (
+    answers_a_question,
+    inserted_turns,
+    states_aim,
+    unstated_wording,
+)
+
+TINY = ("Experimental results on ImageNet show that our models perform much better than "
+        "smaller versions of the baseline. For instance, our Tiny-E reaches 59.9% top-1 "
+        "accuracy with only 24M FLOPs, 1.9% higher than the previous best model.")
+
+
+@pytest.mark.parametrize(("claim", "evidence", "kinds"), [
+    # a rank the sentences do not give ("for instance" is not "the smallest")
+    ("The smallest model, Tiny-E, reaches 59.9% top-1 accuracy.", TINY, ["rank"]),
+    # the claim's "previous best" is the sentence's own
+    ("Tiny-E is 1.9% better than the previous best model.", TINY, []),
+    # a rank of the same kind in other words
+    ("The detector has the best accuracy on the benchmark.",
+     "The detector reaches the highest accuracy on the benchmark.", []),
+    ("The model is the fastest of those compared.",
+     "The model runs at 90 fps, faster than the others.", ["rank"]),
+    # a weight the paper does not put
+    ("This knowledge is crucial for nurses.",
+     "The survey aims to raise awareness of the condition among nurses.", ["weight"]),
+    # another word of weight is the paper's weight
+    ("Depth plays a critical role in face recognition.",
+     "Depth is extremely important for recognising faces.", []),
+    ("Neither rank nor weight here.", "Something else entirely.", []),
+])
+def test_rank_and_weight_need_a_word_of_their_kind(claim, evidence, kinds):
+    assert unstated_wording(claim, evidence) == kinds
+
+
+ASKS = ("In a preliminary study, we explored whether clinical outcome is improved in "
+        "patients who are on treatment with statins when stroke occurs.")
+
+
+def test_a_question_the_paper_asks_is_not_its_answer():
+    assert answers_a_question("The study found that clinical outcome was improved in "
+                              "patients on treatment with statins when stroke occurs.", ASKS)
+    assert answers_a_question("Clinical outcome is improved in patients who are on "
+                              "treatment with statins when stroke occurs.", ASKS)
+    # a claim that says it was asked, or adds the paper's answer from elsewhere
+    assert not answers_a_question("The study explored whether clinical outcome is "
+                                  "improved with statins.", ASKS)
+    assert not answers_a_question("Clinical outcome was improved with statins, with an "
+                                  "odds ratio of 1.42.", ASKS)
+    # a sentence that asks nothing
+    assert not answers_a_question("Clinical outcome was improved in patients on statins.",
+                                  "Clinical outcome was improved in patients on statins "
+                                  "when stroke occurs.")
+
+
+def test_aims_are_told_from_background():
+    assert states_aim("To assess the morbidity and mortality of the disease.")
+    assert states_aim("The objective of this study was to compare two treatments.")
+    assert states_aim("This study aimed to determine the prevalence of hypertension.")
+    assert not states_aim("Despite antibiotics, the mortality rate remains high.")
+
+
+LONG = ("We present PatchFusion, a framework with three components: (1) a fusion network "
+        "that fuses a coarse prediction with finer tiles via feature guidance, (2) a "
+        "Global-to-Local (G2L) module that adds vital context to the fusion network, "
+        "discarding the need for patch selection heuristics, and (3) a consistency-aware "
+        "training approach.")
+
+
+@pytest.mark.parametrize(("claim", "kinds"), [
+    ("The Global-to-Local (G2L) module adds vital context to the fusion network by "
+     "discarding the need for patch selection heuristics.", ["cause"]),
+    ("The Global-to-Local (G2L) module adds vital context to the fusion network, "
+     "discarding the need for patch selection heuristics.", []),
+    ("The Global-to-Local (G2L) module does not add vital context to the fusion network, "
+     "discarding the need for patch selection heuristics.", ["negation"]),
+    ("Only the Global-to-Local (G2L) module adds vital context to the fusion network.",
+     ["restriction"]),
+    # the sentence's "via" elsewhere does not make the claim's "by" the paper's
+    # and words of the claim's own that are not a copy are left to the other checks
+    ("PatchFusion improves depth maps by using tiles and global context together.", []),
+])
+def test_turns_put_into_a_copied_stretch(claim, kinds):
+    assert inserted_turns(claim, [LONG]) == kinds
+
+
+def test_a_turn_in_place_of_one_of_its_kind_is_the_papers():
+    assert inserted_turns("The method works without manual tuning of the anchors here.",
+                          ["The method works with no manual tuning of the anchors here."]) == []
+
+
+GANGRENE = SourceText(1, "", (
+    "Fournier's gangrene is known to have an impact in the morbidity and despite antibiotics "
+    "and aggressive debridement, the mortality rate remains high. To assess the morbidity "
+    "and mortality in the treatment of Fournier's gangrene in our experience. The medical "
+    "records of 14 patients were reviewed retrospectively. Of the 14 patients, 5 died and "
+    "9 survived."))
+
+
+@pytest.fixture(scope="module")
+def checker(base_settings):
+    from assistant.index.embedding import Embedder
+    from assistant.llm.catalog import resolve_model
+
+    embedder = Embedder(resolve_model(base_settings.embedder, base_settings.models_dir), 2)
+    yield Checker(embedder.embed)
+    embedder.close()
+
+
+@pytest.mark.slow
+def test_background_reported_as_the_studys_finding_is_no_support(checker):
+    found = checker.decide("The study found that despite antibiotics and aggressive "
+                           "debridement, the mortality rate remains high.", [1], [GANGRENE])
+    assert not found.supported and "earlier work" in found.reason
+    # the abstract does say it: reported as what the abstract states, it stands
+    stated = checker.decide("Despite antibiotics and aggressive debridement, the mortality "
+                            "rate of Fournier's gangrene remains high.", [1], [GANGRENE])
+    assert stated.supported and stated.citations == [1]
