@@ -124,3 +124,23 @@ def test_background_reported_as_the_studys_finding_is_no_support(checker):
     stated = checker.decide("Despite antibiotics and aggressive debridement, the mortality "
                             "rate of Fournier's gangrene remains high.", [1], [GANGRENE])
     assert stated.supported and stated.citations == [1]
+
+
+CONNECTIVITY = SourceText(2, "Landscaping Linear Mode Connectivity", (
+    "The presence of linear paths in parameter space between two networks has drawn "
+    "interest. There has been significant research on designing algorithms that connect "
+    "networks by adjusting for permutation symmetries. In this work, we take a "
+    "landscape perspective and propose a model of the loss landscape. We find that the "
+    "barrier depends on the depth of the network."))
+
+
+@pytest.mark.slow
+def test_the_field_before_the_authors_speak_is_not_their_finding(checker):
+    found = checker.decide("It finds that there has been significant research on designing "
+                           "algorithms that connect networks by adjusting for permutation "
+                           "symmetries.", [2], [CONNECTIVITY])
+    assert not found.supported
+    # what the authors do find, framed the same way, is theirs
+    own = checker.decide("It finds that the barrier depends on the depth of the network.",
+                         [2], [CONNECTIVITY])
+    assert own.supported and own.citations == [2]

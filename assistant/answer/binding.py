@@ -12,6 +12,7 @@ import re
 from assistant.answer.checked import Support
 from assistant.answer.claims import unframed
 from assistant.answer.entities import (
+    NUMBER_RE,
     bounds_as_values,
     invented_numbers,
     mentions,
@@ -114,16 +115,39 @@ def _own_names(title: str, units: list[str]) -> str:
 
 def _credits_background(claim: str, title: str, units: list[str], best: str,
                         as_finding: bool = False) -> bool:
-    """A claim that names the paper ("DepthMaster … suffers from low inference speed"),
-    or presents itself as what the study found (``as_finding``: "The study found that
-    …"), but rests on the abstract's opening sentence, which speaks of earlier work (it
+    """A claim that names the paper ("DepthMaster … suffers from low inference speed")
+    but rests on the abstract's opening sentence, which speaks of earlier work (it
     neither names the paper nor says "we"/"our"/"this paper"), gives the paper what it
-    says of others: its background is not its finding."""
+    says of others. So does a claim that presents itself as what the study found
+    (``as_finding``: "The study found that …", "It finds that …") and rests on any
+    sentence of the abstract's background: those before the first one in the authors'
+    voice or giving the study's aim. Its background is not its finding."""
     name = paper_name(title)
-    opening = units[1] if title and len(units) > 1 else (units[0] if units else "")
-    credited = (bool(name) and mentions(name, claim) and not mentions(name, opening)) \
-        or (as_finding and not states_aim(opening))
-    return credited and best == opening and not OWN_WORK_RE.search(opening)
+    body = units[1:] if title and len(units) > 1 else units
+    opening = body[0] if body else ""
+    if name and best == opening and mentions(name, claim) and not mentions(name, opening) \
+            and not OWN_WORK_RE.search(opening):
+        return True
+    return as_finding and best in _background(body, name)
+
+
+def _background(sentences: list[str], name: str) -> list[str]:
+    """The abstract's opening sentences about the field (at most ``BACKGROUND_MOST``),
+    before the authors speak of their own work (we, our, this study, the paper's name)
+    or give their aim. Where no such sentence follows, or a figure comes first (a
+    result), only the opening is background."""
+    lead = []
+    for sentence in sentences[:BACKGROUND_MOST + 1]:
+        if OWN_WORK_RE.search(sentence) or states_aim(sentence) \
+                or (name and mentions(name, sentence)):
+            return lead
+        if NUMBER_RE.search(sentence):
+            break
+        lead.append(sentence)
+    return sentences[:1] if sentences and not NUMBER_RE.search(sentences[0]) else []
+
+
+BACKGROUND_MOST = 3  # sentences of field background an abstract opens with, at most
 
 
 _UNSTATED = {"rank": "rank: smallest, best …", "weight": "weight: crucial, vital …",

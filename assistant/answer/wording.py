@@ -62,8 +62,9 @@ _REPORT_RE = re.compile(r"^[^,;]{0,80}?\b(?:found|finds|show(?:s|ed)?|demonstrat
                         r"\s+that\b", re.I)
 # one that presents it as what the research found, not only as what the text says
 FINDING_RE = re.compile(r"^[^,;\"“]{0,60}?\b(?:study|studies|trial|results?|findings?|data|"
-                        r"analys[ie]s|authors|researchers|investigators|survey|experiments?)"
-                        r"\s+(?:have |has )?(?:found|finds|show(?:s|ed|n)?|demonstrat(?:es|ed)|"
+                        r"analys[ie]s|authors|researchers|investigators|survey|experiments?|"
+                        r"paper|work|it|they)"
+                        r"\s+(?:have |has )?(?:found|finds?|show(?:s|ed|n)?|demonstrat(?:es|ed)|"
                         r"reveal(?:s|ed)|conclud(?:es|ed)|observ(?:es|ed))\s+that\b", re.I)
 
 
