@@ -77,12 +77,13 @@ def test_tuning_numbers_come_from_the_settings(config):
 
 
 def test_bench_logs_and_summary_keys_change_with_the_settings_that_shape_them(config):
-    from assistant.bench.common import log_path
+    from assistant.bench.common import code_version, log_path
     from assistant.pipeline import Pipeline
 
     settings = load_settings(config, data_dir=config.parent / "data")
     base = log_path(settings, "answers", "dev", None)
     assert log_path(settings, "answers", "dev", None) == base
+    assert code_version() in base.name  # other code never resumes this log
     for change in ({"top_k": 5}, {"claim_threshold": 0.5}, {"yes_no_budget": 200},
                    {"temperature": 0.3}):
         assert log_path(settings.replace(**change), "answers", "dev", None) != base

@@ -4,6 +4,7 @@ subprocess (wall time, stdout, peak RSS)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -16,7 +17,7 @@ from pathlib import Path
 
 from assistant.errors import AssistantError
 from assistant.pipeline import ContextError, model_label, template_version
-from assistant.settings import REPO_DIR, Settings
+from assistant.settings import PACKAGE_DIR, REPO_DIR, Settings
 
 Progress = Callable[[int, int], None]
 # the settings groups that shape a logged row: a change to any of them starts a new log
@@ -44,13 +45,28 @@ def settings_tag(settings: Settings) -> str:
     return hashlib.sha256(values.encode()).hexdigest()[:10]
 
 
+@functools.cache
+def code_version() -> str:
+    """A short digest of the program's own code and prompts: a log written by other code
+    is not resumed (a rule changed with the same settings gives other rows)."""
+    digest = hashlib.sha256()
+    package = Path(__file__).resolve().parents[1]
+    prompts = [p for folder in {REPO_DIR / "prompts", PACKAGE_DIR / "prompts"}
+               for p in folder.glob("*.j2")]
+    for path in sorted([*package.rglob("*.py"), *prompts]):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:8]
+
+
 def log_path(settings: Settings, kind: str, split: str, model: str | None,
              templates: tuple[str, ...] = ("yesno_system", "answer_user")) -> Path:
-    """Where a resumable bench log lives: one file per kind, split, model, prompt version
-    and row-shaping settings, so a changed setting never resumes or mixes old rows."""
+    """Where a resumable bench log lives: one file per kind, split, model, prompt version,
+    code version and row-shaping settings, so a changed setting or rule never resumes or
+    mixes old rows (a run paused and resumed with the same code continues)."""
     version = template_version(*templates)
     name = (f"{kind}-{split}-{model_label(model or settings.model)}-{version}"
-            f"-{settings_tag(settings)}.jsonl")
+            f"-{code_version()}-{settings_tag(settings)}.jsonl")
     path = settings.data_dir / "bench" / name
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
