@@ -202,6 +202,19 @@ def test_a_verdict_whose_explanation_fails_the_check_is_explained_by_the_papers(
     assert answer.to_dict()["extractive"] is True
 
 
+def test_an_open_answer_the_rules_reject_is_explained_by_the_papers(hashed_copy):
+    """The model's claim matches the paper but gives it a figure it does not state: no
+    reading is needed to reject it, and the paper's own closest sentence stands in
+    rather than an abstention."""
+    pipeline = hashed_copy(ScriptedLLM("FastDepth runs at 150 fps on an NVIDIA Jetson TX2 "
+                                     "GPU [1]."))
+    answer = pipeline.ask("How fast is FastDepth on a Jetson TX2?")
+    assert answer.extractive and not answer.abstained
+    assert "150" not in answer.text
+    assert [c.paper_id for c in answer.citations] \
+        == [next(s.paper_id for s in answer.sources if s.title.startswith("FastDepth"))]
+
+
 def test_without_a_verdict_an_unsupported_answer_still_abstains(hashed_copy):
     pipeline = hashed_copy(ScriptedLLM("The abstracts do not provide information about "
                                      "this [1]."))

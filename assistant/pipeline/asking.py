@@ -279,13 +279,14 @@ class Asker:
         replaced it: the verdict stands on the papers, so when the model's explanation
         does not, their most relevant sentence explains it instead of an abstention. An
         open question gets that sentence too when the model's claims matched the papers
-        but its reading found none of them stated (its wording could not be confirmed:
-        the paper's own words can). The model reads the claims that pass (setting
-        ``claim_entailment``) aside from the conversation's evaluated context, which is
-        kept for the next turn."""
+        (score over ``claim_threshold``) but its reading or the wording rules found none
+        of them stated (its wording could not be confirmed: the paper's own words can).
+        The model reads the claims that pass (setting ``claim_entailment``) aside from
+        the conversation's evaluated context, which is kept for the next turn."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
-            read_away = any(c.readings for c in attribution.claims)
+            read_away = any(c.readings for c in attribution.claims) or any(
+                c.support >= self.settings.claim_threshold for c in attribution.claims)
             if (verdict is not None or read_away) and not attribution.supported \
                     and not stopped:
                 fallback = closest_finding(self.checker, question, texts,
