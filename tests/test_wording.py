@@ -36,6 +36,13 @@ TINY = ("Experimental results on ImageNet show that our models perform much bett
     ("Depth plays a critical role in face recognition.",
      "Depth is extremely important for recognising faces.", []),
     ("Neither rank nor weight here.", "Something else entirely.", []),
+    # terms, not weights
+    ("Vital signs were recorded in patients with essential hypertension.",
+     "Vital signs were recorded in 40 patients with essential hypertension.", []),
+    ("The critical temperature of the material is 90 K.",
+     "The material has a critical temperature of 90 K.", []),
+    ("Early diagnosis is essential for survival.",
+     "Early diagnosis was associated with survival.", ["weight"]),
 ])
 def test_rank_and_weight_need_a_word_of_their_kind(claim, evidence, kinds):
     assert unstated_wording(claim, evidence) == kinds

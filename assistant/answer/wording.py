@@ -17,6 +17,10 @@ title), not the same word: "the best accuracy" may rest on "the highest accuracy
 from __future__ import annotations
 
 import re
+from difflib import SequenceMatcher
+
+from assistant.answer.entities import MARKERS
+from assistant.index.terms import bm25_tokenize
 
 # a rank: the claim's word needs one of its group in the sentences
 _RANKS = {
@@ -24,15 +28,21 @@ _RANKS = {
     "largest": "largest biggest greatest most maximum highest heaviest",
     "best": "best top highest leading state-of-the-art sota outperforms outperform "
             "outperformed surpasses surpass beats superior",
-    "fastest": "fastest quickest fastest lowest shortest",
+    "fastest": "fastest quickest lowest shortest",
     "worst": "worst lowest poorest",
 }
 _RANK_WORDS = {word: frozenset(group.split()) | {word} for word, group in _RANKS.items()}
 _RANK_RE = re.compile(r"\b(" + "|".join(_RANKS) + r")\b", re.I)
 
-# a weight the claim puts on something: some word of weight must be in the sentences
-_WEIGHT_RE = re.compile(r"\b(crucial|vital|critical|essential|paramount|indispensable|"
-                        r"pivotal)\b", re.I)
+# a weight the claim puts on something: some word of weight must be in the sentences.
+# "vital", "critical" and "essential" weigh only in a role or after a verb ("a critical
+# role", "is essential for"): "vital signs", "critical temperature" and "essential
+# hypertension" are terms.
+_WEIGHT_RE = re.compile(r"\b(?:crucial|paramount|indispensable|pivotal)\b"
+                        r"|\b(?:vital|critical|essential)(?=\s+(?:role|roles|for|to|in|part|"
+                        r"component|step|factor|element|importance|aspect|insight)\b)"
+                        r"|\b(?:is|are|was|were|be|been|remains?|seems?)\s+(?:\w+ly\s+)?"
+                        r"(?:vital|critical|essential)\b", re.I)
 _WEIGHED_RE = re.compile(r"\b(crucial|vital|critical|critically|essential|paramount|"
                          r"indispensable|pivotal|important|importance|key|necessary|"
                          r"necessity|central|fundamental|foundational)\b", re.I)
@@ -91,8 +101,6 @@ def answers_a_question(claim: str, sentence: str) -> bool:
     words of its own may rest on the paper's answer elsewhere."""
     if not _ASKS_RE.search(sentence) or _REPORTS_ASKING_RE.search(claim):
         return False
-    from assistant.index.terms import bm25_tokenize
-
     claim_terms, asked = bm25_tokenize([_REPORT_RE.sub("", claim), sentence])
     return bool(claim_terms) and set(claim_terms) - _FUNCTION_WORDS <= set(asked)
 
@@ -117,12 +125,10 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
     "adds context to the network, discarding …" says how where the paper does not. A
     long sentence may use such a word elsewhere, so the words the claim adds are read
     (against the words they replace), not the sentence as a whole."""
-    from difflib import SequenceMatcher
-
     words = _WORD_RE.findall(claim.lower())
     if len(words) < 6:
         return []
-    best: list[tuple[str, str]] = []
+    best: list[tuple[int, int, str]] = []
     best_share = 0.0
     for sentence in sentences:
         theirs = _WORD_RE.findall(sentence.lower())
@@ -135,8 +141,6 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
                     if tag in ("insert", "replace")]
     if best_share < COPIED_SHARE:
         return []
-    from assistant.answer.entities import MARKERS
-
     kinds = set()
     for j1, j2, replaced in best:
         added = " ".join(words[j1:j2])

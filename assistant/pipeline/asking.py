@@ -285,9 +285,9 @@ class Asker:
         the conversation's evaluated context, which is kept for the next turn."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
-            read_away = any(c.readings for c in attribution.claims) or any(
-                c.support >= self.settings.claim_threshold for c in attribution.claims)
-            if (verdict is not None or read_away) and not attribution.supported \
+            matched = any(c.readings or c.support >= self.settings.claim_threshold
+                          for c in attribution.claims)
+            if (verdict is not None or matched) and not attribution.supported \
                     and not stopped:
                 fallback = closest_finding(self.checker, question, texts,
                                            self.settings.min_relevance)
