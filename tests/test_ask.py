@@ -202,17 +202,28 @@ def test_a_verdict_whose_explanation_fails_the_check_is_explained_by_the_papers(
     assert answer.to_dict()["extractive"] is True
 
 
-def test_an_open_answer_the_rules_reject_is_explained_by_the_papers(hashed_copy):
-    """The model's claim matches the paper but gives it a figure it does not state: no
-    reading is needed to reject it, and the paper's own closest sentence stands in
-    rather than an abstention."""
+def test_an_open_answer_whose_wording_the_rules_reject_is_explained_by_the_papers(
+        hashed_copy):
+    """The model's claim holds the paper's facts but ranks where the paper does not
+    ("the fastest"): no reading is needed to reject it, and the paper's own closest
+    sentence stands in rather than an abstention."""
+    pipeline = hashed_copy(ScriptedLLM("FastDepth is the fastest network, running at 178 fps "
+                                     "on an NVIDIA Jetson TX2 GPU [1]."))
+    answer = pipeline.ask("How fast is FastDepth on a Jetson TX2?")
+    assert answer.extractive and not answer.abstained
+    assert "fastest" not in answer.text
+    assert [c.paper_id for c in answer.citations] \
+        == [next(s.paper_id for s in answer.sources if s.title.startswith("FastDepth"))]
+
+
+def test_an_answer_whose_names_or_numbers_fail_still_abstains(hashed_copy):
+    """A figure the paper does not give is no rewording: the papers found do not answer,
+    and no sentence of theirs is put in the answer's place."""
     pipeline = hashed_copy(ScriptedLLM("FastDepth runs at 150 fps on an NVIDIA Jetson TX2 "
                                      "GPU [1]."))
     answer = pipeline.ask("How fast is FastDepth on a Jetson TX2?")
-    assert answer.extractive and not answer.abstained
-    assert "150" not in answer.text
-    assert [c.paper_id for c in answer.citations] \
-        == [next(s.paper_id for s in answer.sources if s.title.startswith("FastDepth"))]
+    assert answer.claims and not answer.claims[0].reworded
+    assert answer.abstained and not answer.extractive
 
 
 def test_without_a_verdict_an_unsupported_answer_still_abstains(hashed_copy):

@@ -50,8 +50,14 @@ class Support:
     def admissible(self) -> bool:
         if self.quoted:
             return True
+        return self.admissible_but_wording and not self.unstated
+
+    @property
+    def admissible_but_wording(self) -> bool:
+        """Whether only the claim's wording (its ``unstated`` turns) keeps this paper
+        from supporting it: its numbers and names are the paper's, in its sentences."""
         return not (self.invented_numbers or self.missing_names or self.unbound
-                    or self.unstated or self.background)
+                    or self.background)
 
 
 @dataclass
@@ -72,6 +78,9 @@ class Claim:
     # False for a supported claim about a paper the question is not about (padding): it
     # is shown apart, under "Other retrieved papers" (see :mod:`.relevance`)
     relevant: bool = True
+    # unsupported, though a paper holds its facts (score, numbers, names) and only what
+    # its wording adds (a rank, a weight, a turn: :mod:`.wording`) goes beyond the paper
+    reworded: bool = False
 
     def to_dict(self) -> dict:
         return {"text": self.text, "citations": self.citations, "supported": self.supported,

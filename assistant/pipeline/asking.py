@@ -279,14 +279,14 @@ class Asker:
         replaced it: the verdict stands on the papers, so when the model's explanation
         does not, their most relevant sentence explains it instead of an abstention. An
         open question gets that sentence too when the model's claims matched the papers
-        (score over ``claim_threshold``) but its reading or the wording rules found none
-        of them stated (its wording could not be confirmed: the paper's own words can).
+        but its reading, or the rules on what its wording adds (a rank, a weight: not
+        its numbers or names), found none of them stated (its wording could not be
+        confirmed: the paper's own words can).
         The model reads the claims that pass (setting ``claim_entailment``) aside from
         the conversation's evaluated context, which is kept for the next turn."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
-            matched = any(c.readings or c.support >= self.settings.claim_threshold
-                          for c in attribution.claims)
+            matched = any(c.readings or c.reworded for c in attribution.claims)
             if (verdict is not None or matched) and not attribution.supported \
                     and not stopped:
                 fallback = closest_finding(self.checker, question, texts,
