@@ -95,7 +95,7 @@ def test_a_copy_cited_to_the_wrong_paper_moves_to_the_paper_it_copies():
 def test_a_changed_copy_is_still_read():
     checker = Checker(HashEmbedder().embed)
     checker.judge = judge = RecordingJudge()
-    claim = "FastDepth only runs at 178 fps on an NVIDIA Jetson TX2 GPU."
+    claim = "FastDepth reliably runs at 178 fps on an NVIDIA Jetson TX2 GPU."
     result = checker.check(f"{claim} [1]", PAPERS)
     assert not result.claims[0].supported and judge.claims == [claim]
 
@@ -106,7 +106,7 @@ def test_the_reading_gets_the_claim_without_the_frame_that_reports_it():
     words."""
     checker = Checker(HashEmbedder().embed)
     checker.judge = judge = RecordingJudge()
-    result = checker.check("The abstracts found that FastDepth only runs at 178 fps on an "
-                           "NVIDIA Jetson TX2 GPU [1].", PAPERS)
-    assert judge.claims == ["FastDepth only runs at 178 fps on an NVIDIA Jetson TX2 GPU."]
+    result = checker.check("The abstracts found that FastDepth reliably runs at 178 fps on "
+                           "an NVIDIA Jetson TX2 GPU [1].", PAPERS)
+    assert judge.claims == ["FastDepth reliably runs at 178 fps on an NVIDIA Jetson TX2 GPU."]
     assert result.claims[0].text.startswith("The abstracts found that FastDepth")
