@@ -216,13 +216,23 @@ def test_an_open_answer_whose_wording_the_rules_reject_is_explained_by_the_paper
         == [next(s.paper_id for s in answer.sources if s.title.startswith("FastDepth"))]
 
 
+def test_a_number_the_paper_gives_for_something_else_is_a_near_miss(hashed_copy):
+    """The paper gives 10, but in watts, not frames per second: the claim is no support,
+    yet it is about that paper, whose own sentence then answers."""
+    pipeline = hashed_copy(ScriptedLLM("FastDepth runs at 10 fps on an NVIDIA Jetson TX2 "
+                                     "GPU [1]."))
+    answer = pipeline.ask("How fast is FastDepth on a Jetson TX2?")
+    assert answer.extractive and not answer.abstained
+    assert "10 fps" not in answer.text
+
+
 def test_an_answer_whose_names_or_numbers_fail_still_abstains(hashed_copy):
-    """A figure the paper does not give is no rewording: the papers found do not answer,
-    and no sentence of theirs is put in the answer's place."""
+    """A figure the paper does not give at all: the claim is not about what the paper
+    says, the papers found do not answer, and no sentence of theirs stands in."""
     pipeline = hashed_copy(ScriptedLLM("FastDepth runs at 150 fps on an NVIDIA Jetson TX2 "
                                      "GPU [1]."))
     answer = pipeline.ask("How fast is FastDepth on a Jetson TX2?")
-    assert answer.claims and not answer.claims[0].reworded
+    assert answer.claims and not answer.claims[0].near_miss
     assert answer.abstained and not answer.extractive
 
 

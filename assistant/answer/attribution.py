@@ -208,8 +208,8 @@ class Checker:
             evidence=[{"n": s.n, "sentence": s.sentence, **({"quoted": True} if s.quoted else {})}
                       for s in ordered],
             model_citations=list(model_citations), reason=reason,
-            reworded=not ordered and best is not None and best.score >= self.threshold
-            and bool(best.unstated) and best.admissible_but_wording,
+            near_miss=not ordered and best is not None and best.score >= self.threshold
+            and best.states_its_facts,
             readings={n: r.to_dict() for n, r in readings.items()},
             contradicted_by=({"n": contradicted[0], "sentence": " ".join(contradicted[1].sentences)}
                              if contradicted and not ordered else None))

@@ -50,14 +50,14 @@ class Support:
     def admissible(self) -> bool:
         if self.quoted:
             return True
-        return self.admissible_but_wording and not self.unstated
+        return self.states_its_facts and not (self.unbound or self.unstated
+                                                 or self.background)
 
     @property
-    def admissible_but_wording(self) -> bool:
-        """Whether only the claim's wording (its ``unstated`` turns) keeps this paper
-        from supporting it: its numbers and names are the paper's, in its sentences."""
-        return not (self.invented_numbers or self.missing_names or self.unbound
-                    or self.background)
+    def states_its_facts(self) -> bool:
+        """Whether the paper states every number and name of the claim (somewhere in its
+        title and abstract): a claim about this paper, whatever else keeps it out."""
+        return not (self.invented_numbers or self.missing_names)
 
 
 @dataclass
@@ -78,9 +78,10 @@ class Claim:
     # False for a supported claim about a paper the question is not about (padding): it
     # is shown apart, under "Other retrieved papers" (see :mod:`.relevance`)
     relevant: bool = True
-    # unsupported, though a paper holds its facts (score, numbers, names) and only what
-    # its wording adds (a rank, a weight, a turn: :mod:`.wording`) goes beyond the paper
-    reworded: bool = False
+    # unsupported, though the paper matching it best states every number and name in it:
+    # only where they stand, or what the wording adds (a rank, a weight, a turn), or the
+    # model's reading kept it out — the claim is about that paper, in words it does not use
+    near_miss: bool = False
 
     def to_dict(self) -> dict:
         return {"text": self.text, "citations": self.citations, "supported": self.supported,

@@ -278,15 +278,16 @@ class Asker:
         """The claim check of the reply, and whether the papers' own closest sentence
         replaced it: the verdict stands on the papers, so when the model's explanation
         does not, their most relevant sentence explains it instead of an abstention. An
-        open question gets that sentence too when the model's claims matched the papers
-        but its reading, or the rules on what its wording adds (a rank, a weight: not
-        its numbers or names), found none of them stated (its wording could not be
-        confirmed: the paper's own words can).
+        open question gets that sentence too when a claim of the model's matched a paper
+        that states all its numbers and names, but its reading or the rules on where
+        they stand and what its wording adds kept it out (its wording could not be
+        confirmed: the paper's own words can). A claim naming what the paper never
+        names is about something else: no sentence stands in for it.
         The model reads the claims that pass (setting ``claim_entailment``) aside from
         the conversation's evaluated context, which is kept for the next turn."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
-            matched = any(c.readings or c.reworded for c in attribution.claims)
+            matched = any(c.readings or c.near_miss for c in attribution.claims)
             if (verdict is not None or matched) and not attribution.supported \
                     and not stopped:
                 fallback = closest_finding(self.checker, question, texts,
