@@ -13,19 +13,7 @@ from assistant.answer.attribution import Checker
 from assistant.answer.binding import OWN_WORK_RE
 from assistant.answer.checked import Attribution, SourceText, Support
 from assistant.answer.evidence import split_sentences
-
-# a sentence that says what the study set out to do restates the question; it explains no
-# verdict ("To evaluate the impact of HER2 …", "The aim of this study was …")
-_AIM_RE = re.compile(
-    r"^(?:to (?:\w+ ){0,2}?(?:evaluate|assess|examine|investigate|determine|compare"
-    r"|analy[sz]e|study|describe|identify|explore|test|verify|establish|clarify|estimate"
-    r"|measure|review|ascertain|delineate|elucidate|characteri[sz]e)\b"
-    r"|(?:the |our |this )?(?:main |primary )?(?:aims?|purposes?|objectives?|goals?)\b"
-    r"|(?:this|the present|the current|our) (?:\w+ )?(?:study|work|paper|research|audit"
-    r"|trial|review|analysis) (?:aims?|aimed|sought|was designed|examined|evaluated"
-    r"|investigated|assessed|set out|explored|addresses|asks)\b"
-    r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked|wanted)\b)", re.I)
-
+from assistant.answer.wording import AIM_RE
 
 # what earlier work found is no finding of this paper ("A previous study showed …")
 _EARLIER_RE = re.compile(r"^(?:an? |the )?(?:previous|prior|earlier|recent|several|many"
@@ -49,7 +37,7 @@ def findings_of(text: SourceText, results: bool = False) -> SourceText | None:
     sentences = split_sentences(text.text)
     opening = sentences[:1] if len(sentences) > 2 and not OWN_WORK_RE.search(sentences[0]) \
         else []
-    kept = [s for s in sentences if s not in opening and not _AIM_RE.match(s.strip())
+    kept = [s for s in sentences if s not in opening and not AIM_RE.match(s.strip())
             and not _EARLIER_RE.match(s.strip())]
     if results:
         kept = [s for s in kept if _RESULT_RE.search(s)]

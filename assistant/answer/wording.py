@@ -55,14 +55,22 @@ _REPORTS_ASKING_RE = re.compile(r"\b(?:whether|if|aims?|aimed|objective|purpose|
                                 r"explor\w*|investigat\w*|examin\w*|assess\w*|evaluat\w*|"
                                 r"question\w*|asks?|asked)\b", re.I)
 
-# a sentence that gives the study's aim ("To assess …", "The objective was …")
-_AIM_RE = re.compile(r"^(?:to [a-z]+\b|(?:the |our )?(?:aims?|objectives?|purposes?|goals?)\b)"
-                     r"|\b(?:we|this study|this paper) (?:aim|aimed|sought|set out)\b", re.I)
+# a sentence that says what the study set out to do restates the question; it explains no
+# verdict ("To evaluate the impact of HER2 …", "The aim of this study was …")
+AIM_RE = re.compile(
+    r"^(?:to (?:\w+ ){0,2}?(?:evaluate|assess|examine|investigate|determine|compare"
+    r"|analy[sz]e|study|describe|identify|explore|test|verify|establish|clarify|estimate"
+    r"|measure|review|ascertain|delineate|elucidate|characteri[sz]e)\b"
+    r"|(?:the |our |this )?(?:main |primary )?(?:aims?|purposes?|objectives?|goals?)\b"
+    r"|(?:this|the present|the current|our) (?:\w+ )?(?:study|work|paper|research|audit"
+    r"|trial|review|analysis) (?:aims?|aimed|sought|was designed|examined|evaluated"
+    r"|investigated|assessed|set out|explored|addresses|asks)\b"
+    r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked|wanted)\b)", re.I)
 
 
 def states_aim(sentence: str) -> bool:
     """Whether the sentence gives the study's aim or question (not its background)."""
-    return bool(_AIM_RE.search(sentence.strip()) or _ASKS_RE.search(sentence))
+    return bool(AIM_RE.match(sentence.strip()) or _ASKS_RE.search(sentence))
 
 
 # an opening that reports the rest ("The abstracts state that …", "The study found that")
