@@ -1,6 +1,7 @@
 """The papers' own sentence that explains an answer when the model's words could not be
 confirmed: a yes/no verdict whose explanation fails the check, or an open answer whose
-claims matched a paper but whose reading found none of them stated. It must be a
+claims matched a paper stating their numbers and names but were kept out by the reading,
+by where those stand or by what their wording adds (``Claim.near_miss``). It must be a
 finding of the paper the question is about, not its background or its aim.
 """
 
