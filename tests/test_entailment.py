@@ -314,3 +314,55 @@ def test_when_the_model_cannot_read_the_margin_decides():
     claim = checker_with(judge).choose("Dense 3D facial geometry plays a critical role.", [1],
                                        _two_papers_saying_one_thing())
     assert judge.seen and claim.citations == [2]
+
+
+OTHER = SourceText(2, "Trained Rank Pruning for Efficient Deep Neural Networks", (
+    "To accelerate DNNs inference, low-rank approximation has been widely adopted. "
+    "We propose Trained Rank Pruning, which alternates low rank approximation and training."))
+
+
+@pytest.mark.parametrize(("claim", "model", "place"), [
+    ("The second source also discusses pruning.", [2], 2),
+    ("The second source also discusses pruning.", [], 2),
+    ("It is introduced in the first paper to show this.", [1], 1),
+    ("The second source also discusses pruning.", [1], None),   # the model cites another
+    ("The first and second papers agree.", [], None),            # two places
+    ("The last paper proposes it.", [], None),                   # no number to it
+    ("The fifth paper proposes it.", [], None),                  # no fifth source
+])
+def test_the_source_a_claim_names_by_its_place(claim, model, place):
+    from assistant.answer.claims import designated
+
+    assert designated(claim, model, {1, 2, 3, 4}) == place
+
+
+def test_a_claim_about_the_second_paper_is_not_given_to_the_first():
+    """"The second source proposes a lightweight encoder-decoder network [2]" is about
+    source 2, which does not say it: that FastDepth's sentence matches is no support (it
+    would read "The second source … [1]"); "The first source …" with [1] keeps its paper;
+    a claim naming a method goes by the name, whatever place the model gave it."""
+    checker = checker_with(FixedJudge(SUPPORTED))
+    said = "source proposes an efficient and lightweight encoder-decoder network architecture."
+    wrong = checker.decide(f"The second {said}", [2], [PAPER, OTHER])
+    right = checker.decide(f"The first {said}", [1], [PAPER, OTHER])
+    named = checker.decide("The second source runs at 178 fps on an NVIDIA Jetson TX2 GPU.",
+                           [2], [PAPER, OTHER])
+    unplaced = checker.decide(CLAIM, [2], [PAPER, OTHER])
+    assert not wrong.supported and wrong.citations == []
+    assert right.supported and right.citations == [1]
+    assert named.supported and named.citations == [1]
+    assert unplaced.supported and unplaced.citations == [1]   # a miscitation is moved
+
+
+def test_a_moved_citation_drops_the_place_the_model_gave_its_paper():
+    """The model wrote "the second paper" for the paper it cited; the check gave the claim
+    to paper 3: "The second paper … [3]" would point at two papers at once."""
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    written = "The second paper proposes DepthMaster [2]."
+    span = split_claims(written)[0]
+    claim = Claim(span.plain, [3], True, 0.9, [], model_citations=[2])
+    shown = render(written, [(span, claim)], {2: "OPEN", 3: "DepthMaster"})
+    assert shown == "One paper proposes DepthMaster [3]."

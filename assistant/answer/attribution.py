@@ -33,7 +33,7 @@ import numpy as np
 
 from assistant.answer.binding import bind, reason_for
 from assistant.answer.checked import Attribution, Claim, SourceText, Support
-from assistant.answer.claims import Span, denied_topic, split_claims, unframed
+from assistant.answer.claims import Span, denied_topic, designated, split_claims, unframed
 from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
     invented_numbers,
@@ -165,8 +165,16 @@ class Checker:
 
     def decide(self, claim: str, model_citations: list[int],
                sources: Sequence[SourceText]) -> Claim:
-        """Keep the model's citations that are supported, else attach the best support."""
-        return self.choose(claim, model_citations, self.supports(claim, sources))
+        """Keep the model's citations that are supported, else attach the best support. A
+        claim that names its source only by place ("the second paper also discusses …")
+        is that source's to support or not (:func:`~assistant.answer.claims.designated`);
+        one that names a method or dataset goes by the name, the place being the model's
+        counting ("the second paper proposes DepthMaster" where DepthMaster is [3])."""
+        supports = self.supports(claim, sources)
+        place = designated(claim, model_citations, {s.n for s in sources})
+        if place is not None and not names_in(claim):
+            supports = [s for s in supports if s.n == place]
+        return self.choose(claim, model_citations, supports)
 
     def choose(self, claim: str, model_citations: list[int],
                supports: Sequence[Support]) -> Claim:

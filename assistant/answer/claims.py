@@ -108,6 +108,28 @@ class Span:
 PLACE = r"(?:first|second|third|fourth|fifth|last|other|next)"  # a source's place in a list
 ONE_SOURCE = r"(?:source|paper|study|abstract|article|publication|work)\b"  # one source's noun
 _POINTER_RE = re.compile(rf"^(?:(?:the|this) {PLACE}|one) {ONE_SOURCE}", re.I)
+_PLACES = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
+_NUMBERED_PLACE_RE = re.compile(rf"\b(?:the|this) ({'|'.join(_PLACES)}) {ONE_SOURCE}", re.I)
+# any place word a few words before a source noun: "the first and the second papers"
+_ANY_PLACE_RE = re.compile(rf"\b({'|'.join(_PLACES)})\b(?=(?:\W+\w+){{0,3}}?\W+"
+                           r"(?:source|paper|stud(?:y|ies)|abstract|article|publication|work)s?\b)",
+                           re.I)
+
+
+def designated(claim: str, model_citations: list[int], numbers: set[int]) -> int | None:
+    """The source a claim names by its place in the list ("The second source also
+    discusses …", "… is introduced in the first paper"), when it names exactly one such
+    place, that source exists and the model's own citations (if any) include it: who the
+    claim is about, as a method's name says it. A claim about the second paper is no
+    finding of the first, however well the first paper's sentences match it."""
+    places = {_PLACES[m.group(1).lower()] for m in _ANY_PLACE_RE.finditer(claim)}
+    named = _NUMBERED_PLACE_RE.search(claim)
+    if len(places) != 1 or named is None:
+        return None
+    n = _PLACES[named.group(1).lower()]
+    if n not in numbers or (model_citations and n not in model_citations):
+        return None
+    return n
 
 
 def unframed(claim: str) -> str:

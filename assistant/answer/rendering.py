@@ -46,12 +46,14 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
     citation, the check confirmed the model's (or attached it to an uncited claim), and
     that paper's title announces a name: the sentence then says which paper it is about
     without the reader decoding [n]. A citation the check moved keeps the generic words
-    (the model's sentence was about another paper); a sentence that names the paper
-    already keeps them too, less a place in the list ("The third paper proposes
-    DepthMaster" → "One paper proposes DepthMaster")."""
-    if not (claim.supported and len(claim.citations) == 1
-            and claim.model_citations in ([], claim.citations)):
+    (the model's sentence was about another paper), less a place in the list, which
+    pointed at the paper the model cited ("The second paper proposes DepthMaster [3]" →
+    "One paper …"); a sentence that names the paper already keeps them too, less the
+    place ("The third paper proposes DepthMaster" → "One paper proposes DepthMaster")."""
+    if not (claim.supported and len(claim.citations) == 1):
         return body
+    if claim.model_citations not in ([], claim.citations):
+        return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
     name = names.get(claim.citations[0], "")
     if not name:
         return body
