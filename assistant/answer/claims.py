@@ -106,14 +106,14 @@ class Span:
 # a subject that points at one source by its place in the list ("The second paper
 # proposes …", "One source shows …"): read against that paper, it is "the paper"
 PLACE = r"(?:first|second|third|fourth|fifth|last|other|next)"  # a source's place in a list
-ONE_SOURCE = r"(?:source|paper|study|abstract|article|publication|work)\b"  # one source's noun
+_SOURCE_NOUNS = "source|paper|study|abstract|article|publication|work"
+ONE_SOURCE = rf"(?:{_SOURCE_NOUNS})\b"  # one source's noun
 _POINTER_RE = re.compile(rf"^(?:(?:the|this) {PLACE}|one) {ONE_SOURCE}", re.I)
 _PLACES = {"first": 1, "second": 2, "third": 3, "fourth": 4, "fifth": 5}
 _NUMBERED_PLACE_RE = re.compile(rf"\b(?:the|this) ({'|'.join(_PLACES)}) {ONE_SOURCE}", re.I)
 # any place word a few words before a source noun: "the first and the second papers"
 _ANY_PLACE_RE = re.compile(rf"\b({'|'.join(_PLACES)})\b(?=(?:\W+\w+){{0,3}}?\W+"
-                           r"(?:source|paper|stud(?:y|ies)|abstract|article|publication|work)s?\b)",
-                           re.I)
+                           rf"(?:{_SOURCE_NOUNS}|studies)s?\b)", re.I)
 
 
 def designated(claim: str, model_citations: list[int], numbers: set[int]) -> int | None:
