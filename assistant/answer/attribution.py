@@ -170,11 +170,10 @@ class Checker:
         is that source's to support or not (:func:`~assistant.answer.claims.designated`);
         one that names a method or dataset goes by the name, the place being the model's
         counting ("the second paper proposes DepthMaster" where DepthMaster is [3])."""
-        supports = self.supports(claim, sources)
         place = designated(claim, model_citations, {s.n for s in sources})
         if place is not None and not names_in(claim):
-            supports = [s for s in supports if s.n == place]
-        return self.choose(claim, model_citations, supports)
+            sources = [s for s in sources if s.n == place]
+        return self.choose(claim, model_citations, self.supports(claim, sources))
 
     def choose(self, claim: str, model_citations: list[int],
                supports: Sequence[Support]) -> Claim:
