@@ -410,6 +410,20 @@ def test_abstract_sentences_do_not_end_at_an_abbreviation():
         "It ran 2 h.", "Then 3 runs followed."]
 
 
+def test_a_sentence_may_start_with_a_name_written_small():
+    """iDisc's abstract ends "... on the official KITTI benchmark. iDisc can also achieve
+    ...": kept as one sentence, the answer's word-for-word copy of the first part was not
+    recognised as a copy (the run did not end the sentence) and was read at length."""
+    from assistant.answer.evidence import split_sentences
+
+    text = ("Our method outperforms all published methods on KITTI. iDisc can also estimate "
+            "normals. fB-glu was normal in 59%. Levels rose, e.g. mRNA and cIMT did.")
+    assert split_sentences(text) == [
+        "Our method outperforms all published methods on KITTI.",
+        "iDisc can also estimate normals.", "fB-glu was normal in 59%.",
+        "Levels rose, e.g. mRNA and cIMT did."]
+
+
 @pytest.mark.parametrize(("claim", "evidence", "flagged"), [
     ("It reaches 80.0% top-1 with only 600M MACs.", "It reaches 80.0% (<600M MACs).", ["600"]),
     ("It draws 10 W on the CPU.", "It runs with power of less than 10 W.", ["10"]),

@@ -40,12 +40,13 @@ _QUESTION_WORDS_RE = re.compile(r"\b(?:which|what|who|whom|whose|when|where|why|
 # of names or notation, not measurements) and not a dimension ("3D", "2D-aware").
 QUANTITY_RE = re.compile(r"(?<![A-Za-z_^{.\d])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?![.,]?\d)"
                          r"(?![dD]\b)")
-# a sentence ends at . ! ? before a capital, a digit or an opening quote or bracket — not
-# after an abbreviation that a number or name follows ("59% vs. 19%", "e.g. BERT", "Smith
-# et al. (2019)", "Fig. 2")
+# a sentence ends at . ! ? before a capital, a digit, an opening quote or bracket, or a
+# name written with a small first letter ("iDisc", "reCAPTCHA", "mRNA") — not after an
+# abbreviation that a number or name follows ("59% vs. 19%", "e.g. BERT", "Smith et al.
+# (2019)", "Fig. 2")
 SENTENCE_RE = re.compile(r"(?<=[.!?])(?<!\bvs\.)(?<!\bVs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
                          r"(?<!\bal\.)(?<!\bFig\.)(?<!\bfig\.)(?<!\bca\.)(?<!\bcf\.)"
-                         r"(?<!\bapprox\.)\s+(?=[A-Z0-9\"'(\[])")
+                         r"(?<!\bapprox\.)\s+(?=[A-Z0-9\"'(\[]|[a-z]+[A-Z])")
 
 
 @dataclass
