@@ -65,6 +65,20 @@ def test_split_keeps_positions_citations_and_folds_meta_sentences():
         assert text[span.start:span.end].strip()       # spans point into the text
 
 
+def test_a_passage_quoted_by_a_meta_sentence_is_meta_to_its_closing_quote():
+    """The model justified a claim with 'This claim is supported by the text from source
+    [1], which states: "It can … . … In particular, OFA achieves …"': the quotation's
+    second sentence was shown as a claim of its own, with a dangling quote mark. A claim
+    that quotes across a sentence end stays a claim."""
+    text = ('OFA reaches 80.0% in the mobile setting [1]. This claim is supported by the '
+            'text from source [1], which states: "It can obtain many sub-networks. … In '
+            'particular, OFA achieves 80.0% top-1." Another paper reaches 59.9% [2]. '
+            'TiO-Depth "could handle the two tasks. It also improves accuracy" [3].')
+    spans = split_claims(text)
+    assert [s.kind for s in spans] == ["claim", "meta", "meta", "claim", "claim", "claim"]
+    assert spans[0].model_citations == [1]
+
+
 def test_markup_is_stripped_but_comparison_signs_are_kept():
     """A ">" before a number is part of the claim ("aged >70 years" is another group
     than "aged 70 years"); only a quote's ">" at the start of a line is markup."""
@@ -394,6 +408,29 @@ def test_the_explaining_finding_comes_from_the_paper_that_matches_the_question_b
     result = closest_finding(checker, question, [her2, other], 0.2)
     assert result is not None and result.citations == [1]
     assert not result.text.startswith("To evaluate")
+
+
+@pytest.mark.slow
+def test_a_question_asking_for_a_figure_gets_the_papers_figure_beside_its_closest_finding(
+        checker):
+    """The setup-sized question "Which paper trains one network …, and what ImageNet
+    accuracy does it reach in the mobile setting?" got only the paper's method sentence
+    when the model's own answer was rejected: the figure asked for was left out."""
+    ofa = SourceText(1, "Once-for-All: Train One Network and Specialize it", (
+        "Efficient deployment across many devices is costly. In this work, we propose to "
+        "train a once-for-all network that supports diverse hardware by decoupling training "
+        "and search, which reduces the cost. We can quickly get a specialized sub-network "
+        "by selecting from the once-for-all network without additional training. In "
+        "particular, OFA achieves a new SOTA 80.0% ImageNet top-1 accuracy under the mobile "
+        "setting. Code is released."))
+    question = ("Which paper trains a single network once and extracts specialized "
+                "sub-networks without retraining, and what ImageNet accuracy does it reach?")
+    result = closest_finding(checker, question, [ofa], 0.2)
+    assert result is not None and result.citations == [1]
+    assert "80.0%" in result.text and "once-for-all network" in result.text
+    assert result.text.index("once-for-all network") < result.text.index("80.0%")
+    plain = closest_finding(checker, question.split(", and what")[0] + "?", [ofa], 0.2)
+    assert plain is not None and "80.0%" not in plain.text
 
 
 def test_abstract_sentences_do_not_end_at_an_abbreviation():

@@ -284,6 +284,7 @@ def split_claims(text: str) -> list[Span]:
             citations = _citations_in(piece)
             body = _strip_citations(_dereference(piece))
             spans.append(Span(c_start, c_end, body, citations, _kind(body, citations)))
+    _quoted_by_meta(spans, text)
     previous: Span | None = None
     for span in spans:
         if span.kind == "meta" and previous is not None:
@@ -292,3 +293,23 @@ def split_claims(text: str) -> list[Span]:
         elif span.kind == "claim":
             previous = span
     return spans
+
+
+def _opens_or_closes(piece: str) -> bool:
+    """Whether ``piece`` leaves a quotation open that was closed before it, or closes one:
+    an odd number of straight double quotes, or unmatched curly ones."""
+    return piece.count('"') % 2 == 1 or piece.count("\u201c") != piece.count("\u201d")
+
+
+def _quoted_by_meta(spans: list[Span], text: str) -> None:
+    """A passage that a meta sentence quotes ('This claim is supported by the text from
+    source [1], which states: "It can obtain … . … In particular, OFA achieves …"') is meta
+    up to its closing quote: the check shows the paper's own sentence as evidence, and the
+    model's quotation, cut into sentences, would otherwise be shown as claims of its own
+    (a stray "… In particular, …" fragment with a dangling quote mark)."""
+    open_meta = False
+    for span in spans:
+        if open_meta:
+            span.kind = "meta"
+        if _opens_or_closes(text[span.start:span.end]):
+            open_meta = not open_meta and span.kind == "meta"

@@ -13,7 +13,8 @@ from dataclasses import replace
 from assistant.answer.attribution import Checker
 from assistant.answer.binding import OWN_WORK_RE
 from assistant.answer.checked import Attribution, SourceText, Support
-from assistant.answer.evidence import split_sentences
+from assistant.answer.entities import number_units
+from assistant.answer.evidence import QUANTITATIVE_RE, QUANTITY_RE, asked_units, split_sentences
 from assistant.answer.wording import AIM_RE
 
 # what earlier work found is no finding of this paper ("A previous study showed …")
@@ -69,5 +70,32 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
         if finding is not None and finding.dense >= min_relevance:
             best = finding
             break
-    result = checker.check(f"{best.sentence} [{best.n}]", texts)
+    chosen = [best.sentence, *_figure_sentence(checker, question, paper, best.sentence,
+                                               min_relevance)]
+    order = split_sentences(paper.text)
+    chosen.sort(key=lambda s: order.index(s) if s in order else -1)
+    result = checker.check(" ".join(f"{s} [{best.n}]" for s in chosen), texts)
     return result if result.supported else None
+
+
+def _figure_sentence(checker: Checker, question: str, paper: SourceText, chosen: str,
+                     min_relevance: float) -> list[str]:
+    """For a question that asks for figures ("… and what accuracy does it reach?") when
+    the chosen sentence states none: the paper's closest finding that does (one in the
+    units asked, where the paper has such a sentence), as a second sentence. The closest
+    sentence answers "which paper" and leaves the figure out; the figure is what was
+    asked."""
+    if not QUANTITATIVE_RE.search(question) or QUANTITY_RE.search(chosen):
+        return []
+    units = asked_units(question)
+    stated = [s for s in split_sentences(findings_of(paper).text)
+              if QUANTITY_RE.search(s) and s != chosen]
+    in_units = [s for s in stated if any(found & units for found in number_units(s).values())]
+    candidates = in_units or stated
+    if not candidates:
+        return []
+    found = checker.supports(question, [replace(paper, text=" ".join(candidates))])
+    best = found[0] if found else None
+    if best is None or best.dense < min_relevance or best.sentence not in candidates:
+        return []
+    return [best.sentence]
