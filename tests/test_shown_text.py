@@ -64,3 +64,13 @@ def test_the_authors_we_of_a_copied_sentence_becomes_the_authors():
     unconfirmed = checker.check("We propose a decoder of 12 layers [1].", paper)
     assert not unconfirmed.claims[0].supported
     assert unconfirmed.text.startswith("We propose")  # not the paper's: left as written
+
+
+def test_a_closing_quote_written_after_a_space_stays_with_its_sentence():
+    """The model wrote 'TiO-Depth "could … accuracy. "': the citation went before the
+    full stop and the loose quote mark was left behind it ('accuracy [1]. "')."""
+    text = ('FastDepth "runs at 178 fps on an NVIDIA Jetson TX2 GPU. " It uses a '
+            '"lightweight MobileNet encoder." [1]')
+    result = Checker(HashEmbedder().embed).check(text, SOURCE)
+    assert result.text.startswith('FastDepth "runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]."')
+    assert '. "' not in result.text and result.text.count('"') == 4

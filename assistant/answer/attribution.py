@@ -33,7 +33,14 @@ import numpy as np
 
 from assistant.answer.binding import bind, reason_for
 from assistant.answer.checked import Attribution, Claim, SourceText, Support
-from assistant.answer.claims import Span, denied_topic, designated, split_claims, unframed
+from assistant.answer.claims import (
+    Span,
+    denied_topic,
+    designated,
+    glued_quotes,
+    split_claims,
+    unframed,
+)
 from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
     invented_numbers,
@@ -266,6 +273,7 @@ class Checker:
         import time
 
         start = time.perf_counter()
+        text = glued_quotes(text)
         spans = self._without_near_repeats(without_repeats(split_claims(text)))
         decided: list[tuple[Span, Claim | None]] = []
         for span in spans:

@@ -313,3 +313,19 @@ def _quoted_by_meta(spans: list[Span], text: str) -> None:
             span.kind = "meta"
         if _opens_or_closes(text[span.start:span.end]):
             open_meta = not open_meta and span.kind == "meta"
+
+
+_LOOSE_CLOSE_RE = re.compile(r'([.!?])[ \t]+(["\u201d])(?=\s|$)')
+
+
+def glued_quotes(text: str) -> str:
+    """The answer with a closing quote mark that the model wrote after a space ('… the
+    prediction accuracy. "') put back against its sentence: left loose, it stayed behind
+    the citation ('accuracy [1]. "'). Only a mark that closes an open quotation moves."""
+    def glue(match: re.Match) -> str:
+        before = text[:match.start()]
+        opened = before.count('"') % 2 == 1 if match.group(2) == '"' \
+            else before.count("\u201c") > before.count("\u201d")
+        return match.group(1) + match.group(2) if opened else match.group(0)
+
+    return _LOOSE_CLOSE_RE.sub(glue, text)
