@@ -11,7 +11,7 @@ from fakes import ScriptedLLM
 
 from assistant.answer.attribution import UNSUPPORTED
 from assistant.answer.messages import retrieval_query
-from assistant.answer.result import NOT_SUPPORTED, OUT_OF_SCOPE, Turn
+from assistant.answer.result import NONE_SUCH, NOT_SUPPORTED, OUT_OF_SCOPE, Turn
 from assistant.pipeline import Pipeline
 
 QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
@@ -200,6 +200,25 @@ def test_a_verdict_whose_explanation_fails_the_check_is_explained_by_the_papers(
     assert sentence in abstract or sentence.replace("The authors'", "Our", 1) in abstract
     assert all(c.supported for c in answer.claims)
     assert answer.to_dict()["extractive"] is True
+
+
+@pytest.mark.parametrize(("probs", "stand_in"), [
+    ({"yes": 0.1, "no": 0.8, "maybe": 0.1}, False),
+    ({"yes": 0.8, "no": 0.1, "maybe": 0.1}, True)])
+def test_a_no_to_a_question_about_what_the_collection_holds_gets_no_stand_in(
+        hashed_copy, probs, stand_in):
+    """"Are there papers on …?" answered no: an unrelated paper's closest sentence was
+    shown under "Verdict: no" as if it explained it. The same question answered yes
+    keeps the stand-in (the paper that is about it)."""
+    pipeline = hashed_copy(ScriptedLLM("The abstracts do not mention depth estimation on "
+                                       "a Raspberry Pi [1].", label_probs=probs))
+    answer = pipeline.ask("Are there papers on fast monocular depth estimation on a "
+                          "Jetson TX2 or a Raspberry Pi?")
+    assert answer.sources and answer.verdict is not None
+    assert answer.extractive is stand_in and answer.abstained is not stand_in
+    if not stand_in:  # the verdict said as the answer, with the papers that were read
+        assert answer.text.startswith("Verdict: no (probability ")
+        assert NONE_SUCH in answer.text and NOT_SUPPORTED not in answer.text
 
 
 def test_an_open_answer_whose_wording_the_rules_reject_is_explained_by_the_papers(

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from assistant.answer.attribution import Attribution, Claim
 from assistant.answer.cite import check_citations
 from assistant.answer.evidence import Source
-from assistant.answer.verdict import Verdict
+from assistant.answer.verdict import Verdict, asks_existence
 from assistant.llm.base import Generation, GenerationStats, Message
 
 OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
@@ -18,12 +18,14 @@ OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper i
 EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
 NOT_SUPPORTED = ("I could not find an answer to this in your papers: nothing I could "
                  "write was backed by what they say. Closest papers:")
+NONE_SUCH = ("None of the papers found seems to be about this; nothing I could write about "
+             "them was backed by what they say. Closest papers:")
 
 
-def abstention(sources: list[Source]) -> str:
+def abstention(sources: list[Source], lead: str = NOT_SUPPORTED) -> str:
     """What the user reads instead of an answer none of whose claims a source supports:
     said to the user, with the closest papers by title (and year), never internal ids."""
-    lines = [NOT_SUPPORTED]
+    lines = [lead]
     lines += [f"- {s.title or 'an untitled paper'}" + (f" ({s.year})" if s.year else "")
               for s in sources]
     return "\n".join(lines)
@@ -185,6 +187,9 @@ def compose_answer(question: str, model: str, sources: list[Source], generation:
     if not attribution.supported and not stats.stopped:
         answer.abstained = True
         answer.text = abstention(sources)
+        if verdict is not None and verdict.label == "no" and asks_existence(question):
+            # "Are there papers on …?" — no: the verdict is the answer, said as such
+            answer.text = f"{verdict_line(verdict)}\n\n{abstention(sources, NONE_SUCH)}"
     elif verdict is not None:
         answer.text = f"{verdict_line(verdict)}\n\n{answer.text}"
     return answer

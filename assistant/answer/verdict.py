@@ -24,6 +24,20 @@ _WH_RE = re.compile(r"^\s*(?:what|which|who|whom|whose|when|where|why|how|list|n
                     r"compare|summari[sz]e|describe|explain|give)\b", re.IGNORECASE)
 
 
+# a question about what the collection holds ("Are there papers on …?", "Is there a
+# method that …?"), not about what a paper found
+_EXISTENCE_RE = re.compile(
+    r"^\s*(?:[^?]{0,60}?[,:;]\s+)?(?:are|is) there (?:any |also |here )?(?:an? |other )?"
+    r"(?:papers?|stud(?:y|ies)|works?|articles?|publications?|research|methods?|approach(?:es)?"
+    r"|models?|something|anything)\b", re.IGNORECASE)
+
+
+def asks_existence(question: str) -> bool:
+    """Whether a yes/no question asks if the collection holds such papers: its "no" is
+    about the papers found as a whole, and no one paper's finding explains it."""
+    return bool(_EXISTENCE_RE.match(question))
+
+
 def is_yes_no(question: str) -> bool:
     """Whether the question asks for yes or no ("Does X improve Y?", "In adults, is …?")."""
     text = question.strip()

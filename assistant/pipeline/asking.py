@@ -32,7 +32,7 @@ from assistant.answer.result import (
     empty_collection,
     out_of_scope,
 )
-from assistant.answer.verdict import LABELS, Verdict, decide, is_yes_no
+from assistant.answer.verdict import LABELS, Verdict, asks_existence, decide, is_yes_no
 from assistant.index.collection import Index
 from assistant.index.filters import Filters
 from assistant.index.search import Hit, relevant
@@ -284,12 +284,18 @@ class Asker:
         confirmed: the paper's own words can). A claim naming what the paper never
         names is about something else: no sentence stands in for it.
         The model reads the claims that pass (setting ``claim_entailment``) aside from
-        the conversation's evaluated context, which is kept for the next turn."""
+        the conversation's evaluated context, which is kept for the next turn.
+        A "no" to a question about what the collection holds ("Are there papers on …?")
+        gets no stand-in: one paper's finding cannot explain that none is about it (an
+        unrelated paper's sentence was shown under "Verdict: no"); it abstains, naming
+        the papers read."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
             matched = any(c.readings or c.near_miss for c in attribution.claims)
+            none_such = verdict is not None and verdict.label == "no" \
+                and asks_existence(question)
             if (verdict is not None or matched) and not attribution.supported \
-                    and not stopped:
+                    and not stopped and not none_such:
                 fallback = closest_finding(self.checker, question, texts,
                                            self.settings.min_relevance)
                 if fallback is not None:  # its time is on top of the check it replaces
