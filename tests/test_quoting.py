@@ -110,3 +110,59 @@ def test_the_reading_gets_the_claim_without_the_frame_that_reports_it():
                            "an NVIDIA Jetson TX2 GPU [1].", PAPERS)
     assert judge.claims == ["FastDepth reliably runs at 178 fps on an NVIDIA Jetson TX2 GPU."]
     assert result.claims[0].text.startswith("The abstracts found that FastDepth")
+
+
+OWN_VOICE = [
+    "To address these issues, we propose a new pipeline that employs a smaller "
+    "architecture, requiring fewer annotations.",
+    "Our method outperforms contemporary semi-supervised work in terms of mIoU, using less "
+    "labeled data.",
+    "In MAMo, we augment the model with memory which aids the depth prediction.",
+    "Unlike prior work, we propose a single-step diffusion model for depth estimation.",
+    "Previous methods propose a single-step diffusion model for depth estimation tasks.",
+    "We propose DepthMaster, a single-step diffusion model, but only for indoor scenes.",
+    "We have trained the network on eight public datasets of street scenes.",
+]
+
+
+@pytest.mark.parametrize("claim", [
+    "The paper proposes a new pipeline that employs a smaller architecture, requiring fewer "
+    "annotations.",
+    "This method outperforms contemporary semi-supervised work in terms of mIoU.",
+    "They augment the model with memory which aids the depth prediction.",
+    "MAMo augments the model with memory which aids the depth prediction.",
+    "The authors have trained the network on eight public datasets of street scenes.",
+    "It has trained the network on eight public datasets of street scenes.",
+])
+def test_the_authors_voice_with_the_paper_as_subject_is_a_copy(claim):
+    """The small model writes "The paper proposes …" for "we propose …": the paper's
+    statement with its subject named, no reading needed."""
+    assert quoted_sentence(claim, OWN_VOICE, "MAMo")
+
+
+@pytest.mark.parametrize(("claim", "why"), [
+    ("The authors propose a single-step diffusion model for depth estimation.",
+     "framed: unlike prior work"),
+    ("The paper proposes a single-step diffusion model for depth estimation tasks.",
+     "previous methods are not the authors"),
+    ("PrimeDepth proposes a new pipeline that employs a smaller architecture, requiring "
+     "fewer annotations.", "another method's name as the subject"),
+    ("The paper proposes DepthMaster, a single-step diffusion model.", "limit cut off"),
+    ("They do not augment the model with memory which aids the depth prediction.",
+     "a negation added"),
+    ("The paper proposed a new pipeline that employs a smaller architecture, requiring "
+     "fewer annotations.", "the verb changed beyond agreement"),
+])
+def test_a_subject_that_is_not_the_authors_or_a_changed_run_is_no_copy(claim, why):
+    assert quoted_sentence(claim, OWN_VOICE, "MAMo") == "", why
+
+
+def test_a_claim_in_the_papers_voice_keeps_its_citation_without_a_reading():
+    paper = [SourceText(1, "MAMo: Leveraging Memory and Attention for Video Depth",
+                        " ".join(OWN_VOICE[2:3]) + " It runs on videos of any length.")]
+    checker = Checker(HashEmbedder().embed)
+    checker.judge = judge = RecordingJudge()
+    result = checker.check("MAMo augments the model with memory which aids the depth "
+                           "prediction [1].", paper)
+    assert result.claims[0].supported and judge.claims == []
+    assert result.claims[0].evidence[0]["quoted"] is True

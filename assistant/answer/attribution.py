@@ -165,7 +165,7 @@ class Checker:
                 invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
             bind(support, claim, source.title, group, per_unit, self.copy_similarity, framed)
-            support.quoted = quoted_sentence(claim, group)
+            support.quoted = quoted_sentence(claim, group, paper_name(source.title))
             support.sentence = support.quoted or support.sentence
             result.append(support)
         return sorted(result, key=lambda s: -s.score)

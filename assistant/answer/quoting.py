@@ -18,6 +18,16 @@ cannot change what the paper says:
   comparison). Frames are listed generously: a true copy they turn away only costs a
   reading.
 
+A claim may also copy a sentence in the authors' voice with the paper as its subject
+instead of the authors: "The paper proposes a new pipeline that …" for "To address these
+issues, we propose a new pipeline that …", "This method outperforms …" for "Our method
+outperforms …". The sentence's subject must be the authors or their own work ("we", "our
+method", "this work", the paper's own name from its title) and the claim's the paper
+("the paper", "the authors", "they", "it", "this method", that same name); the verb may
+change its ending to agree ("propose" → "proposes", "have" → "has"); every word after
+it is the sentence's, under the rules above. A claim that names another method as the
+subject is no such copy: the reading and the name rules decide it.
+
 A claim that is not a copy goes through the reading as before.
 """
 
@@ -54,24 +64,59 @@ def _words(tokens: list[str]) -> list[str]:
     return [t for t in tokens if t not in _PUNCTUATION]
 
 
-def quoted_sentence(claim: str, sentences: list[str]) -> str:
+# the paper as a claim's subject, and the authors or their work as a sentence's
+_CLAIM_SUBJECTS = [s.split() for s in (
+    "the paper", "this paper", "the study", "this study", "the work", "this work",
+    "the authors", "they", "it", "the method", "this method", "the proposed method",
+    "the approach", "this approach", "the proposed approach", "the model", "this model",
+    "the proposed model", "the framework", "this framework", "the proposed framework")]
+_OWN_SUBJECTS = [s.split() for s in (
+    "we", "our method", "our approach", "our model", "our framework", "our network",
+    "our system", "our algorithm", "our methodology", "our work", "our proposed method",
+    "our proposed approach", "our proposed model", "our proposed framework",
+    "our proposed network", "this paper", "this work", "the proposed method",
+    "the proposed approach", "the proposed model", "the proposed framework")]
+_AGREEMENT = {"have": "has", "are": "is", "were": "was", "do": "does"}
+
+
+def quoted_sentence(claim: str, sentences: list[str], name: str = "") -> str:
     """The sentence of ``sentences`` that ``claim`` copies word for word (see the module's
-    rules), or "" when it copies none."""
+    rules), or "" when it copies none; ``name``: the paper's own name (its title's), which
+    may stand for the authors on either side."""
     wanted = _words(_TOKEN_RE.findall(unframed(claim).lower()))
     if len(wanted) < MIN_WORDS:
         return ""
-    return next((sentence for sentence in sentences
-                 if _copies(wanted, _TOKEN_RE.findall(sentence.lower()))), "")
+    own = _words(_TOKEN_RE.findall(name.lower())) if name else []
+    claim_subjects = _CLAIM_SUBJECTS + ([own] if own else [])
+    rest = next((wanted[len(s):] for s in sorted(claim_subjects, key=len, reverse=True)
+                 if wanted[:len(s)] == s), None)
+    if rest is not None and len(rest) < MIN_WORDS:
+        rest = None
+    subjects = _OWN_SUBJECTS + ([own] if own else [])
+    for sentence in sentences:
+        tokens = _TOKEN_RE.findall(sentence.lower())
+        if _copies(wanted, tokens) or rest is not None and _copies(rest, tokens, subjects):
+            return sentence
+    return ""
 
 
-def _copies(wanted: list[str], tokens: list[str]) -> bool:
+def _agrees(claimed: str, written: str) -> bool:
+    """The claim's verb is the sentence's, its ending made to agree with a singular
+    subject ("propose" → "proposes")."""
+    return claimed in (written, written + "s", written + "es", _AGREEMENT.get(written))
+
+
+def _copies(wanted: list[str], tokens: list[str],
+            subjects: list[list[str]] | None = None) -> bool:
     """Whether ``wanted`` is a run of ``tokens``' words that ends a clause and is not
-    framed by the words before it."""
+    framed by the words before it; with ``subjects``, a run right after one of them whose
+    first word may agree with another subject (see :func:`_agrees`)."""
     places = [i for i, t in enumerate(tokens) if t not in _PUNCTUATION]
     words = [tokens[i] for i in places]
     size = len(wanted)
     for start in range(len(words) - size + 1):
-        if words[start:start + size] != wanted:
+        before = _run_at(words, start, wanted, subjects)
+        if before is None:
             continue
         after = places[start + size - 1] + 1
         while after < len(tokens) and tokens[after] == ")":
@@ -79,6 +124,20 @@ def _copies(wanted: list[str], tokens: list[str]) -> bool:
         if after < len(tokens) and (tokens[after] not in _CLAUSE_ENDS
                                     or _QUALIFIERS.intersection(tokens[after + 1:after + 3])):
             continue
-        if _FRAMES.isdisjoint(words[:start]):
+        if _FRAMES.isdisjoint(words[:before]):
             return True
     return False
+
+
+def _run_at(words: list[str], start: int, wanted: list[str],
+            subjects: list[list[str]] | None) -> int | None:
+    """Whether ``wanted`` runs from ``start`` (after one of ``subjects``, when given):
+    where the words before it end (the subject's start), or None."""
+    if subjects is None:
+        return start if words[start:start + len(wanted)] == wanted else None
+    if words[start + 1:start + len(wanted)] != wanted[1:] or not _agrees(wanted[0],
+                                                                          words[start]):
+        return None
+    subject = next((s for s in subjects
+                    if start >= len(s) and words[start - len(s):start] == s), None)
+    return None if subject is None else start - len(subject)
