@@ -12,6 +12,7 @@ from fakes import ScriptedLLM
 from assistant.answer.attribution import UNSUPPORTED
 from assistant.answer.messages import retrieval_query
 from assistant.answer.result import NONE_SUCH, NOT_SUPPORTED, OUT_OF_SCOPE, Turn
+from assistant.answer.verdict import asks_existence
 from assistant.pipeline import Pipeline
 
 QUESTION = "Which papers speed up depth estimation on embedded hardware, and how fast are they?"
@@ -216,6 +217,7 @@ def test_a_no_to_a_question_about_what_the_collection_holds_gets_no_stand_in(
                           "Jetson TX2 or a Raspberry Pi?")
     assert answer.sources and answer.verdict is not None
     assert answer.extractive is stand_in and answer.abstained is not stand_in
+    assert not asks_existence("Is there a model size beyond which accuracy stops improving?")
     if not stand_in:  # the verdict said as the answer, with the papers that were read
         assert answer.text.startswith("Verdict: no (probability ")
         assert NONE_SUCH in answer.text and NOT_SUPPORTED not in answer.text

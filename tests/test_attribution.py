@@ -77,6 +77,17 @@ def test_a_passage_quoted_by_a_meta_sentence_is_meta_to_its_closing_quote():
     spans = split_claims(text)
     assert [s.kind for s in spans] == ["claim", "meta", "meta", "claim", "claim", "claim"]
     assert spans[0].model_citations == [1]
+    # a quotation the model never closes ends with its paragraph; a quote a claim opens
+    # and a meta sentence closes leaves what follows alone
+    unclosed = ('OFA reaches 80.0% [1]. This claim is supported by source [1], which '
+                'states: "It can obtain many sub-networks. OFA reaches 80% [1].\n\n'
+                'FastDepth draws 10 W on a TX2 [2]. MiDaS runs at 3 fps [3].')
+    assert [s.kind for s in split_claims(unclosed)] == ["claim", "meta", "meta", "claim",
+                                                        "claim"]
+    closed_by_meta = ('FastDepth "runs at 178 fps on a TX2. This is stated in source [1]." '
+                      'FastDepth draws 10 W on the TX2 [2]. MiDaS runs at 3 fps [3].')
+    assert [s.kind for s in split_claims(closed_by_meta)] == ["claim", "meta", "claim",
+                                                              "claim"]
 
 
 def test_markup_is_stripped_but_comparison_signs_are_kept():
@@ -454,11 +465,13 @@ def test_a_sentence_may_start_with_a_name_written_small():
     from assistant.answer.evidence import split_sentences
 
     text = ("Our method outperforms all published methods on KITTI. iDisc can also estimate "
-            "normals. fB-glu was normal in 59%. Levels rose, e.g. mRNA and cIMT did.")
+            "normals. fB-glu was normal in 59%. Levels rose, e.g. mRNA and cIMT did. It gains "
+            "3 mAP resp. mAP drops by 2, see Eq. nDCG and Sec. iDisc for details.")
     assert split_sentences(text) == [
         "Our method outperforms all published methods on KITTI.",
         "iDisc can also estimate normals.", "fB-glu was normal in 59%.",
-        "Levels rose, e.g. mRNA and cIMT did."]
+        "Levels rose, e.g. mRNA and cIMT did.",
+        "It gains 3 mAP resp. mAP drops by 2, see Eq. nDCG and Sec. iDisc for details."]
 
 
 @pytest.mark.parametrize(("claim", "evidence", "flagged"), [

@@ -115,6 +115,12 @@ def test_the_reading_gets_the_claim_without_the_frame_that_reports_it():
 OWN_VOICE = [
     "To address these issues, we propose a new pipeline that employs a smaller "
     "architecture, requiring fewer annotations.",
+    "Removing the memory from our method reduces accuracy by 10% on the KITTI benchmark.",
+    "DPT, like our method, fails to estimate depth on transparent surfaces at night.",
+    "Can we train one network for all hardware platforms at once?",
+    "When we drop the temporal cues of the video, our model loses most of its accuracy.",
+    "Deep learning has achieved great success in many computer vision tasks.",
+    "Surprisingly, in 2 of 10 runs we find that the model converges to a flat minimum.",
     "Our method outperforms contemporary semi-supervised work in terms of mIoU, using less "
     "labeled data.",
     "In MAMo, we augment the model with memory which aids the depth prediction.",
@@ -129,10 +135,10 @@ OWN_VOICE = [
     "The paper proposes a new pipeline that employs a smaller architecture, requiring fewer "
     "annotations.",
     "This method outperforms contemporary semi-supervised work in terms of mIoU.",
-    "They augment the model with memory which aids the depth prediction.",
+    "The authors augment the model with memory which aids the depth prediction.",
     "MAMo augments the model with memory which aids the depth prediction.",
     "The authors have trained the network on eight public datasets of street scenes.",
-    "It has trained the network on eight public datasets of street scenes.",
+    "The study has trained the network on eight public datasets of street scenes.",
 ])
 def test_the_authors_voice_with_the_paper_as_subject_is_a_copy(claim):
     """The small model writes "The paper proposes …" for "we propose …": the paper's
@@ -152,14 +158,28 @@ def test_the_authors_voice_with_the_paper_as_subject_is_a_copy(claim):
      "a negation added"),
     ("The paper proposed a new pipeline that employs a smaller architecture, requiring "
      "fewer annotations.", "the verb changed beyond agreement"),
+    ("They augment the model with memory which aids the depth prediction.",
+     "a pronoun may be earlier work in the answer"),
+    ("The method reduces accuracy by 10% on the KITTI benchmark.",
+     "'our method' inside a phrase is not the subject"),
+    ("This method fails to estimate depth on transparent surfaces at night.",
+     "'our method' in a comparison is not the subject"),
+    ("The authors train one network for all hardware platforms at once.", "a question"),
+    ("The model loses most of its accuracy.", "a condition before the subject"),
+    ("The paper has achieved great success in many computer vision tasks.",
+     "the field's words in a title are no name of the paper"),
+    ("The authors find that the model converges to a flat minimum.",
+     "a setting with a number before the run"),
 ])
 def test_a_subject_that_is_not_the_authors_or_a_changed_run_is_no_copy(claim, why):
     assert quoted_sentence(claim, OWN_VOICE, "MAMo") == "", why
+    assert quoted_sentence(claim, OWN_VOICE, "Deep Learning") == "", why
 
 
 def test_a_claim_in_the_papers_voice_keeps_its_citation_without_a_reading():
     paper = [SourceText(1, "MAMo: Leveraging Memory and Attention for Video Depth",
-                        " ".join(OWN_VOICE[2:3]) + " It runs on videos of any length.")]
+                        "In MAMo, we augment the model with memory which aids the depth "
+                        "prediction. It runs on videos of any length.")]
     checker = Checker(HashEmbedder().embed)
     checker.judge = judge = RecordingJudge()
     result = checker.check("MAMo augments the model with memory which aids the depth "

@@ -306,13 +306,19 @@ def _quoted_by_meta(spans: list[Span], text: str) -> None:
     source [1], which states: "It can obtain … . … In particular, OFA achieves …"') is meta
     up to its closing quote: the check shows the paper's own sentence as evidence, and the
     model's quotation, cut into sentences, would otherwise be shown as claims of its own
-    (a stray "… In particular, …" fragment with a dangling quote mark)."""
-    open_meta = False
+    (a stray "… In particular, …" fragment with a dangling quote mark). A quotation ends
+    at its closing mark or at the end of its paragraph, whichever comes first: one the
+    model never closes does not take the rest of the answer with it."""
+    inside = by_meta = False
+    cursor = 0
     for span in spans:
-        if open_meta:
+        if "\n" in text[cursor:span.start]:
+            inside = by_meta = False
+        cursor = span.end
+        if inside and by_meta:
             span.kind = "meta"
         if _opens_or_closes(text[span.start:span.end]):
-            open_meta = not open_meta and span.kind == "meta"
+            inside, by_meta = (False, False) if inside else (True, span.kind == "meta")
 
 
 _LOOSE_CLOSE_RE = re.compile(r'([.!?])[ \t]+(["\u201d])(?=\s|$)')

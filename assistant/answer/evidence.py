@@ -43,10 +43,12 @@ QUANTITY_RE = re.compile(r"(?<![A-Za-z_^{.\d])(?<![A-Za-z]-)\d+(?:[.,]\d+)*(?![.
 # a sentence ends at . ! ? before a capital, a digit, an opening quote or bracket, or a
 # name written with a small first letter ("iDisc", "reCAPTCHA", "mRNA") — not after an
 # abbreviation that a number or name follows ("59% vs. 19%", "e.g. BERT", "Smith et al.
-# (2019)", "Fig. 2")
+# (2019)", "Fig. 2"), nor before such a name after one that ends no sentence there
+# ("… resp. mAP drops", "Eq. nDCG")
 SENTENCE_RE = re.compile(r"(?<=[.!?])(?<!\bvs\.)(?<!\bVs\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
                          r"(?<!\bal\.)(?<!\bFig\.)(?<!\bfig\.)(?<!\bca\.)(?<!\bcf\.)"
-                         r"(?<!\bapprox\.)\s+(?=[A-Z0-9\"'(\[]|[a-z]+[A-Z])")
+                         r"(?<!\bapprox\.)(?:\s+(?=[A-Z0-9\"'(\[])|(?<!\betc\.)(?<!\bresp\.)"
+                         r"(?<!\b[Ee]q\.)(?<!\bNo\.)(?<!\bno\.)(?<!\b[Ss]ec\.)\s+(?=[a-z]+[A-Z]))")
 
 
 @dataclass

@@ -14,8 +14,9 @@ cannot change what the paper says:
   does not limit it (a trailing qualifier such as ", but only in mice" or ", if trained
   on X" cannot be cut off);
 - the part of the sentence before the run holds no word that frames it as something else
-  (a negation, a condition, a hypothesis, an aim, earlier work or others' reports, a
-  comparison). Frames are listed generously: a true copy they turn away only costs a
+  (a negation, a condition, a question, a hypothesis, an aim, earlier work or others'
+  reports, a comparison) and no number (a setting it holds in: "On CIFAR-10, …", "in 2
+  of 10 runs …"). Frames are listed generously: a true copy they turn away only costs a
   reading.
 
 A claim may also copy a sentence in the authors' voice with the paper as its subject
@@ -23,10 +24,14 @@ instead of the authors: "The paper proposes a new pipeline that …" for "To add
 issues, we propose a new pipeline that …", "This method outperforms …" for "Our method
 outperforms …". The sentence's subject must be the authors or their own work ("we", "our
 method", "this work", the paper's own name from its title) and the claim's the paper
-("the paper", "the authors", "they", "it", "this method", that same name); the verb may
-change its ending to agree ("propose" → "proposes", "have" → "has"); every word after
-it is the sentence's, under the rules above. A claim that names another method as the
-subject is no such copy: the reading and the name rules decide it.
+("the paper", "the authors", "this method", that same name); the verb may
+change its ending to agree ("propose" → "proposes", "have" → "has"), and follows the
+subject directly, which opens the sentence or a clause after a comma ("To address these
+issues, we propose …"; not "Removing the memory from our method reduces …", "DPT, like
+our method, fails …" or "Can we train …?"); every word after it is the sentence's, under
+the rules above. A claim whose subject is another method's name, a pronoun ("they" may be
+earlier work in the answer) or a title's words that are no coined name ("Deep Learning:
+A Review") is no such copy: the reading and the name rules decide it.
 
 A claim that is not a copy goes through the reading as before.
 """
@@ -48,7 +53,8 @@ though previous previously prior existing earlier conventional traditional hypot
 hypothesized hypothesised hypothesize assume assumed assuming believed claimed expected
 studies literature others reported reports suggest suggests suggested shown known thought
 commonly widely often may might could would should aim aims aimed objective purpose
-question unclear unknown controversial debated
+question unclear unknown controversial debated can do does did how when whenever once
+after before until only
 """.split())
 
 
@@ -67,7 +73,7 @@ def _words(tokens: list[str]) -> list[str]:
 # the paper as a claim's subject, and the authors or their work as a sentence's
 _CLAIM_SUBJECTS = [s.split() for s in (
     "the paper", "this paper", "the study", "this study", "the work", "this work",
-    "the authors", "they", "it", "the method", "this method", "the proposed method",
+    "the authors", "the method", "this method", "the proposed method",
     "the approach", "this approach", "the proposed approach", "the model", "this model",
     "the proposed model", "the framework", "this framework", "the proposed framework")]
 _OWN_SUBJECTS = [s.split() for s in (
@@ -77,6 +83,7 @@ _OWN_SUBJECTS = [s.split() for s in (
     "our proposed network", "this paper", "this work", "the proposed method",
     "the proposed approach", "the proposed model", "the proposed framework")]
 _AGREEMENT = {"have": "has", "are": "is", "were": "was", "do": "does"}
+_OPENERS = frozenset(",;:)")  # what may come right before a clause's subject
 
 
 def quoted_sentence(claim: str, sentences: list[str], name: str = "") -> str:
@@ -86,7 +93,7 @@ def quoted_sentence(claim: str, sentences: list[str], name: str = "") -> str:
     wanted = _words(_TOKEN_RE.findall(unframed(claim).lower()))
     if len(wanted) < MIN_WORDS:
         return ""
-    own = _words(_TOKEN_RE.findall(name.lower())) if name else []
+    own = _words(_TOKEN_RE.findall(name.lower())) if _coined(name) else []
     claim_subjects = _CLAIM_SUBJECTS + ([own] if own else [])
     rest = next((wanted[len(s):] for s in sorted(claim_subjects, key=len, reverse=True)
                  if wanted[:len(s)] == s), None)
@@ -98,6 +105,12 @@ def quoted_sentence(claim: str, sentences: list[str], name: str = "") -> str:
         if _copies(wanted, tokens) or rest is not None and _copies(rest, tokens, subjects):
             return sentence
     return ""
+
+
+def _coined(name: str) -> bool:
+    """Whether a title's name is a coined one ("MAMo", "FastDepth", "STU-Net"), which
+    names the paper's own method, and not words of its field ("Deep Learning: A Review")."""
+    return len(name.split()) == 1 and bool(re.search(r"[A-Z0-9]", name[1:]))
 
 
 def _agrees(claimed: str, written: str) -> bool:
@@ -116,7 +129,8 @@ def _copies(wanted: list[str], tokens: list[str],
     size = len(wanted)
     for start in range(len(words) - size + 1):
         before = _run_at(words, start, wanted, subjects)
-        if before is None:
+        if before is None or subjects is not None and not _starts_clause(
+                tokens, places, before, start):
             continue
         after = places[start + size - 1] + 1
         while after < len(tokens) and tokens[after] == ")":
@@ -124,7 +138,7 @@ def _copies(wanted: list[str], tokens: list[str],
         if after < len(tokens) and (tokens[after] not in _CLAUSE_ENDS
                                     or _QUALIFIERS.intersection(tokens[after + 1:after + 3])):
             continue
-        if _FRAMES.isdisjoint(words[:before]):
+        if _FRAMES.isdisjoint(words[:before]) and not any(w[0].isdigit() for w in words[:before]):
             return True
     return False
 
@@ -141,3 +155,14 @@ def _run_at(words: list[str], start: int, wanted: list[str],
     subject = next((s for s in subjects
                     if start >= len(s) and words[start - len(s):start] == s), None)
     return None if subject is None else start - len(subject)
+
+
+def _starts_clause(tokens: list[str], places: list[int], subject: int, verb: int) -> bool:
+    """Whether the subject (words ``subject`` to ``verb``) opens the sentence or a clause
+    after a comma ("To address these issues, we propose …") and its verb follows it
+    directly: "our method" inside a phrase ("Removing the memory from our method reduces
+    …", "DPT, like our method, fails …", "Can we train …?") is not what the verb speaks
+    of."""
+    first = places[subject]
+    return (first == 0 or tokens[first - 1] in _OPENERS) \
+        and places[verb] == places[verb - 1] + 1

@@ -25,11 +25,10 @@ _WH_RE = re.compile(r"^\s*(?:what|which|who|whom|whose|when|where|why|how|list|n
 
 
 # a question about what the collection holds ("Are there papers on …?", "Is there a
-# method that …?"), not about what a paper found
+# study that …?"), not about what a paper found ("Is there a model size beyond which …?")
 _EXISTENCE_RE = re.compile(
     r"^\s*(?:[^?]{0,60}?[,:;]\s+)?(?:are|is) there (?:any |also |here )?(?:an? |other )?"
-    r"(?:papers?|stud(?:y|ies)|works?|articles?|publications?|research|methods?|approach(?:es)?"
-    r"|models?|something|anything)\b", re.IGNORECASE)
+    r"(?:papers?|stud(?:y|ies)|works?|articles?|publications?)\b", re.IGNORECASE)
 
 
 def asks_existence(question: str) -> bool:
