@@ -128,9 +128,8 @@ def _copies(wanted: list[str], tokens: list[str],
     words = [tokens[i] for i in places]
     size = len(wanted)
     for start in range(len(words) - size + 1):
-        before = _run_at(words, start, wanted, subjects)
-        if before is None or subjects is not None and not _starts_clause(
-                tokens, places, before, start):
+        before = _run_at(words, tokens, places, start, wanted, subjects)
+        if before is None:
             continue
         after = places[start + size - 1] + 1
         while after < len(tokens) and tokens[after] == ")":
@@ -143,10 +142,11 @@ def _copies(wanted: list[str], tokens: list[str],
     return False
 
 
-def _run_at(words: list[str], start: int, wanted: list[str],
-            subjects: list[list[str]] | None) -> int | None:
-    """Whether ``wanted`` runs from ``start`` (after one of ``subjects``, when given):
-    where the words before it end (the subject's start), or None."""
+def _run_at(words: list[str], tokens: list[str], places: list[int], start: int,
+            wanted: list[str], subjects: list[list[str]] | None) -> int | None:
+    """Whether ``wanted`` runs from word ``start`` (after one of ``subjects`` that opens
+    a clause, when given): where the words before it end (the subject's start), or
+    None. ``places``: where each of ``words`` stands among ``tokens``."""
     if subjects is None:
         return start if words[start:start + len(wanted)] == wanted else None
     if words[start + 1:start + len(wanted)] != wanted[1:] or not _agrees(wanted[0],
@@ -154,7 +154,9 @@ def _run_at(words: list[str], start: int, wanted: list[str],
         return None
     subject = next((s for s in subjects
                     if start >= len(s) and words[start - len(s):start] == s), None)
-    return None if subject is None else start - len(subject)
+    if subject is None or not _starts_clause(tokens, places, start - len(subject), start):
+        return None
+    return start - len(subject)
 
 
 def _starts_clause(tokens: list[str], places: list[int], subject: int, verb: int) -> bool:

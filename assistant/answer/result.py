@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from assistant.answer.attribution import Attribution, Claim
 from assistant.answer.cite import check_citations
 from assistant.answer.evidence import Source
-from assistant.answer.verdict import Verdict, asks_existence
+from assistant.answer.verdict import Verdict, none_such
 from assistant.llm.base import Generation, GenerationStats, Message
 
 OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper in it is "
@@ -187,7 +187,7 @@ def compose_answer(question: str, model: str, sources: list[Source], generation:
     if not attribution.supported and not stats.stopped:
         answer.abstained = True
         answer.text = abstention(sources)
-        if verdict is not None and verdict.label == "no" and asks_existence(question):
+        if none_such(question, verdict):
             # "Are there papers on …?" — no: the verdict is the answer, said as such
             answer.text = f"{verdict_line(verdict)}\n\n{abstention(sources, NONE_SUCH)}"
     elif verdict is not None:

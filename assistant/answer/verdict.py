@@ -37,6 +37,12 @@ def asks_existence(question: str) -> bool:
     return bool(_EXISTENCE_RE.match(question))
 
 
+def none_such(question: str, verdict: Verdict | None) -> bool:
+    """Whether ``verdict`` says the collection holds no papers such as ``question`` asks
+    about ("Are there papers on …?" — no)."""
+    return verdict is not None and verdict.label == "no" and asks_existence(question)
+
+
 def is_yes_no(question: str) -> bool:
     """Whether the question asks for yes or no ("Does X improve Y?", "In adults, is …?")."""
     text = question.strip()

@@ -32,7 +32,7 @@ from assistant.answer.result import (
     empty_collection,
     out_of_scope,
 )
-from assistant.answer.verdict import LABELS, Verdict, asks_existence, decide, is_yes_no
+from assistant.answer.verdict import LABELS, Verdict, decide, is_yes_no, none_such
 from assistant.index.collection import Index
 from assistant.index.filters import Filters
 from assistant.index.search import Hit, relevant
@@ -292,10 +292,8 @@ class Asker:
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
             matched = any(c.readings or c.near_miss for c in attribution.claims)
-            none_such = verdict is not None and verdict.label == "no" \
-                and asks_existence(question)
             if (verdict is not None or matched) and not attribution.supported \
-                    and not stopped and not none_such:
+                    and not stopped and not none_such(question, verdict):
                 fallback = closest_finding(self.checker, question, texts,
                                            self.settings.min_relevance)
                 if fallback is not None:  # its time is on top of the check it replaces
