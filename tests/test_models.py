@@ -3,6 +3,7 @@ file sha256), and nothing that fails a check is installed."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
@@ -93,3 +94,29 @@ def test_preload_loads_the_model_once_in_the_background(fast_settings, monkeypat
     missing = Models(fast_settings.replace(use_server=False, model="no-such-model"),
                      lambda llm: "")
     assert missing.preload() is False  # the command's own check reports it
+
+
+@pytest.mark.slow
+def test_output_written_while_the_model_loads_in_the_background_is_not_lost(settings,
+                                                                              capfd):
+    """A one-shot ``ask`` loads the model in a background thread and may print before the
+    load ends (an out-of-scope answer is ready in ~0.3 s): llama-cpp-python's quiet load
+    pointed the process's stdout and stderr at /dev/null meanwhile, and the answer was
+    lost with exit status 0. Every line written during a real load must arrive."""
+    import time
+
+    from assistant.llm.choice import Models
+
+    models = Models(settings.replace(use_server=False), lambda llm: "")
+    assert models.preload() is True
+    lines, loading, deadline = 0, models._loading, time.monotonic() + 120
+    while loading.is_alive() and time.monotonic() < deadline:
+        print(f"line {lines}", flush=True)
+        print(f"err {lines}", file=sys.stderr, flush=True)
+        lines += 1
+        time.sleep(0.001)
+    models.llm()
+    out, err = capfd.readouterr()
+    assert lines > 0
+    assert out.split() == " ".join(f"line {n}" for n in range(lines)).split()
+    assert err.count("err ") == lines

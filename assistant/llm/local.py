@@ -34,13 +34,36 @@ _LOG_CALLBACK = None
 
 
 def quiet_llama_logs() -> None:
-    """Silence llama.cpp's C-level logging (it writes straight to stderr otherwise)."""
+    """Silence llama.cpp's C-level logging (it writes straight to stderr otherwise), and
+    stop llama-cpp-python from silencing it its own way (:func:`_keep_streams`)."""
     global _LOG_CALLBACK
     if _LOG_CALLBACK is None:
         from llama_cpp import llama_cpp as C
 
         _LOG_CALLBACK = C.llama_log_callback(lambda level, text, data: None)
         C.llama_log_set(_LOG_CALLBACK, ctypes.c_void_p(0))
+        _keep_streams()
+
+
+def _keep_streams() -> None:
+    """With ``verbose=False`` llama-cpp-python loads a model inside a context manager that
+    points the process's stdout and stderr (file descriptors 1 and 2, and ``sys.stdout``/
+    ``sys.stderr``) at /dev/null. A one-shot ``ask`` loads the model in a background
+    thread while the main thread retrieves and may already print: an out-of-scope answer
+    (ready in ~0.3 s, before a ~1.5 s load ends) went to /dev/null with exit status 0, and
+    the status line meant to fill the wait was not shown either. The log callback above
+    already keeps llama.cpp quiet, so that redirection is turned into a no-op here."""
+    import contextlib
+
+    import llama_cpp._internals
+    import llama_cpp.llama
+    import llama_cpp.llama_chat_format
+
+    def keep(disable: bool = True) -> contextlib.nullcontext:
+        return contextlib.nullcontext()
+
+    for module in (llama_cpp.llama, llama_cpp._internals, llama_cpp.llama_chat_format):
+        module.suppress_stdout_stderr = keep
 
 
 def load_llama(model_path: Path, **params):
