@@ -167,6 +167,13 @@ def test_names_of_several_words_and_short_acronyms():
     assert missing_names("TRP prunes it", "we propose trained rank pruning") == []
     assert missing_names("RCT results", "a randomized controlled trial") == []
     assert missing_names("TRP prunes it", "we propose a rank pruning method") == ["TRP"]
+    # an acronym word of a longer name, spelled out in a row with the other words
+    assert missing_names("In the paper, Sheaf NNs give every node a vector space",
+                         "we propose Sheaf Neural Networks for recommendation") == []
+    assert missing_names("In the paper, Sheaf NNs give every node a vector space",
+                         "neural networks built on a sheaf") == ["Sheaf NNs"]
+    assert missing_names("We saw Sheaf GNNs work", "Sheaf Neural Networks work") == [
+        "Sheaf GNNs", "GNN"]
     # a p-value that lost its "<" is no name; a GPU or a model variant is
     found = names_in("AUC was 0.967 (P0.05) on a P100 with EfficientNet-B0")
     assert "P0.05" not in found and {"P100", "EfficientNet-B0"} <= set(found)

@@ -210,11 +210,43 @@ def _spelled_out(acronym: str, reference: str) -> bool:
 
 def mentions(name: str, reference: str) -> bool:
     """Whether ``reference`` names ``name`` (case, spaces and hyphens ignored; a short
-    acronym also counts when spelled out)."""
+    acronym also counts when spelled out, alone or as a word of a longer name: "Sheaf
+    NNs" for "Sheaf Neural Networks")."""
     if squash(name) in squash(reference):
         return True
     acronym = name.isalpha() and name.isupper() and 2 <= len(name) <= 6
-    return acronym and _spelled_out(name, reference)
+    if acronym:
+        return _spelled_out(name, reference)
+    return " " in name and _spelled_in_run(name.split(), reference)
+
+
+def _short_form(word: str) -> str:
+    """The letters of an acronym word of a name, a plural's "s" aside ("NNs" → "NN"),
+    or "" for a word that is no acronym."""
+    letters = re.sub(r"(?<=[A-Z])s$", "", word)
+    return letters if letters.isalpha() and letters.isupper() and 2 <= len(letters) <= 6 \
+        else ""
+
+
+def _spelled_in_run(words: list[str], reference: str) -> bool:
+    """Whether ``reference`` has the name's words in a row, each acronym among them
+    spelled out there by as many words as it has letters ("Sheaf NNs": "Sheaf Neural
+    Networks"); a name with no acronym word is not looked for this way."""
+    if not any(_short_form(w) for w in words):
+        return False
+    theirs = [w.casefold() for w in re.findall(r"[A-Za-z0-9]+", reference)]
+
+    def match_at(i: int, k: int) -> bool:
+        if k == len(words):
+            return True
+        short = _short_form(words[k]).casefold()
+        if short:
+            size = len(short)
+            return "".join(w[0] for w in theirs[i:i + size]) == short \
+                and match_at(i + size, k + 1)
+        return i < len(theirs) and squash(words[k]) == theirs[i] and match_at(i + 1, k + 1)
+
+    return any(match_at(i, 0) for i in range(len(theirs)))
 
 
 def missing_names(text: str, reference: str) -> list[str]:
