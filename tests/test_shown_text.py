@@ -72,5 +72,27 @@ def test_a_closing_quote_written_after_a_space_stays_with_its_sentence():
     text = ('FastDepth "runs at 178 fps on an NVIDIA Jetson TX2 GPU. " It uses a '
             '"lightweight MobileNet encoder." [1]')
     result = Checker(HashEmbedder().embed).check(text, SOURCE)
-    assert result.text.startswith('FastDepth "runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]."')
+    assert result.text.startswith('FastDepth "runs at 178 fps on an NVIDIA Jetson TX2 GPU" [1].')
     assert '. "' not in result.text and result.text.count('"') == 4
+
+
+def test_a_citation_goes_after_the_quotation_and_a_quoted_we_stays_the_papers():
+    """'The abstract states that "… training error value [1]."' put the mark inside what
+    the paper wrote, and 'we develop RelBench' inside quotation marks was shown as 'the
+    authors develop RelBench': a quotation keeps the paper's words."""
+    paper = [SourceText(1, "RelBench: A Benchmark for Deep Learning on Relational Databases",
+                        "Relational data is everywhere. To facilitate research in this area, "
+                        "we develop RelBench, a set of benchmark datasets. Is the schema "
+                        "enough?")]
+    checker = Checker(HashEmbedder().embed)
+    shown = checker.check('The abstract states that "to facilitate research in this area, we '
+                          'develop RelBench, a set of benchmark datasets." [1]', paper).text
+    assert shown == ('The abstract states that "to facilitate research in this area, we '
+                     'develop RelBench, a set of benchmark datasets" [1].')
+    spans = checker.check('The paper writes: "Relational data is everywhere. To facilitate '
+                          'research in this area, we develop RelBench, a set of benchmark '
+                          'datasets."', paper).text
+    assert "we develop RelBench, a set of benchmark datasets\" [1]." in spans
+    assert "the authors" not in spans
+    asked = checker.check('The paper asks "Is the schema enough?" [1]', paper).text
+    assert asked.endswith(' asks "Is the schema enough?" [1].')

@@ -93,6 +93,14 @@ def _third_person(body: str, claim: Claim) -> str:
     return body
 
 
+def _voiced(body: str, claim: Claim, names: dict[int, str], quoted: bool) -> str:
+    """The claim named and in the third person, except where it quotes the paper (it
+    starts inside a quotation or holds one): a quotation keeps the paper's words, "we"
+    included."""
+    body = _named(body, claim, names)
+    return body if quoted or re.search(r"[\"“”]", body) else _third_person(body, claim)
+
+
 def contradiction_mark(claim: Claim, longest: int = 200) -> str:
     """"[contradicted by [2]: “…”]": the paper that says otherwise, in its own words."""
     found = claim.contradicted_by or {}
@@ -108,11 +116,30 @@ def _marks(claim: Claim) -> str:
     return contradiction_mark(claim) if claim.contradicted_by else UNSUPPORTED
 
 
+_QUOTES = "\"'”’"
+
+
 def _with_citations(body: str, claim: Claim) -> str:
+    """The marks go before the sentence's closing punctuation ("… 178 fps [1]."), and
+    after a closing quotation mark, which ends what the paper wrote ('… GPU" [1].'): a
+    mark inside the quotation would read as the paper's. A quoted question keeps its
+    "?" inside ('"Is depth needed?" [1].')."""
     marks = _marks(claim)
-    match = re.match(r"(.*?)((?:[.!?:;,]|\s*[\"'”’])*)$", body, re.DOTALL)
+    match = re.match(rf"(.*?)((?:[.!?:;,]|\s*[{_QUOTES}])*)$", body, re.DOTALL)
     head, tail = (match.group(1), match.group(2)) if match else (body, "")
-    return f"{head.rstrip()} {marks}{tail}"
+    quotes = re.sub(rf"[^{_QUOTES}]", "", tail)
+    if not quotes:
+        return f"{head.rstrip()} {marks}{tail}"
+    inside = re.sub(r"[^!?]", "", tail[:tail.find(quotes[0])])
+    stops = re.sub(rf"[{_QUOTES}\s]", "", tail)
+    stop = "." if re.search(r"[.!?]", stops) else stops[-1:]
+    return f"{head.rstrip()}{inside}{quotes} {marks}{stop}"
+
+
+def _opens_quote(text: str) -> bool:
+    """Whether ``text`` ends inside a quotation (one the model opened and has not yet
+    closed)."""
+    return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 
 
 def render(text: str, decided: list[tuple[Span, Claim | None]],
@@ -129,7 +156,8 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         cursor = span.end
         if span.kind == "meta":
             continue
-        shown = _with_citations(_third_person(_named(span.body, claim, names or {}), claim),
+        shown = _with_citations(_voiced(span.body, claim, names or {},
+                                        _opens_quote(text[:span.start])),
                                 claim) if claim else span.body
         if claim is not None and not claim.relevant:
             aside.append(shown.strip())
