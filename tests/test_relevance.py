@@ -42,6 +42,13 @@ def test_a_claim_is_set_apart_only_when_its_paper_and_itself_are_far_from_the_qu
     near = claim([2])
     assert set_apart("q", [("about one", claim([1])), ("two, on topic", near)], SOURCES,
                      vectors, 0.05, 0.2) == [] and near.relevant
+    # ... unless another claim of that paper is far: the paragraph about it moves whole
+    # (Q14 showed "Other retrieved papers: It highlights three key benefits …", its
+    # sentence naming "it" left in the body)
+    far = claim([2])
+    apart = set_apart("q", [("about one", claim([1])), ("two, on topic", near),
+                            ("about two", far)], SOURCES, vectors, 0.05, 0.2)
+    assert apart == [near, far] and not near.relevant
     # no question, one claim, or unsupported claims: nothing is set apart
     assert set_apart("", [("about one", claim([1])), ("about two", claim([2]))], SOURCES,
                      vectors, 0.05, 0.2) == []

@@ -7,8 +7,11 @@ is shown apart, under "Other retrieved papers", instead of in the answer's body.
 A claim is set apart when both its papers and the claim itself are clearly further from
 the question than the answer's best: the closest sentence of each paper it cites is
 ``paper_margin`` less similar to the question than the best cited paper's, and the claim
-is ``claim_margin`` less similar to the question than the answer's closest claim. Claims
-citing the best paper always stay. Both margins were chosen on the hand-labelled
+is ``claim_margin`` less similar to the question than the answer's closest claim. The
+other claims citing the same papers go with it: a paragraph about an unrelated paper
+moves whole ("It highlights three key benefits …" would otherwise lose the sentence
+that says what "it" is, or stay in the body after it). Claims citing the best paper
+always stay. Both margins were chosen on the hand-labelled
 relevance of the claims in ``bench/relevance/`` (see the README: a rule on sentence
 similarity alone finds the claims about other papers, not an off-topic detail of the
 right paper)."""
@@ -42,10 +45,13 @@ def set_apart(question: str, claims: list[tuple[str, Claim]], sources: Sequence[
     best_paper = max(closeness[n] for n in cited)
     claim_closeness = vectors([text for text, _ in supported]) @ asked
     best_claim = float(np.max(claim_closeness))
-    apart = []
+    far: dict[int, bool] = {}  # claims of papers further than the best: is the claim far?
     for (_, claim), near in zip(supported, claim_closeness, strict=True):
         paper = max((closeness.get(n, best_paper) for n in claim.citations), default=best_paper)
-        if paper <= best_paper - paper_margin and near <= best_claim - claim_margin:
-            claim.relevant = False
-            apart.append(claim)
+        if paper <= best_paper - paper_margin:
+            far[id(claim)] = near <= best_claim - claim_margin
+    off_papers = {tuple(c.citations) for _, c in supported if far.get(id(c))}
+    apart = [c for _, c in supported if id(c) in far and tuple(c.citations) in off_papers]
+    for claim in apart:
+        claim.relevant = False
     return apart
