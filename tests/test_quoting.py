@@ -21,6 +21,9 @@ SENTENCES = [
     "The detector runs in real time on a laptop, which makes it practical for drones.",
     "However, dense 3D facial geometry (e.g. pixel-wise depth) is extremely important "
     "for this task.",
+    "In mice, drug X halved the growth of the tumours within weeks.",
+    "However, on small graphs, the ensemble beats every single model by a wide margin.",
+    "In this paper, the model keeps the accuracy of the full network.",
 ]
 
 
@@ -36,6 +39,7 @@ SENTENCES = [
     "for this task.",
     "our proposed network fastdepth runs at 178 FPS on an nvidia jetson tx2 gpu",
     "The detector runs in real time on a laptop.",  # the clause after it adds, not limits
+    "The model keeps the accuracy of the full network.",  # "In this paper," sets nothing
 ])
 def test_a_run_of_the_papers_words_to_a_clause_end_is_a_copy(claim):
     assert quoted_sentence(claim, SENTENCES)
@@ -53,6 +57,8 @@ def test_a_run_of_the_papers_words_to_a_clause_end_is_a_copy(claim):
     ("FastDepth runs at 187 fps on an NVIDIA Jetson TX2 GPU.", "another number"),
     ("Unlike FastDepth, it runs at 178 fps on an NVIDIA Jetson TX2 GPU.", "not a run"),
     ("Runs on a Jetson TX2 GPU.", "too short to be a statement"),
+    ("Drug X halved the growth of the tumours within weeks.", "a setting before the run"),
+    ("The ensemble beats every single model by a wide margin.", "a setting after a comma"),
 ])
 def test_what_changes_the_papers_statement_is_no_copy(claim, why):
     assert quoted_sentence(claim, SENTENCES) == "", why

@@ -15,9 +15,10 @@ cannot change what the paper says:
   on X" cannot be cut off);
 - the part of the sentence before the run holds no word that frames it as something else
   (a negation, a condition, a question, a hypothesis, an aim, earlier work or others'
-  reports, a comparison) and no number (a setting it holds in: "On CIFAR-10, …", "in 2
-  of 10 runs …"). Frames are listed generously: a true copy they turn away only costs a
-  reading.
+  reports, a comparison), no number (a setting it holds in: "On CIFAR-10, …", "in 2
+  of 10 runs …") and no clause opening with a setting ("In mice, …", "For small graphs,
+  …"; "In this paper," and other connectives set nothing). Frames are listed
+  generously: a true copy they turn away only costs a reading.
 
 A claim may also copy a sentence in the authors' voice with the paper as its subject
 instead of the authors: "The paper proposes a new pipeline that …" for "To address these
@@ -102,7 +103,8 @@ def quoted_sentence(claim: str, sentences: list[str], name: str = "") -> str:
     subjects = _OWN_SUBJECTS + ([own] if own else [])
     for sentence in sentences:
         tokens = _TOKEN_RE.findall(sentence.lower())
-        if _copies(wanted, tokens) or rest is not None and _copies(rest, tokens, subjects):
+        if _copies(wanted, tokens, own=own) \
+                or rest is not None and _copies(rest, tokens, subjects, own):
             return sentence
     return ""
 
@@ -120,10 +122,11 @@ def _agrees(claimed: str, written: str) -> bool:
 
 
 def _copies(wanted: list[str], tokens: list[str],
-            subjects: list[list[str]] | None = None) -> bool:
+            subjects: list[list[str]] | None = None, own: list[str] | None = None) -> bool:
     """Whether ``wanted`` is a run of ``tokens``' words that ends a clause and is not
     framed by the words before it; with ``subjects``, a run right after one of them whose
-    first word may agree with another subject (see :func:`_agrees`)."""
+    first word may agree with another subject (see :func:`_agrees`). ``own``: the
+    paper's own name, whose "In MAMo, we …" sets nothing."""
     places = [i for i, t in enumerate(tokens) if t not in _PUNCTUATION]
     words = [tokens[i] for i in places]
     size = len(wanted)
@@ -137,7 +140,35 @@ def _copies(wanted: list[str], tokens: list[str],
         if after < len(tokens) and (tokens[after] not in _CLAUSE_ENDS
                                     or _QUALIFIERS.intersection(tokens[after + 1:after + 3])):
             continue
-        if _FRAMES.isdisjoint(words[:before]) and not any(w[0].isdigit() for w in words[:before]):
+        if _FRAMES.isdisjoint(words[:before]) and not any(w[0].isdigit() for w in words[:before]) \
+                and not _in_a_setting(words, tokens, places, before, own or []):
+            return True
+    return False
+
+
+# a phrase opening a clause with one of these sets where the rest holds ("In mice, …",
+# "On small graphs, …", "Among older adults, …"), unless it is one of the connectives
+_SETTINGS = frozenset("in on for under among across at within during over".split())
+_CONNECTIVES = [c.split() for c in (
+    "in this paper", "in this work", "in this study", "in this article", "in this letter",
+    "in the present study", "in the present work", "in the present paper", "in our work",
+    "in addition", "in particular", "in summary", "in conclusion", "in general",
+    "in practice", "in this way", "in doing so", "in turn", "in other words", "in short",
+    "in response", "on the other hand", "on top of that", "for example", "for instance",
+    "for this purpose", "for that purpose", "at the same time", "in this context")]
+
+
+def _in_a_setting(words: list[str], tokens: list[str], places: list[int], before: int,
+                  own: list[str]) -> bool:
+    """Whether a clause before the run (the first ``before`` words) opens with a setting
+    ("In mice, drug X halved tumour growth"): the run alone would claim everywhere what
+    the paper found there. "In this paper,", "In MAMo," (``own``: the paper's name) and
+    other connectives set nothing."""
+    connectives = _CONNECTIVES + ([["in", *own]] if own else [])
+    for i in range(before):
+        opens = places[i] == 0 or tokens[places[i] - 1] in _OPENERS
+        if opens and words[i] in _SETTINGS \
+                and not any(words[i:i + len(c)] == c for c in connectives):
             return True
     return False
 
