@@ -120,6 +120,23 @@ def test_markup_is_stripped_but_comparison_signs_are_kept():
     ("FastDepth runs at 178 fps [1] and [2], while LiteDet reaches 41.2 mAP on drones [3].",
      ["FastDepth runs at 178 fps", "while LiteDet reaches 41.2 mAP on drones."],
      [[1, 2], [3]]),
+    # a citation after the full stop followed by a lowercase verb opens the next sentence
+    ("The sources compare deep GNNs. [1] states that depth hurts accuracy.",
+     ["The sources compare deep GNNs.", "One paper states that depth hurts accuracy."],
+     [[], [1]]),
+    ("FastDepth runs at 178 fps on a Jetson TX2. [1] The encoder is a MobileNet.",
+     ["FastDepth runs at 178 fps on a Jetson TX2.", "The encoder is a MobileNet."],
+     [[1], []]),
+    # the subject of a clause after an opening word or a connective goes with that clause
+    ("However, [1] focuses on speed at test time, whereas [2] proposes a one-step model.",
+     ["However, one paper focuses on speed at test time,",
+      "whereas one paper proposes a one-step model."], [[1], [2]]),
+    ("[1] studies why depth hurts accuracy, while [2][3] present DGMLP for deep designs.",
+     ["One paper studies why depth hurts accuracy,",
+      "while the papers present DGMLP for deep designs."], [[1], [2, 3]]),
+    ("The sources also note that [3] highlight the limits of existing evaluations.",
+     ["The sources also note that one paper highlight the limits of existing evaluations."],
+     [[3]]),
 ])
 def test_a_citation_used_as_a_noun_leaves_a_sentence_that_reads(text, plains, citations):
     """"Source [1] shows …" must not become "Source shows …" once the marker moves to the

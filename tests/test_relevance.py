@@ -49,6 +49,12 @@ def test_a_claim_is_set_apart_only_when_its_paper_and_itself_are_far_from_the_qu
     apart = set_apart("q", [("about one", claim([1])), ("two, on topic", near),
                             ("about two", far)], SOURCES, vectors, 0.05, 0.2)
     assert apart == [near, far] and not near.relevant
+    # a paper cited together with the best one ("Both papers [1][2] …") is part of the
+    # answer: its own claims stay
+    both, own = claim([1, 2]), claim([2])
+    assert set_apart("q", [("about one", claim([1])), ("about one", both),
+                           ("about two", own)], SOURCES, vectors, 0.05, 0.2) == []
+    assert own.relevant
     # no question, one claim, or unsupported claims: nothing is set apart
     assert set_apart("", [("about one", claim([1])), ("about two", claim([2]))], SOURCES,
                      vectors, 0.05, 0.2) == []

@@ -16,7 +16,9 @@ from assistant.answer.cite import CITE_RE, _numbers
 # One citation marker as the model writes it: "[3]", "[1, 2]", "[2–4]".
 _MARK = r"\[[\d\s,;–-]+\]"
 # A sentence ends at . ! ? (optionally followed by its citations) before whitespace.
-_END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{_MARK})*)(?=\s|$)")
+# Citations after the full stop stay with it unless a lowercase word follows them: then
+# they are the next sentence's subject ("… networks. [1] states that …").
+_END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{_MARK})*(?!\s*[a-z]))(?=\s|$)")
 _ABBREVIATIONS = ("e.g", "i.e", "et al", "vs", "fig", "eq", "approx", "cf", "no", "al")
 # Markdown marks: emphasis and code anywhere, a heading's "#" or a quote's ">" only where
 # a line starts ("aged >70 years" keeps its sign: the number means something else without)
@@ -193,10 +195,12 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     cursor = start
     for match in _CLAUSE_CUT_RE.finditer(text, start, end):
-        if _names_a_source(text[start:match.start(1)], text[match.end(1):end]):
+        if _names_a_source(text[start:match.start(1)], text[match.end(1):end]) \
+                or _reported_subject(text[start:match.start(1)], text[match.end(1):end]):
             continue
-        cut = match.end(1)
-        rest = text[match.end():end]
+        opens = _opens_clause(text[start:match.start(1)], text[match.end(1):end])
+        cut = match.end(1) if opens is None else start + opens
+        rest = text[cut:end]
         if len(_WORD_RE.findall(rest)) >= 4 and len(_WORD_RE.findall(text[cursor:cut])) >= 4:
             pieces.append((cursor, cut))
             cursor = cut
@@ -213,8 +217,31 @@ _SOURCE_NOUN = r"(?:source|paper|study|studies|abstract|article|reference|docume
 _DETERMINER_RE = re.compile(r"(?:the|this|that|these|those|both|each|either)\s+$", re.I)
 # "paper [1]", and the appositive "The first paper, [1], shows …" (its commas go with it)
 _NOUN_REF_RE = re.compile(rf"\b({_SOURCE_NOUN})(?:\s*,\s*({_CITES})\s*,|\s*({_CITES}))", re.I)
-_LEADING_REF_RE = re.compile(rf"^(\W*?)({_CITES})\s+(?=[a-z])")
+# a citation as the subject, at the start or after an opening word ("However, [1] …")
+_LEADING_REF_RE = re.compile(rf"^(\W*?(?:[A-Z][a-z]+(?: [a-z]+)?,\s+|"
+                             rf"(?:while|whereas|but|and)\s+)?)({_CITES})\s+(?=[a-z])")
+# "The sources note that [3] highlight …": the subject of what is reported
+_THAT_REF_RE = re.compile(rf"\b(that)\s+({_CITES})(?=\s+[a-z])")
 _PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})(?=\s*,)", re.I)
+
+
+def _reported_subject(before: str, after: str) -> bool:
+    """Whether the citation is the subject of what a sentence reports ("The sources note
+    that [3] highlight …"): no clause ends there."""
+    return re.search(r"\bthat\s*$", before) is not None and re.match(r"\s+[a-z]", after) is not None
+
+
+def _opens_clause(before: str, after: str) -> int | None:
+    """Where the clause starts whose subject is the citation between ``before`` and
+    ``after`` ("…, while [2][3] present DGMLP …", "…, whereas [2] proposes …"): at its
+    connective, or at the citation after a comma; None when the citation is no subject.
+    It goes with that clause, where it is read as "the papers", not with the one before."""
+    if not re.match(r"\s+[a-z]", after) or re.match(r"\s+and\b", after):
+        return None
+    found = re.search(r"(?:\b(while|whereas|but|and)\s*|,\s*)$", before)
+    if found is None:
+        return None
+    return found.start(1) if found.group(1) else len(before)
 
 
 def _names_a_source(before: str, after: str) -> bool:
@@ -247,7 +274,8 @@ def _dereference(piece: str) -> str:
         return text[0].upper() + text[1:] if not before.strip(" -*•") else text
 
     def leading(match: re.Match) -> str:
-        return match.group(1) + ("The papers " if _several(match.group(2)) else "One paper ")
+        words = "The papers " if _several(match.group(2)) else "One paper "
+        return match.group(1) + (words.lower() if re.search(r"\w", match.group(1)) else words)
 
     def preposition(match: re.Match) -> str:
         words = "the papers" if _several(match.group(2)) else "one paper"
@@ -255,6 +283,7 @@ def _dereference(piece: str) -> str:
 
     piece = _NOUN_REF_RE.sub(noun, piece)
     piece = _LEADING_REF_RE.sub(leading, piece)
+    piece = _THAT_REF_RE.sub(preposition, piece)
     return _PREPOSITION_REF_RE.sub(preposition, piece)
 
 

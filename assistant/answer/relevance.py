@@ -11,7 +11,9 @@ is ``claim_margin`` less similar to the question than the answer's closest claim
 other claims citing the same papers go with it: a paragraph about an unrelated paper
 moves whole ("It highlights three key benefits …" would otherwise lose the sentence
 that says what "it" is, or stay in the body after it). Claims citing the best paper
-always stay. Both margins were chosen on the hand-labelled
+always stay, and so do those of a paper that a claim cites together with a close one
+("The papers [1] and [2] both estimate depth with diffusion models": [2] is part of the
+answer). Both margins were chosen on the hand-labelled
 relevance of the claims in ``bench/relevance/`` (see the README: a rule on sentence
 similarity alone finds the claims about other papers, not an off-topic detail of the
 right paper)."""
@@ -45,10 +47,16 @@ def set_apart(question: str, claims: list[tuple[str, Claim]], sources: Sequence[
     best_paper = max(closeness[n] for n in cited)
     claim_closeness = vectors([text for text, _ in supported]) @ asked
     best_claim = float(np.max(claim_closeness))
+    def distant(n: int) -> bool:
+        return closeness.get(n, best_paper) <= best_paper - paper_margin
+
+    # papers a claim cites together with a close one ("Both papers [1][2] …") are part
+    # of the answer
+    joined = {n for _, c in supported if not all(distant(m) for m in c.citations)
+              for n in c.citations if len(c.citations) > 1}
     far: dict[int, bool] = {}  # claims of papers further than the best: is the claim far?
     for (_, claim), near in zip(supported, claim_closeness, strict=True):
-        paper = max((closeness.get(n, best_paper) for n in claim.citations), default=best_paper)
-        if paper <= best_paper - paper_margin:
+        if all(distant(n) and n not in joined for n in claim.citations):
             far[id(claim)] = near <= best_claim - claim_margin
     off_papers = {tuple(c.citations) for _, c in supported if far.get(id(c))}
     apart = [c for _, c in supported if id(c) in far and tuple(c.citations) in off_papers]
