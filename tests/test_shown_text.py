@@ -96,3 +96,28 @@ def test_a_citation_goes_after_the_quotation_and_a_quoted_we_stays_the_papers():
     assert "the authors" not in spans
     asked = checker.check('The paper asks "Is the schema enough?" [1]', paper).text
     assert asked.endswith(' asks "Is the schema enough?" [1].')
+
+
+def test_clauses_split_at_their_subject_read_as_one_sentence():
+    """'However, [1] focuses on …, whereas [2] proposes …': each clause gets its own
+    citation, the space before "whereas" stays, and when the second clause is dropped as
+    a repeat the first ends the sentence (it had ended in a dangling comma)."""
+    papers = [SourceText(1, "FastDepth: Fast Monocular Depth Estimation on Embedded Systems",
+                         "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU."),
+              SourceText(2, "MobileNet: Efficient Networks",
+                         "MobileNet uses depthwise separable convolutions for speed.")]
+    checker = Checker(HashEmbedder().embed)
+    both = checker.check("However, [1] runs at 178 fps on an NVIDIA Jetson TX2 GPU, whereas "
+                         "[2] uses depthwise separable convolutions for speed.", papers).text
+    assert "GPU [1], whereas " in both and both.endswith("for speed [2].")
+    from dataclasses import replace
+
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    text = ("However, [1] runs at 178 fps on an NVIDIA Jetson TX2 GPU, whereas [2] uses "
+            "depthwise separable convolutions for speed.")
+    first, second = split_claims(text)
+    decided = checker.check(text, papers).claims
+    shown = render(text, [(first, decided[0]), (replace(second, kind="meta"), None)])
+    assert shown == "However, one paper runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]."

@@ -202,7 +202,7 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
         cut = match.end(1) if opens is None else start + opens
         rest = text[cut:end]
         if len(_WORD_RE.findall(rest)) >= 4 and len(_WORD_RE.findall(text[cursor:cut])) >= 4:
-            pieces.append((cursor, cut))
+            pieces.append((cursor, len(text[:cut].rstrip())))  # the space stays between
             cursor = cut
     pieces.append((cursor, end))
     return pieces

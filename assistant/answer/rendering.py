@@ -142,6 +142,18 @@ def _opens_quote(text: str) -> bool:
     return text.count('"') % 2 == 1 or text.count("“") > text.count("”")
 
 
+_SENTENCE_END_RE = re.compile(r"([.!?])[\"'”’)\]]*(?:\s*\[[\d\s,;–-]+\])*\s*$")
+
+
+def _end_sentence(parts: list[str], dropped: str) -> None:
+    """A dropped clause that ended its sentence ("…, whereas DepthMaster proposes … ."
+    repeating an earlier claim) leaves the clause before it ending in a comma: that
+    clause now ends the sentence."""
+    end = _SENTENCE_END_RE.search(dropped)
+    if end and parts and parts[-1].rstrip().endswith(","):
+        parts[-1] = parts[-1].rstrip()[:-1] + end.group(1)
+
+
 def render(text: str, decided: list[tuple[Span, Claim | None]],
            names: dict[int, str] | None = None) -> str:
     """The answer with each claim's decided citations (or the unsupported mark) in place
@@ -155,6 +167,7 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         gap = text[cursor:span.start]
         cursor = span.end
         if span.kind == "meta":
+            _end_sentence(parts, text[span.start:span.end])
             continue
         shown = _with_citations(_voiced(span.body, claim, names or {},
                                         _opens_quote(text[:span.start])),
