@@ -55,6 +55,13 @@ def test_a_claim_is_set_apart_only_when_its_paper_and_itself_are_far_from_the_qu
     assert set_apart("q", [("about one", claim([1])), ("about one", both),
                            ("about two", own)], SOURCES, vectors, 0.05, 0.2) == []
     assert own.relevant
+    # nor those of a paper the question names
+    named = [SourceText(1, "Paper one", "One says a."),
+             SourceText(2, "TwoNet: Paper two", "Two says b.")]
+    angles.update({"TwoNet: Paper two": 1.0, "q TwoNet": 0.0})
+    mine = claim([2])
+    assert set_apart("q TwoNet", [("about one", claim([1])), ("about two", mine)], named,
+                     vectors_at(angles), 0.05, 0.2) == [] and mine.relevant
     # no question, one claim, or unsupported claims: nothing is set apart
     assert set_apart("", [("about one", claim([1])), ("about two", claim([2]))], SOURCES,
                      vectors, 0.05, 0.2) == []

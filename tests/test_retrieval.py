@@ -70,6 +70,38 @@ def test_out_of_scope_questions_have_low_relevance(sample_pipeline):
     assert sample_pipeline.relevant(sample_pipeline.search("fast depth on a Jetson"))
 
 
+@pytest.mark.slow
+@pytest.mark.parametrize(("question", "names"), [
+    ("Summarize FastDepth.", ["FastDepth"]),
+    ("Compare FastDepth and PrimeDepth.", ["FastDepth", "PrimeDepth"]),
+])
+def test_a_paper_the_question_names_is_in_scope(sample_pipeline, question, names):
+    """A short command around a paper's name reads as far from every abstract to the
+    embedder (cosine 0.25 against the floor of 0.30): it was declined as out of scope."""
+    hits = sample_pipeline.search(question)
+    assert max(h.dense for h in hits) < sample_pipeline.settings.min_relevance
+    kept = sample_pipeline.relevant(hits, question)
+    assert sorted(h.title.split(":")[0] for h in kept) == sorted(names)
+
+
+def test_a_query_names_a_paper_by_its_titles_name(fast_settings):
+    from assistant.index.search import Hit, relevant
+    from assistant.sources.records import names_paper
+
+    assert names_paper("summarize fastdepth please", "FastDepth: Fast Monocular Depth")
+    assert names_paper("How does STU-Net scale?", "STU-Net: Scalable and Transferable …")
+    assert names_paper("the once-for-all approach", "Once-for-All: Train One Network …")
+    assert not names_paper("open the black box", "OPEN: Object-wise Position Embedding")
+    assert names_paper("How does OPEN encode positions?", "OPEN: Object-wise Position …")
+    assert not names_paper("FastDepthNet results", "FastDepth: Fast Monocular Depth")
+    assert not names_paper("Summarize it.", "A Study of Depth")  # no name in the title
+    settings = fast_settings.replace(min_relevance=0.30, relevance_margin=0.18)
+    weak = [Hit("a", "FastDepth: Fast Monocular Depth", 0.1, dense=0.25),
+            Hit("b", "PrimeDepth: Efficient Depth", 0.1, dense=0.26)]
+    assert [h.paper_id for h in relevant(weak, settings, "Summarize FastDepth.")] == ["a"]
+    assert relevant(weak, settings, "Summarize it.") == []
+
+
 @pytest.mark.slow  # no model, but 2,600 papers to store: several seconds
 def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(fast_pipeline):
     """--since on a big collection: more allowed papers than fit a query condition, so

@@ -16,6 +16,7 @@ from assistant.index.search import Hit
 from assistant.index.store import Store
 from assistant.index.terms import bm25_tokenize
 from assistant.settings import Settings
+from assistant.sources.records import paper_name
 
 # Questions that ask for figures: sentences with numbers then matter most.
 QUANTITATIVE_RE = re.compile(
@@ -71,12 +72,6 @@ class Source:
 
 def split_sentences(text: str) -> list[str]:
     return [s.strip() for s in SENTENCE_RE.split(text) if s.strip()]
-
-
-def paper_name(title: str) -> str:
-    """The method name a title announces ("FastDepth: Fast …" → "FastDepth"), if any."""
-    head = title.split(":")[0].strip()
-    return head if ":" in title and head and len(head.split()) <= 3 else ""
 
 
 def short_name(title: str) -> str:

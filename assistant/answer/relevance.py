@@ -13,10 +13,10 @@ moves whole ("It highlights three key benefits …" would otherwise lose the sen
 that says what "it" is, or stay in the body after it). Claims citing the best paper
 always stay, and so do those of a paper that a claim cites together with a close one
 ("The papers [1] and [2] both estimate depth with diffusion models": [2] is part of the
-answer). Both margins were chosen on the hand-labelled
-relevance of the claims in ``bench/relevance/`` (see the README: a rule on sentence
-similarity alone finds the claims about other papers, not an off-topic detail of the
-right paper)."""
+answer), and those of a paper the question names ("Compare FastDepth and PrimeDepth").
+Both margins were chosen on the hand-labelled relevance of the claims in
+``bench/relevance/`` (see the README: a rule on sentence similarity alone finds the
+claims about other papers, not an off-topic detail of the right paper)."""
 
 from __future__ import annotations
 
@@ -25,6 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant.answer.checked import Claim, SourceText
+from assistant.sources.records import names_paper
 
 Vectors = Callable[[Sequence[str]], np.ndarray]
 
@@ -54,6 +55,7 @@ def set_apart(question: str, claims: list[tuple[str, Claim]], sources: Sequence[
     # of the answer
     joined = {n for _, c in supported if not all(distant(m) for m in c.citations)
               for n in c.citations if len(c.citations) > 1}
+    joined |= {s.n for s in sources if names_paper(question, s.title)}  # asked about
     far: dict[int, bool] = {}  # claims of papers further than the best: is the claim far?
     for (_, claim), near in zip(supported, claim_closeness, strict=True):
         if all(distant(n) and n not in joined for n in claim.citations):

@@ -232,7 +232,8 @@ def attribution(settings: Settings, folder: Path, split: str = "test",
     rows = []
     seconds = 0.0
     for count, pmid in enumerate(ids, start=1):
-        hits = pipeline.relevant(pipeline.search(records[pmid]["QUESTION"]))
+        question = records[pmid]["QUESTION"]
+        hits = pipeline.relevant(pipeline.search(question), question)
         docs = [SourceText(n, "", pipeline.get_paper(h.paper_id).abstract)
                 for n, h in enumerate(hits, start=1)]
         gold_n = next((d.n for d, h in zip(docs, hits, strict=True) if h.paper_id == pmid),

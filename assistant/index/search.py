@@ -2,7 +2,8 @@
 per paper so one long paper cannot fill every slot.
 
 The fused RRF score only orders results; whether anything is *relevant enough* to answer
-from is decided on the best dense cosine similarity, which is comparable across queries.
+from is decided on the best dense cosine similarity, which is comparable across queries,
+and on the papers the query names (:func:`relevant`).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from assistant.index.filters import Filters
 from assistant.index.store import Store
 from assistant.settings import Settings
+from assistant.sources.records import names_paper
 
 
 @dataclass
@@ -31,18 +33,23 @@ class Hit:
                 "dense": round(self.dense, 4), "bm25": round(self.bm25, 4)}
 
 
-def relevant(hits: list[Hit], settings: Settings) -> list[Hit]:
+def relevant(hits: list[Hit], settings: Settings, query: str = "") -> list[Hit]:
     """Hits good enough to show the model; empty means out of scope.
 
     A paper much less similar than the best one is left out: a weak source costs prompt
-    time and invites the model to cite it for claims it does not make.
+    time and invites the model to cite it for claims it does not make. A paper the query
+    names by its title's name ("Summarize FastDepth.", "Compare FastDepth and
+    PrimeDepth.") is always kept: the embedder knows no such coined word, and a short
+    command around it reads as far from every abstract (cosine 0.25 against a floor of
+    0.30), so the question was declined as out of scope.
     """
+    named = [h for h in hits if query and names_paper(query, h.title)]
     best = max((h.dense for h in hits), default=0.0)
     if best < settings.min_relevance:
-        return []
+        return named
     floor = max(settings.min_relevance * settings.relevance_floor,
                 best - settings.relevance_margin)
-    return [h for h in hits if h.dense >= floor]
+    return [h for h in hits if h.dense >= floor or h in named]
 
 
 def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None

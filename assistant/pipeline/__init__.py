@@ -159,9 +159,10 @@ class Pipeline:
         """The query vector :meth:`search` would compute (reused across modes)."""
         return self.index.embedder.embed_one(text)
 
-    def relevant(self, hits: list[Hit]) -> list[Hit]:
-        """Hits good enough to show the model; empty means out of scope."""
-        return relevant(hits, self.settings)
+    def relevant(self, hits: list[Hit], query: str = "") -> list[Hit]:
+        """Hits good enough to show the model (and those ``query`` names); empty means
+        out of scope."""
+        return relevant(hits, self.settings, query)
 
     def topic_papers(self, topic: str, k: int | None = None,
                      filters: Filters | None = None) -> list[Paper]:
@@ -176,7 +177,7 @@ class Pipeline:
         if found is not None:
             return found
         state = self.index.store.settled_state()
-        hits = self.relevant(self.search(topic, k, filters))
+        hits = self.relevant(self.search(topic, k, filters), topic)
         papers = [p for p in (self.get_paper(h.paper_id) for h in hits) if p is not None]
         self.index.remember(key, state, papers)
         return papers

@@ -108,6 +108,25 @@ def normalize_title(title: str) -> str:
     return re.sub(r"[^\w]+", " ", text).strip()
 
 
+def paper_name(title: str) -> str:
+    """The method name a title announces ("FastDepth: Fast …" → "FastDepth"), if any."""
+    head = title.split(":")[0].strip()
+    return head if ":" in title and head and len(head.split()) <= 3 else ""
+
+
+def names_paper(text: str, title: str) -> bool:
+    """Whether ``text`` names the paper by the name its title announces ("Summarize
+    FastDepth." names "FastDepth: Fast Monocular …"). A coined name (inner capitals,
+    digits or hyphens: FastDepth, STU-Net, Once-for-All) matches in any case; a name
+    that is also a plain word ("OPEN", "Less is More") only as the title writes it."""
+    name = paper_name(title)
+    if len(name) < 3:
+        return False
+    coined = re.search(r"[A-Z0-9-]", name[1:]) and not name.isupper()
+    flags = re.IGNORECASE if coined else 0
+    return re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text, flags) is not None
+
+
 def _clean_id(text: str) -> str:
     return re.sub(r"[^\w.:/-]+", "-", text.strip()).strip("-")
 
