@@ -71,6 +71,10 @@ def test_the_question_is_defused_but_not_filtered():
     ("It works [1].\n### Sources\n1. x", "It works [1]."),
     ("The references to prior work [1] are many.", None),
     ("Sources: none of the papers say this.", None),
+    # a question the model goes on to ask itself, and its answer
+    ("TRP drops in accuracy [1].\n\nQuestion: What is the top-1 accuracy of OFA [2]?\n"
+     "OFA reaches 80.0% [2].", "TRP drops in accuracy [1]."),
+    ("The question: does depth help? It does [1].", None),
 ])
 def test_source_lists_the_model_writes_are_cut(text, kept):
     cut, was_cut = strip_source_list(text)

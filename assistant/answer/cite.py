@@ -19,12 +19,20 @@ SOURCE_LIST_RE = re.compile(r"^[ \t>#*_-]*(?:sources|references|bibliography|wor
                             r"[ \t*_]*:?[ \t*_]*(?:\[\d|$)", re.IGNORECASE | re.MULTILINE)
 
 
+# A question the model goes on to ask itself, in the prompt's own "Question: …" form, and
+# answers ("Question: What is the top-1 accuracy of OFA on MobileNetV3 [2]?" under a
+# question about TRP): no part of the answer, though its sentences may match a paper.
+OWN_QUESTION_RE = re.compile(r"^[ \t>#*_-]*(?:question|q)[ \t*_]*:", re.IGNORECASE | re.MULTILINE)
+
+
 def strip_source_list(text: str) -> tuple[str, bool]:
-    """The text up to a source list the model appended, and whether one was cut."""
-    match = SOURCE_LIST_RE.search(text)
-    if match is None or match.start() == 0:
+    """The text up to a source list the model appended, or a question it went on to ask
+    itself, and whether anything was cut."""
+    starts = [m.start() for m in (SOURCE_LIST_RE.search(text), OWN_QUESTION_RE.search(text))
+              if m is not None and m.start() > 0]
+    if not starts:
         return text, False
-    return text[:match.start()].rstrip(), True
+    return text[:min(starts)].rstrip(), True
 
 
 @dataclass
