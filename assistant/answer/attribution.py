@@ -58,6 +58,7 @@ __all__ = ["UNSUPPORTED", "Attribution", "Checker", "Claim", "SourceText", "Supp
 
 DENIAL_MATCH = 0.5  # a sentence this close to a denied topic, with all its words, states it
 NEAR_REPEAT = 0.95  # two claims this close in meaning say the same thing
+RESTATED_SHARE = 0.8  # of the question's terms, in a denied topic: the question itself
 
 
 Embed = Callable[[list[str]], np.ndarray]
@@ -280,7 +281,7 @@ class Checker:
             claim = self.decide(span.plain, span.model_citations, sources) \
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
-        decided = self._checked_denials(decided, sources)
+        decided = self._checked_denials(decided, sources, question)
         self.set_apart(question, [(span.plain, c) for span, c in decided if c is not None],
                        sources)
         claims = [c for _, c in decided if c is not None]
@@ -299,20 +300,30 @@ class Checker:
         return set_apart(question, claims, sources, self.vectors, *self.aside_margins)
 
     def _checked_denials(self, decided: list[tuple[Span, Claim | None]],
-                         sources: Sequence[SourceText]) -> list[tuple[Span, Claim | None]]:
+                         sources: Sequence[SourceText], question: str = ""
+                         ) -> list[tuple[Span, Claim | None]]:
         """A note that denies ("the sources do not provide information on …") is checked
         like a claim and dropped when it is false: when it points back at the question
-        ("… on this") while the answer has supported claims, or when a paper does state
-        its topic (all the topic's words in one sentence that matches it in meaning by
-        ``DENIAL_MATCH``)."""
+        ("… on this", or the question's own words: "… about depth estimation on embedded
+        devices" under "depth estimation on embedded devices") while the answer has
+        supported claims, or when a paper does state its topic (all the topic's words in
+        one sentence that matches it in meaning by ``DENIAL_MATCH``). A denial of a part
+        of the question ("… how fast they are") stays unless a paper states it."""
         answered = any(c is not None and c.supported for _, c in decided)
         kept = []
         for span, claim in decided:
             topic = denied_topic(span.plain) if span.kind == "note" else None
-            if topic is not None and (answered if not topic else self._stated(topic, sources)):
+            if topic is not None and (answered if not topic or self._restates(topic, question)
+                                      else self._stated(topic, sources)):
                 span = replace(span, kind="meta")
             kept.append((span, claim))
         return kept
+
+    def _restates(self, topic: str, question: str) -> bool:
+        """Whether a denied topic is the whole question again (its terms the question's,
+        at least ``RESTATED_SHARE`` of them)."""
+        asked, denied = self.terms([question, topic])
+        return bool(asked) and denied <= asked and len(denied) >= RESTATED_SHARE * len(asked)
 
     def _stated(self, topic: str, sources: Sequence[SourceText]) -> bool:
         words = self.terms([topic])[0]
