@@ -147,7 +147,25 @@ def test_the_field_before_the_authors_speak_is_not_their_finding(checker):
                            "algorithms that connect networks by adjusting for permutation "
                            "symmetries.", [2], [CONNECTIVITY])
     assert not found.supported
+    # a subject that says which paper ("The paper on …") frames it as a finding too
+    named = checker.decide("The paper on linear mode connectivity shows that there has been "
+                           "significant research on designing algorithms that connect "
+                           "networks by adjusting for permutation symmetries.", [2],
+                           [CONNECTIVITY])
+    assert not named.supported
     # what the authors do find, framed the same way, is theirs
     own = checker.decide("It finds that the barrier depends on the depth of the network.",
                          [2], [CONNECTIVITY])
     assert own.supported and own.citations == [2]
+
+
+@pytest.mark.parametrize(("claim", "finding"), [
+    ("The paper on graphlets and random walks shows that walks are cheap.", True),
+    ("The study found that mortality remains high.", True),
+    ("The paper on graphs describes walks, and shows that they are cheap.", False),
+    ("Random walks show that graphs are cheap.", False),
+])
+def test_a_claim_framed_as_what_the_study_found(claim, finding):
+    from assistant.answer.wording import FINDING_RE
+
+    assert bool(FINDING_RE.search(claim)) == finding

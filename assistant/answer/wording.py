@@ -82,6 +82,7 @@ _REPORT_RE = re.compile(r"^[^,;]{0,80}?\b(?:found|finds|show(?:s|ed)?|demonstrat
 FINDING_RE = re.compile(r"^[^,;\"“]{0,60}?\b(?:study|studies|trial|results?|findings?|data|"
                         r"analys[ie]s|authors|researchers|investigators|survey|experiments?|"
                         r"paper|work|it|they)"
+                        r"(?:\s+(?:on|about|of)(?:\s+(?!that\b)[\w-]+){1,5}?)?"  # "… on X and Y"
                         r"\s+(?:have |has )?(?:found|finds?|show(?:s|ed|n)?|demonstrat(?:es|ed)|"
                         r"reveal(?:s|ed)|conclud(?:es|ed)|observ(?:es|ed))\s+that\b", re.I)
 
