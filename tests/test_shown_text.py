@@ -121,3 +121,25 @@ def test_clauses_split_at_their_subject_read_as_one_sentence():
     decided = checker.check(text, papers).claims
     shown = render(text, [(first, decided[0]), (replace(second, kind="meta"), None)])
     assert shown == "However, one paper runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]."
+
+
+def test_a_paper_with_no_short_name_is_named_by_its_title_the_first_time():
+    """'The paper uses knowledge distillation [1].' named its paper only by [1]: a title
+    that announces no short name is quoted the first time the answer speaks so of it."""
+    paper = [SourceText(1, "Network Pruning via Transformable Architecture Search",
+                        "The pruned network is learned by knowledge distillation. It is "
+                        "evaluated on CIFAR-10 and ImageNet.")]
+    checker = Checker(HashEmbedder().embed)
+    shown = checker.check("The paper learns the pruned network by knowledge distillation "
+                          "[1]. The paper is evaluated on CIFAR-10 and ImageNet [1].", paper).text
+    assert shown.startswith("The paper “Network Pruning via Transformable Architecture "
+                            "Search” learns the pruned network")
+    assert "\u201d" not in shown.split(". ", 1)[1]  # named once
+    # a phrase that says which paper already is left as written
+    about = checker.check("The paper on pruning learns the pruned network by knowledge "
+                          "distillation [1].", paper).text
+    assert about.startswith("The paper on pruning learns")
+    # a paper with a short name is named by it (FastDepth), not by its title
+    named = checker.check("The paper runs at 178 fps on an NVIDIA Jetson TX2 GPU [1].",
+                          SOURCE).text
+    assert named.startswith("FastDepth runs at 178 fps")

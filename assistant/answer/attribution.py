@@ -289,8 +289,9 @@ class Checker:
         rejected = [n for c in claims for n in c.model_citations if n not in c.citations]
         added = [n for c in claims for n in c.citations if n not in c.model_citations]
         names = {s.n: paper_name(s.title) for s in sources}
-        return Attribution(render(text, decided, names), claims, citations, rejected, added,
-                           time.perf_counter() - start)
+        titles = {s.n: s.title for s in sources}
+        return Attribution(render(text, decided, names, titles), claims, citations, rejected,
+                           added, time.perf_counter() - start)
 
 
     def set_apart(self, question: str, claims: list[tuple[str, Claim]],

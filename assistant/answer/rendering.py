@@ -154,14 +154,37 @@ def _end_sentence(parts: list[str], dropped: str) -> None:
         parts[-1] = parts[-1].rstrip()[:-1] + end.group(1)
 
 
+# a sentence that opens on the bare paper and a verb ("The paper uses …"), not on a
+# phrase that says which paper ("The paper on random search …")
+_BARE_REF_RE = re.compile(rf"^(\W*)(?:The|This|One) (?:{PLACE} )?{ONE_SOURCE}"
+                          r"(?= (?!(?:on|about|of|in|for|by|with|from|and|or)\b)[a-z])")
+
+
+def _titled(body: str, claim: Claim, names: dict[int, str], titles: dict[int, str],
+            introduced: set[int]) -> str:
+    """'The paper uses knowledge distillation' → 'The paper "Network Pruning via
+    Transformable Architecture Search" uses knowledge distillation', the first time the
+    answer speaks so of a confirmed paper whose title announces no short name: without
+    it the sentence names its paper only by "[1]"."""
+    if not (claim.supported and len(claim.citations) == 1 and claim.model_citations
+            in ([], claim.citations)):
+        return body
+    n = claim.citations[0]
+    if names.get(n) or n in introduced or not titles.get(n) or not _BARE_REF_RE.search(body):
+        return body
+    introduced.add(n)
+    return _BARE_REF_RE.sub(lambda m: f"{m.group(1)}The paper “{titles[n]}”", body, count=1)
+
+
 def render(text: str, decided: list[tuple[Span, Claim | None]],
-           names: dict[int, str] | None = None) -> str:
+           names: dict[int, str] | None = None, titles: dict[int, str] | None = None) -> str:
     """The answer with each claim's decided citations (or the unsupported mark) in place
     of the model's; meta sentences are dropped, notes kept as they are, and claims about
     papers the question is not about moved to a closing "Other retrieved papers:"
     paragraph."""
     parts: list[str] = []
     aside: list[str] = []
+    introduced: set[int] = set()
     cursor = 0
     for span, claim in decided:
         gap = text[cursor:span.start]
@@ -172,6 +195,8 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         shown = _with_citations(_voiced(span.body, claim, names or {},
                                         _opens_quote(text[:span.start])),
                                 claim) if claim else span.body
+        if claim is not None:
+            shown = _titled(shown, claim, names or {}, titles or {}, introduced)
         if claim is not None and not claim.relevant:
             aside.append(shown.strip())
             parts.append(gap if "\n" in gap else "")
