@@ -7,7 +7,7 @@ The text shown is always the text that was checked."""
 from __future__ import annotations
 
 import re
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from assistant.answer.checked import Claim
 from assistant.answer.claims import ONE_SOURCE, PLACE, Span
@@ -40,7 +40,17 @@ _ORDINAL_REF_RE = re.compile(rf"^(\W*)(?:The|This) {PLACE} {ONE_SOURCE}")
 _IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this )?(?:paper|study|abstract|source),")
 
 
-def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
+@dataclass
+class _Names:
+    """What the answer's papers are called: the short names their titles announce, the
+    titles, and the papers already introduced by title (see :func:`_titled`)."""
+
+    short: dict[int, str] = field(default_factory=dict)
+    titles: dict[int, str] = field(default_factory=dict)
+    introduced: set[int] = field(default_factory=set)
+
+
+def _named(body: str, claim: Claim, names: _Names) -> str:
     """"One paper shows …", "The paper proposes …" → "FastDepth shows …", "In paper, the
     authors …" → "In the FastDepth paper, the authors …", when the claim has one
     citation, the check confirmed the model's (or attached it to an uncited claim), and
@@ -49,14 +59,15 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
     (the model's sentence was about another paper), less a place in the list, which
     pointed at the paper the model cited ("The second paper proposes DepthMaster [3]" →
     "One paper …"); a sentence that names the paper already keeps them too, less the
-    place ("The third paper proposes DepthMaster" → "One paper proposes DepthMaster")."""
+    place ("The third paper proposes DepthMaster" → "One paper proposes DepthMaster").
+    A paper whose title announces no name may be named by its title (:func:`_titled`)."""
     if not (claim.supported and len(claim.citations) == 1):
         return body
     if claim.model_citations not in ([], claim.citations):
         return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
-    name = names.get(claim.citations[0], "")
+    name = names.short.get(claim.citations[0], "")
     if not name:
-        return body
+        return _titled(body, claim.citations[0], names)
     if name.lower() in body.lower():
         # "The third paper proposes DepthMaster …": the name is there; the place is noise
         return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
@@ -65,6 +76,24 @@ def _named(body: str, claim: Claim, names: dict[int, str]) -> str:
     if _LEADING_REF_RE.search(body):
         return _LEADING_REF_RE.sub(lambda m: m.group(1) + name, body, count=1)
     return _GENERIC_REF_RE.sub(name, body, count=1)
+
+
+# a sentence that opens on the bare paper and a verb ("The paper uses …"), not on a
+# phrase that says which paper ("The paper on random search …")
+_BARE_REF_RE = re.compile(rf"^(\W*)(?:The|This|One) (?:{PLACE} )?{ONE_SOURCE}"
+                          r"(?= (?!(?:on|about|of|in|for|by|with|from|and|or)\b)[a-z])")
+
+
+def _titled(body: str, n: int, names: _Names) -> str:
+    """'The paper uses knowledge distillation' → 'The paper "Network Pruning via
+    Transformable Architecture Search" uses knowledge distillation', the first time the
+    answer speaks so of paper ``n`` (confirmed, its title announcing no short name):
+    without it the sentence names its paper only by "[1]"."""
+    title = names.titles.get(n)
+    if n in names.introduced or not title or not _BARE_REF_RE.search(body):
+        return body
+    names.introduced.add(n)
+    return _BARE_REF_RE.sub(lambda m: f"{m.group(1)}The paper “{title}”", body, count=1)
 
 
 # the first "we" becomes the authors, the rest refer back to them
@@ -93,7 +122,7 @@ def _third_person(body: str, claim: Claim) -> str:
     return body
 
 
-def _voiced(body: str, claim: Claim, names: dict[int, str], quoted: bool) -> str:
+def _voiced(body: str, claim: Claim, names: _Names, quoted: bool) -> str:
     """The claim named and in the third person, except where it quotes the paper (it
     starts inside a quotation or holds one): a quotation keeps the paper's words, "we"
     included."""
@@ -154,28 +183,6 @@ def _end_sentence(parts: list[str], dropped: str) -> None:
         parts[-1] = parts[-1].rstrip()[:-1] + end.group(1)
 
 
-# a sentence that opens on the bare paper and a verb ("The paper uses …"), not on a
-# phrase that says which paper ("The paper on random search …")
-_BARE_REF_RE = re.compile(rf"^(\W*)(?:The|This|One) (?:{PLACE} )?{ONE_SOURCE}"
-                          r"(?= (?!(?:on|about|of|in|for|by|with|from|and|or)\b)[a-z])")
-
-
-def _titled(body: str, claim: Claim, names: dict[int, str], titles: dict[int, str],
-            introduced: set[int]) -> str:
-    """'The paper uses knowledge distillation' → 'The paper "Network Pruning via
-    Transformable Architecture Search" uses knowledge distillation', the first time the
-    answer speaks so of a confirmed paper whose title announces no short name: without
-    it the sentence names its paper only by "[1]"."""
-    if not (claim.supported and len(claim.citations) == 1 and claim.model_citations
-            in ([], claim.citations)):
-        return body
-    n = claim.citations[0]
-    if names.get(n) or n in introduced or not titles.get(n) or not _BARE_REF_RE.search(body):
-        return body
-    introduced.add(n)
-    return _BARE_REF_RE.sub(lambda m: f"{m.group(1)}The paper “{titles[n]}”", body, count=1)
-
-
 def render(text: str, decided: list[tuple[Span, Claim | None]],
            names: dict[int, str] | None = None, titles: dict[int, str] | None = None) -> str:
     """The answer with each claim's decided citations (or the unsupported mark) in place
@@ -184,7 +191,7 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
     paragraph."""
     parts: list[str] = []
     aside: list[str] = []
-    introduced: set[int] = set()
+    naming = _Names(names or {}, titles or {})
     cursor = 0
     for span, claim in decided:
         gap = text[cursor:span.start]
@@ -192,11 +199,9 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         if span.kind == "meta":
             _end_sentence(parts, text[span.start:span.end])
             continue
-        shown = _with_citations(_voiced(span.body, claim, names or {},
+        shown = _with_citations(_voiced(span.body, claim, naming,
                                         _opens_quote(text[:span.start])),
                                 claim) if claim else span.body
-        if claim is not None:
-            shown = _titled(shown, claim, names or {}, titles or {}, introduced)
         if claim is not None and not claim.relevant:
             aside.append(shown.strip())
             parts.append(gap if "\n" in gap else "")
