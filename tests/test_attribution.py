@@ -134,6 +134,10 @@ def test_markup_is_stripped_but_comparison_signs_are_kept():
     ("[1] studies why depth hurts accuracy, while [2][3] present DGMLP for deep designs.",
      ["One paper studies why depth hurts accuracy,",
       "while the papers present DGMLP for deep designs."], [[1], [2, 3]]),
+    # a citation after the subject, the verb right after it: one claim, not a title alone
+    ("Model Rubik's Cube: Twisting Width for TinyNets [1] proposes a formula for tiny nets.",
+     ["Model Rubik's Cube: Twisting Width for TinyNets proposes a formula for tiny nets."],
+     [[1]]),
     ("The sources also note that [3] highlight the limits of existing evaluations.",
      ["The sources also note that one paper highlight the limits of existing evaluations."],
      [[3]]),

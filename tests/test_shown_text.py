@@ -110,6 +110,9 @@ def test_clauses_split_at_their_subject_read_as_one_sentence():
     both = checker.check("However, [1] runs at 178 fps on an NVIDIA Jetson TX2 GPU, whereas "
                          "[2] uses depthwise separable convolutions for speed.", papers).text
     assert "GPU [1], whereas " in both and both.endswith("for speed [2].")
+    unmarked = checker.check("FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1] while "
+                             "MobileNet uses depthwise separable convolutions [2].", papers).text
+    assert "GPU [1] while MobileNet" in unmarked  # the space stays (was "[1]while")
     from dataclasses import replace
 
     from assistant.answer.claims import split_claims

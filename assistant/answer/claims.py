@@ -195,15 +195,17 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
     pieces: list[tuple[int, int]] = []
     cursor = start
     for match in _CLAUSE_CUT_RE.finditer(text, start, end):
-        if _names_a_source(text[start:match.start(1)], text[match.end(1):end]) \
-                or _reported_subject(text[start:match.start(1)], text[match.end(1):end]):
+        before, after = text[start:match.start(1)], text[match.end(1):end]
+        if _names_a_source(before, after) or _reported_subject(before, after):
             continue
-        opens = _opens_clause(text[start:match.start(1)], text[match.end(1):end])
+        opens = _opens_clause(before, after)
+        if opens is None and _continues(after):
+            continue  # "Model Rubik's Cube: … TinyNets [1] proposes …": its subject's
         cut = match.end(1) if opens is None else start + opens
         rest = text[cut:end]
         if len(_WORD_RE.findall(rest)) >= 4 and len(_WORD_RE.findall(text[cursor:cut])) >= 4:
-            pieces.append((cursor, len(text[:cut].rstrip())))  # the space stays between
-            cursor = cut
+            pieces.append((cursor, len(text[:cut].rstrip())))  # spaces stay between pieces
+            cursor = cut + len(text[cut:end]) - len(text[cut:end].lstrip())
     pieces.append((cursor, end))
     return pieces
 
@@ -229,6 +231,19 @@ def _reported_subject(before: str, after: str) -> bool:
     """Whether the citation is the subject of what a sentence reports ("The sources note
     that [3] highlight …"): no clause ends there."""
     return re.search(r"\bthat\s*$", before) is not None and re.match(r"\s+[a-z]", after) is not None
+
+
+# words that start a clause of its own after a citation ("… [1] while LiteDet …")
+_CLAUSE_WORDS = frozenset("and or but while whereas which who that although though yet so "
+                          "as since because".split())
+
+
+def _continues(after: str) -> bool:
+    """Whether the sentence goes on after a citation with no comma or connective: a
+    lowercase word that opens no clause ("… TinyNets [1] proposes …", "… [1] outperforming
+    …"), so the citation belongs to what came before inside one claim."""
+    word = re.match(r"\s+([a-z][\w-]*)", after)
+    return word is not None and word.group(1) not in _CLAUSE_WORDS
 
 
 def _opens_clause(before: str, after: str) -> int | None:
