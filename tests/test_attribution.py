@@ -515,3 +515,20 @@ def test_a_sentence_may_start_with_a_name_written_small():
 ])
 def test_a_limit_the_paper_sets_is_not_its_figure(claim, evidence, flagged):
     assert bounds_as_values(claim, evidence) == flagged
+
+
+@pytest.mark.parametrize(("claim", "evidence", "wrong"), [
+    # "What speed-up does MobileMamba report?": its 83.6% is a top-1 accuracy
+    ("MobileMamba reports a speed-up of up to 83.6% on Top-1.",
+     "MobileMamba achieves up to 83.6% on Top-1, which is x21 faster than LocalVim.",
+     ["83.6"]),
+    ("It gives a speed-up of 2.5x over the baseline.",
+     "Our method achieves a 2.5x speed-up over the baseline with 80% accuracy.", []),
+    ("It gives a speed-up of 30%.", "Inference is 30% faster at the same accuracy.", []),
+    ("MobileMamba reaches 83.6% Top-1 accuracy.",
+     "MobileMamba achieves up to 83.6% on Top-1, which is x21 faster than LocalVim.", []),
+])
+def test_a_speed_up_the_paper_gives_as_an_accuracy_is_misbound(claim, evidence, wrong):
+    from assistant.answer.entities import misbound_numbers
+
+    assert misbound_numbers(claim, evidence) == wrong

@@ -78,8 +78,9 @@ UNITS = frozenset("% x fps ms s sec second minute hour day week month year w kw 
 def misbound_numbers(claim: str, evidence: str) -> list[str]:
     """Numbers of the claim that the evidence gives for something else: the same number,
     followed in the claim by a unit of measurement and in the evidence only by other
-    units ("10 fps" where the paper says "10 W"). Other words after a number ("3 patient
-    reminders") are not held."""
+    units ("10 fps" where the paper says "10 W"), or stated in the claim as a speed-up
+    where the paper gives it as an accuracy ("a speed-up of up to 83.6%" for "83.6% on
+    Top-1"). Other words after a number ("3 patient reminders") are not held."""
     stated = number_units(evidence)
     wrong = []
     for number, units in number_units(claim).items():
@@ -87,7 +88,31 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
         given = stated.get(number, set())
         if claimed and given and given <= UNITS and not claimed & given:
             wrong.append(number)
-    return wrong
+    speeds = {_canonical_number(m.group(1)) for m in _SPEED_OF_RE.finditer(claim)}
+    return wrong + [n for n in sorted(speeds - set(wrong)) if _only_accuracy(n, evidence)]
+
+
+# a number the claim states as a speed-up: "a speed-up of (up to) 83.6%", "faster by 30%"
+_SPEED_OF_RE = re.compile(r"\b(?:speed-?ups?|accelerations?|faster)\s+(?:of|by)\s+"
+                          r"(?:up to |about |around |over |nearly |almost )?(\d+(?:[.,]\d+)*)",
+                          re.I)
+_SPEED_WORD_RE = re.compile(r"\b(?:speed-?ups?|faster|slower|accelerat\w*|latency|fps|"
+                            r"throughput|x|×|times)\b", re.I)
+_ACCURACY_WORD_RE = re.compile(r"\b(?:accuracy|top-?[15]|ap|map|miou|f1|auc|error|precision|"
+                               r"recall)\b", re.I)
+
+
+def _only_accuracy(number: str, evidence: str) -> bool:
+    """Whether every place ``evidence`` gives ``number`` has an accuracy word beside it
+    (three words either side) and no word of speed."""
+    places = [m for m in NUMBER_RE.finditer(evidence) if _canonical_number(m.group()) == number]
+    for place in places:
+        before = " ".join(evidence[:place.start()].split()[-3:])
+        after = " ".join(evidence[place.end():].split()[:3])
+        near = f"{before} {after}"
+        if _SPEED_WORD_RE.search(near) or not _ACCURACY_WORD_RE.search(near):
+            return False
+    return bool(places)
 
 
 def swapped_numbers(claim: str, sentence: str) -> list[str]:
