@@ -11,7 +11,7 @@ from fakes import ScriptedLLM
 
 from assistant.answer.attribution import UNSUPPORTED
 from assistant.answer.messages import retrieval_query
-from assistant.answer.result import NONE_SUCH, NOT_SUPPORTED, OUT_OF_SCOPE, Turn
+from assistant.answer.result import NONE_SUCH, NOT_SUPPORTED, OUT_OF_SCOPE, STAND_IN, Turn
 from assistant.answer.verdict import asks_existence
 from assistant.pipeline import Pipeline
 
@@ -201,6 +201,7 @@ def test_a_verdict_whose_explanation_fails_the_check_is_explained_by_the_papers(
     assert sentence in abstract or sentence.replace("The authors'", "Our", 1) in abstract
     assert all(c.supported for c in answer.claims)
     assert answer.to_dict()["extractive"] is True
+    assert STAND_IN in answer.notes  # the user is told the sentence stands in
 
 
 @pytest.mark.parametrize(("probs", "stand_in"), [
@@ -255,6 +256,7 @@ def test_an_answer_whose_names_or_numbers_fail_still_abstains(hashed_copy):
     answer = pipeline.ask("How fast is FastDepth on a Jetson TX2?")
     assert answer.claims and not answer.claims[0].near_miss
     assert answer.abstained and not answer.extractive
+    assert STAND_IN not in answer.notes
 
 
 def test_without_a_verdict_an_unsupported_answer_still_abstains(hashed_copy):

@@ -212,6 +212,11 @@ def test_words_that_turn_a_finding_around():
     assert unstated_markers("FastDepth runs only on the CPU.", evidence) == []
     assert unstated_markers("It is fast because it is pruned.", evidence) == ["cause"]
     assert unstated_markers("It fails without pruning.", "It cannot run unpruned.") == []
+    # a negation the paper words as a verb is one ("avoiding" for "without")
+    assert unstated_markers("It learns without any paired images.",
+                            "SVDFormer learns, avoiding any paired images.") == []
+    assert unstated_markers("It learns without any paired images.",
+                            "SVDFormer learns from paired images.") == ["negation"]
 
 
 # --- deciding --------------------------------------------------------------------------------
@@ -447,6 +452,41 @@ def test_the_explaining_finding_comes_from_the_paper_that_matches_the_question_b
     result = closest_finding(checker, question, [her2, other], 0.2)
     assert result is not None and result.citations == [1]
     assert not result.text.startswith("To evaluate")
+
+
+@pytest.mark.slow
+def test_the_explaining_finding_comes_from_the_paper_the_question_names(checker):
+    """"the graph-level tasks paper" names paper 2; paper 1's sentence echoes the
+    question's "underperform" better, and was quoted instead, opening on its "However,"."""
+    deep = SourceText(1, "Evaluating Deep Graph Neural Networks", (
+        "Graph neural networks are applied widely. However, we found that GNNs "
+        "underperform, and we find that they do because of the shallow architecture issue. "
+        "We study deep GNNs on eight datasets."))
+    level = SourceText(2, "Revisiting Graph Neural Networks on Graph-level Tasks", (
+        "Graphs model complex interactions. GNNs have shown promise on graph-level tasks, but "
+        "their evaluations are limited to narrow datasets. Furthermore, we found that twelve "
+        "models underperform under a unified evaluation framework."))
+    question = ("Do the authors of the graph-level tasks paper find GNNs underperform, and "
+                "what do they find?")
+    result = closest_finding(checker, question, [deep, level], 0.2)
+    assert result is not None and result.citations == [2]
+    assert not result.text.startswith("Furthermore")
+    assert result.text.startswith("The authors found that twelve models underperform")
+
+
+@pytest.mark.slow
+def test_with_no_result_the_explaining_sentence_is_the_authors_own_not_the_fields(checker):
+    """No sentence reads as a result: the authors' own ("we introduce AMUD …") explains
+    how the paper does something, not what it says of the field before it."""
+    paper = SourceText(1, "Breaking the Entanglement of Homophily and Heterophily", (
+        "Graph neural networks are popular for semi-supervised node classification. Most "
+        "GNNs follow the homophily assumption. As a supplement, heterophily reflects "
+        "dissimilarity of connected nodes, which matters when GNNs classify nodes. To "
+        "address this, we introduce AMUD, which models directed edges to guide learning."))
+    question = "How does the homophily and heterophily paper classify nodes?"
+    result = closest_finding(checker, question, [paper], 0.2)
+    assert result is not None and result.citations == [1]
+    assert "AMUD" in result.text and "supplement" not in result.text
 
 
 @pytest.mark.slow

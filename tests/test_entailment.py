@@ -284,6 +284,25 @@ def test_a_claim_giving_the_paper_what_its_opening_says_of_others_is_no_support(
     assert own.supported
 
 
+def test_a_claim_joining_the_opening_with_the_authors_own_sentence_is_theirs():
+    """The claim matches the opening best (the field's words) but what it adds to it is
+    the authors' own sentence's: it is not the opening given to the paper."""
+    from assistant.answer.binding import _credits_background
+
+    title = "Less is More: Reducing Task and Model Complexity for Point Cloud Segmentation"
+    opening = ("Whilst 3D LiDAR point cloud data has grown, annotation remains expensive, "
+               "leading to a demand for semi-supervised semantic segmentation methods.")
+    own = ("Our method outperforms contemporary semi-supervised work in terms of mIoU, "
+           "using less labeled data, on the SemanticKITTI benchmark.")
+    units = [title, opening, "Existing work employs large backbones.", own]
+    joined = ("The Less is More point cloud segmentation method requires less labelled data "
+              "compared to contemporary semi-supervised work.")
+    assert not _credits_background(joined, title, units, opening)
+    # what the opening alone says, given to the paper, stays earlier work's
+    assert _credits_background("Less is More shows a demand for semi-supervised point cloud "
+                               "segmentation methods.", title, units, opening)
+
+
 def _two_papers_saying_one_thing() -> list[Support]:
     """Paper 2 has the claim word for word; paper 1 says it in other words, over the
     threshold but more than the contrast margin below paper 2."""

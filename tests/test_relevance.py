@@ -62,6 +62,15 @@ def test_a_claim_is_set_apart_only_when_its_paper_and_itself_are_far_from_the_qu
     mine = claim([2])
     assert set_apart("q TwoNet", [("about one", claim([1])), ("about two", mine)], named,
                      vectors_at(angles), 0.05, 0.2) == [] and mine.relevant
+    # ... by a phrase of its title too ("the opposing signals paper")
+    phrased = [SourceText(1, "Paper one", "One says a."),
+               SourceText(2, "Outliers with Opposing Signals", "Two says b.")]
+    angles.update({"Outliers with Opposing Signals": 1.0, "Explain the opposing signals "
+                   "paper and one.": 0.0})
+    theirs = claim([2])
+    assert set_apart("Explain the opposing signals paper and one.",
+                     [("about one", claim([1])), ("about two", theirs)], phrased,
+                     vectors_at(angles), 0.05, 0.2) == [] and theirs.relevant
     # no question, one claim, or unsupported claims: nothing is set apart
     assert set_apart("", [("about one", claim([1])), ("about two", claim([2]))], SOURCES,
                      vectors, 0.05, 0.2) == []

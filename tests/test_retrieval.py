@@ -102,6 +102,42 @@ def test_a_query_names_a_paper_by_its_titles_name(fast_settings):
     assert relevant(weak, settings, "Summarize it.") == []
 
 
+TITLES = ["Evaluating Deep Graph Neural Networks",
+          "Revisiting Graph Neural Networks on Graph-level Tasks: Comprehensive Experiments",
+          "Outliers with Opposing Signals Have an Outsized Effect on Neural Network Optimization",
+          "Graphlets correct for the topological information missed by random walks",
+          "PatchFusion: An End-to-End Tile-Based Framework for Monocular Depth Estimation",
+          "FastDepth: Fast Monocular Depth Estimation on Embedded Systems"]
+
+
+@pytest.mark.parametrize(("question", "meant"), [
+    ("Do the authors of the graph-level tasks paper find GNNs underperform?", {1}),
+    ("Explain the opposing signals paper.", {2}),
+    ("What does the paper on graphlets and random walks show?", {3}),
+    ("Summarize FastDepth.", {5}),
+    # a topic several titles share, one word, or no "paper" at all names none
+    ("What does the depth estimation paper say?", set()),
+    ("What does the pruning paper say?", set()),
+    ("Which papers use opposing signals?", set()),
+    ("What do graph neural networks do on graph-level tasks?", set()),
+])
+def test_a_question_names_a_paper_by_a_phrase_of_its_title(question, meant):
+    from assistant.index.naming import named
+
+    assert named(question, TITLES) == meant
+
+
+def test_a_paper_the_question_calls_by_a_phrase_of_its_title_is_in_scope(fast_settings):
+    """"Explain the opposing signals paper." reads as far from every abstract (a short
+    command around two words): it was declined as out of scope."""
+    from assistant.index.search import Hit, relevant
+
+    settings = fast_settings.replace(min_relevance=0.30, relevance_margin=0.18)
+    weak = [Hit(str(i), title, 0.1, dense=0.2) for i, title in enumerate(TITLES)]
+    kept = relevant(weak, settings, "Explain the opposing signals paper.")
+    assert [h.title for h in kept] == [TITLES[2]]
+
+
 @pytest.mark.slow  # no model, but 2,600 papers to store: several seconds
 def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(fast_pipeline):
     """--since on a big collection: more allowed papers than fit a query condition, so

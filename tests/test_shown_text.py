@@ -37,6 +37,9 @@ def test_sentences_about_where_something_is_written_are_not_shown_as_claims():
     result = Checker(HashEmbedder().embed).check(text, SOURCE)
     assert "found in" not in result.text and "[unsupported]" not in result.text
     assert result.text.strip().startswith("FastDepth runs at 178 fps")
+    # "[1] is an example of how this can be achieved" points at a paper and says nothing
+    pointer = "The method described in [1] is an example of how this can be achieved."
+    assert [s.kind for s in split_claims(pointer)] == ["meta"]
 
 
 def test_a_citation_used_as_a_noun_becomes_the_papers_name_when_the_check_confirms_it():
@@ -146,3 +149,15 @@ def test_a_paper_with_no_short_name_is_named_by_its_title_the_first_time():
     named = checker.check("The paper runs at 178 fps on an NVIDIA Jetson TX2 GPU [1].",
                           SOURCE).text
     assert named.startswith("FastDepth runs at 178 fps")
+
+
+def test_a_name_that_says_something_is_the_papers():
+    """'The paper states that it runs …' → 'The FastDepth paper states …': FastDepth is a
+    method, and a method does not state; a method that runs stays the subject."""
+    checker = Checker(HashEmbedder().embed)
+    said = checker.check("The paper states that it runs at 178 fps on an NVIDIA Jetson TX2 "
+                         "GPU [1].", SOURCE).text
+    assert said.startswith("The FastDepth paper states that it runs at 178 fps")
+    inside = checker.check("In short, one paper reports that it runs at 178 fps on an NVIDIA "
+                           "Jetson TX2 GPU [1].", SOURCE).text
+    assert inside.startswith("In short, the FastDepth paper reports that it runs")

@@ -11,6 +11,7 @@ from assistant.answer.wording import (
     answers_a_question,
     inserted_turns,
     states_aim,
+    unheld_means,
     unstated_wording,
 )
 
@@ -102,6 +103,26 @@ def test_turns_put_into_a_copied_stretch(claim, kinds):
 def test_a_turn_in_place_of_one_of_its_kind_is_the_papers():
     assert inserted_turns("The method works without manual tuning of the anchors here.",
                           ["The method works with no manual tuning of the anchors here."]) == []
+
+
+GUIDE = ["We demonstrate that architectures considered ill-suited for a task can be trained "
+         "using inductive biases from another architecture.",
+         "The target matches its internal representations, layer-by-layer, to a guide."]
+
+
+@pytest.mark.parametrize(("claim", "unheld"), [
+    # a means in words the sentences lack: the claim's own account of how
+    ("Alignment adds inductive bias to untrainable networks by introducing a shared "
+     "embedding across different modules.", True),
+    # the sentences' own means, in their words (stems: "matching" … "matches")
+    ("Alignment trains untrainable networks by matching internal representations "
+     "layer-by-layer to a guide.", False),
+    # too short a means to judge ("by using it")
+    ("The target is trained by using a guide.", False),
+    ("Alignment trains networks with inductive biases from another architecture.", False),
+])
+def test_a_means_the_sentences_do_not_give_is_the_claims_own(claim, unheld):
+    assert unheld_means(claim, GUIDE) is unheld
 
 
 GANGRENE = SourceText(1, "", (

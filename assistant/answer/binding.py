@@ -28,6 +28,7 @@ from assistant.answer.wording import (
     answers_a_question,
     inserted_turns,
     states_aim,
+    unheld_means,
     unstated_wording,
 )
 from assistant.index.terms import bm25_tokenize
@@ -83,6 +84,8 @@ def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:
     as settled."""
     kinds = [*unstated_wording(claim, " ".join([support.title, *support.basis])),
              *inserted_turns(claim, support.basis)]
+    if unheld_means(claim, [support.title, *support.basis]):
+        kinds.append("cause")
     if best and answers_a_question(framed, best):
         kinds.append("question")
     support.unstated += [kind for kind in dict.fromkeys(kinds) if kind not in support.unstated]
@@ -126,9 +129,28 @@ def _credits_background(claim: str, title: str, units: list[str], best: str,
     body = units[1:] if title and len(units) > 1 else units
     opening = body[0] if body else ""
     if name and best == opening and mentions(name, claim) and not mentions(name, opening) \
-            and not OWN_WORK_RE.search(opening):
+            and not OWN_WORK_RE.search(opening) \
+            and not _said_of_own_work(claim, name, opening, body[1:]):
         return True
     return as_finding and best in _background(body, name)
+
+
+OWN_TERMS_MOST = 2  # words the claim adds to the opening that the authors' sentence holds
+
+
+def _said_of_own_work(claim: str, name: str, opening: str, rest: list[str]) -> bool:
+    """Whether the claim's words that the opening lacks are those of a sentence in the
+    authors' voice ("requires less labelled data than contemporary semi-supervised work"
+    matches the opening on "point cloud … semi-supervised" but takes "less", "contemporary",
+    "work" from "Our method outperforms contemporary semi-supervised work … using less
+    labeled data"): the claim joins the two, and the opening is not what it rests on."""
+    own = [s for s in rest if OWN_WORK_RE.search(s) or mentions(name, s)]
+    if not own:
+        return False
+    claim_terms, name_terms, opening_terms, *own_terms = bm25_tokenize(
+        [claim, name, opening, *own])
+    added = set(claim_terms) - set(name_terms) - set(opening_terms)
+    return any(len(added & set(terms)) >= OWN_TERMS_MOST for terms in own_terms)
 
 
 def _background(sentences: list[str], name: str) -> list[str]:

@@ -47,6 +47,8 @@ abstracts study studies work article information found here there above followin
 refer refers reference details more detail which what said says can could may might
 will would first last second third sentence sentences paragraph section part text line end
 beginning located discussed discusses explained explains provided provides noted
+method methods approach approaches example examples instance how achieved achieve done
+illustrates illustrate illustrated
 """.split())
 # Sentences about the sources themselves, not about the world: no citation is owed.
 _NOTE_RE = re.compile(

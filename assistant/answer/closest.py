@@ -16,6 +16,7 @@ from assistant.answer.checked import Attribution, SourceText, Support
 from assistant.answer.entities import number_units
 from assistant.answer.evidence import QUANTITATIVE_RE, QUANTITY_RE, asked_units, split_sentences
 from assistant.answer.wording import AIM_RE
+from assistant.index.naming import named
 
 # what earlier work found is no finding of this paper ("A previous study showed …")
 _EARLIER_RE = re.compile(r"^(?:an? |the )?(?:previous|prior|earlier|recent|several|many"
@@ -52,8 +53,9 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
     """The source sentence that best matches the question, cited, as a checked answer
     body (None when nothing matches at least ``min_relevance`` in meaning). The paper is
     the one whose text matches best; its sentence is the closest of its results, else of
-    its other findings (:func:`findings_of`), since the aim sentence matches a question
-    best and answers it least — unless none matches ``min_relevance``."""
+    its findings in its authors' voice, else of its other findings (:func:`findings_of`),
+    since the aim sentence matches a question best and answers it least — unless none
+    matches ``min_relevance``."""
     titles = {t.title for t in texts}
 
     def closest(candidates: list[SourceText]) -> Support | None:
@@ -64,8 +66,12 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
     best = closest(texts)
     if best is None or best.dense < min_relevance:
         return None
+    asked = [texts[i] for i in sorted(named(question, [t.title for t in texts]))]
+    if asked and best.n not in {t.n for t in asked}:
+        best = closest(asked) or best  # the paper asked about, not the best-worded one
     paper = next(t for t in texts if t.n == best.n)
-    for candidates in (findings_of(paper, results=True), findings_of(paper)):
+    for candidates in (findings_of(paper, results=True), _own_work(paper),
+                       findings_of(paper)):
         finding = closest([candidates]) if candidates is not None else None
         if finding is not None and finding.dense >= min_relevance:
             best = finding
@@ -74,8 +80,33 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
                                                min_relevance)]
     order = split_sentences(paper.text)
     chosen.sort(key=lambda s: order.index(s) if s in order else -1)
+    chosen[0] = _standing_alone(chosen[0])
     result = checker.check(" ".join(f"{s} [{best.n}]" for s in chosen), texts)
     return result if result.supported else None
+
+
+def _own_work(text: SourceText) -> SourceText | None:
+    """The paper's findings in its authors' voice ("we introduce AMUD, which …"): what
+    it did, before what it says of the field ("heterophily reflects dissimilarity …")."""
+    found = findings_of(text)
+    own = [s for s in split_sentences(found.text) if OWN_WORK_RE.search(s)] if found else []
+    return replace(text, text=" ".join(own)) if own else None
+
+
+# a connective that ties the sentence to the one before it in the abstract
+_TIE_RE = re.compile(r"^(?:however|moreover|furthermore|additionally|in addition|also|"
+                     r"specifically|in particular|notably|importantly|indeed|finally|"
+                     r"then|thus|therefore|hence|consequently|overall|meanwhile|besides|"
+                     r"as a supplement|to this end|in contrast|by contrast|similarly|"
+                     r"likewise|on the other hand|nevertheless|nonetheless),\s+(?=\w)", re.I)
+
+
+def _standing_alone(sentence: str) -> str:
+    """The sentence without the connective that tied it to the abstract's previous one
+    ("Furthermore, we find …" → "We find …"): it opens the answer, where "Furthermore"
+    follows nothing."""
+    rest = _TIE_RE.sub("", sentence, count=1)
+    return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 
 
 def _figure_sentence(checker: Checker, question: str, paper: SourceText, chosen: str,

@@ -280,10 +280,13 @@ def missing_names(text: str, reference: str) -> list[str]:
 
 
 # Words that turn a finding around: a claim using one must rest on a sentence that uses
-# one of its kind too (the paper says "not", "only", "because" itself).
+# one of its kind too (the paper says "not", "only", "because" itself). A negation may be
+# worded as a verb: "without any paired data" rests on "avoiding any paired data".
 MARKERS = {
     "negation": re.compile(r"\b(not(?!\s+only)|no|never|none|cannot|can't|without|neither|"
-                           r"nor|fails?|failed|lacks?|unable|non\w*|un\w+able)\b", re.I),
+                           r"nor|fails?|failed|lacks?|unable|non\w*|un\w+able|"
+                           r"avoid(?:s|ed|ing)?|free of|absen(?:t|ce)|"
+                           r"eliminat(?:e|es|ed|ing))\b", re.I),
     "restriction": re.compile(r"\b(only|solely|merely|just|exclusively)\b", re.I),
     "cause": re.compile(r"\b(because|due to|caused by|owing to|thanks to|since|as a "
                         r"result|leads? to|led to|results? in|explains?|reason)\b", re.I),

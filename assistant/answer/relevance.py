@@ -25,7 +25,7 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from assistant.answer.checked import Claim, SourceText
-from assistant.sources.records import names_paper
+from assistant.index.naming import named
 
 Vectors = Callable[[Sequence[str]], np.ndarray]
 
@@ -55,7 +55,7 @@ def set_apart(question: str, claims: list[tuple[str, Claim]], sources: Sequence[
     # of the answer
     joined = {n for _, c in supported if not all(distant(m) for m in c.citations)
               for n in c.citations if len(c.citations) > 1}
-    joined |= {s.n for s in sources if names_paper(question, s.title)}  # asked about
+    joined |= {sources[i].n for i in named(question, [s.title for s in sources])}  # asked about
     far: dict[int, bool] = {}  # claims of papers further than the best: is the claim far?
     for (_, claim), near in zip(supported, claim_closeness, strict=True):
         if all(distant(n) and n not in joined for n in claim.citations):

@@ -73,9 +73,28 @@ def _named(body: str, claim: Claim, names: _Names) -> str:
         return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
     if _IN_PAPER_RE.search(body):
         return _IN_PAPER_RE.sub(lambda m: f"{m.group(1)}In the {name} paper,", body, count=1)
-    if _LEADING_REF_RE.search(body):
-        return _LEADING_REF_RE.sub(lambda m: m.group(1) + name, body, count=1)
-    return _GENERIC_REF_RE.sub(name, body, count=1)
+    if match := _LEADING_REF_RE.search(body):
+        return body[:match.start()] + match.group(1) \
+            + _as_subject(name, body[match.end():], "The") + body[match.end():]
+    if match := _GENERIC_REF_RE.search(body):
+        article = "The" if match.group(1) == "O" else "the"
+        return body[:match.start()] + _as_subject(name, body[match.end():], article) \
+            + body[match.end():]
+    return body
+
+
+# verbs of what a text says: a method does not "state" or "argue", its paper does
+_SAYS_RE = re.compile(r"\s+(?:also\s+)?(?:states?|stated|says?|said|reports?|reported|notes?|"
+                      r"noted|mentions?|mentioned|argues?|argued|claims?|claimed|writes?|"
+                      r"describes?|described|discusses?|discussed|concludes?|concluded|"
+                      r"suggests?|suggested|emphasi[sz]es|highlights?|explains?|"
+                      r"acknowledges?)\b")
+
+
+def _as_subject(name: str, rest: str, article: str) -> str:
+    """The paper's name as the subject of ``rest``: "PoP-Net learns …", but "The PoP-Net
+    paper states that …" where the verb is one of saying (the name is the method's)."""
+    return f"{article} {name} paper" if _SAYS_RE.match(rest) else name
 
 
 # a sentence that opens on the bare paper and a verb ("The paper uses …"), not on a

@@ -18,6 +18,8 @@ OUT_OF_SCOPE = ("The indexed collection does not cover this question: no paper i
 EMPTY_COLLECTION = "The collection is empty. Add papers with: assistant ingest FILE…"
 NOT_SUPPORTED = ("I could not find an answer to this in your papers: nothing I could "
                  "write was backed by what they say. Closest papers:")
+STAND_IN = ("What I wrote was not borne out by your papers; shown instead is the sentence "
+            "of theirs closest to the question.")
 NONE_SUCH = ("None of the papers found seems to be about this; nothing I could write about "
              "them was backed by what they say. Closest papers:")
 

@@ -162,6 +162,27 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
     return sorted(kinds)
 
 
+# the means a claim gives, up to the end of its clause ("by introducing a shared
+# representation across layers")
+_MEANS_CLAUSE_RE = re.compile(r"\bby\s+(\w+ing\b[^,;:.()]*)", re.I)
+MEANS_WORDS_LEAST = 3  # content words a means needs before it is held to the sentences
+MEANS_HELD_SHARE = 0.5  # of those, at least this share in the sentences it rests on
+
+
+def unheld_means(claim: str, sentences: list[str]) -> bool:
+    """Whether the claim says how ("… adds inductive bias by introducing a shared
+    representation across different layers") in words the sentences it rests on mostly
+    lack: the means is the claim's own, however well the rest matches ("… can be trained
+    using inductive biases from another architecture")."""
+    for match in _MEANS_CLAUSE_RE.finditer(claim):
+        means, held = bm25_tokenize([match.group(1), " ".join(sentences)])
+        wanted = set(means)
+        if len(wanted) >= MEANS_WORDS_LEAST \
+                and len(wanted & set(held)) < MEANS_HELD_SHARE * len(wanted):
+            return True
+    return False
+
+
 def _near(words: list[str], start: int, end: int, most: int, before: bool) -> list[str]:
     """The sentence's words an added stretch replaces, at most ``most`` of them: at the
     claim's start they are the ones just before the copied part, elsewhere the first."""

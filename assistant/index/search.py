@@ -11,9 +11,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.index.filters import Filters
+from assistant.index.naming import named
 from assistant.index.store import Store
 from assistant.settings import Settings
-from assistant.sources.records import names_paper
 
 
 @dataclass
@@ -39,17 +39,19 @@ def relevant(hits: list[Hit], settings: Settings, query: str = "") -> list[Hit]:
     A paper much less similar than the best one is left out: a weak source costs prompt
     time and invites the model to cite it for claims it does not make. A paper the query
     names by its title's name ("Summarize FastDepth.", "Compare FastDepth and
-    PrimeDepth.") is always kept: the embedder knows no such coined word, and a short
-    command around it reads as far from every abstract (cosine 0.25 against a floor of
-    0.30), so the question was declined as out of scope.
+    PrimeDepth.") or by a phrase of its title ("the opposing signals paper") is always
+    kept (:mod:`.naming`): the embedder knows no such coined word, and a short command
+    around it reads as far from every abstract (cosine 0.25 against a floor of 0.30), so
+    the question was declined as out of scope.
     """
-    named = [h for h in hits if query and names_paper(query, h.title)]
+    called = named(query, [h.title for h in hits]) if query else set()
+    named_hits = [h for i, h in enumerate(hits) if i in called]
     best = max((h.dense for h in hits), default=0.0)
     if best < settings.min_relevance:
-        return named
+        return named_hits
     floor = max(settings.min_relevance * settings.relevance_floor,
                 best - settings.relevance_margin)
-    return [h for h in hits if h.dense >= floor or h in named]
+    return [h for h in hits if h.dense >= floor or h in named_hits]
 
 
 def rrf(rankings: list[list[str]], k: int, weights: list[float] | None = None

@@ -23,6 +23,7 @@ from assistant.answer.messages import (
     retrieval_query,
 )
 from assistant.answer.result import (
+    STAND_IN,
     Answer,
     OnStatus,
     Status,
@@ -213,6 +214,8 @@ class Asker:
         answer = compose_answer(question, llm.name, sources, generation, body, attribution,
                                 verdict, notes, earlier)
         answer.extractive = extractive
+        if extractive:  # the user is told the words are the paper's, not the model's
+            answer.notes.append(STAND_IN)
         answer.prompt, answer.given = messages, [*sources, *earlier]
         answer.timings = answer_timings(start, retrieval_s, self.models.take_load_seconds(),
                                         generation.stats, attribution.seconds)

@@ -1,0 +1,59 @@
+"""Which of the retrieved papers a question names: by the name its title announces
+("Summarize FastDepth."), or by a phrase of its title the question calls a paper by ("the
+graph-level tasks paper", "the paper on opposing signals").
+
+A paper the question names is what it asks about, however far its abstract reads from the
+question's words: retrieval keeps it, relevance never sets its claims apart, and the
+closest-finding fallback quotes it rather than a neighbour that matches the wording
+better. A phrase names a paper only when exactly one of the papers at hand has its words
+in its title: "the depth estimation paper" among four depth papers names none.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.index.terms import bm25_tokenize
+from assistant.sources.records import names_paper
+
+_PAPER = r"(?:paper|study|article|preprint|work)"
+# "the <phrase> paper" (the phrase holds no "the": "the authors of the X paper" is X) and
+# "the paper on/about/titled <phrase>"
+_BEFORE_RE = re.compile(rf"\bthe\s+((?:(?!the\b)[\w'’-]+\s+){{1,6}}?){_PAPER}\b(?!s)", re.I)
+_AFTER_RE = re.compile(rf"\bthe\s+{_PAPER}\s+(?:on|about|titled|called|named)\s+"
+                       r"((?:[\w'’-]+[\s,]*){1,6})", re.I)
+MIN_WORDS = 2  # a phrase of one word ("the pruning paper") is a topic, not a title
+MISSING_MOST = 1  # phrase words a title may lack ("the paper on X and Y *show*")
+
+
+def _phrases(question: str) -> list[str]:
+    return [m.group(1) for m in _BEFORE_RE.finditer(question)] \
+        + [m.group(1) for m in _AFTER_RE.finditer(question)]
+
+
+def described(question: str, titles: list[str]) -> set[int]:
+    """The indexes of ``titles`` the question calls a paper by a phrase of: at least
+    ``MIN_WORDS`` of the phrase's words (stemmed, stop words aside) in one title and at
+    most ``MISSING_MOST`` missing, and no other title as close."""
+    phrases = _phrases(question)
+    if not phrases or not titles:
+        return set()
+    tokens = bm25_tokenize([*phrases, *titles])
+    said, held = tokens[:len(phrases)], [set(t) for t in tokens[len(phrases):]]
+    found: set[int] = set()
+    for words in said:
+        wanted = set(words)
+        if len(wanted) < MIN_WORDS:
+            continue
+        shared = [len(wanted & title) for title in held]
+        best = max(shared)
+        if best < MIN_WORDS or best < len(wanted) - MISSING_MOST or shared.count(best) > 1:
+            continue
+        found.add(shared.index(best))
+    return found
+
+
+def named(question: str, titles: list[str]) -> set[int]:
+    """The indexes of ``titles`` the question names, by name or by a phrase."""
+    return {i for i, title in enumerate(titles) if names_paper(question, title)} \
+        | described(question, titles)
