@@ -475,6 +475,24 @@ def test_the_explaining_finding_comes_from_the_paper_the_question_names(checker)
 
 
 @pytest.mark.slow
+def test_a_paper_asked_about_by_name_is_explained_by_its_own_work_not_its_field(checker):
+    """The question names the paper; its field's sentences echo the question ("GNNs …
+    underperform") but say what others found: the stand-in is what the authors did."""
+    paper = SourceText(1, "Revisiting Graph Neural Networks on Graph-level Tasks", (
+        "Graphs are essential data structures. Graph-level tasks are critical for molecular "
+        "property prediction. GNNs have shown promise, but they underperform when their "
+        "evaluations are limited to narrow datasets. To address these limitations, we "
+        "propose a unified evaluation framework for graph-level GNNs."))
+    other = SourceText(2, "Evaluating Deep Graph Neural Networks",
+                       "Deep GNNs are evaluated on eight datasets.")
+    question = ("Do the authors of the graph-level tasks paper find GNNs underperform, and "
+                "what do they propose?")
+    result = closest_finding(checker, question, [paper, other], 0.2)
+    assert result is not None and result.citations == [1]
+    assert "unified evaluation framework" in result.text and "promise" not in result.text
+
+
+@pytest.mark.slow
 def test_with_no_result_the_explaining_sentence_is_the_authors_own_not_the_fields(checker):
     """No sentence reads as a result: the authors' own ("we introduce AMUD …") explains
     how the paper does something, not what it says of the field before it."""
@@ -569,6 +587,24 @@ def test_a_limit_the_paper_sets_is_not_its_figure(claim, evidence, flagged):
      "MobileMamba achieves up to 83.6% on Top-1, which is x21 faster than LocalVim.", []),
 ])
 def test_a_speed_up_the_paper_gives_as_an_accuracy_is_misbound(claim, evidence, wrong):
+    from assistant.answer.entities import misbound_numbers
+
+    assert misbound_numbers(claim, evidence) == wrong
+
+
+@pytest.mark.parametrize(("claim", "evidence", "wrong"), [
+    # "What datasets are used …?": the paper's three are settings, not datasets
+    ("The paper uses three datasets: unlabeled one-class, unlabeled multi-class, and "
+     "labeled multi-class.", "Our method is evaluated under three AD settings including "
+     "unlabeled one-class, unlabeled multi-class, and labeled multi-class.", ["3"]),
+    ("It is tested on 14 datasets.", "Experiments on 14 public benchmarks show gains.", []),
+    ("It was run at two hospitals with 120 patients.",
+     "The trial ran in two centres and enrolled 120 participants.", []),
+    ("It was compared with 5 models.", "It beats 5 strong baselines on 3 datasets.", []),
+    ("It was evaluated on 3 datasets.", "We report results in 3 settings.", ["3"]),
+    ("It sent 3 patient reminders.", "The clinic sent 3 patient reminders.", []),
+])
+def test_a_count_of_another_kind_of_thing_is_misbound(claim, evidence, wrong):
     from assistant.answer.entities import misbound_numbers
 
     assert misbound_numbers(claim, evidence) == wrong

@@ -13,7 +13,7 @@ from dataclasses import replace
 from assistant.answer.attribution import Checker
 from assistant.answer.binding import OWN_WORK_RE
 from assistant.answer.checked import Attribution, SourceText, Support
-from assistant.answer.entities import number_units
+from assistant.answer.entities import NUMBER_RE, number_units
 from assistant.answer.evidence import QUANTITATIVE_RE, QUANTITY_RE, asked_units, split_sentences
 from assistant.answer.wording import AIM_RE
 from assistant.index.naming import named
@@ -70,10 +70,13 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
     if asked and best.n not in {t.n for t in asked}:
         best = closest(asked) or best  # the paper asked about, not the best-worded one
     paper = next(t for t in texts if t.n == best.n)
-    for candidates in (findings_of(paper, results=True), _own_work(paper),
-                       findings_of(paper)):
+    is_asked = paper in asked
+    # a paper asked about by name is explained by what it did, however its words match
+    floor = 0.0 if is_asked else min_relevance
+    own = _without_lead(paper) if is_asked else paper
+    for candidates in (findings_of(own, results=True), _own_work(own), findings_of(own)):
         finding = closest([candidates]) if candidates is not None else None
-        if finding is not None and finding.dense >= min_relevance:
+        if finding is not None and finding.dense >= floor:
             best = finding
             break
     chosen = [best.sentence, *_figure_sentence(checker, question, paper, best.sentence,
@@ -83,6 +86,22 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
     chosen[0] = _standing_alone(chosen[0])
     result = checker.check(" ".join(f"{s} [{best.n}]" for s in chosen), texts)
     return result if result.supported else None
+
+
+_FIGURE_RE = re.compile(r"\bsignifican\w*|\bp\s*[<=>≤≥]|%", re.I)
+
+
+def _without_lead(text: SourceText) -> SourceText:
+    """The paper without the sentences about its field it opens with, where its authors
+    then speak of their own work: those before the first sentence in their voice that
+    give no figure and no test ("Graph-level tasks … are critical for applications")."""
+    sentences = split_sentences(text.text)
+    for i, sentence in enumerate(sentences):
+        if OWN_WORK_RE.search(sentence):
+            return replace(text, text=" ".join(sentences[i:])) if i else text
+        if NUMBER_RE.search(sentence) or _FIGURE_RE.search(sentence):
+            break
+    return text
 
 
 def _own_work(text: SourceText) -> SourceText | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.numerals import with_digits
+from assistant.answer.numerals import WORD_NUMBER_RE, with_digits, word_value
 
 NUMBER_RE = re.compile(r"(?<![\w.])\d+(?:[.,]\d+)*")
 _TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z0-9]*(?:[-.][A-Za-z0-9]+)*")
@@ -80,7 +80,9 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
     followed in the claim by a unit of measurement and in the evidence only by other
     units ("10 fps" where the paper says "10 W"), or stated in the claim as a speed-up
     where the paper gives it as an accuracy ("a speed-up of up to 83.6%" for "83.6% on
-    Top-1"). Other words after a number ("3 patient reminders") are not held."""
+    Top-1"), or counting another kind of thing ("three datasets" where the paper has
+    "three AD settings": :data:`COUNTED`). Other words after a number ("3 patient
+    reminders") are not held."""
     stated = number_units(evidence)
     wrong = []
     for number, units in number_units(claim).items():
@@ -89,7 +91,40 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
         if claimed and given and given <= UNITS and not claimed & given:
             wrong.append(number)
     speeds = {_canonical_number(m.group(1)) for m in _SPEED_OF_RE.finditer(claim)}
-    return wrong + [n for n in sorted(speeds - set(wrong)) if _only_accuracy(n, evidence)]
+    wrong += [n for n in sorted(speeds - set(wrong)) if _only_accuracy(n, evidence)]
+    given_counts = counted(evidence)
+    return wrong + [n for n, things in counted(claim).items() if n not in wrong
+                    and given_counts.get(n) and not things & given_counts[n]]
+
+
+# what an evaluation or a study counts, words for one kind of thing together: "3
+# datasets" is "3 benchmarks" but not "3 AD settings"
+_COUNTED_GROUPS = ("dataset benchmark corpus", "task", "setting scenario", "model baseline "
+                   "method approach competitor", "language", "domain", "patient participant "
+                   "subject case individual", "study trial", "center centre hospital site",
+                   "video", "class category", "module component", "stage step", "metric",
+                   "view")
+COUNTED = {word: i for i, group in enumerate(_COUNTED_GROUPS) for word in group.split()}
+_COUNT_RE = re.compile(r"(?<![\w.-])(?P<number>\d+(?:[.,]\d+)*|"
+                       + WORD_NUMBER_RE.pattern[2:-2] + r")(?P<things>(?:\s+[\w-]+){1,3})",
+                       re.I)
+
+
+def counted(text: str) -> dict[str, set[str]]:
+    """Each number of ``text`` (in digits or words) with the kinds of thing of
+    :data:`COUNTED` among the three words after it ("evaluated under three AD settings"
+    → 3: the settings' kind)."""
+    found: dict[str, set[str]] = {}
+    for match in _COUNT_RE.finditer(text):
+        number = match.group("number")
+        word = WORD_NUMBER_RE.fullmatch(number)
+        value = str(word_value(word)) if word else _canonical_number(number)
+        things = {w.lower().removesuffix("s") for w in match.group("things").split()}
+        things = {t.removesuffix("ie") + "y" if t.endswith("ie") else t for t in things}
+        kinds = {COUNTED[t] for t in things if t in COUNTED}
+        if kinds:
+            found.setdefault(value, set()).update(kinds)
+    return found
 
 
 # a number the claim states as a speed-up: "a speed-up of (up to) 83.6%", "faster by 30%"
