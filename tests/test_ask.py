@@ -11,7 +11,14 @@ from fakes import ScriptedLLM
 
 from assistant.answer.attribution import UNSUPPORTED
 from assistant.answer.messages import retrieval_query
-from assistant.answer.result import NONE_SUCH, NOT_SUPPORTED, OUT_OF_SCOPE, STAND_IN, Turn
+from assistant.answer.result import (
+    LISTED,
+    NONE_SUCH,
+    NOT_SUPPORTED,
+    OUT_OF_SCOPE,
+    STAND_IN,
+    Turn,
+)
 from assistant.answer.verdict import asks_existence
 from assistant.pipeline import Pipeline
 
@@ -257,6 +264,20 @@ def test_an_answer_whose_names_or_numbers_fail_still_abstains(hashed_copy):
     assert answer.claims and not answer.claims[0].near_miss
     assert answer.abstained and not answer.extractive
     assert STAND_IN not in answer.notes
+
+
+def test_papers_listed_by_citation_alone_are_said_to_be_the_papers_found(hashed_copy):
+    """"List the papers about …" answered "[1] [2]" and no words: it was "I could not
+    find an answer …"; it is the papers the model named, said to be found by search."""
+    pipeline = hashed_copy(ScriptedLLM("[1] [2]"))
+    answer = pipeline.ask("List the papers about fast monocular depth estimation.")
+    assert answer.abstained and not answer.claims
+    assert answer.text.startswith(LISTED) and NOT_SUPPORTED not in answer.text
+    titles = [line[2:] for line in answer.text.splitlines()[1:]]
+    assert titles == [s.title for s in answer.sources if s.n in (1, 2)]
+    # an open question answered by citations alone still abstains as before
+    other = hashed_copy(ScriptedLLM("[1] [2]")).ask("How fast is FastDepth on a Jetson TX2?")
+    assert other.text.startswith(NOT_SUPPORTED)
 
 
 def test_without_a_verdict_an_unsupported_answer_still_abstains(hashed_copy):

@@ -161,3 +161,41 @@ def test_a_name_that_says_something_is_the_papers():
     inside = checker.check("In short, one paper reports that it runs at 178 fps on an NVIDIA "
                            "Jetson TX2 GPU [1].", SOURCE).text
     assert inside.startswith("In short, the FastDepth paper reports that it runs")
+
+
+def test_a_comparison_the_question_implies_needs_a_paper_that_makes_it():
+    """"Which is faster, FastDepth or PrimeDepth?" — "FastDepth runs faster on a Jetson
+    TX2 GPU [1]" says "faster than PrimeDepth", which FastDepth's abstract never says."""
+    prime = SourceText(2, "PrimeDepth: Efficient Monocular Depth Estimation",
+                       "PrimeDepth is two orders of magnitude faster than Marigold.")
+    checker = Checker(HashEmbedder().embed)
+    question = "Which runs faster on a Jetson, FastDepth or PrimeDepth?"
+    text = "FastDepth runs faster on an NVIDIA Jetson TX2 GPU [1]."
+    compared = checker.check(text, [*SOURCE, prime], question).claims[0]
+    assert not compared.supported and "PrimeDepth" in compared.reason
+    # the same sentence under a question about FastDepth alone is its own
+    alone = checker.check(text, [*SOURCE, prime], "How fast is FastDepth on a Jetson?")
+    assert alone.claims[0].supported
+    # a figure, not a comparison, stands
+    figure = checker.check("FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1].",
+                           [*SOURCE, prime], question)
+    assert figure.claims[0].supported
+
+
+def test_a_contrast_between_two_named_papers_is_checked_half_by_half():
+    """"NDC-Scene extends …, while OPEN uses …" (no citation): each half is about one
+    paper, and neither paper names the other; read whole, it had no source at all."""
+    papers = [SourceText(1, "NDC-Scene: Boost Monocular 3D Semantic Scene Completion",
+                         "NDC-Scene extends the 2D feature map to a normalized device "
+                         "coordinates space."),
+              SourceText(2, "OPEN: Object-wise Position Embedding for 3D Object Detection",
+                         "OPEN uses object-wise position embedding for multi-view 3D object "
+                         "detection.")]
+    text = ("NDC-Scene extends the 2D feature map to a normalized device coordinates space, "
+            "while OPEN uses object-wise position embedding for multi-view 3D object "
+            "detection.")
+    result = Checker(HashEmbedder().embed).check(text, papers)
+    assert [c.citations for c in result.claims] == [[1], [2]]
+    assert result.text == ("NDC-Scene extends the 2D feature map to a normalized device "
+                           "coordinates space [1], while OPEN uses object-wise position "
+                           "embedding for multi-view 3D object detection [2].")

@@ -41,6 +41,7 @@ from assistant.answer.claims import (
     split_claims,
     unframed,
 )
+from assistant.answer.comparison import uncompared
 from assistant.answer.entailment import CONTRADICTED, SUPPORTED, Entailment
 from assistant.answer.entities import (
     invented_numbers,
@@ -282,6 +283,7 @@ class Checker:
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
         decided = self._checked_denials(decided, sources, question)
+        uncompared(question, [c for _, c in decided if c is not None], sources)
         self.set_apart(question, [(span.plain, c) for span, c in decided if c is not None],
                        sources)
         claims = [c for _, c in decided if c is not None]

@@ -209,7 +209,24 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
             pieces.append((cursor, len(text[:cut].rstrip())))  # spaces stay between pieces
             cursor = cut + len(text[cut:end]) - len(text[cut:end].lstrip())
     pieces.append((cursor, end))
-    return pieces
+    return [part for a, b in pieces for part in _contrasted(text, a, b)]
+
+
+# "A does X, while OPEN does Y" (a name opens the clause): two claims, each checked alone
+_CONTRAST_RE = re.compile(r",\s+(?=(?:while|whereas)\s+(?!(?:The|This|These|Those|It|Its|"
+                          r"They|Their|In|On|For|At|With|By|As|A|An)\b)[A-Z])")
+
+
+def _contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    """``text[start:end]`` cut before each "while"/"whereas" opening a clause about
+    something named, when both sides are substantial."""
+    pieces, cursor = [], start
+    for match in _CONTRAST_RE.finditer(text, start, end):
+        if len(_WORD_RE.findall(text[cursor:match.start()])) >= 4 \
+                and len(_WORD_RE.findall(text[match.end():end])) >= 4:
+            pieces.append((cursor, match.start()))
+            cursor = match.end()
+    return [*pieces, (cursor, end)]
 
 
 # A citation used as a noun ("Source [1] demonstrates …", "[2] shows …", "according to

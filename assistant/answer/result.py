@@ -3,6 +3,7 @@ timings, and the fixed texts the program answers with when it cannot answer."""
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -20,6 +21,8 @@ NOT_SUPPORTED = ("I could not find an answer to this in your papers: nothing I c
                  "write was backed by what they say. Closest papers:")
 STAND_IN = ("What I wrote was not borne out by your papers; shown instead is the sentence "
             "of theirs closest to the question.")
+LISTED = ("These papers of yours match this best (found by search; nothing was written "
+          "about them to check):")
 NONE_SUCH = ("None of the papers found seems to be about this; nothing I could write about "
              "them was backed by what they say. Closest papers:")
 
@@ -31,6 +34,16 @@ def abstention(sources: list[Source], lead: str = NOT_SUPPORTED) -> str:
     lines += [f"- {s.title or 'an untitled paper'}" + (f" ({s.year})" if s.year else "")
               for s in sources]
     return "\n".join(lines)
+
+
+# a request for the papers themselves ("List the papers about …", "Which papers …?")
+_ASKS_FOR_PAPERS_RE = re.compile(
+    r"^\W*(?:(?:please\s+)?(?:list|name|find|show|give)\b.*\b(?:papers|studies|articles)\b"
+    r"|(?:which|what)\s+(?:papers|studies|articles)\b)", re.I)
+
+
+def asks_for_papers(question: str) -> bool:
+    return bool(_ASKS_FOR_PAPERS_RE.search(question))
 
 
 def verdict_line(verdict: Verdict) -> str:
@@ -189,6 +202,10 @@ def compose_answer(question: str, model: str, sources: list[Source], generation:
     if not attribution.supported and not stats.stopped:
         answer.abstained = True
         answer.text = abstention(sources)
+        listed = check_citations(body, set(by_n)).cited
+        if listed and not attribution.claims and asks_for_papers(question):
+            # "List the papers about …" answered "[1] [2][3]": the papers it named, as such
+            answer.text = abstention([by_n[n] for n in listed], LISTED)
         if none_such(question, verdict):
             # "Are there papers on …?" — no: the verdict is the answer, said as such
             answer.text = f"{verdict_line(verdict)}\n\n{abstention(sources, NONE_SUCH)}"
