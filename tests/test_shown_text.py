@@ -199,3 +199,21 @@ def test_a_contrast_between_two_named_papers_is_checked_half_by_half():
     assert result.text == ("NDC-Scene extends the 2D feature map to a normalized device "
                            "coordinates space [1], while OPEN uses object-wise position "
                            "embedding for multi-view 3D object detection [2].")
+
+
+def test_citations_that_label_the_sentence_they_open_go_with_it():
+    """"[1] This paper … . [2][3] These papers …": the model labels each sentence with a
+    leading citation; "[2][3]" was read as the first sentence's, after its full stop."""
+    from assistant.answer.claims import split_claims
+
+    text = ("[1] FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU. [2] PrimeDepth is two "
+            "orders of magnitude faster than Marigold.")
+    assert [s.model_citations for s in split_claims(text)] == [[1], [2]]
+    prime = SourceText(2, "PrimeDepth: Efficient Monocular Depth Estimation",
+                       "PrimeDepth is two orders of magnitude faster than Marigold.")
+    shown = Checker(HashEmbedder().embed).check(text, [*SOURCE, prime]).text
+    assert shown == ("FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]. PrimeDepth is "
+                     "two orders of magnitude faster than Marigold [2].")
+    # an answer that cites after its sentences keeps doing so
+    after = "FastDepth runs at 178 fps on a Jetson. [1] PrimeDepth is fast. [2]"
+    assert [s.model_citations for s in split_claims(after)] == [[1], [2]]

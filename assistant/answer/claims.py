@@ -12,14 +12,9 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.cite import CITE_RE, _numbers
+from assistant.answer.sentences import MARK as _MARK
+from assistant.answer.sentences import contrasted, sentence_bounds
 
-# One citation marker as the model writes it: "[3]", "[1, 2]", "[2–4]".
-_MARK = r"\[[\d\s,;–-]+\]"
-# A sentence ends at . ! ? (optionally followed by its citations) before whitespace.
-# Citations after the full stop stay with it unless a lowercase word follows them: then
-# they are the next sentence's subject ("… networks. [1] states that …").
-_END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{_MARK})*(?!\s*[a-z]))(?=\s|$)")
-_ABBREVIATIONS = ("e.g", "i.e", "et al", "vs", "fig", "eq", "approx", "cf", "no", "al")
 # Markdown marks: emphasis and code anywhere, a heading's "#" or a quote's ">" only where
 # a line starts ("aged >70 years" keeps its sign: the number means something else without)
 _MARKUP_RE = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)|^[ \t]*[#>]+", re.MULTILINE)
@@ -164,28 +159,6 @@ def _strip_citations(text: str) -> str:
     return re.sub(r"[ \t]{2,}", " ", text).strip()
 
 
-def _sentence_bounds(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each sentence; lines are always separate, abbreviations never end
-    one, and a citation right after the full stop stays with its sentence."""
-    bounds: list[tuple[int, int]] = []
-    for line in re.finditer(r"[^\n]+", text):
-        start = line.start()
-        for end_match in _END_RE.finditer(line.group()):
-            cut = line.start() + end_match.end()
-            before = text[start:line.start() + end_match.start()].lower()
-            if before.endswith(_ABBREVIATIONS) and not end_match.group(1):
-                continue
-            if re.search(r"\d$", before) and cut < line.end() and \
-                    text[cut:cut + 2].strip()[:1].isdigit():
-                continue
-            bounds.append((start, cut))
-            start = cut
-        if text[start:line.end()].strip():
-            bounds.append((start, line.end()))
-    return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in bounds
-            if text[s:e].strip()]
-
-
 # A citation inside a sentence followed by a new clause: "A runs at 9 fps [1], while B …"
 _CLAUSE_CUT_RE = re.compile(rf"({_MARK}(?:\s*{_MARK})*)\s*[,;:]?\s+"
                             r"(?=(?:and|while|whereas|but|which|and\s+\w+|[A-Za-z]))")
@@ -209,24 +182,7 @@ def _clauses(text: str, start: int, end: int) -> list[tuple[int, int]]:
             pieces.append((cursor, len(text[:cut].rstrip())))  # spaces stay between pieces
             cursor = cut + len(text[cut:end]) - len(text[cut:end].lstrip())
     pieces.append((cursor, end))
-    return [part for a, b in pieces for part in _contrasted(text, a, b)]
-
-
-# "A does X, while OPEN does Y" (a name opens the clause): two claims, each checked alone
-_CONTRAST_RE = re.compile(r",\s+(?=(?:while|whereas)\s+(?!(?:The|This|These|Those|It|Its|"
-                          r"They|Their|In|On|For|At|With|By|As|A|An)\b)[A-Z])")
-
-
-def _contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """``text[start:end]`` cut before each "while"/"whereas" opening a clause about
-    something named, when both sides are substantial."""
-    pieces, cursor = [], start
-    for match in _CONTRAST_RE.finditer(text, start, end):
-        if len(_WORD_RE.findall(text[cursor:match.start()])) >= 4 \
-                and len(_WORD_RE.findall(text[match.end():end])) >= 4:
-            pieces.append((cursor, match.start()))
-            cursor = match.end()
-    return [*pieces, (cursor, end)]
+    return [part for a, b in pieces for part in contrasted(text, a, b)]
 
 
 # A citation used as a noun ("Source [1] demonstrates …", "[2] shows …", "according to
@@ -341,7 +297,7 @@ def split_claims(text: str) -> list[Span]:
     them; the renderer drops them.
     """
     spans: list[Span] = []
-    for s_start, s_end in _sentence_bounds(text):
+    for s_start, s_end in sentence_bounds(text):
         for c_start, c_end in _clauses(text, s_start, s_end):
             piece = text[c_start:c_end]
             citations = _citations_in(piece)

@@ -29,6 +29,7 @@ from assistant.answer.result import (
     Status,
     Turn,
     answer_timings,
+    asks_for_papers,
     compose_answer,
     empty_collection,
     out_of_scope,
@@ -291,10 +292,12 @@ class Asker:
         A "no" to a question about what the collection holds ("Are there papers on …?")
         gets no stand-in: one paper's finding cannot explain that none is about it (an
         unrelated paper's sentence was shown under "Verdict: no"); it abstains, naming
-        the papers read."""
+        the papers read. Nor does an open request for papers ("List the papers about
+        …"): one sentence of one paper is no list; the papers the model named are."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
-            matched = any(c.readings or c.near_miss for c in attribution.claims)
+            matched = any(c.readings or c.near_miss for c in attribution.claims) \
+                and not asks_for_papers(question)  # the papers it named are listed
             if (verdict is not None or matched) and not attribution.supported \
                     and not stopped and not none_such(question, verdict):
                 fallback = closest_finding(self.checker, question, texts,
