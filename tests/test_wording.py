@@ -9,6 +9,7 @@ import pytest
 from assistant.answer.attribution import Checker, SourceText
 from assistant.answer.wording import (
     answers_a_question,
+    copies_a_condition,
     inserted_turns,
     states_aim,
     unheld_means,
@@ -123,6 +124,24 @@ GUIDE = ["We demonstrate that architectures considered ill-suited for a task can
 ])
 def test_a_means_the_sentences_do_not_give_is_the_claims_own(claim, unheld):
     assert unheld_means(claim, GUIDE) is unheld
+
+
+PHASE = ("(ii) The compression phase begins when the training errors become small and the "
+         "SGD epochs change from a fast drift into a stochastic relaxation.")
+
+
+@pytest.mark.parametrize(("claim", "condition"), [
+    # the condition stated as what the paper shows
+    ("The paper demonstrates that the training errors become small and the SGD epochs "
+     "change from a fast drift into a stochastic relaxation.", True),
+    # the claim keeps it a condition
+    ("The compression phase begins when the training errors become small and the SGD "
+     "epochs change.", False),
+    # a stretch with no condition before it
+    ("The compression phase begins and the SGD epochs change from a fast drift.", False),
+])
+def test_a_condition_the_paper_sets_is_not_its_finding(claim, condition):
+    assert copies_a_condition(claim, [PHASE]) is condition
 
 
 GANGRENE = SourceText(1, "", (

@@ -26,6 +26,7 @@ from assistant.answer.numerals import with_digits
 from assistant.answer.wording import (
     FINDING_RE,
     answers_a_question,
+    copies_a_condition,
     inserted_turns,
     states_aim,
     unheld_means,
@@ -86,6 +87,8 @@ def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:
              *inserted_turns(claim, support.basis)]
     if unheld_means(claim, [support.title, *support.basis]):
         kinds.append("cause")
+    if copies_a_condition(unframed(claim), support.basis):
+        kinds.append("condition")
     if best and answers_a_question(framed, best):
         kinds.append("question")
     support.unstated += [kind for kind in dict.fromkeys(kinds) if kind not in support.unstated]
@@ -173,7 +176,7 @@ BACKGROUND_MOST = 3  # sentences of field background an abstract opens with, at 
 
 
 _UNSTATED = {"rank": "rank: smallest, best …", "weight": "weight: crucial, vital …",
-             "cause": "cause or means"}
+             "cause": "cause or means", "condition": "it gives this as a condition"}
 
 
 def reason_for(best: Support, threshold: float) -> str:

@@ -162,6 +162,33 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
     return sorted(kinds)
 
 
+# words that make what follows them a condition, not a fact ("begins when the errors
+# become small")
+_CONDITION_WORDS = frozenset("when whenever if whether unless once until".split())
+CONDITION_BEFORE = 3  # sentence words just before the copied stretch that may frame it
+
+
+def copies_a_condition(claim: str, sentences: list[str]) -> bool:
+    """Whether the claim copies a stretch of a sentence (``COPIED_SHARE`` of its words, in
+    order) that the sentence gives as a condition ("The compression phase begins *when*
+    the training errors become small …" → "The paper demonstrates that the training
+    errors become small …"), and says no such word itself: it states as a fact what the
+    paper makes the condition of something else."""
+    words = _WORD_RE.findall(claim.lower())
+    if len(words) < 6 or _CONDITION_WORDS & set(words):
+        return False
+    for sentence in sentences:
+        theirs = _WORD_RE.findall(sentence.lower())
+        matcher = SequenceMatcher(None, theirs, words, autojunk=False)
+        blocks = [b for b in matcher.get_matching_blocks() if b.size >= 3]  # the stretch
+        if not blocks or sum(b.size for b in blocks) < COPIED_SHARE * len(words):
+            continue
+        before = theirs[max(0, blocks[0].a - CONDITION_BEFORE):blocks[0].a]
+        if _CONDITION_WORDS & set(before):
+            return True
+    return False
+
+
 # the means a claim gives, up to the end of its clause ("by introducing a shared
 # representation across layers")
 _MEANS_CLAUSE_RE = re.compile(r"\bby\s+(\w+ing\b[^,;:.()]*)", re.I)
