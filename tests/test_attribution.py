@@ -493,6 +493,24 @@ def test_a_paper_asked_about_by_name_is_explained_by_its_own_work_not_its_field(
 
 
 @pytest.mark.slow
+def test_a_question_naming_two_papers_is_explained_by_a_sentence_of_each(checker):
+    """"How do MAMo and FutureDepth differ …?" got one MAMo sentence, "This allows the
+    depth network to …", which says neither what "this" is nor anything of FutureDepth."""
+    mamo = SourceText(1, "MAMo: Leveraging Memory and Attention for Video Depth Estimation", (
+        "Video depth estimation is hard. MAMo augments a depth network with a memory of "
+        "past frames. This allows the depth network to cross-reference features from past "
+        "frames when predicting depth."))
+    future = SourceText(2, "FutureDepth: Learning to Predict the Future Improves Depth", (
+        "Video depth estimation is hard. FutureDepth learns to predict the features of "
+        "future frames from past frames during training. It improves accuracy on KITTI."))
+    question = "How do MAMo and FutureDepth differ in how they use past frames?"
+    result = closest_finding(checker, question, [mamo, future], 0.2)
+    assert result is not None and result.citations == [1, 2]
+    assert "MAMo augments a depth network" in result.text  # what "This" points back at
+    assert "FutureDepth learns to predict" in result.text
+
+
+@pytest.mark.slow
 def test_with_no_result_the_explaining_sentence_is_the_authors_own_not_the_fields(checker):
     """No sentence reads as a result: the authors' own ("we introduce AMUD …") explains
     how the paper does something, not what it says of the field before it."""
@@ -603,6 +621,9 @@ def test_a_speed_up_the_paper_gives_as_an_accuracy_is_misbound(claim, evidence, 
     ("It was compared with 5 models.", "It beats 5 strong baselines on 3 datasets.", []),
     ("It was evaluated on 3 datasets.", "We report results in 3 settings.", ["3"]),
     ("It sent 3 patient reminders.", "The clinic sent 3 patient reminders.", []),
+    # "How many parameters does LightHuBERT save?": its 10^9 counts architectures
+    ("LightHuBERT saves over 10^9 parameters compared with HuBERT.",
+     "LightHuBERT enables over 10^9 architectures concerning the embedding dimension.", ["9"]),
 ])
 def test_a_count_of_another_kind_of_thing_is_misbound(claim, evidence, wrong):
     from assistant.answer.entities import misbound_numbers

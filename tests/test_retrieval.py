@@ -127,6 +127,21 @@ def test_a_question_names_a_paper_by_a_phrase_of_its_title(question, meant):
     assert named(question, TITLES) == meant
 
 
+@pytest.mark.parametrize(("question", "meant"), [
+    ("Which papers use opposing signals, and for what?", {2}),
+    ("Which papers study random walks?", {3}),
+    # words of its own beyond the title's, one word of topic, or a topic in many titles
+    ("Which papers use opposing signals to reduce hallucinations in chatbots?", set()),
+    ("Which papers use graphlets?", set()),
+    ("Which papers use graph neural networks?", set()),
+])
+def test_a_question_whose_whole_topic_is_a_titles_words_picks_that_paper(question, meant):
+    from assistant.index.naming import titled_topic
+
+    titles = [*TITLES, "Graph Neural Networks for Links", "Graph Neural Networks Explained"]
+    assert titled_topic(question, titles) == meant
+
+
 def test_a_paper_the_question_calls_by_a_phrase_of_its_title_is_in_scope(fast_settings):
     """"Explain the opposing signals paper." reads as far from every abstract (a short
     command around two words): it was declined as out of scope."""
@@ -136,6 +151,10 @@ def test_a_paper_the_question_calls_by_a_phrase_of_its_title_is_in_scope(fast_se
     weak = [Hit(str(i), title, 0.1, dense=0.2) for i, title in enumerate(TITLES)]
     kept = relevant(weak, settings, "Explain the opposing signals paper.")
     assert [h.title for h in kept] == [TITLES[2]]
+    # a question whose whole topic is that title's words: "Which papers use …?"
+    kept = relevant(weak, settings, "Which papers use opposing signals, and for what?")
+    assert [h.title for h in kept] == [TITLES[2]]
+    assert relevant(weak, settings, "Which papers decode quantum codes?") == []
 
 
 @pytest.mark.slow  # no model, but 2,600 papers to store: several seconds

@@ -99,6 +99,10 @@ def test_a_citation_goes_after_the_quotation_and_a_quoted_we_stays_the_papers():
     assert "the authors" not in spans
     asked = checker.check('The paper asks "Is the schema enough?" [1]', paper).text
     assert asked.endswith(' asks "Is the schema enough?" [1].')
+    # a quotation the model closed with no full stop still ends its sentence
+    unstopped = checker.check('The abstract states that "to facilitate research in this area, '
+                              'we develop RelBench, a set of benchmark datasets"', paper).text
+    assert unstopped.endswith('a set of benchmark datasets" [1].')
 
 
 def test_clauses_split_at_their_subject_read_as_one_sentence():

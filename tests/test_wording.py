@@ -209,3 +209,22 @@ def test_a_claim_framed_as_what_the_study_found(claim, finding):
     from assistant.answer.wording import FINDING_RE
 
     assert bool(FINDING_RE.search(claim)) == finding
+
+
+def test_an_aim_reported_as_what_the_paper_finds_is_no_support():
+    """"It finds that different pruning methods alter …" rested on "This work aims to
+    shed light on how different pruning methods alter …": the aim, not a finding."""
+    from fakes import HashEmbedder
+
+    paper = SourceText(1, "Understanding Robustness Lottery", (
+        "Pruned networks are brittle. This work aims to shed light on how different pruning "
+        "methods alter the network's internal feature representation. We introduce a "
+        "visual geometric analysis of feature representations."))
+    checker = Checker(HashEmbedder().embed)
+    found = checker.decide("It finds that different pruning methods alter the network's "
+                           "internal feature representation.", [1], [paper])
+    assert not found.supported and "aim" in found.reason
+    # said as what the paper sets out to do, it is the paper's
+    aimed = checker.decide("The work aims to shed light on how different pruning methods "
+                           "alter the network's internal feature representation.", [1], [paper])
+    assert aimed.supported

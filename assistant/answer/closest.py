@@ -8,6 +8,7 @@ finding of the paper the question is about, not its background or its aim.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import replace
 
 from assistant.answer.attribution import Checker
@@ -55,7 +56,10 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
     the one whose text matches best; its sentence is the closest of its results, else of
     its findings in its authors' voice, else of its other findings (:func:`findings_of`),
     since the aim sentence matches a question best and answers it least — unless none
-    matches ``min_relevance``."""
+    matches ``min_relevance``. A paper the question names (:mod:`~assistant.index.naming`)
+    is the one quoted, however much better a neighbour's sentence matches the question's
+    words; a question naming several ("How do MAMo and FutureDepth differ …?") gets a
+    sentence of each."""
     titles = {t.title for t in texts}
 
     def closest(candidates: list[SourceText]) -> Support | None:
@@ -69,23 +73,45 @@ def closest_finding(checker: Checker, question: str, texts: list[SourceText],
     asked = [texts[i] for i in sorted(named(question, [t.title for t in texts]))]
     if asked and best.n not in {t.n for t in asked}:
         best = closest(asked) or best  # the paper asked about, not the best-worded one
-    paper = next(t for t in texts if t.n == best.n)
-    is_asked = paper in asked
-    # a paper asked about by name is explained by what it did, however its words match
-    floor = 0.0 if is_asked else min_relevance
-    own = _without_lead(paper) if is_asked else paper
+    papers = asked[:MOST_PAPERS] if len(asked) > 1 else \
+        [next(t for t in texts if t.n == best.n)]
+    body = " ".join(" ".join(f"{s} [{paper.n}]" for s in _explaining(
+        checker, question, paper, paper in asked, min_relevance, closest)) for paper in papers)
+    result = checker.check(body, texts)
+    return result if result.supported else None
+
+
+MOST_PAPERS = 3  # papers a stand-in quotes, when the question names several
+# a sentence that opens by pointing back at the one before it ("This allows …")
+_ANAPHOR_RE = re.compile(r"^(?:This|These|It|They|Such|Its|Their)\b")
+
+
+def _explaining(checker: Checker, question: str, paper: SourceText, asked: bool,
+                min_relevance: float, closest: Callable[[list[SourceText]], Support | None]
+                ) -> list[str]:
+    """The sentences of ``paper`` that stand in for the answer: its closest finding
+    (with the sentence before it, when it opens by pointing back: "This allows …"), and
+    a figure when the question asks for one. A paper asked about by name is explained by
+    what it did, however its words match."""
+    floor = 0.0 if asked else min_relevance
+    own = _without_lead(paper) if asked else paper
+    best = closest([paper])
     for candidates in (findings_of(own, results=True), _own_work(own), findings_of(own)):
         finding = closest([candidates]) if candidates is not None else None
         if finding is not None and finding.dense >= floor:
             best = finding
             break
+    if best is None:
+        return []
     chosen = [best.sentence, *_figure_sentence(checker, question, paper, best.sentence,
                                                min_relevance)]
     order = split_sentences(paper.text)
+    at = order.index(best.sentence) if best.sentence in order else -1
+    if _ANAPHOR_RE.match(best.sentence) and at > 0 and order[at - 1] not in chosen:
+        chosen.append(order[at - 1])
     chosen.sort(key=lambda s: order.index(s) if s in order else -1)
     chosen[0] = _standing_alone(chosen[0])
-    result = checker.check(" ".join(f"{s} [{best.n}]" for s in chosen), texts)
-    return result if result.supported else None
+    return chosen
 
 
 _FIGURE_RE = re.compile(r"\bsignifican\w*|\bp\s*[<=>≤≥]|%", re.I)

@@ -103,7 +103,7 @@ _COUNTED_GROUPS = ("dataset benchmark corpus", "task", "setting scenario", "mode
                    "method approach competitor", "language", "domain", "patient participant "
                    "subject case individual", "study trial", "center centre hospital site",
                    "video", "class category", "module component", "stage step", "metric",
-                   "view")
+                   "view", "architecture subnetwork sub-network", "parameter param weight")
 COUNTED = {word: i for i, group in enumerate(_COUNTED_GROUPS) for word in group.split()}
 _COUNT_RE = re.compile(r"(?<![\w.-])(?P<number>\d+(?:[.,]\d+)*|"
                        + WORD_NUMBER_RE.pattern[2:-2] + r")(?P<things>(?:\s+[\w-]+){1,3})",

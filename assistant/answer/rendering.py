@@ -171,7 +171,8 @@ def _with_citations(body: str, claim: Claim) -> str:
     """The marks go before the sentence's closing punctuation ("… 178 fps [1]."), and
     after a closing quotation mark, which ends what the paper wrote ('… GPU" [1].'): a
     mark inside the quotation would read as the paper's. A quoted question keeps its
-    "?" inside ('"Is depth needed?" [1].')."""
+    "?" inside ('"Is depth needed?" [1].'); a sentence the model left without a full stop
+    after its quotation gets one."""
     marks = _marks(claim)
     match = re.match(rf"(.*?)((?:[.!?:;,]|\s*[{_QUOTES}])*)$", body, re.DOTALL)
     head, tail = (match.group(1), match.group(2)) if match else (body, "")
@@ -181,6 +182,8 @@ def _with_citations(body: str, claim: Claim) -> str:
     inside = re.sub(r"[^!?]", "", tail[:tail.find(quotes[0])])
     stops = re.sub(rf"[{_QUOTES}\s]", "", tail)
     stop = "." if re.search(r"[.!?]", stops) else stops[-1:]
+    if not stop and body[:1].isupper():
+        stop = "."  # 'The paper states that "… prohibitive"': the sentence still ends
     return f"{head.rstrip()}{inside}{quotes} {marks}{stop}"
 
 

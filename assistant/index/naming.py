@@ -53,6 +53,31 @@ def described(question: str, titles: list[str]) -> set[int]:
     return found
 
 
+# words of a request that say nothing of its topic ("Which papers use …?")
+_ASKING_WORDS = ("paper papers study studies work works article articles research use uses "
+                 "used using propose proposes proposed approach approaches method methods "
+                 "collection find list show tell explain summarize summarise describe compare "
+                 "discuss exist exists which what who whom whose how why when where "
+                 "there any all some")
+TOPIC_TITLES_MOST = 2  # titles a topic may be in and still pick out its papers
+
+
+def titled_topic(question: str, titles: list[str]) -> set[int]:
+    """The indexes of ``titles`` that hold every word of the question's topic, its words
+    bar those of asking ("Which papers use diffusion models, and for what?" → "diffusion
+    models": "DepthMaster: Taming Diffusion Models …"), when the topic has two words or
+    more and at most ``TOPIC_TITLES_MOST`` titles hold it. A short question on one topic
+    reads as far from every abstract to the embedder (cosine 0.25); a title that names
+    the whole topic is about it. A question with words of its own beyond a title's
+    ("… to reduce hallucinations in large language model chatbots") picks none."""
+    asking, topic, *held = bm25_tokenize([_ASKING_WORDS, question, *titles])
+    wanted = set(topic) - set(asking)
+    if len(wanted) < MIN_WORDS:
+        return set()
+    found = {i for i, title in enumerate(held) if wanted <= set(title)}
+    return found if len(found) <= TOPIC_TITLES_MOST else set()
+
+
 def named(question: str, titles: list[str]) -> set[int]:
     """The indexes of ``titles`` the question names, by name or by a phrase."""
     return {i for i, title in enumerate(titles) if names_paper(question, title)} \

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.index.filters import Filters
-from assistant.index.naming import named
+from assistant.index.naming import named, titled_topic
 from assistant.index.store import Store
 from assistant.settings import Settings
 
@@ -42,13 +42,15 @@ def relevant(hits: list[Hit], settings: Settings, query: str = "") -> list[Hit]:
     PrimeDepth.") or by a phrase of its title ("the opposing signals paper") is always
     kept (:mod:`.naming`): the embedder knows no such coined word, and a short command
     around it reads as far from every abstract (cosine 0.25 against a floor of 0.30), so
-    the question was declined as out of scope.
+    the question was declined as out of scope. So is a question whose whole topic is
+    the words of one or two titles ("Which papers use diffusion models?").
     """
     called = named(query, [h.title for h in hits]) if query else set()
     named_hits = [h for i, h in enumerate(hits) if i in called]
     best = max((h.dense for h in hits), default=0.0)
-    if best < settings.min_relevance:
-        return named_hits
+    if best < settings.min_relevance:  # out of scope, unless it asks for papers by name
+        return named_hits or [h for i, h in enumerate(hits)
+                              if i in titled_topic(query, [h.title for h in hits])]
     floor = max(settings.min_relevance * settings.relevance_floor,
                 best - settings.relevance_margin)
     return [h for h in hits if h.dense >= floor or h in named_hits]
