@@ -21,8 +21,8 @@ NOT_SUPPORTED = ("I could not find an answer to this in your papers: nothing I c
                  "write was backed by what they say. Closest papers:")
 STAND_IN = ("What I wrote was not borne out by your papers; shown instead is the sentence "
             "of theirs closest to the question.")
-LISTED = ("These papers of yours match this best (found by search; what I wrote about "
-          "them, if anything, was not borne out):")
+LISTED = ("These papers of yours match this best (found by search; nothing was written "
+          "about them to check):")
 NONE_SUCH = ("None of the papers found seems to be about this; nothing I could write about "
              "them was backed by what they say. Closest papers:")
 
@@ -203,10 +203,9 @@ def compose_answer(question: str, model: str, sources: list[Source], generation:
         answer.abstained = True
         answer.text = abstention(sources)
         listed = check_citations(body, set(by_n)).cited
-        about_them = all(c.readings or c.near_miss for c in attribution.claims)
-        if listed and verdict is None and about_them and asks_for_papers(question):
-            # "List the papers about …" answered "[1] [2][3]" (or in words about them that
-            # could not be confirmed; not invented figures): the papers it named, as such
+        if listed and verdict is None and not attribution.claims \
+                and asks_for_papers(question):
+            # "List the papers about …" answered "[1] [2][3]": the papers it named, as such
             answer.text = abstention([by_n[n] for n in listed], LISTED)
         if none_such(question, verdict):
             # "Are there papers on …?" — no: the verdict is the answer, said as such
