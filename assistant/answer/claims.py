@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from assistant.answer.cite import CITE_RE, _numbers
 from assistant.answer.sentences import MARK as _MARK
+from assistant.answer.sentences import WORD_RE as _WORD_RE
 from assistant.answer.sentences import contrasted, sentence_bounds
 
 # Markdown marks: emphasis and code anywhere, a heading's "#" or a quote's ">" only where
@@ -81,7 +82,6 @@ def denied_topic(body: str) -> str | None:
 # so they are dropped like a pointer to a source.
 _SELF_RE = re.compile(r"\b(?:this|that|the above|my|our) (?:claim|statement)\b",
                       re.IGNORECASE)
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)?")
 
 
 @dataclass

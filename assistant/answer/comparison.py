@@ -48,8 +48,8 @@ def uncompared(question: str, claims: list[Claim], sources: Sequence[SourceText]
             continue
         others = [asked[n] for n in asked if n not in claim.citations]
         cited = " ".join(asked[n].text for n in claim.citations)
-        missing = [paper_name(o.title) or o.title for o in others
-                   if not mentions(paper_name(o.title) or o.title, cited)]
+        called = [paper_name(o.title) or o.title for o in others]
+        missing = [name for name in called if not mentions(name, cited)]
         if missing:
             claim.supported, claim.citations, claim.evidence = False, [], []
             claim.reason = f"the paper does not compare itself with {', '.join(missing)}"

@@ -18,7 +18,8 @@ _END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{MARK})*(?!\s*[a-z]))(?=\s|$)")
 _ABBREVIATIONS = ("e.g", "i.e", "et al", "vs", "fig", "eq", "approx", "cf", "no", "al")
 # a line that labels its first sentence with its citation ("[1] This paper studies …")
 _LABEL_FIRST_RE = re.compile(rf"\s*(?:[-*•]\s*)?{MARK}(?:\s*{MARK})*\s+[A-Z]")
-_WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)?")
+# a word or a number, as claims are measured in (a piece needs 4 to stand as a claim)
+WORD_RE = re.compile(r"[A-Za-z][A-Za-z0-9-]*|\d+(?:\.\d+)?")
 
 
 def sentence_bounds(text: str) -> list[tuple[int, int]]:
@@ -56,8 +57,8 @@ def contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:
     something named, when both sides are substantial."""
     pieces, cursor = [], start
     for match in _CONTRAST_RE.finditer(text, start, end):
-        if len(_WORD_RE.findall(text[cursor:match.start()])) >= 4 \
-                and len(_WORD_RE.findall(text[match.end():end])) >= 4:
+        if len(WORD_RE.findall(text[cursor:match.start()])) >= 4 \
+                and len(WORD_RE.findall(text[match.end():end])) >= 4:
             pieces.append((cursor, match.start()))
             cursor = match.end()
     return [*pieces, (cursor, end)]
