@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.cite import CITE_RE, _numbers
+from assistant.answer.pointers import pointed_claim
 from assistant.answer.sentences import MARK as _MARK
 from assistant.answer.sentences import WORD_RE as _WORD_RE
 from assistant.answer.sentences import contrasted, sentence_bounds
@@ -93,10 +94,14 @@ class Span:
     body: str                       # the text without its citation markers
     model_citations: list[int] = field(default_factory=list)
     kind: str = "claim"             # "claim", "note" (about the sources) or "meta"
+    pointer: str = ""               # what a sentence pointing at papers says of each
 
     @property
     def plain(self) -> str:
-        """The body without Markdown or bullet marks: what is compared with sources."""
+        """The body without Markdown or bullet marks: what is compared with sources
+        (for a sentence that points at papers, what it says of each: :mod:`.pointers`)."""
+        if self.pointer:
+            return self.pointer
         text = _BULLET_RE.sub("", self.body)
         text = _MARKUP_RE.sub("", text)
         return re.sub(r"\s+", " ", text).strip().lstrip(",;: ")
@@ -302,7 +307,10 @@ def split_claims(text: str) -> list[Span]:
             piece = text[c_start:c_end]
             citations = _citations_in(piece)
             body = _strip_citations(_dereference(piece))
-            spans.append(Span(c_start, c_end, body, citations, _kind(body, citations)))
+            kind = _kind(body, citations)
+            pointer = pointed_claim(_MARKUP_RE.sub("", _BULLET_RE.sub("", piece))) \
+                if kind == "claim" and citations else ""
+            spans.append(Span(c_start, c_end, body, citations, kind, pointer))
     _quoted_by_meta(spans, text)
     previous: Span | None = None
     for span in spans:

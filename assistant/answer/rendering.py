@@ -11,6 +11,7 @@ from dataclasses import dataclass, field, replace
 
 from assistant.answer.checked import Claim
 from assistant.answer.claims import ONE_SOURCE, PLACE, Span
+from assistant.answer.pointers import named_subjects, pointed_text
 
 UNSUPPORTED = "[unsupported]"
 CONTRADICTED = "[contradicted]"
@@ -48,6 +49,11 @@ class _Names:
     short: dict[int, str] = field(default_factory=dict)
     titles: dict[int, str] = field(default_factory=dict)
     introduced: set[int] = field(default_factory=set)
+
+    def called(self) -> dict[int, str]:
+        """Each paper's short name, or its title in quotes where it announces none."""
+        return {n: self.short.get(n) or (f"“{self.titles[n]}”" if self.titles.get(n) else "")
+                for n in {*self.short, *self.titles}}
 
 
 def _named(body: str, claim: Claim, names: _Names) -> str:
@@ -221,9 +227,15 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         if span.kind == "meta":
             _end_sentence(parts, text[span.start:span.end])
             continue
-        shown = _with_citations(_voiced(span.body, claim, naming,
-                                        _opens_quote(text[:span.start])),
-                                claim) if claim else span.body
+        if claim is not None and span.pointer and claim.supported:
+            shown = pointed_text(span.body, claim.citations, naming.called())
+        elif claim is not None and claim.supported and (
+                subjects := named_subjects(span.body, claim.citations, naming.called())):
+            shown = subjects
+        else:
+            shown = _with_citations(_voiced(span.body, claim, naming,
+                                            _opens_quote(text[:span.start])),
+                                    claim) if claim else span.body
         if claim is not None and not claim.relevant:
             aside.append(shown.strip())
             parts.append(gap if "\n" in gap else "")

@@ -1,0 +1,77 @@
+"""Sentences that point at papers instead of naming them.
+
+"The papers that use diffusion models are [1] and [2]." names its papers only by their
+numbers; with the citations taken off, the words left ("The papers that use diffusion
+models are.") are no statement, and the check could only reject them. Such a sentence
+says of each paper it cites that it is one of the papers it describes, so that is what is
+checked ("This is one of the papers that use diffusion models.", against each cited
+paper), and it is shown with each paper's name in the place of its number ("… are
+DepthMaster [1] and PrimeDepth [2]."). Likewise a sentence whose subject is "the papers"
+it cites ("The papers estimate depth from video [1][2].") gets their names as its subject.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.answer.sentences import MARK
+
+_CITES = rf"{MARK}(?:\s*(?:,|and|&|,\s*and)?\s*{MARK})*"
+# a description, a copula, and the citations closing the sentence
+_POINTER_RE = re.compile(rf"^(?P<head>.*\S)\s+(?P<verb>is|are|was|were|include|includes)"
+                         rf"\s*:?\s*(?P<cites>{_CITES})\s*\.?\s*$", re.DOTALL)
+_DETERMINER_RE = re.compile(r"^(?:the|this|these|those|a|an)\b", re.I)
+_PLURAL = frozenset({"are", "were", "include"})
+
+
+def pointed_claim(piece: str) -> str:
+    """What a pointing sentence says of each paper it cites ("This is one of the papers
+    that use diffusion models."), or "" when ``piece`` (a sentence with its citation
+    marks) does not end on a copula and its citations. The description must be a noun
+    phrase of a few words at least: "It is [1]." points at nothing."""
+    match = _POINTER_RE.match(piece.strip())
+    if not match:
+        return ""
+    head = re.sub(r"\s+", " ", match.group("head")).strip(" ,;:")
+    if len(head.split()) < 3 or re.search(r"\[\d", head) or not head[:1].isupper():
+        return ""
+    if head[1:2].islower():  # "Papers that …", not "NYU Depth …"
+        head = head[:1].lower() + head[1:]
+    if not _DETERMINER_RE.match(head):
+        head = "the " + head
+    if match.group("verb") in _PLURAL:
+        return f"This is one of {head}."
+    return f"This is {head}."
+
+
+def _listed(citations: list[int], names: dict[int, str]) -> str:
+    """"DepthMaster [1], PrimeDepth [2] and “A Title” [3]"."""
+    listed = [f"{names.get(n) or 'one paper'} [{n}]" for n in citations]
+    return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
+def pointed_text(body: str, citations: list[int], names: dict[int, str]) -> str:
+    """The pointing sentence with each supported paper's name and number where the
+    model had numbers alone: "The papers that use diffusion models are DepthMaster [1]
+    and PrimeDepth [2]." (``body`` is the sentence without its marks, "… are.")."""
+    head = body.rstrip().rstrip(".").rstrip(":").rstrip()
+    return f"{head} {_listed(citations, names)}."
+
+
+# "The papers", "Both studies", "These two sources" … followed by a verb
+_PAPERS_SUBJECT_RE = re.compile(r"^(\W*)(?:(?P<both>Both)|(?:The|These|Those)(?: two| three)?) "
+                                r"(?:papers|studies|sources|works|articles|abstracts)"
+                                r"(?= (?:(?:also|both|all) )?[a-z]+(?:s|ed)?\b)(?! (?:that|which|"
+                                r"who|of|on|in|about|for|by|from|with)\b)")
+
+
+def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> str:
+    """"The papers estimate depth from video." with two or more supported citations →
+    "FutureDepth [1] and MAMo [2] estimate depth from video." ("" when the sentence
+    does not open on the papers as its subject). The marks stand by the names, so the
+    caller adds none at the end."""
+    match = _PAPERS_SUBJECT_RE.match(body)
+    if len(citations) < 2 or not match:
+        return ""
+    subject = _listed(citations, names) + (" both" if match.group("both") else "")
+    return f"{match.group(1)}{subject}{body[match.end():]}"

@@ -1,0 +1,95 @@
+"""Sentences that point at papers by their numbers ("The papers that use X are [1] and
+[2].") are checked for what they say of each paper and shown with the papers' names."""
+
+from __future__ import annotations
+
+import pytest
+from fakes import ScriptedLLM
+
+from assistant.answer.claims import split_claims
+from assistant.answer.evidence import paper_name
+from assistant.answer.pointers import named_subjects, pointed_claim, pointed_text
+
+
+@pytest.mark.parametrize(("sentence", "checked"), [
+    ("The papers that use diffusion models are [1] and [2].",
+     "This is one of the papers that use diffusion models."),
+    ("The paper that uses Unreal Engine is [1].", "This is the paper that uses Unreal Engine."),
+    ("Papers that study depth include [1], [2] and [3].",
+     "This is one of the papers that study depth."),
+    ("NYU Depth v2 models include [1].", "This is one of the NYU Depth v2 models."),
+])
+def test_a_pointing_sentence_is_checked_for_what_it_says_of_each_paper(sentence, checked):
+    (span,) = split_claims(sentence)
+    assert span.kind == "claim" and span.plain == checked
+
+
+@pytest.mark.parametrize("sentence", [
+    "The method is fast [1].",            # a statement with its citation, not a pointer
+    "It is [1].",                         # points at nothing
+    "MAMo [1] uses memory and attention.",
+    "The best results are reported in [2] for [1].",
+])
+def test_other_sentences_are_not_pointers(sentence):
+    assert pointed_claim(sentence) == ""
+
+
+def test_the_pointed_papers_are_named_in_place_of_their_numbers():
+    names = {1: "DepthMaster", 2: "PrimeDepth", 3: "“Random Search as a Baseline”"}
+    body = "The papers that use diffusion models are."
+    assert pointed_text(body, [1, 2], names) == \
+        "The papers that use diffusion models are DepthMaster [1] and PrimeDepth [2]."
+    assert pointed_text(body, [1, 2, 3], names).endswith(
+        "DepthMaster [1], PrimeDepth [2] and “Random Search as a Baseline” [3].")
+
+
+def test_an_answer_that_points_at_papers_names_them(hashed_copy):
+    """It was checked as "The papers that use diffusion models … are." (no statement)
+    and the answer abstained."""
+    answer = hashed_copy(ScriptedLLM(
+        "The papers that use diffusion models for depth estimation are [1] and [2]."
+    )).ask("Which papers use diffusion models for monocular depth estimation?")
+    assert not answer.abstained
+    first = answer.sources[0]
+    assert first.title.startswith("PrimeDepth")
+    assert answer.text.startswith(
+        "The papers that use diffusion models for depth estimation are PrimeDepth [1]")
+    assert answer.claims[0].text == \
+        "This is one of the papers that use diffusion models for depth estimation."
+
+
+def test_a_pointer_at_the_wrong_paper_names_the_paper_the_check_found(hashed_copy):
+    answer = hashed_copy(ScriptedLLM(
+        "The paper that uses Unreal Engine for data ablation is [1]."
+    )).ask("Which paper uses Unreal Engine for data ablation?")
+    by_n = {s.n: s.title for s in answer.sources}
+    assert not by_n[1].startswith("AI Playground")
+    (claim,) = answer.claims
+    assert claim.citations != [1] and by_n[claim.citations[0]].startswith("AI Playground")
+    assert answer.text == ("The paper that uses Unreal Engine for data ablation is AI "
+                           f"Playground [{claim.citations[0]}].")
+
+
+@pytest.mark.parametrize(("body", "shown"), [
+    ("The papers estimate depth from video.",
+     "FutureDepth [1] and MAMo [2] estimate depth from video."),
+    ("Both papers use memory.", "FutureDepth [1] and MAMo [2] both use memory."),
+    ("These two studies also propose X.", "FutureDepth [1] and MAMo [2] also propose X."),
+    ("The papers on depth use X.", ""),         # says which papers: not a bare subject
+    ("The papers that use X are good.", ""),
+])
+def test_the_papers_as_a_subject_become_their_names(body, shown):
+    assert named_subjects(body, [1, 2], {1: "FutureDepth", 2: "MAMo"}) == shown
+    assert named_subjects(body, [1], {1: "FutureDepth"}) == ""  # one paper: "The papers" stays
+
+
+def test_an_answer_about_the_papers_names_them(hashed_copy):
+    """"The papers estimate depth from video [1][2]." named its papers only by number."""
+    answer = hashed_copy(ScriptedLLM(
+        "The papers learn monocular depth estimation [1][2]."
+    )).ask("Which papers estimate depth from video?")
+    (claim,) = answer.claims
+    assert len(claim.citations) == 2, claim
+    names = [paper_name(s.title) for n in claim.citations for s in answer.sources if s.n == n]
+    assert answer.text == (f"{names[0]} [{claim.citations[0]}] and {names[1]} "
+                           f"[{claim.citations[1]}] learn monocular depth estimation.")
