@@ -228,3 +228,23 @@ def test_an_aim_reported_as_what_the_paper_finds_is_no_support():
     aimed = checker.decide("The work aims to shed light on how different pruning methods "
                            "alter the network's internal feature representation.", [1], [paper])
     assert aimed.supported
+
+
+def test_a_definition_reported_as_what_the_authors_show_is_no_support():
+    """"The authors show that networks are untrainable when they overfit …" rested on
+    "Networks are considered untrainable when they overfit …": what the word means, not
+    a finding."""
+    from fakes import HashEmbedder
+
+    paper = SourceText(1, "Training the Untrainable", (
+        "We demonstrate that architectures considered ill-suited for a task can be trained. "
+        "Networks are considered untrainable when they overfit, underfit, or converge to "
+        "poor results. We introduce guidance between a guide and a target network."))
+    checker = Checker(HashEmbedder().embed)
+    shown = checker.decide("The authors show that networks are untrainable when they "
+                           "overfit, underfit, or converge to poor results.", [1], [paper])
+    assert not shown.supported and "definition" in shown.reason
+    # said as what the word means, it is the paper's
+    meant = checker.decide("Networks are considered untrainable when they overfit, underfit, "
+                           "or converge to poor results.", [1], [paper])
+    assert meant.supported

@@ -25,6 +25,7 @@ from assistant.answer.evidence import paper_name, split_sentences
 from assistant.answer.numerals import with_digits
 from assistant.answer.wording import (
     AIM_RE,
+    DEFINITION_RE,
     FINDING_RE,
     answers_a_question,
     copies_a_condition,
@@ -94,6 +95,8 @@ def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:
         kinds.append("question")
     if best and FINDING_RE.search(framed) and AIM_RE.match(best.strip()):
         kinds.append("aim")  # "It finds that …" from "This work aims to shed light on …"
+    if best and FINDING_RE.search(framed) and DEFINITION_RE.search(best):
+        kinds.append("definition")  # "The authors show that X are Y" from "X are considered Y"
     support.unstated += [kind for kind in dict.fromkeys(kinds) if kind not in support.unstated]
 
 
@@ -180,7 +183,8 @@ BACKGROUND_MOST = 3  # sentences of field background an abstract opens with, at 
 
 _UNSTATED = {"rank": "rank: smallest, best …", "weight": "weight: crucial, vital …",
              "cause": "cause or means", "condition": "it gives this as a condition",
-             "aim": "it gives this as its aim, not as a finding"}
+             "aim": "it gives this as its aim, not as a finding",
+             "definition": "it gives this as a definition, not as a finding"}
 
 
 def reason_for(best: Support, threshold: float) -> str:

@@ -68,6 +68,13 @@ AIM_RE = re.compile(
     r"|we (?:aimed|sought|set out|hypothesi[sz]ed|asked|wanted)\b)", re.I)
 
 
+# a sentence that says what a word means ("Networks are considered untrainable when …")
+DEFINITION_RE = re.compile(r"\b(?:(?:is|are) (?:commonly |usually |often |typically )?"
+                           r"(?:considered|defined|called|termed|referred to|known as)"
+                           r"|we (?:define|call|term|refer to)|refers? to|is a term for)\b",
+                           re.I)
+
+
 def states_aim(sentence: str) -> bool:
     """Whether the sentence gives the study's aim or question (not its background)."""
     return bool(AIM_RE.match(sentence.strip()) or _ASKS_RE.search(sentence))
