@@ -221,3 +221,16 @@ def test_citations_that_label_the_sentence_they_open_go_with_it():
     # an answer that cites after its sentences keeps doing so
     after = "FastDepth runs at 178 fps on a Jetson. [1] PrimeDepth is fast. [2]"
     assert [s.model_citations for s in split_claims(after)] == [[1], [2]]
+
+
+def test_a_closing_pointer_to_the_source_gives_way_to_the_citation():
+    """"The largest STU-Net model has 1.4 billion parameters, as stated in [1]." was
+    checked as "…, as stated in." and shown naming its paper only by "[1]"."""
+    text = ("FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU, as stated in [1]. "
+            "It uses a lightweight MobileNet encoder, according to [1].")
+    result = Checker(HashEmbedder().embed).check(text, SOURCE)
+    assert result.text == ("FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU [1]. "
+                           "It uses a lightweight MobileNet encoder [1].")
+    assert [c.text for c in result.claims] == [
+        "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU.",
+        "It uses a lightweight MobileNet encoder."]

@@ -204,6 +204,13 @@ _LEADING_REF_RE = re.compile(rf"^(\W*?(?:[A-Z][a-z]+(?: [a-z]+)?,\s+|"
                              rf"(?:while|whereas|but|and)\s+)?)({_CITES})\s+(?=[a-z])")
 # "The sources note that [3] highlight …": the subject of what is reported
 _THAT_REF_RE = re.compile(rf"\b(that)\s+({_CITES})(?=\s+[a-z])")
+# a closing pointer to where the claim is said ("…, as stated in [1].", "… according to
+# [2]."): the citation says it already
+_TRAILING_REF_RE = re.compile(rf"\s*,?\s+(?:(?:as|which is|this is)\s+(?:stated|reported|"
+                              rf"described|shown|noted|mentioned|discussed|found|seen|"
+                              rf"demonstrated|explained|given)\s+)?(?:in|by|according to)\s+"
+                              rf"(?:the\s+(?:paper|source|study|abstract)s?\s*)?({_CITES})"
+                              rf"(?=\s*[.!?]?\s*$)", re.I)
 _PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})(?=\s*,)", re.I)
 
 
@@ -257,7 +264,8 @@ def _dereference(piece: str) -> str:
     """Rewrite citations used as nouns into words, so that stripping the markers leaves a
     sentence: "Source [1] shows" → "One source shows", "The papers [1] and [3]" → "The
     papers", "[2] shows" → "One paper shows", "according to [3]," → "according to one
-    paper,". Citations at the end of a claim are left for :func:`_strip_citations`."""
+    paper,", "…, as stated in [1]." → "… [1].". Citations at the end of a claim are left for
+    :func:`_strip_citations`."""
     def noun(match: re.Match) -> str:
         word = match.group(1)
         before = piece[:match.start()]
@@ -276,6 +284,7 @@ def _dereference(piece: str) -> str:
         words = "the papers" if _several(match.group(2)) else "one paper"
         return f"{match.group(1)} {words}"
 
+    piece = _TRAILING_REF_RE.sub(r" \1", piece)
     piece = _NOUN_REF_RE.sub(noun, piece)
     piece = _LEADING_REF_RE.sub(leading, piece)
     piece = _THAT_REF_RE.sub(preposition, piece)
