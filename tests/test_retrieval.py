@@ -157,6 +157,40 @@ def test_a_paper_the_question_calls_by_a_phrase_of_its_title_is_in_scope(fast_se
     assert relevant(weak, settings, "Which papers decode quantum codes?") == []
 
 
+ABSTRACTS = ["LightHuBERT: speech representation learning. We compress HuBERT for speech.",
+             "iDisc: depth estimation. Results on NYU and KITTI set a new state of the art.",
+             "Unsupervised depth. We report results on KITTI and Cityscapes.",
+             "FastDepth: depth estimation on embedded systems at 178 fps."]
+
+
+@pytest.mark.parametrize(("question", "meant"), [
+    ("Which papers are about speech?", {0}),
+    ("Which papers report results on KITTI?", {1, 2}),
+    ("Which papers use KITTI and Cityscapes?", {2}),
+    # more words of its own than a keyword, or a word no paper has
+    ("Which papers recognize human actions in video clips on KITTI?", set()),
+    ("Which papers are about cooking?", set()),
+])
+def test_a_question_on_a_keyword_picks_the_papers_that_say_it(question, meant):
+    from assistant.index.naming import worded_topic
+
+    assert worded_topic(question, ABSTRACTS) == meant
+
+
+def test_a_keyword_question_is_in_scope_for_the_papers_that_say_it(fast_settings):
+    """"Which papers are about speech?" reads as far from every abstract (one word of
+    topic, cosine 0.27 against a floor of 0.30): it was declined as out of scope though
+    LightHuBERT is about speech."""
+    from assistant.index.search import Hit, relevant
+
+    settings = fast_settings.replace(min_relevance=0.30, relevance_margin=0.18)
+    weak = [Hit(str(i), text.split(":")[0], 0.1, dense=0.2) for i, text in enumerate(ABSTRACTS)]
+    kept = relevant(weak, settings, "Which papers are about speech?", ABSTRACTS)
+    assert [h.paper_id for h in kept] == ["0"]
+    assert relevant(weak, settings, "Which papers are about speech?") == []  # no texts
+    assert relevant(weak, settings, "Which papers are about cooking?", ABSTRACTS) == []
+
+
 @pytest.mark.slow  # no model, but 2,600 papers to store: several seconds
 def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(fast_pipeline):
     """--since on a big collection: more allowed papers than fit a query condition, so

@@ -78,6 +78,26 @@ def titled_topic(question: str, titles: list[str]) -> set[int]:
     return found if len(found) <= TOPIC_TITLES_MOST else set()
 
 
+# words a request for papers on a keyword adds to it ("… report results on KITTI?")
+_REPORTING_WORDS = "report reports reported result results about"
+KEYWORD_TOPIC_MOST = 2  # words of a topic a paper's words pick out on their own
+
+
+def worded_topic(question: str, texts: list[str]) -> set[int]:
+    """The indexes of ``texts`` (a paper's title and abstract each) that hold every word
+    of the question's topic when that topic is one or two words ("Which papers are about
+    speech?" → "speech"; "Which papers report results on KITTI?" → "KITTI"): a short
+    question on one keyword reads as far from every abstract to the embedder, whatever
+    the papers say. A question with more words of its own (every out-of-scope question
+    of the latency bench) picks none here."""
+    asking, topic, *held = bm25_tokenize([f"{_ASKING_WORDS} {_REPORTING_WORDS}", question,
+                                          *texts])
+    wanted = set(topic) - set(asking)
+    if not 1 <= len(wanted) <= KEYWORD_TOPIC_MOST:
+        return set()
+    return {i for i, text in enumerate(held) if wanted <= set(text)}
+
+
 def named(question: str, titles: list[str]) -> set[int]:
     """The indexes of ``titles`` the question names, by name or by a phrase."""
     return {i for i, title in enumerate(titles) if names_paper(question, title)} \

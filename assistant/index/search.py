@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from assistant.index.filters import Filters
-from assistant.index.naming import named, titled_topic
+from assistant.index.naming import named, titled_topic, worded_topic
 from assistant.index.store import Store
 from assistant.settings import Settings
 
@@ -33,7 +33,8 @@ class Hit:
                 "dense": round(self.dense, 4), "bm25": round(self.bm25, 4)}
 
 
-def relevant(hits: list[Hit], settings: Settings, query: str = "") -> list[Hit]:
+def relevant(hits: list[Hit], settings: Settings, query: str = "",
+             texts: list[str] | None = None) -> list[Hit]:
     """Hits good enough to show the model; empty means out of scope.
 
     A paper much less similar than the best one is left out: a weak source costs prompt
@@ -43,14 +44,17 @@ def relevant(hits: list[Hit], settings: Settings, query: str = "") -> list[Hit]:
     kept (:mod:`.naming`): the embedder knows no such coined word, and a short command
     around it reads as far from every abstract (cosine 0.25 against a floor of 0.30), so
     the question was declined as out of scope. So is a question whose whole topic is
-    the words of one or two titles ("Which papers use diffusion models?").
+    the words of one or two titles ("Which papers use diffusion models?"), or one or two
+    words that the papers' own ``texts`` (title and abstract, one per hit) hold ("Which
+    papers are about speech?").
     """
     called = named(query, [h.title for h in hits]) if query else set()
     named_hits = [h for i, h in enumerate(hits) if i in called]
     best = max((h.dense for h in hits), default=0.0)
     if best < settings.min_relevance:  # out of scope, unless it asks for papers by name
-        return named_hits or [h for i, h in enumerate(hits)
-                              if i in titled_topic(query, [h.title for h in hits])]
+        topical = titled_topic(query, [h.title for h in hits]) \
+            or (worded_topic(query, texts) if texts else set())
+        return named_hits or [h for i, h in enumerate(hits) if i in topical]
     floor = max(settings.min_relevance * settings.relevance_floor,
                 best - settings.relevance_margin)
     return [h for h in hits if h.dense >= floor or h in named_hits]

@@ -85,6 +85,12 @@ class Asker:
                ) -> list[Hit]:
         return self.index.search(query, k or self.settings.top_k, filters)
 
+    def hit_texts(self, hits: list[Hit]) -> list[str]:
+        """Each hit's title and abstract (what a keyword question is matched against)."""
+        stored = [self.index.store.stored(h.paper_id) for h in hits]
+        return [f"{s.paper.title} {s.paper.abstract}" if s else h.title
+                for h, s in zip(hits, stored, strict=True)]
+
     def _carry_over(self, question: str, paper_ids: list[str], hits: list[Hit],
                     k: int | None) -> list[Hit]:
         """A follow-up ("how fast is it?") usually means the papers just cited: they go
@@ -107,7 +113,7 @@ class Asker:
                                                                  self.settings)
         hits = self.search(query, k, filters)
         if not (filters and filters.paper_ids):  # papers the user picked are always relevant
-            hits = relevant(hits, self.settings, query)
+            hits = relevant(hits, self.settings, query, self.hit_texts(hits))
         if in_conversation:
             hits = self._in_conversation(question, hits, history[-1], k)
         elif history and history[-1].paper_ids and not (filters and filters.active):
