@@ -93,3 +93,23 @@ def test_an_answer_about_the_papers_names_them(hashed_copy):
     names = [paper_name(s.title) for n in claim.citations for s in answer.sources if s.n == n]
     assert answer.text == (f"{names[0]} [{claim.citations[0]}] and {names[1]} "
                            f"[{claim.citations[1]}] learn monocular depth estimation.")
+
+
+def test_a_pointer_on_a_keyword_is_the_papers_that_hold_it():
+    """"The papers about speech are [1]." shares one word with any sentence of the paper:
+    it scored under the support threshold and the answer abstained."""
+    from fakes import HashEmbedder
+
+    from assistant.answer.attribution import Checker, SourceText
+
+    speech = SourceText(1, "LightHuBERT: Lightweight and Configurable Speech Representation "
+                           "Learning", "Self-supervised learning has advanced many tasks. "
+                           "We compress HuBERT into a once-for-all Transformer of "
+                           "configurable size. LightHuBERT keeps 11 tasks of SUPERB.")
+    depth = SourceText(2, "FastDepth: Fast Monocular Depth Estimation", "We estimate depth "
+                          "on embedded systems. FastDepth runs at 178 fps on a Jetson TX2.")
+    (span,) = split_claims("The papers about speech are [1].")
+    checker = Checker(HashEmbedder().embed)
+    assert checker.decide(span.plain, span.model_citations, [speech, depth]).citations == [1]
+    (wrong,) = split_claims("The papers about speech are [2].")
+    assert not checker.decide(wrong.plain, wrong.model_citations, [depth]).supported

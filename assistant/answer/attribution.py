@@ -49,6 +49,7 @@ from assistant.answer.entities import (
     names_in,
 )
 from assistant.answer.evidence import paper_name
+from assistant.answer.pointers import holds_pointed_topic
 from assistant.answer.quoting import quoted_sentence
 from assistant.answer.relevance import set_apart
 from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
@@ -166,6 +167,8 @@ class Checker:
                 sentence=group[best], dense=dense, lexical=lexical,
                 invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
+            if holds_pointed_topic(claim, full):  # "This is one of the papers about speech."
+                support.score = max(support.score, self.threshold)
             bind(support, claim, source.title, group, per_unit, self.copy_similarity, framed)
             support.quoted = quoted_sentence(claim, group, paper_name(source.title))
             support.sentence = support.quoted or support.sentence

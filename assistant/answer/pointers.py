@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.sentences import MARK
+from assistant.index.naming import worded_topic
 
 _CITES = rf"{MARK}(?:\s*(?:,|and|&|,\s*and)?\s*{MARK})*"
 # a description, a copula, and the citations closing the sentence
@@ -48,6 +49,19 @@ def _listed(citations: list[int], names: dict[int, str]) -> str:
     """"DepthMaster [1], PrimeDepth [2] and “A Title” [3]"."""
     listed = [f"{names.get(n) or 'one paper'} [{n}]" for n in citations]
     return listed[0] if len(listed) == 1 else ", ".join(listed[:-1]) + " and " + listed[-1]
+
+
+_POINTED_RE = re.compile(r"^This is (?:one of )?(?P<what>.+)\.$")
+
+
+def holds_pointed_topic(claim: str, text: str) -> bool:
+    """Whether ``claim`` is what a pointing sentence says of a paper ("This is one of the
+    papers about speech.") with a topic of one or two words that the paper's ``text``
+    (title and abstract) holds: such a claim shares too few words with any one sentence
+    to reach the support threshold (0.34 for LightHuBERT against 0.40), though every
+    word of its topic is the paper's. It still has to be read as stated."""
+    match = _POINTED_RE.match(claim)
+    return bool(match and worded_topic(match.group("what"), [text]))
 
 
 def pointed_text(body: str, citations: list[int], names: dict[int, str]) -> str:
