@@ -179,6 +179,20 @@ def test_a_paper_pointed_at_by_generic_words_is_named(written, shown):
     assert render(written, [(span, claim)], {1: "FastDepth"}) == shown
 
 
+def test_in_paper_names_a_paper_without_a_short_name_by_its_title():
+    """"In paper, the authors propose …" was shown so where the title announces no name."""
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    written = "In paper, the authors propose a depth-aware GAN [1]."
+    span = split_claims(written)[0]
+    claim = Claim(span.plain, [1], True, 0.9, [], model_citations=[])
+    title = "Depth-Aware Generative Adversarial Network for Talking Head Video Generation"
+    assert render(written, [(span, claim)], {1: ""}, {1: title}) == \
+        f"In “{title}”, the authors propose a depth-aware GAN [1]."
+
+
 @pytest.mark.parametrize(("claim", "read"), [
     ("The third paper proposes DepthMaster.", "The paper proposes DepthMaster."),
     ("One source shows that FastDepth runs at 178 fps.",

@@ -73,6 +73,9 @@ def _named(body: str, claim: Claim, names: _Names) -> str:
         return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
     name = names.short.get(claim.citations[0], "")
     if not name:
+        title = names.titles.get(claim.citations[0], "")
+        if title and _IN_PAPER_RE.search(body):  # "In paper, the authors …"
+            return _IN_PAPER_RE.sub(lambda m: f"{m.group(1)}In “{title}”,", body, count=1)
         return _titled(body, claim.citations[0], names)
     if name.lower() in body.lower():
         # "The third paper proposes DepthMaster …": the name is there; the place is noise
