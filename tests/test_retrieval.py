@@ -185,10 +185,13 @@ def test_a_keyword_question_is_in_scope_for_the_papers_that_say_it(fast_settings
 
     settings = fast_settings.replace(min_relevance=0.30, relevance_margin=0.18)
     weak = [Hit(str(i), text.split(":")[0], 0.1, dense=0.2) for i, text in enumerate(ABSTRACTS)]
-    kept = relevant(weak, settings, "Which papers are about speech?", ABSTRACTS)
+    def texts(hits):
+        return [ABSTRACTS[int(h.paper_id)] for h in hits]
+
+    kept = relevant(weak, settings, "Which papers are about speech?", texts)
     assert [h.paper_id for h in kept] == ["0"]
     assert relevant(weak, settings, "Which papers are about speech?") == []  # no texts
-    assert relevant(weak, settings, "Which papers are about cooking?", ABSTRACTS) == []
+    assert relevant(weak, settings, "Which papers are about cooking?", texts) == []
 
 
 @pytest.mark.slow  # no model, but 2,600 papers to store: several seconds

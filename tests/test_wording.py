@@ -211,40 +211,33 @@ def test_a_claim_framed_as_what_the_study_found(claim, finding):
     assert bool(FINDING_RE.search(claim)) == finding
 
 
-def test_an_aim_reported_as_what_the_paper_finds_is_no_support():
-    """"It finds that different pruning methods alter …" rested on "This work aims to
-    shed light on how different pruning methods alter …": the aim, not a finding."""
+@pytest.mark.parametrize(("text", "framed", "stated", "reason"), [
+    # "It finds that different pruning methods alter …" rested on "This work aims to shed
+    # light on how different pruning methods alter …": the aim, not a finding
+    ("Pruned networks are brittle. This work aims to shed light on how different pruning "
+     "methods alter the network's internal feature representation. We introduce a visual "
+     "geometric analysis of feature representations.",
+     "It finds that different pruning methods alter the network's internal feature "
+     "representation.",
+     "The work aims to shed light on how different pruning methods alter the network's "
+     "internal feature representation.", "aim"),
+    # "The authors show that networks are untrainable when …" rested on "Networks are
+    # considered untrainable when …": what the word means, not a finding
+    ("We demonstrate that architectures considered ill-suited for a task can be trained. "
+     "Networks are considered untrainable when they overfit, underfit, or converge to poor "
+     "results. We introduce guidance between a guide and a target network.",
+     "The authors show that networks are untrainable when they overfit, underfit, or "
+     "converge to poor results.",
+     "Networks are considered untrainable when they overfit, underfit, or converge to poor "
+     "results.", "definition"),
+])
+def test_an_aim_or_a_definition_reported_as_a_finding_is_no_support(text, framed, stated,
+                                                                     reason):
     from fakes import HashEmbedder
 
-    paper = SourceText(1, "Understanding Robustness Lottery", (
-        "Pruned networks are brittle. This work aims to shed light on how different pruning "
-        "methods alter the network's internal feature representation. We introduce a "
-        "visual geometric analysis of feature representations."))
+    paper = SourceText(1, "A paper", text)
     checker = Checker(HashEmbedder().embed)
-    found = checker.decide("It finds that different pruning methods alter the network's "
-                           "internal feature representation.", [1], [paper])
-    assert not found.supported and "aim" in found.reason
-    # said as what the paper sets out to do, it is the paper's
-    aimed = checker.decide("The work aims to shed light on how different pruning methods "
-                           "alter the network's internal feature representation.", [1], [paper])
-    assert aimed.supported
-
-
-def test_a_definition_reported_as_what_the_authors_show_is_no_support():
-    """"The authors show that networks are untrainable when they overfit …" rested on
-    "Networks are considered untrainable when they overfit …": what the word means, not
-    a finding."""
-    from fakes import HashEmbedder
-
-    paper = SourceText(1, "Training the Untrainable", (
-        "We demonstrate that architectures considered ill-suited for a task can be trained. "
-        "Networks are considered untrainable when they overfit, underfit, or converge to "
-        "poor results. We introduce guidance between a guide and a target network."))
-    checker = Checker(HashEmbedder().embed)
-    shown = checker.decide("The authors show that networks are untrainable when they "
-                           "overfit, underfit, or converge to poor results.", [1], [paper])
-    assert not shown.supported and "definition" in shown.reason
-    # said as what the word means, it is the paper's
-    meant = checker.decide("Networks are considered untrainable when they overfit, underfit, "
-                           "or converge to poor results.", [1], [paper])
-    assert meant.supported
+    found = checker.decide(framed, [1], [paper])
+    assert not found.supported and reason in found.reason
+    # said as the paper says it, it is the paper's
+    assert checker.decide(stated, [1], [paper]).supported

@@ -8,6 +8,7 @@ and on the papers the query names (:func:`relevant`).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.index.filters import Filters
@@ -34,7 +35,7 @@ class Hit:
 
 
 def relevant(hits: list[Hit], settings: Settings, query: str = "",
-             texts: list[str] | None = None) -> list[Hit]:
+             texts: Callable[[list[Hit]], list[str]] | None = None) -> list[Hit]:
     """Hits good enough to show the model; empty means out of scope.
 
     A paper much less similar than the best one is left out: a weak source costs prompt
@@ -45,15 +46,16 @@ def relevant(hits: list[Hit], settings: Settings, query: str = "",
     around it reads as far from every abstract (cosine 0.25 against a floor of 0.30), so
     the question was declined as out of scope. So is a question whose whole topic is
     the words of one or two titles ("Which papers use diffusion models?"), or one or two
-    words that the papers' own ``texts`` (title and abstract, one per hit) hold ("Which
-    papers are about speech?").
+    words that the papers' own texts hold ("Which papers are about speech?"; ``texts``
+    reads each hit's title and abstract, only for a question that is otherwise out of
+    scope).
     """
     called = named(query, [h.title for h in hits]) if query else set()
     named_hits = [h for i, h in enumerate(hits) if i in called]
     best = max((h.dense for h in hits), default=0.0)
     if best < settings.min_relevance:  # out of scope, unless it asks for papers by name
         topical = titled_topic(query, [h.title for h in hits]) \
-            or (worded_topic(query, texts) if texts else set())
+            or (worded_topic(query, texts(hits)) if texts and hits else set())
         return named_hits or [h for i, h in enumerate(hits) if i in topical]
     floor = max(settings.min_relevance * settings.relevance_floor,
                 best - settings.relevance_margin)

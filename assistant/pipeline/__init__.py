@@ -162,7 +162,7 @@ class Pipeline:
     def relevant(self, hits: list[Hit], query: str = "") -> list[Hit]:
         """Hits good enough to show the model (and those ``query`` names); empty means
         out of scope."""
-        return relevant(hits, self.settings, query, self.asker.hit_texts(hits))
+        return relevant(hits, self.settings, query, self.asker.hit_texts)
 
     def topic_papers(self, topic: str, k: int | None = None,
                      filters: Filters | None = None) -> list[Paper]:

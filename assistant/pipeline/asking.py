@@ -113,7 +113,7 @@ class Asker:
                                                                  self.settings)
         hits = self.search(query, k, filters)
         if not (filters and filters.paper_ids):  # papers the user picked are always relevant
-            hits = relevant(hits, self.settings, query, self.hit_texts(hits))
+            hits = relevant(hits, self.settings, query, self.hit_texts)
         if in_conversation:
             hits = self._in_conversation(question, hits, history[-1], k)
         elif history and history[-1].paper_ids and not (filters and filters.active):
