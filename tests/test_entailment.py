@@ -405,3 +405,19 @@ def test_a_moved_citation_drops_the_place_the_model_gave_its_paper():
     claim = Claim(span.plain, [3], True, 0.9, [], model_citations=[2])
     shown = render(written, [(span, claim)], {2: "OPEN", 3: "DepthMaster"})
     assert shown == "One paper proposes DepthMaster [3]."
+
+
+@pytest.mark.parametrize(("claim", "read"), [
+    ("In contrast, FutureDepth learns to predict the future.",
+     "FutureDepth learns to predict the future."),
+    ("On the other hand, MAMo uses memory.", "MAMo uses memory."),
+    ("Unlike MAMo, FutureDepth predicts the future.",
+     "Unlike MAMo, FutureDepth predicts the future."),  # a comparison of its own
+])
+def test_a_connective_between_papers_is_no_part_of_what_is_read(claim, read):
+    """"In contrast, FutureDepth enables the model to … predict the future at training"
+    (FutureDepth's own sentence) was read as not stated, P(yes) 0.68: the reading sees one
+    paper, and the contrast is with another."""
+    from assistant.answer.claims import unframed
+
+    assert unframed(claim) == read

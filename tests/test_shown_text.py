@@ -186,6 +186,29 @@ def test_a_comparison_the_question_implies_needs_a_paper_that_makes_it():
     assert figure.claims[0].supported
 
 
+def test_a_comparative_the_paper_makes_itself_is_no_implied_comparison():
+    """"Compare MAMo and FutureDepth." — "MAMo … to predict more accurate depth" is MAMo's
+    own sentence (against single-image networks), read as stated (P(yes) 0.96); it was
+    shown as unsupported: "the paper does not compare itself with FutureDepth"."""
+    mamo = SourceText(1, "MAMo: Leveraging Memory and Attention for Monocular Video Depth "
+                         "Estimation", "We propose MAMo, a memory and attention framework. "
+                         "MAMo augments a single-image depth network into a video depth "
+                         "model, taking advantage of temporal information to predict more "
+                         "accurate depth.")
+    future = SourceText(2, "FutureDepth: Learning to Predict the Future Improves Video Depth "
+                           "Estimation", "FutureDepth learns to predict the future at "
+                           "training. It is more efficient than existing SOTA models.")
+    checker = Checker(HashEmbedder().embed)
+    text = ("MAMo turns a single-image depth network into a video depth model that uses "
+            "temporal information to predict more accurate depth [1].")
+    own = checker.check(text, [mamo, future], "Compare MAMo and FutureDepth.").claims[0]
+    assert own.supported, own.reason
+    # asked which is more accurate, the same sentence would answer for FutureDepth too
+    asked = checker.check(text, [mamo, future],
+                          "Which predicts more accurate depth, MAMo or FutureDepth?")
+    assert not asked.claims[0].supported
+
+
 def test_a_contrast_between_two_named_papers_is_checked_half_by_half():
     """"NDC-Scene extends …, while OPEN uses …" (no citation): each half is about one
     paper, and neither paper names the other; read whole, it had no source at all."""

@@ -26,6 +26,7 @@ _MARKUP_RE = re.compile(r"[*`]+|(?<!\w)_+|_+(?!\w)|^[ \t]*[#>]+", re.MULTILINE)
 _LEAD_RE = re.compile(
     r"^(?:(?:however|moreover|furthermore|additionally|in addition|also|specifically"
     r"|in particular|notably|importantly|indeed|overall|finally"
+    r"|in contrast|by contrast|on the other hand|conversely|meanwhile|similarly|likewise"
     r"|in (?:this |the )?(?:paper|work|study|abstract)"
     r"|according to (?:the|this) (?:paper|study|abstract)),\s*"
     r"|(?:the|this|these|both) (?:(?:two|three|four) )?(?:study|studies|paper|papers|work"

@@ -31,11 +31,21 @@ def implicit_comparison(claim: str) -> bool:
     return bool(_COMPARATIVE_RE.search(claim)) and not _AGAINST_RE.search(claim)
 
 
+def _own_comparison(claim: Claim, question: str) -> bool:
+    """Whether the claim's comparatives are the paper's own: each is in the sentence the
+    claim rests on ("… to predict more accurate depth", MAMo against single-image
+    networks) and the question does not ask it ("Which is faster, …?" asks "faster")."""
+    said = [m.group(0).lower() for m in _COMPARATIVE_RE.finditer(claim.text)]
+    evidence = " ".join(e.get("sentence", "") for e in claim.evidence).lower()
+    return all(word in evidence and word not in question.lower() for word in said)
+
+
 def uncompared(question: str, claims: list[Claim], sources: Sequence[SourceText]
                ) -> list[Claim]:
     """The supported claims that compare one of the papers the question names with the
     others without saying so, where the cited paper's text never mentions them: each is
-    marked unsupported, with the reason."""
+    marked unsupported, with the reason. A comparative the paper's own sentence makes,
+    which the question does not ask about, is the paper's comparison with its baseline."""
     names = named(question, [s.title for s in sources]) if question else set()
     if len(names) < 2:
         return []
@@ -44,7 +54,8 @@ def uncompared(question: str, claims: list[Claim], sources: Sequence[SourceText]
     for claim in claims:
         if not (claim.supported and implicit_comparison(claim.text)
                 and claim.citations and set(claim.citations) < set(asked)) \
-                or any(e.get("quoted") for e in claim.evidence):  # the paper's own words
+                or any(e.get("quoted") for e in claim.evidence) \
+                or _own_comparison(claim, question):  # the paper's own words
             continue
         others = [asked[n] for n in asked if n not in claim.citations]
         cited = " ".join(asked[n].text for n in claim.citations)
