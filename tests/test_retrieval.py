@@ -194,6 +194,27 @@ def test_a_keyword_question_is_in_scope_for_the_papers_that_say_it(fast_settings
     assert relevant(weak, settings, "Which papers are about cooking?", texts) == []
 
 
+def test_a_coined_name_only_an_abstract_holds_keeps_that_paper_in_scope(fast_settings):
+    """"What speed-up does FastRP report?" was declined as out of scope: FastRP is named in
+    its abstract, not in its title, and the short question reads as far from every
+    abstract. A coined name must be there as written: "GPT-4" is not "GPT-2" and "4"."""
+    from assistant.index.search import Hit, relevant
+
+    texts = ["Fast and Accurate Network Embeddings. We present FastRP, 4,000 times faster.",
+             "DSEE: tuning of GPT-2 with 4 sparse masks.", *ABSTRACTS[:2]]
+    settings = fast_settings.replace(min_relevance=0.30, relevance_margin=0.18)
+    weak = [Hit(str(i), text.split(".")[0], 0.1, dense=0.2) for i, text in enumerate(texts)]
+
+    def read(hits):
+        return [texts[int(h.paper_id)] for h in hits]
+
+    assert [h.paper_id for h in relevant(weak, settings, "What speed-up does FastRP report?",
+                                         read)] == ["0"]
+    assert [h.paper_id for h in relevant(weak, settings, "Which papers use KITTI?",
+                                         read)] == ["3"]
+    assert relevant(weak, settings, "Which papers use GPT-4?", read) == []
+
+
 @pytest.mark.slow  # no model, but 2,600 papers to store: several seconds
 def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(fast_pipeline):
     """--since on a big collection: more allowed papers than fit a query condition, so

@@ -257,3 +257,17 @@ def test_a_closing_pointer_to_the_source_gives_way_to_the_citation():
     assert [c.text for c in result.claims] == [
         "FastDepth runs at 178 fps on an NVIDIA Jetson TX2 GPU.",
         "It uses a lightweight MobileNet encoder."]
+
+
+def test_a_question_mark_inside_a_quoted_title_does_not_end_the_sentence():
+    """'The paper "Why do Learning Rates Transfer? Reconciling …" studies learning rates
+    [1].' was cut at the title's "?" and shown with "[unsupported]" inside the title."""
+    from assistant.answer.claims import split_claims
+
+    for title in ('"Why do Learning Rates Transfer? Reconciling Optimization"',
+                  "“Why do Learning Rates Transfer? Reconciling Optimization”"):
+        text = f"The paper {title} studies learning rates [1]."
+        (span,) = split_claims(text)
+        assert span.plain == f"The paper {title} studies learning rates."
+    # outside a quotation a question mark still ends its sentence
+    assert len(split_claims("Do learning rates transfer? They do at scale [1].")) == 2

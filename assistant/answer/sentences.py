@@ -39,12 +39,24 @@ def sentence_bounds(text: str) -> list[tuple[int, int]]:
             if re.search(r"\d$", before) and cut < line.end() and \
                     text[cut:cut + 2].strip()[:1].isdigit():
                 continue
+            if end_match.group(0)[0] in "?!" and _in_quoted_title(
+                    line.group(), end_match.start()):
+                continue
             bounds.append((start, cut))
             start = cut
         if text[start:line.end()].strip():
             bounds.append((start, line.end()))
     return [(s + len(text[s:e]) - len(text[s:e].lstrip()), e) for s, e in bounds
             if text[s:e].strip()]
+
+
+def _in_quoted_title(line: str, at: int) -> bool:
+    """Whether position ``at`` of ``line`` is inside a quotation that closes later on the
+    line: a "?" there ends a quoted title ('The paper "Why do Learning Rates Transfer?
+    Reconciling …" studies …'), not the sentence."""
+    before, after = line[:at], line[at + 1:]
+    return (before.count('"') % 2 == 1 and '"' in after) or \
+        (before.count("\u201c") > before.count("\u201d") and "\u201d" in after)
 
 
 # "A does X, while OPEN does Y" (a name opens the clause): two claims, each checked alone

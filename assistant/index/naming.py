@@ -98,6 +98,24 @@ def worded_topic(question: str, texts: list[str]) -> set[int]:
     return {i for i, text in enumerate(held) if wanted <= set(text)}
 
 
+# a coined name: a capital or digit after its first letter (FastRP, IRWE, STU-Net, GPT-4)
+_COINED_RE = re.compile(r"(?<![\w-])[A-Za-z][\w-]*?[A-Z0-9][\w-]*(?![\w-])")
+
+
+def coined_names(question: str) -> set[str]:
+    return set(_COINED_RE.findall(question))
+
+
+def coined_in(question: str, texts: list[str]) -> set[int]:
+    """The indexes of ``texts`` that hold, as written, a coined name the question uses
+    ("What speed-up does FastRP report?": FastRP is named in its abstract, not in its
+    title "Fast and Accurate Network Embeddings via Very Sparse Random Projection")."""
+    names = coined_names(question)
+    return {i for i, text in enumerate(texts)
+            if any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
+                   for name in names)}
+
+
 def named(question: str, titles: list[str]) -> set[int]:
     """The indexes of ``titles`` the question names, by name or by a phrase."""
     return {i for i, title in enumerate(titles) if names_paper(question, title)} \

@@ -12,7 +12,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from assistant.index.filters import Filters
-from assistant.index.naming import named, titled_topic, worded_topic
+from assistant.index.naming import (
+    coined_in,
+    coined_names,
+    named,
+    titled_topic,
+    worded_topic,
+)
 from assistant.index.store import Store
 from assistant.settings import Settings
 
@@ -46,7 +52,8 @@ def relevant(hits: list[Hit], settings: Settings, query: str = "",
     around it reads as far from every abstract (cosine 0.25 against a floor of 0.30), so
     the question was declined as out of scope. So is a question whose whole topic is
     the words of one or two titles ("Which papers use diffusion models?"), or one or two
-    words that the papers' own texts hold ("Which papers are about speech?"; ``texts``
+    words, or a coined name, that the papers' own texts hold ("Which papers are about
+    speech?", "What speed-up does FastRP report?"; ``texts``
     reads each hit's title and abstract, only for a question that is otherwise out of
     scope).
     """
@@ -54,8 +61,12 @@ def relevant(hits: list[Hit], settings: Settings, query: str = "",
     named_hits = [h for i, h in enumerate(hits) if i in called]
     best = max((h.dense for h in hits), default=0.0)
     if best < settings.min_relevance:  # out of scope, unless it asks for papers by name
-        topical = titled_topic(query, [h.title for h in hits]) \
-            or (worded_topic(query, texts(hits)) if texts and hits else set())
+        topical = titled_topic(query, [h.title for h in hits])
+        if not topical and texts and hits:
+            read = texts(hits)
+            # a coined name must be found as written ("GPT-4" is not "GPT-2" and "4")
+            topical = coined_in(query, read) if coined_names(query) \
+                else worded_topic(query, read)
         return named_hits or [h for i, h in enumerate(hits) if i in topical]
     floor = max(settings.min_relevance * settings.relevance_floor,
                 best - settings.relevance_margin)
