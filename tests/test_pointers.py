@@ -110,6 +110,11 @@ def test_a_pointer_on_a_keyword_is_the_papers_that_hold_it():
                           "on embedded systems. FastDepth runs at 178 fps on a Jetson TX2.")
     (span,) = split_claims("The papers about speech are [1].")
     checker = Checker(HashEmbedder().embed)
-    assert checker.decide(span.plain, span.model_citations, [speech, depth]).citations == [1]
+    assert checker.decide(span.plain, span.model_citations, [speech, depth],
+                          bool(span.pointer)).citations == [1]
     (wrong,) = split_claims("The papers about speech are [2].")
-    assert not checker.decide(wrong.plain, wrong.model_citations, [depth]).supported
+    assert not checker.decide(wrong.plain, wrong.model_citations, [depth],
+                              bool(wrong.pointer)).supported
+    # a claim of the model's own that happens to read "This is …" gets no such floor
+    assert not checker.decide("This is one of the papers about speech.", [1],
+                              [speech, depth]).supported

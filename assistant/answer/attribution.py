@@ -133,10 +133,12 @@ class Checker:
 
     # --- scoring ---------------------------------------------------------------------------
 
-    def supports(self, claim: str, sources: Sequence[SourceText]) -> list[Support]:
+    def supports(self, claim: str, sources: Sequence[SourceText], pointer: bool = False
+                 ) -> list[Support]:
         """How well each source supports ``claim``, best first. An opening that only
         reports it ("The abstracts found that") is set aside: it is no part of what a
-        paper must say."""
+        paper must say. ``pointer``: the claim is what a sentence pointing at papers says
+        of each (:mod:`.pointers`), whose topic of a word or two the paper may hold."""
         if not sources:
             return []
         framed, claim = claim, unframed(claim)
@@ -167,7 +169,7 @@ class Checker:
                 sentence=group[best], dense=dense, lexical=lexical,
                 invented_numbers=invented_numbers(claim, full),
                 missing_names=missing_names(claim, full))
-            if holds_pointed_topic(claim, full):  # "This is one of the papers about speech."
+            if pointer and holds_pointed_topic(claim, full):  # "… the papers about speech."
                 support.score = max(support.score, self.threshold)
             bind(support, claim, source.title, group, per_unit, self.copy_similarity, framed)
             support.quoted = quoted_sentence(claim, group, paper_name(source.title))
@@ -176,7 +178,7 @@ class Checker:
         return sorted(result, key=lambda s: -s.score)
 
     def decide(self, claim: str, model_citations: list[int],
-               sources: Sequence[SourceText]) -> Claim:
+               sources: Sequence[SourceText], pointer: bool = False) -> Claim:
         """Keep the model's citations that are supported, else attach the best support. A
         claim that names its source only by place ("the second paper also discusses …")
         is that source's to support or not (:func:`~assistant.answer.claims.designated`);
@@ -185,7 +187,7 @@ class Checker:
         place = designated(claim, model_citations, {s.n for s in sources})
         if place is not None and not names_in(claim):
             sources = [s for s in sources if s.n == place]
-        return self.choose(claim, model_citations, self.supports(claim, sources))
+        return self.choose(claim, model_citations, self.supports(claim, sources, pointer))
 
     def choose(self, claim: str, model_citations: list[int],
                supports: Sequence[Support]) -> Claim:
@@ -282,7 +284,8 @@ class Checker:
         spans = self._without_near_repeats(without_repeats(split_claims(text)))
         decided: list[tuple[Span, Claim | None]] = []
         for span in spans:
-            claim = self.decide(span.plain, span.model_citations, sources) \
+            claim = self.decide(span.plain, span.model_citations, sources,
+                                bool(span.pointer)) \
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
         decided = self._checked_denials(decided, sources, question)
