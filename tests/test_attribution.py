@@ -629,3 +629,22 @@ def test_a_count_of_another_kind_of_thing_is_misbound(claim, evidence, wrong):
     from assistant.answer.entities import misbound_numbers
 
     assert misbound_numbers(claim, evidence) == wrong
+
+
+@pytest.mark.parametrize(("claim", "evidence", "wrong"), [
+    # the paper's 1.3% is a contamination rate, not a success rate
+    ("Contamination was found in 16 of 1212 samples, which resulted in a success rate of "
+     "1.3%.", "Among these patients the microbial contamination rate on sample basis was "
+     "1.3 % (16/1212).", ["1.3"]),
+    ("The contamination rate was 1.3%.",
+     "Among these patients the microbial contamination rate on sample basis was 1.3 %.", []),
+    # the claim's rate is named in the sentence (another wording of the same rate)
+    ("The success rate of contamination control was 1.3%.",
+     "The contamination rate on sample basis was 1.3 %, a success of the protocol.", []),
+    # an unnamed rate ("the rate") is not held
+    ("The overall rate was 1.3%.", "The contamination rate was 1.3 %.", []),
+])
+def test_a_percentage_given_as_another_rate_is_misbound(claim, evidence, wrong):
+    from assistant.answer.entities import misbound_numbers
+
+    assert misbound_numbers(claim, evidence) == wrong

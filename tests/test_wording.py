@@ -45,6 +45,20 @@ TINY = ("Experimental results on ImageNet show that our models perform much bett
      "The material has a critical temperature of 90 K.", []),
     ("Early diagnosis is essential for survival.",
      "Early diagnosis was associated with survival.", ["weight"]),
+    # a use or benefit the sentences do not speak of
+    ("This approach is particularly useful for generating realistic talking videos.",
+     "The results demonstrate that our framework can generate realistic talking videos.",
+     ["benefit"]),
+    ("This approach is particularly useful for generating realistic talking videos.",
+     "The framework can be applied to generate realistic talking videos.", []),
+    # a strength given to an effect the sentences only name
+    ("The depth of deep networks has a significant impact on their ability to generalize.",
+     "This work aims to capture the effect and benefits of depth via generalization bounds.",
+     ["effect"]),
+    ("The depth of deep networks has a significant impact on their ability to generalize.",
+     "Depth strongly affects generalization in our bounds.", []),
+    # denied, the effect has no strength to hold
+    ("Age had no significant effect on the outcome.", "Outcomes did not differ by age.", []),
 ])
 def test_rank_and_weight_need_a_word_of_their_kind(claim, evidence, kinds):
     assert unstated_wording(claim, evidence) == kinds
@@ -99,6 +113,17 @@ LONG = ("We present PatchFusion, a framework with three components: (1) a fusion
 ])
 def test_turns_put_into_a_copied_stretch(claim, kinds):
     assert inserted_turns(claim, [LONG]) == kinds
+
+
+def test_a_comparison_put_into_a_copied_stretch_is_the_claims_own():
+    sentence = ("Experiments show the proposed LightHuBERT enables over 10^9 architectures "
+                "concerning the embedding dimension, head number and network depth.")
+    assert inserted_turns("LightHuBERT enables over 10^9 architectures concerning the "
+                          "embedding dimension, head number and network depth compared to "
+                          "HuBERT.", [sentence]) == ["comparison"]
+    assert inserted_turns("LightHuBERT enables over 10^9 architectures concerning the "
+                          "embedding dimension, head number and network depth.",
+                          [sentence]) == []
 
 
 def test_a_turn_in_place_of_one_of_its_kind_is_the_papers():
@@ -202,6 +227,8 @@ def test_the_field_before_the_authors_speak_is_not_their_finding(checker):
 @pytest.mark.parametrize(("claim", "finding"), [
     ("The paper on graphlets and random walks shows that walks are cheap.", True),
     ("The study found that mortality remains high.", True),
+    ("The abstracts found that mortality remains high.", True),
+    ("The abstract states that mortality remains high.", False),
     ("The paper on graphs describes walks, and shows that they are cheap.", False),
     ("Random walks show that graphs are cheap.", False),
 ])
@@ -230,6 +257,15 @@ def test_a_claim_framed_as_what_the_study_found(claim, finding):
      "converge to poor results.",
      "Networks are considered untrainable when they overfit, underfit, or converge to poor "
      "results.", "definition"),
+    # "The abstracts found that A and B were correlated" rested on "A rank correlation was
+    # performed between A and B": what was done, not what was found
+    ("Obesity and CPAP pressure were measured in 40 patients. Spearman's rank correlation "
+     "was performed between measurements of obesity and autoCPAP pressure. Neck size "
+     "predicted the pressure needed.",
+     "The abstracts found that measurements of obesity and autoCPAP pressure were "
+     "correlated.",
+     "Spearman's rank correlation was performed between measurements of obesity and "
+     "autoCPAP pressure.", "was done"),
 ])
 def test_an_aim_or_a_definition_reported_as_a_finding_is_no_support(text, framed, stated,
                                                                      reason):
@@ -241,3 +277,19 @@ def test_an_aim_or_a_definition_reported_as_a_finding_is_no_support(text, framed
     assert not found.supported and reason in found.reason
     # said as the paper says it, it is the paper's
     assert checker.decide(stated, [1], [paper]).supported
+
+
+def test_a_copy_of_the_background_given_as_a_finding_is_no_quotation():
+    """A claim that copies the abstract's opening about the field word for word would pass
+    as the paper's own words; framed as what the study found, it is no support."""
+    from fakes import HashEmbedder
+
+    checker = Checker(HashEmbedder().embed)
+    opening = ("Fournier's gangrene is known to have an impact in the morbidity and despite "
+               "antibiotics and aggressive debridement, the mortality rate remains high.")
+    found = checker.decide(f"The study found that {opening[0].lower()}{opening[1:]}", [1],
+                           [GANGRENE])
+    assert not found.supported and "earlier work" in found.reason
+    # the copy as the abstract says it is the paper's sentence
+    copied = checker.decide(opening, [1], [GANGRENE])
+    assert copied.supported and copied.evidence[0].get("quoted")

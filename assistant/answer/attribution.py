@@ -172,7 +172,10 @@ class Checker:
             if pointer and holds_pointed_topic(claim, full):  # "… the papers about speech."
                 support.score = max(support.score, self.threshold)
             bind(support, claim, source.title, group, per_unit, self.copy_similarity, framed)
-            support.quoted = quoted_sentence(claim, group, paper_name(source.title))
+            # a copy of what the paper says of earlier work, given as its own or as its
+            # finding, is no quotation of the paper's claim (see binding's background)
+            support.quoted = "" if support.background \
+                else quoted_sentence(claim, group, paper_name(source.title))
             support.sentence = support.quoted or support.sentence
             result.append(support)
         return sorted(result, key=lambda s: -s.score)

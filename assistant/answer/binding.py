@@ -31,6 +31,7 @@ from assistant.answer.wording import (
     copies_a_condition,
     inserted_turns,
     states_aim,
+    states_method,
     unheld_means,
     unstated_wording,
 )
@@ -97,6 +98,9 @@ def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:
         kinds.append("aim")  # "It finds that …" from "This work aims to shed light on …"
     if best and FINDING_RE.search(framed) and DEFINITION_RE.search(best):
         kinds.append("definition")  # "The authors show that X are Y" from "X are considered Y"
+    if best and FINDING_RE.search(framed) and states_method(best):
+        kinds.append("method")  # "The study found that A and B were correlated" from
+        # "A rank correlation was performed between A and B"
     support.unstated += [kind for kind in dict.fromkeys(kinds) if kind not in support.unstated]
 
 
@@ -184,7 +188,10 @@ BACKGROUND_MOST = 3  # sentences of field background an abstract opens with, at 
 _UNSTATED = {"rank": "rank: smallest, best …", "weight": "weight: crucial, vital …",
              "cause": "cause or means", "condition": "it gives this as a condition",
              "aim": "it gives this as its aim, not as a finding",
-             "definition": "it gives this as a definition, not as a finding"}
+             "definition": "it gives this as a definition, not as a finding",
+             "method": "it says this was done, not what was found",
+             "benefit": "a use or benefit", "effect": "the strength of an effect",
+             "comparison": "a comparison"}
 
 
 def reason_for(best: Support, threshold: float) -> str:

@@ -81,8 +81,9 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
     units ("10 fps" where the paper says "10 W"), or stated in the claim as a speed-up
     where the paper gives it as an accuracy ("a speed-up of up to 83.6%" for "83.6% on
     Top-1"), or counting another kind of thing ("three datasets" where the paper has
-    "three AD settings": :data:`COUNTED`). Other words after a number ("3 patient
-    reminders") are not held."""
+    "three AD settings": :data:`COUNTED`), or as another named rate ("a success rate of
+    1.3%" where the paper's 1.3% is a contamination rate). Other words after a number ("3
+    patient reminders") are not held."""
     stated = number_units(evidence)
     wrong = []
     for number, units in number_units(claim).items():
@@ -93,8 +94,31 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
     speeds = {_canonical_number(m.group(1)) for m in _SPEED_OF_RE.finditer(claim)}
     wrong += [n for n in sorted(speeds - set(wrong)) if _only_accuracy(n, evidence)]
     given_counts = counted(evidence)
-    return wrong + [n for n, things in counted(claim).items() if n not in wrong
-                    and given_counts.get(n) and not things & given_counts[n]]
+    wrong += [n for n, things in counted(claim).items() if n not in wrong
+              and given_counts.get(n) and not things & given_counts[n]]
+    given_rates = named_rates(evidence)
+    return wrong + [n for n, rates in named_rates(claim).items() if n not in wrong
+                    and given_rates.get(n) and not rates & given_rates[n]
+                    and not any(re.search(rf"\b{re.escape(r)}", evidence, re.I) for r in rates)]
+
+
+# a percentage given as a named rate ("a success rate of 1.3%", "the contamination rate on
+# sample basis was 1.3 %"): the claim's rate must be the evidence's for that number
+_RATE_RE = re.compile(r"\b([a-z][\w-]+)\s+rates?\b(?:\s+[\w-]+){0,4}?\s+(\d+(?:[.,]\d+)*)\s*%",
+                      re.I)
+_UNNAMED_RATES = frozenset("the a an overall total mean average median its their this that "
+                           "high low higher lower same similar".split())
+
+
+def named_rates(text: str) -> dict[str, set[str]]:
+    """Each percentage of ``text`` with the word naming its rate ("success rate of 1.3%" →
+    1.3: success); a rate named by no such word ("the rate was 3%") is left out."""
+    found: dict[str, set[str]] = {}
+    for match in _RATE_RE.finditer(text):
+        word = match.group(1).lower()
+        if word not in _UNNAMED_RATES:
+            found.setdefault(_canonical_number(match.group(2)), set()).add(word)
+    return found
 
 
 # what an evaluation or a study counts, words for one kind of thing together: "3

@@ -75,6 +75,23 @@ DEFINITION_RE = re.compile(r"\b(?:(?:is|are) (?:commonly |usually |often |typica
                            re.I)
 
 
+# a sentence that says what was done, not what came of it ("Spearman's rank correlation
+# was performed between …", "OSA severity was recorded"): a method, no result
+METHOD_RE = re.compile(r"\b(?:was|were) (?:\w+ly )?(?:performed|conducted|carried out|"
+                       r"measured|recorded|assessed|calculated|collected|obtained|"
+                       r"administered|applied|used|undertaken)\b", re.I)
+_RESULT_RE = re.compile(r"\b(?:found|finds?|show\w*|demonstrat\w*|reveal\w*|significan\w*|"
+                        r"associat\w*|correlated with|increas\w*|decreas\w*|reduc\w*|"
+                        r"improv\w*|higher|lower|greater|fewer|differ\w*|predict\w*)\b"
+                        r"|\d\s*%|\bp\s*[<=>]", re.I)
+
+
+def states_method(sentence: str) -> bool:
+    """Whether the sentence only says what was done (a test performed, a value recorded),
+    giving no result: a claim that "the study found" something rests on no finding."""
+    return bool(METHOD_RE.search(sentence)) and not _RESULT_RE.search(sentence)
+
+
 def states_aim(sentence: str) -> bool:
     """Whether the sentence gives the study's aim or question (not its background)."""
     return bool(AIM_RE.match(sentence.strip()) or _ASKS_RE.search(sentence))
@@ -87,17 +104,36 @@ _REPORT_RE = re.compile(r"^[^,;]{0,80}?\b(?:found|finds|show(?:s|ed)?|demonstrat
                         r"\s+that\b", re.I)
 # one that presents it as what the research found, not only as what the text says
 FINDING_RE = re.compile(r"^[^,;\"“]{0,60}?\b(?:study|studies|trial|results?|findings?|data|"
-                        r"analys[ie]s|authors|researchers|investigators|survey|experiments?|"
+                        r"analys[ie]s|authors|researchers|investigators|survey|experiments?|abstracts?|"
                         r"paper|work|it|they)"
                         r"(?:\s+(?:on|about|of)(?:\s+(?!that\b)[\w-]+){1,5}?)?"  # "… on X and Y"
                         r"\s+(?:have |has )?(?:found|finds?|show(?:s|ed|n)?|demonstrat(?:es|ed)|"
                         r"reveal(?:s|ed)|conclud(?:es|ed)|observ(?:es|ed))\s+that\b", re.I)
 
 
+# a use or benefit the claim credits ("is particularly useful for …", "a valuable tool"):
+# the sentences must speak of some use, benefit or gain
+_BENEFIT_RE = re.compile(r"\b(?:useful|usefulness|beneficial|benefits?|advantages?|"
+                         r"advantageous|valuable|helpful|well-suited|particularly suited)\b",
+                         re.I)
+_BENEFITED_RE = re.compile(r"\b(?:use|usage|useful\w*|benefit\w*|advantage\w*|valu\w*|"
+                           r"help\w*|suit\w*|applicab\w*|applied|enabl\w*|allow\w*|"
+                           r"improv\w*|facilitat\w*|effective\w*|promis\w*|gain\w*)\b", re.I)
+# a strength the claim gives an effect ("has a significant impact on …"), unless denied
+# ("no significant effect"): the sentences must give the effect some strength
+_EFFECT_RE = re.compile(r"(?<!\bno )(?<!\bnot a )(?<!\bany )\b(?:significant|substantial|"
+                        r"considerable|major|profound|strong) (?:impact|effect|influence)s?\b",
+                        re.I)
+_EFFECTED_RE = re.compile(r"\b(?:significan\w*|substantial\w*|considerabl\w*|major|large\w*|"
+                          r"strong\w*|profound\w*|remarkabl\w*|dramatic\w*|marked\w*|"
+                          r"greatly|crucial|critical\w*|key|important\w*|p\s*[<=]|"
+                          r"odds ratio|hazard ratio)", re.I)
+
+
 def unstated_wording(claim: str, evidence: str) -> list[str]:
     """The kinds of wording the claim uses and ``evidence`` (the sentences it rests on,
-    with the title) gives no word of: "rank" (smallest, best, …) and "weight" (crucial,
-    vital, …)."""
+    with the title) gives no word of: "rank" (smallest, best, …), "weight" (crucial,
+    vital, …), "benefit" (useful, valuable, …) and "effect" (a significant impact)."""
     kinds = []
     for match in _RANK_RE.finditer(claim):
         group = _RANK_WORDS[match.group(1).lower()]
@@ -106,6 +142,10 @@ def unstated_wording(claim: str, evidence: str) -> list[str]:
             break
     if _WEIGHT_RE.search(claim) and not _WEIGHED_RE.search(evidence):
         kinds.append("weight")
+    if _BENEFIT_RE.search(claim) and not _BENEFITED_RE.search(evidence):
+        kinds.append("benefit")
+    if _EFFECT_RE.search(claim) and not _EFFECTED_RE.search(evidence):
+        kinds.append("effect")
     return kinds
 
 
@@ -131,11 +171,15 @@ _FUNCTION_WORDS = frozenset("is are was were be been being has have had do does 
 _MEANS_RE = re.compile(r"\bby\s+\w+ing\b|\bthereby\b|\bso that\b", re.I)
 _ADDED_MEANS_RE = re.compile(r"\b(?:by|thereby|so)\b")
 _WORD_RE = re.compile(r"[\w%-]+(?:[.,]\d+)*")
+# a comparison put into a copied stretch (the sentence compares with nothing there)
+_COMPARED_RE = re.compile(r"\b(?:compared (?:to|with)|than|relative to|in comparison|"
+                          r"versus|vs)\b")
 COPIED_SHARE = 0.8  # of the claim's words, in order in one sentence: a copy of a stretch
 
 
 def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
-    """The kinds of turn ("negation", "restriction", "cause") in words the claim puts into
+    """The kinds of turn ("negation", "restriction", "cause", "comparison") in words the
+    claim puts into
     a stretch it otherwise copies from one of ``sentences`` (at least ``COPIED_SHARE``
     of its words, in order): "adds context to the network by discarding …" copied from
     "adds context to the network, discarding …" says how where the paper does not. A
@@ -162,6 +206,8 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
         added = " ".join(words[j1:j2])
         kinds |= {kind for kind, pattern in MARKERS.items()
                   if pattern.search(added) and not pattern.search(replaced)}
+        if _COMPARED_RE.search(added) and not _COMPARED_RE.search(replaced):
+            kinds.add("comparison")  # "… network depth compared to HuBERT."
         with_next = " ".join(words[j1:j2 + 1])  # "by" added + the copied "discarding"
         if _ADDED_MEANS_RE.search(added) and _MEANS_RE.search(with_next) \
                 and not _MEANS_RE.search(replaced):
