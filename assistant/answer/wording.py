@@ -86,6 +86,20 @@ _RESULT_RE = re.compile(r"\b(?:found|finds?|show\w*|demonstrat\w*|reveal\w*|sign
                         r"|\d\s*%|\bp\s*[<=>]", re.I)
 
 
+# "The abstracts found that …": the model's way of reporting what the abstracts say, not
+# always a finding (the background it frames so is left to the labels' rules); a method
+# framed so is still no finding
+_ABSTRACTS_FOUND_RE = re.compile(r"^\W*the abstracts? (?:found|finds|show(?:s|ed)?|"
+                                 r"demonstrat(?:es|ed)|reveal(?:s|ed))\s+that\b", re.I)
+
+
+def found_in_method(framed: str, best: str) -> bool:
+    """Whether a claim framed as what was found ("The study found that …", "The
+    abstracts found that …") rests on a sentence that only says what was done."""
+    return bool(FINDING_RE.search(framed) or _ABSTRACTS_FOUND_RE.search(framed)) \
+        and states_method(best)
+
+
 def states_method(sentence: str) -> bool:
     """Whether the sentence only says what was done (a test performed, a value recorded),
     giving no result: a claim that "the study found" something rests on no finding."""
@@ -104,7 +118,7 @@ _REPORT_RE = re.compile(r"^[^,;]{0,80}?\b(?:found|finds|show(?:s|ed)?|demonstrat
                         r"\s+that\b", re.I)
 # one that presents it as what the research found, not only as what the text says
 FINDING_RE = re.compile(r"^[^,;\"“]{0,60}?\b(?:study|studies|trial|results?|findings?|data|"
-                        r"analys[ie]s|authors|researchers|investigators|survey|experiments?|abstracts?|"
+                        r"analys[ie]s|authors|researchers|investigators|survey|experiments?|"
                         r"paper|work|it|they)"
                         r"(?:\s+(?:on|about|of)(?:\s+(?!that\b)[\w-]+){1,5}?)?"  # "… on X and Y"
                         r"\s+(?:have |has )?(?:found|finds?|show(?:s|ed|n)?|demonstrat(?:es|ed)|"
