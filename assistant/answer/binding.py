@@ -190,8 +190,7 @@ _UNSTATED = {"rank": "rank: smallest, best …", "weight": "weight: crucial, vit
              "aim": "it gives this as its aim, not as a finding",
              "definition": "it gives this as a definition, not as a finding",
              "method": "it says this was done, not what was found",
-             "benefit": "a use or benefit", "effect": "the strength of an effect",
-             "comparison": "a comparison"}
+             "benefit": "a use or benefit", "effect": "the strength of an effect"}
 
 
 def reason_for(best: Support, threshold: float) -> str:

@@ -185,15 +185,11 @@ _FUNCTION_WORDS = frozenset("is are was were be been being has have had do does 
 _MEANS_RE = re.compile(r"\bby\s+\w+ing\b|\bthereby\b|\bso that\b", re.I)
 _ADDED_MEANS_RE = re.compile(r"\b(?:by|thereby|so)\b")
 _WORD_RE = re.compile(r"[\w%-]+(?:[.,]\d+)*")
-# a comparison put into a copied stretch (the sentence compares with nothing there)
-_COMPARED_RE = re.compile(r"\b(?:compared (?:to|with)|than|relative to|in comparison|"
-                          r"versus|vs)\b")
 COPIED_SHARE = 0.8  # of the claim's words, in order in one sentence: a copy of a stretch
 
 
 def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
-    """The kinds of turn ("negation", "restriction", "cause", "comparison") in words the
-    claim puts into
+    """The kinds of turn ("negation", "restriction", "cause") in words the claim puts into
     a stretch it otherwise copies from one of ``sentences`` (at least ``COPIED_SHARE``
     of its words, in order): "adds context to the network by discarding …" copied from
     "adds context to the network, discarding …" says how where the paper does not. A
@@ -220,8 +216,6 @@ def inserted_turns(claim: str, sentences: list[str]) -> list[str]:
         added = " ".join(words[j1:j2])
         kinds |= {kind for kind, pattern in MARKERS.items()
                   if pattern.search(added) and not pattern.search(replaced)}
-        if _COMPARED_RE.search(added) and not _COMPARED_RE.search(replaced):
-            kinds.add("comparison")  # "… network depth compared to HuBERT."
         with_next = " ".join(words[j1:j2 + 1])  # "by" added + the copied "discarding"
         if _ADDED_MEANS_RE.search(added) and _MEANS_RE.search(with_next) \
                 and not _MEANS_RE.search(replaced):
