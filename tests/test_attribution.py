@@ -562,6 +562,19 @@ def test_abstract_sentences_do_not_end_at_an_abbreviation():
         "It ran 2 h.", "Then 3 runs followed."]
 
 
+def test_an_answer_sentence_may_start_with_a_name_written_small():
+    """"… differ in their approach. iDisc uses internal discretized representations …"
+    was one claim with the sentence before it (naming PatchFusion too), and the true
+    iDisc sentence was shown "[unsupported]"."""
+    text = ("iDisc and PatchFusion differ in their approach. iDisc uses internal "
+            "discretized representations. mAP rises by 2 [1]. The network. [2] states that "
+            "it works.")
+    assert [s.plain for s in split_claims(text)] == [
+        "iDisc and PatchFusion differ in their approach.",
+        "iDisc uses internal discretized representations.", "mAP rises by 2.",
+        "The network.", "One paper states that it works."]
+
+
 def test_a_sentence_may_start_with_a_name_written_small():
     """iDisc's abstract ends "... on the official KITTI benchmark. iDisc can also achieve
     ...": kept as one sentence, the answer's word-for-word copy of the first part was not

@@ -130,6 +130,9 @@ def test_a_question_names_a_paper_by_a_phrase_of_its_title(question, meant):
 @pytest.mark.parametrize(("question", "meant"), [
     ("Which papers use opposing signals, and for what?", {2}),
     ("Which papers study random walks?", {3}),
+    # the words of asking how papers differ are no part of the topic
+    ("Which papers deal with random walks, and how do they differ?", {3}),
+    ("What are the main differences between the papers that address random walks?", {3}),
     # words of its own beyond the title's, one word of topic, or a topic in many titles
     ("Which papers use opposing signals to reduce hallucinations in chatbots?", set()),
     ("Which papers use graphlets?", set()),
@@ -251,3 +254,21 @@ def test_a_filter_that_keeps_thousands_of_papers_still_finds_them(fast_pipeline)
                                           if "zyxquartz" in p.abstract and p.year == 2020]
     unfiltered = pipeline.search("zyxquartz", k=5, mode="bm25")
     assert len(unfiltered) == 2
+
+
+def test_a_paper_the_question_names_is_among_the_hits_it_ranks_under():
+    """"Does FastDepth use network pruning?": four papers on pruning outranked FastDepth,
+    which the answer then never saw (the verdict was "no", from the others)."""
+    from assistant.index.search import Hit, with_named
+
+    hits = [Hit("a", "Network Pruning via Transformable Architecture Search", 0.9),
+            Hit("b", "Trained Rank Pruning for Efficient Deep Neural Networks", 0.8),
+            Hit("c", "Understanding Robustness Lottery", 0.7),
+            Hit("d", "Once-for-All: Train One Network", 0.6),
+            Hit("e", "FastDepth: Fast Monocular Depth Estimation on Embedded Systems", 0.5),
+            Hit("f", "Model Rubik's Cube", 0.4)]
+    kept = with_named("Does FastDepth use network pruning?", hits, 4)
+    assert [h.paper_id for h in kept] == ["a", "b", "c", "e"]
+    # nothing named beyond the first four: the ranking as it is
+    assert [h.paper_id for h in with_named("Which papers prune networks?", hits, 4)] == \
+        ["a", "b", "c", "d"]

@@ -259,6 +259,19 @@ def test_a_closing_pointer_to_the_source_gives_way_to_the_citation():
         "It uses a lightweight MobileNet encoder."]
 
 
+def test_a_citation_governed_by_a_preposition_becomes_the_paper():
+    """"The OFA network is proposed in [1] to support …" was checked and shown as "… is
+    proposed in to support …"."""
+    text = ("A network for embedded systems is proposed in [1] to run at 178 fps on an "
+            "NVIDIA Jetson TX2 GPU.")
+    result = Checker(HashEmbedder().embed).check(text, SOURCE)
+    assert [c.text for c in result.claims] == [
+        "A network for embedded systems is proposed in one paper to run at 178 fps on an "
+        "NVIDIA Jetson TX2 GPU."]
+    assert result.text == ("A network for embedded systems is proposed in the FastDepth "
+                           "paper to run at 178 fps on an NVIDIA Jetson TX2 GPU [1].")
+
+
 def test_a_question_mark_inside_a_quoted_title_does_not_end_the_sentence():
     """'The paper "Why do Learning Rates Transfer? Reconciling …" studies learning rates
     [1].' was cut at the title's "?" and shown with "[unsupported]" inside the title."""

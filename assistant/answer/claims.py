@@ -212,7 +212,10 @@ _TRAILING_REF_RE = re.compile(rf"\s*,?\s+(?:(?:as|which is|this is)\s+(?:stated|
                               rf"demonstrated|explained|given)\s+)?(?:in|by|according to)\s+"
                               rf"(?:the\s+(?:paper|source|study|abstract)s?\s*)?({_CITES})"
                               rf"(?=\s*[.!?]?\s*$)", re.I)
-_PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})(?=\s*,)", re.I)
+# a citation after a preposition, the sentence going on ("according to [3], …", "is
+# proposed in [1] to support …"): the paper is what the preposition governs
+_PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})"
+                                 rf"(?=\s*,|\s+(?!and\b|or\b)[a-z])", re.I)
 
 
 def _reported_subject(before: str, after: str) -> bool:

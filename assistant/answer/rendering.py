@@ -37,6 +37,7 @@ def without_repeats(spans: list[Span]) -> list[Span]:
 _GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article|publication|"
                              r"reference|document)\b")
 _LEADING_REF_RE = re.compile(rf"^(\W*)(?:The|This) (?:{PLACE} )?{ONE_SOURCE}(?! (?:and|or)\b)")
+_GOVERNED_RE = re.compile(r"\b(?:in|from|by|according to|see)\s+$", re.I)
 _ORDINAL_REF_RE = re.compile(rf"^(\W*)(?:The|This) {PLACE} {ONE_SOURCE}")
 _IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this )?(?:paper|study|abstract|source),")
 
@@ -86,6 +87,8 @@ def _named(body: str, claim: Claim, names: _Names) -> str:
         return body[:match.start()] + match.group(1) \
             + _as_subject(name, body[match.end():], "The") + body[match.end():]
     if match := _GENERIC_REF_RE.search(body):
+        if _GOVERNED_RE.search(body[:match.start()]):  # "is proposed in one paper to …"
+            return f"{body[:match.start()]}the {name} paper{body[match.end():]}"
         article = "The" if match.group(1) == "O" else "the"
         return body[:match.start()] + _as_subject(name, body[match.end():], article) \
             + body[match.end():]

@@ -13,8 +13,10 @@ import re
 MARK = r"\[[\d\s,;–-]+\]"
 # A sentence ends at . ! ? (optionally followed by its citations) before whitespace.
 # Citations after the full stop stay with it unless a lowercase word follows them: then
-# they are the next sentence's subject ("… networks. [1] states that …").
-_END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{MARK})*(?!\s*[a-z]))(?=\s|$)")
+# they are the next sentence's subject ("… networks. [1] states that …"). A name written
+# small ("iDisc", "mAP": a capital or digit further in) starts a sentence like any other.
+_END_RE = re.compile(rf"[.!?](?:[\"')\]]*)((?:\s*{MARK})*(?!\s*[a-z](?![\w-]*[A-Z0-9])))"
+                     r"(?=\s|$)")
 _ABBREVIATIONS = ("e.g", "i.e", "et al", "vs", "fig", "eq", "approx", "cf", "no", "al")
 # a line that labels its first sentence with its citation ("[1] This paper studies …")
 _LABEL_FIRST_RE = re.compile(rf"\s*(?:[-*•]\s*)?{MARK}(?:\s*{MARK})*\s+[A-Z]")

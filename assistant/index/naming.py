@@ -58,7 +58,9 @@ _ASKING_WORDS = ("paper papers study studies work works article articles researc
                  "used using propose proposes proposed approach approaches method methods "
                  "collection find list show tell explain summarize summarise describe compare "
                  "discuss exist exists which what who whom whose how why when where "
-                 "there any all some")
+                 "there any all some deal deals dealing differ differs difference "
+                 "differences contrast address addresses tackle tackles concern concerns "
+                 "each main key do does did between")
 TOPIC_TITLES_MOST = 2  # titles a topic may be in and still pick out its papers
 
 

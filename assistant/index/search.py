@@ -112,7 +112,23 @@ def hybrid_search(store: Store, query: str, query_vector, k: int, settings: Sett
                        allowed, limit) if mode != "dense" else [])
     rankings = [[cid for cid, _ in ranked] for ranked in (dense, lexical) if ranked]
     fused = rrf(rankings, k=settings.rrf_k)
-    return group_by_paper(store, fused, dict(dense), dict(lexical))[:k]
+    hits = group_by_paper(store, fused, dict(dense), dict(lexical))
+    return with_named(query, hits, k) if mode == "hybrid" else hits[:k]
+
+
+def with_named(query: str, hits: list[Hit], k: int) -> list[Hit]:
+    """The best ``k`` of ``hits``, a paper the query names (:func:`.naming.named`: "Does
+    FastDepth use network pruning?") among them even where it ranks lower: four papers on
+    pruning outscored FastDepth itself, which the answer then never saw. Each named
+    paper takes the place of the weakest unnamed one; the order stays the ranking's."""
+    called = named(query, [h.title for h in hits]) if query else set()
+    wanted = {i for i in called if i >= k}
+    if not wanted:
+        return hits[:k]
+    room = max(0, k - len(called))
+    unnamed = [i for i in range(len(hits)) if i not in called][:room]
+    keep = sorted(set(unnamed) | called)[:max(k, len(called))]
+    return [hits[i] for i in keep]
 
 
 def _within(search, store: Store, n: int, allowed: set[str] | None, limit: int
