@@ -575,6 +575,18 @@ def test_an_answer_sentence_may_start_with_a_name_written_small():
         "The network.", "One paper states that it works."]
 
 
+def test_a_contrast_with_another_source_is_two_claims():
+    """"One source states that PrimeDepth addresses zero-shot depth estimation, while one
+    source proposes DepthMaster, …" was one claim about two papers, and abstained."""
+    text = ("One source states that PrimeDepth addresses zero-shot monocular depth "
+            "estimation, while one source proposes DepthMaster, a single-step diffusion "
+            "model. A runs fast, while the model is small.")
+    assert [s.plain for s in split_claims(text)] == [
+        "One source states that PrimeDepth addresses zero-shot monocular depth estimation",
+        "while one source proposes DepthMaster, a single-step diffusion model.",
+        "A runs fast, while the model is small."]
+
+
 def test_a_sentence_may_start_with_a_name_written_small():
     """iDisc's abstract ends "... on the official KITTI benchmark. iDisc can also achieve
     ...": kept as one sentence, the answer's word-for-word copy of the first part was not

@@ -164,6 +164,8 @@ def test_side_readings_leave_the_conversation_evaluated(sample_pipeline):
     ("- This study runs at 178 fps [1].", "- FastDepth runs at 178 fps [1]."),
     ("In paper, the authors prune the network [1].",
      "In the FastDepth paper, the authors prune the network [1]."),
+    ("In one paper, the authors prune the network [1].",
+     "In the FastDepth paper, the authors prune the network [1]."),
     ("The paper and its code are public [1].", "The paper and its code are public [1]."),
     ("The paper shows FastDepth runs fast [1].", "The paper shows FastDepth runs fast [1]."),
     ("The first paper, [1], runs at 178 fps.", "FastDepth runs at 178 fps [1]."),
@@ -199,6 +201,15 @@ def test_in_paper_names_a_paper_without_a_short_name_by_its_title():
      "The paper shows that FastDepth runs at 178 fps."),
     ("However, the second study, prunes it.", "The paper, prunes it."),
     ("The paper and the second study agree.", "The paper and the second study agree."),
+    # read against one paper, "the papers" that do something are that paper ("The papers
+    # propose new aggregation functions …" was read 0.25 against the one that does)
+    ("The papers propose new aggregation functions.",
+     "The paper proposes new aggregation functions."),
+    ("The abstracts found that both studies apply X.", "The paper applies X."),
+    ("The papers on depth use X.", "The papers on depth use X."),
+    # the second half of "A does X, while B does Y" is read as what B does
+    ("while OPEN encodes positions per object.", "OPEN encodes positions per object."),
+    ("While training, the loss drops.", "While training, the loss drops."),
 ])
 def test_a_subject_pointing_at_a_source_by_its_place_is_read_as_the_paper(claim, read):
     """The reading sees one paper; "the third paper" would be a paper it cannot place (the
@@ -421,3 +432,31 @@ def test_a_connective_between_papers_is_no_part_of_what_is_read(claim, read):
     from assistant.answer.claims import unframed
 
     assert unframed(claim) == read
+
+
+@pytest.mark.parametrize(("previous", "written", "shown"), [
+    # after a sentence no paper supports, "it" would be read as the paper that one named
+    (False, "Specifically, it argues that depth matters [2].",
+     "Specifically, the FastDepth paper argues that depth matters [2]."),
+    (False, "It runs at 178 fps [2].", "FastDepth runs at 178 fps [2]."),
+    (False, "It is worth noting that depth matters [2].",
+     "It is worth noting that depth matters [2]."),
+    # after a sentence about the same paper, "it" is that paper
+    (True, "Specifically, it argues that depth matters [2].",
+     "Specifically, it argues that depth matters [2]."),
+])
+def test_a_pronoun_subject_after_a_sentence_about_another_paper_is_named(previous, written,
+                                                                          shown):
+    """"The opposing signals paper explains … [unsupported]. Specifically, it argues that
+    … [2]." read as the opposing signals paper's argument; [2] is another paper."""
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    text = f"The other paper explains sharpening. {written}"
+    first, span = split_claims(text)
+    before = Claim(first.plain, [2] if previous else [], previous, 0.9, [],
+                   model_citations=[])
+    claim = Claim(span.plain, [2], True, 0.9, [], model_citations=[])
+    shown_text = render(text, [(first, before), (span, claim)], {2: "FastDepth"})
+    assert shown_text.endswith(shown)

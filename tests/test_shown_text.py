@@ -270,6 +270,13 @@ def test_a_citation_governed_by_a_preposition_becomes_the_paper():
         "NVIDIA Jetson TX2 GPU."]
     assert result.text == ("A network for embedded systems is proposed in the FastDepth "
                            "paper to run at 178 fps on an NVIDIA Jetson TX2 GPU [1].")
+    # the paper's name in the sentence already ("The once-for-all network is proposed in
+    # [1] …" was shown "… proposed in one paper …")
+    named = ("The FastDepth network is proposed in [1] to run at 178 fps on an NVIDIA "
+             "Jetson TX2 GPU.")
+    assert Checker(HashEmbedder().embed).check(named, SOURCE).text == (
+        "The FastDepth network is proposed in the FastDepth paper to run at 178 fps on an "
+        "NVIDIA Jetson TX2 GPU [1].")
 
 
 def test_a_question_mark_inside_a_quoted_title_does_not_end_the_sentence():

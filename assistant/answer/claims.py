@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.cite import CITE_RE, _numbers
-from assistant.answer.pointers import pointed_claim
+from assistant.answer.pointers import one_paper_subject, pointed_claim
 from assistant.answer.sentences import MARK as _MARK
 from assistant.answer.sentences import WORD_RE as _WORD_RE
 from assistant.answer.sentences import contrasted, sentence_bounds
@@ -29,6 +29,7 @@ _LEAD_RE = re.compile(
     r"|in contrast|by contrast|on the other hand|conversely|meanwhile|similarly|likewise"
     r"|in (?:this |the )?(?:paper|work|study|abstract)"
     r"|according to (?:the|this) (?:paper|study|abstract)),\s*"
+    r"|(?-i:while|whereas)\s+"  # the second half of "A does X, while B does Y"
     r"|(?:the|this|these|both) (?:(?:two|three|four) )?(?:study|studies|paper|papers|work"
     r"|abstract|abstracts|authors?|sources?|results|findings|data) (?:(?:have|has) )?"
     r"(?:found|finds?|shows?|showed|shown|reports?|reported|states?|stated|concludes?"
@@ -140,13 +141,17 @@ def designated(claim: str, model_citations: list[int], numbers: set[int]) -> int
 def unframed(claim: str) -> str:
     """The claim without an opening that only reports it ("The abstracts found that …"),
     and with a subject that points at a source by its place ("The third paper proposes
-    …") made "The paper": what is compared with a paper and read against it. The small
+    …") or at the papers together ("The papers propose …") made "The paper": what is
+    compared with a paper and read against it. The small
     model frames most PubMedQA explanations so, and its reading of a framed claim asks
     whether the paper says what "the abstracts" found — true paraphrases were read as not
     stated; read against one paper, "the third paper" is a paper it cannot place."""
     text = claim.strip()
     core = _POINTER_RE.sub("The paper", _LEAD_RE.sub("", text), count=1)
-    return core[:1].upper() + core[1:] if core != text else text
+    if core == text and not one_paper_subject(text):
+        return text
+    core = core[:1].upper() + core[1:]
+    return one_paper_subject(core) or core  # "The papers propose …": read of one paper
 
 
 def _citations_in(text: str) -> list[int]:

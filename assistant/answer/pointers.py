@@ -79,6 +79,18 @@ _PAPERS_SUBJECT_RE = re.compile(r"^(\W*)(?:(?P<both>Both)|(?:The|These|Those)(?:
                                 r"who|of|on|in|about|for|by|from|with)\b)")
 
 
+def one_paper_subject(claim: str) -> str:
+    """"The papers propose new aggregation functions …" as said of the one paper it is
+    read against: "The paper proposes new aggregation functions …" ("" when the claim does
+    not open on the papers as its subject). The small reader, asked whether one paper
+    states what "the papers" do, answered no (P(yes) 0.25 for the paper that does)."""
+    match = _PAPERS_SUBJECT_RE.match(claim)
+    if not match:
+        return ""
+    rest = _singular(re.sub(r"^ (?:both|all) ", " ", claim[match.end():]))
+    return f"{match.group(1)}The paper{rest}"
+
+
 def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> str:
     """"The papers estimate depth from video." with two or more supported citations →
     "FutureDepth [1] and MAMo [2] estimate depth from video."; with one (the check kept

@@ -39,7 +39,7 @@ _GENERIC_REF_RE = re.compile(r"\b([Oo])ne (?:source|paper|study|abstract|article
 _LEADING_REF_RE = re.compile(rf"^(\W*)(?:The|This) (?:{PLACE} )?{ONE_SOURCE}(?! (?:and|or)\b)")
 _GOVERNED_RE = re.compile(r"\b(?:in|from|by|according to|see)\s+$", re.I)
 _ORDINAL_REF_RE = re.compile(rf"^(\W*)(?:The|This) {PLACE} {ONE_SOURCE}")
-_IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this )?(?:paper|study|abstract|source),")
+_IN_PAPER_RE = re.compile(r"^(\W*)In (?:the |this |one )?(?:paper|study|abstract|source),")
 
 
 @dataclass
@@ -78,6 +78,9 @@ def _named(body: str, claim: Claim, names: _Names) -> str:
         if title and _IN_PAPER_RE.search(body):  # "In paper, the authors …"
             return _IN_PAPER_RE.sub(lambda m: f"{m.group(1)}In “{title}”,", body, count=1)
         return _titled(body, claim.citations[0], names)
+    governed = _GENERIC_REF_RE.search(body)
+    if governed and _GOVERNED_RE.search(body[:governed.start()]):  # "proposed in one paper"
+        return f"{body[:governed.start()]}the {name} paper{body[governed.end():]}"
     if name.lower() in body.lower():
         # "The third paper proposes DepthMaster …": the name is there; the place is noise
         return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
@@ -87,8 +90,6 @@ def _named(body: str, claim: Claim, names: _Names) -> str:
         return body[:match.start()] + match.group(1) \
             + _as_subject(name, body[match.end():], "The") + body[match.end():]
     if match := _GENERIC_REF_RE.search(body):
-        if _GOVERNED_RE.search(body[:match.start()]):  # "is proposed in one paper to …"
-            return f"{body[:match.start()]}the {name} paper{body[match.end():]}"
         article = "The" if match.group(1) == "O" else "the"
         return body[:match.start()] + _as_subject(name, body[match.end():], article) \
             + body[match.end():]
@@ -150,6 +151,35 @@ def _third_person(body: str, claim: Claim) -> str:
             break
     for pattern, replacement in _FIRST_PERSON:
         body = pattern.sub(replacement, body)
+    return body
+
+
+# "It argues that …", "Specifically, it shows …": a paper or method as a pronoun subject
+# ("It is worth noting …", "It was found …", "It can be seen …" have no subject to name)
+_PRONOUN_RE = re.compile(r"^(\W*(?:[A-Z][a-z]+(?: [a-z]+)?,\s+)?)(?:[Ii]t)(?=\s+[a-z])"
+                         r"(?!\s+(?:is|was|has|had|seems|seemed|appears|appeared|remains|can|"
+                         r"could|should|may|might|would|will|must)\b)")
+
+
+def _pronoun_named(body: str, claim: Claim, names: _Names, previous: Claim | None) -> str:
+    """"Specifically, it argues that …" confirmed for paper [2] right after a sentence
+    about another paper (or one no paper supports): "it" would be read as that other
+    paper. The paper's short name takes its place ("… the MAMo paper argues …" for a
+    verb of saying), or for a verb of saying its title; else the sentence stays.""" 
+    if not (claim.supported and len(claim.citations) == 1):
+        return body
+    if previous is not None and previous.supported and previous.citations == claim.citations:
+        return body
+    match = _PRONOUN_RE.match(body)
+    if not match:
+        return body
+    rest, article = body[match.end():], "the" if match.group(1).strip() else "The"
+    name = names.short.get(claim.citations[0], "")
+    title = names.titles.get(claim.citations[0], "")
+    if name:
+        return f"{match.group(1)}{_as_subject(name, rest, article)}{rest}"
+    if title and _SAYS_RE.match(rest):  # "… the paper “Why do Learning Rates …” argues"
+        return f"{match.group(1)}{article} paper “{title}”{rest}"
     return body
 
 
@@ -227,6 +257,7 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
     aside: list[str] = []
     naming = _Names(names or {}, titles or {})
     cursor = 0
+    previous: Claim | None = None
     for span, claim in decided:
         gap = text[cursor:span.start]
         cursor = span.end
@@ -239,9 +270,12 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
                 subjects := named_subjects(span.body, claim.citations, naming.called())):
             shown = subjects
         else:
-            shown = _with_citations(_voiced(span.body, claim, naming,
+            body = _pronoun_named(span.body, claim, naming, previous) if claim else span.body
+            shown = _with_citations(_voiced(body, claim, naming,
                                             _opens_quote(text[:span.start])),
                                     claim) if claim else span.body
+        if claim is not None:
+            previous = claim
         if claim is not None and not claim.relevant:
             aside.append(shown.strip())
             parts.append(gap if "\n" in gap else "")

@@ -61,9 +61,12 @@ def _in_quoted_title(line: str, at: int) -> bool:
         (before.count("\u201c") > before.count("\u201d") and "\u201d" in after)
 
 
-# "A does X, while OPEN does Y" (a name opens the clause): two claims, each checked alone
-_CONTRAST_RE = re.compile(r",\s+(?=(?:while|whereas)\s+(?!(?:The|This|These|Those|It|Its|"
-                          r"They|Their|In|On|For|At|With|By|As|A|An)\b)[A-Z])")
+# "A does X, while OPEN does Y" (a name opens the clause), "…, while one source proposes
+# DepthMaster": two claims, each checked alone
+_CONTRAST_RE = re.compile(r",\s+(?=(?:while|whereas)\s+(?:(?!(?:The|This|These|Those|It|Its|"
+                          r"They|Their|In|On|For|At|With|By|As|A|An)\b)[A-Z]|(?:one|another|"
+                          r"the other|the (?:first|second|third|fourth|fifth)) (?:source|paper|"
+                          r"study|work|article)\b))")
 
 
 def contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:
