@@ -580,11 +580,14 @@ def test_a_contrast_with_another_source_is_two_claims():
     source proposes DepthMaster, …" was one claim about two papers, and abstained."""
     text = ("One source states that PrimeDepth addresses zero-shot monocular depth "
             "estimation, while one source proposes DepthMaster, a single-step diffusion "
-            "model. A runs fast, while the model is small.")
+            "model. A runs fast, while the model is small. Source [1] states that PrimeDepth "
+            "is fast, while source [2] proposes DepthMaster, a diffusion model.")
     assert [s.plain for s in split_claims(text)] == [
         "One source states that PrimeDepth addresses zero-shot monocular depth estimation",
         "while one source proposes DepthMaster, a single-step diffusion model.",
-        "A runs fast, while the model is small."]
+        "A runs fast, while the model is small.",
+        "One source states that PrimeDepth is fast",
+        "while one source proposes DepthMaster, a diffusion model."]
 
 
 def test_a_sentence_may_start_with_a_name_written_small():

@@ -219,6 +219,22 @@ def test_a_subject_pointing_at_a_source_by_its_place_is_read_as_the_paper(claim,
     assert unframed(claim) == read
 
 
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("MAMo and FutureDepth differ in their approach to video depth estimation.", "meta"),
+    ("However, they differ in their approach to generating talking videos.", "meta"),
+    # how they differ, or in what measured way, is a claim
+    ("The two models differ in their accuracy on KITTI.", "claim"),
+    ("They differ in their approach: MAMo uses memory while FutureDepth predicts the future.",
+     "claim"),
+])
+def test_a_sentence_that_only_says_papers_differ_is_dropped(sentence, kind):
+    """It framed the comparison and was shown "[unsupported]" above the sentences that
+    made it: no paper says that two papers differ."""
+    from assistant.answer.claims import split_claims
+
+    assert [s.kind for s in split_claims(sentence)] == [kind]
+
+
 def test_a_sentence_about_the_answers_own_support_is_dropped():
     from assistant.answer.claims import split_claims
 
@@ -441,6 +457,11 @@ def test_a_connective_between_papers_is_no_part_of_what_is_read(claim, read):
     (False, "It runs at 178 fps [2].", "FastDepth runs at 178 fps [2]."),
     (False, "It is worth noting that depth matters [2].",
      "It is worth noting that depth matters [2]."),
+    # the name in the sentence already: the paper is "one paper", not named twice
+    (False, "It proposes FastDepth, a fast network [2].",
+     "One paper proposes FastDepth, a fast network [2]."),
+    (False, "Specifically, it proposes FastDepth [2].",
+     "Specifically, one paper proposes FastDepth [2]."),
     # after a sentence about the same paper, "it" is that paper
     (True, "Specifically, it argues that depth matters [2].",
      "Specifically, it argues that depth matters [2]."),

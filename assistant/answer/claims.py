@@ -87,6 +87,15 @@ _SELF_RE = re.compile(r"\b(?:this|that|the above|my|our) (?:claim|statement)\b",
                       re.IGNORECASE)
 
 
+# a sentence that only says papers differ, not how ("MAMo and FutureDepth differ in their
+# approach to video depth estimation."): it frames a comparison and states nothing a paper
+# could support, so it was shown "[unsupported]" above the sentences that do compare
+_DIFFER_RE = re.compile(r"^[^,;:]*?\b(?:differ|differs|vary|varies)\s+(?:\w+ly\s+)?in\s+"
+                        r"(?:their|the)\s+(?:\w+\s+)?(?:approach|approaches|methods?|"
+                        r"methodology|methodologies|ways?|strateg(?:y|ies)|focus)\b[^,;:]*$",
+                        re.IGNORECASE)
+
+
 @dataclass
 class Span:
     """One sentence (or clause) of an answer, as found in the text."""
@@ -304,7 +313,7 @@ def _kind(body: str, citations: list[int]) -> str:
     words = [w.lower() for w in _WORD_RE.findall(_MARKUP_RE.sub("", body))]
     content = [w for w in words if w not in _META_WORDS]
     if (citations and len(content) < 2) or (len(words) >= 3 and not content) \
-            or _SELF_RE.search(body):
+            or _SELF_RE.search(body) or _DIFFER_RE.match(_LEAD_RE.sub("", body.strip())):
         return "meta"  # a pointer to a source ("This can be found in the source."), no claim
     if len(words) < 3 or _NOTE_RE.search(body.strip()):
         return "note"

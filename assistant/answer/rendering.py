@@ -176,6 +176,8 @@ def _pronoun_named(body: str, claim: Claim, names: _Names, previous: Claim | Non
     rest, article = body[match.end():], "the" if match.group(1).strip() else "The"
     name = names.short.get(claim.citations[0], "")
     title = names.titles.get(claim.citations[0], "")
+    if name and name.lower() in rest.lower():  # "It proposes EvolveGCN" moved to EvolveGCN
+        return f"{match.group(1)}{'one' if match.group(1).strip() else 'One'} paper{rest}"
     if name:
         return f"{match.group(1)}{_as_subject(name, rest, article)}{rest}"
     if title and _SAYS_RE.match(rest):  # "… the paper “Why do Learning Rates …” argues"

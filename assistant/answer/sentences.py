@@ -66,7 +66,7 @@ def _in_quoted_title(line: str, at: int) -> bool:
 _CONTRAST_RE = re.compile(r",\s+(?=(?:while|whereas)\s+(?:(?!(?:The|This|These|Those|It|Its|"
                           r"They|Their|In|On|For|At|With|By|As|A|An)\b)[A-Z]|(?:one|another|"
                           r"the other|the (?:first|second|third|fourth|fifth)) (?:source|paper|"
-                          r"study|work|article)\b))")
+                          r"study|work|article)\b|(?:source|paper|study|work|article)s?\s*\[\d))")
 
 
 def contrasted(text: str, start: int, end: int) -> list[tuple[int, int]]:
