@@ -481,3 +481,37 @@ def test_a_pronoun_subject_after_a_sentence_about_another_paper_is_named(previou
     claim = Claim(span.plain, [2], True, 0.9, [], model_citations=[])
     shown_text = render(text, [(first, before), (span, claim)], {2: "FastDepth"})
     assert shown_text.endswith(shown)
+
+
+def test_the_second_half_of_a_contrast_stands_alone_when_the_first_is_set_apart():
+    """"…, while one source proposes DepthMaster …" was shown "… models., while one
+    source proposes …" after its first half went to "Other retrieved papers"."""
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    text = ("DepthMaster uses diffusion [2]. Source [1] states that PrimeDepth addresses "
+            "zero-shot depth estimation, while source [2] proposes DepthMaster, a "
+            "single-step diffusion model.")
+    spans = split_claims(text)
+    claims = [Claim(s.plain, [n], True, 0.9, [], model_citations=[n])
+              for s, n in zip(spans, [2, 1, 2], strict=True)]
+    claims[1].relevant = False
+    shown = render(text, list(zip(spans, claims, strict=True)), {1: "PrimeDepth",
+                                                                  2: "DepthMaster"})
+    assert shown.startswith("DepthMaster uses diffusion [2]. One source proposes "
+                            "DepthMaster, a single-step diffusion model [2].")
+
+
+def test_a_title_put_in_for_the_paper_keeps_the_authors_in_the_third_person():
+    """'In “Efficient Architecture Search …”, we propose …': the title's quotes were
+    taken for a quotation of the paper, whose "we" is kept."""
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    written = "In paper, we propose a new framework [1]."
+    span = split_claims(written)[0]
+    claim = Claim(span.plain, [1], True, 0.9, [], model_citations=[])
+    assert render(written, [(span, claim)], {1: ""}, {1: "A Search"}) == \
+        "In “A Search”, the authors propose a new framework [1]."

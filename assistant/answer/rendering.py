@@ -189,8 +189,9 @@ def _voiced(body: str, claim: Claim, names: _Names, quoted: bool) -> str:
     """The claim named and in the third person, except where it quotes the paper (it
     starts inside a quotation or holds one): a quotation keeps the paper's words, "we"
     included."""
+    quotes = re.search(r"[\"“”]", body)  # the model's own (a title named here has some)
     body = _named(body, claim, names)
-    return body if quoted or re.search(r"[\"“”]", body) else _third_person(body, claim)
+    return body if quoted or quotes else _third_person(body, claim)
 
 
 def contradiction_mark(claim: Claim, longest: int = 200) -> str:
@@ -249,6 +250,10 @@ def _end_sentence(parts: list[str], dropped: str) -> None:
         parts[-1] = parts[-1].rstrip()[:-1] + end.group(1)
 
 
+# what joins a clause to the one before ("…, while B does Y"): no more once that is gone
+_CONNECTIVE_RE = re.compile(r"^(?:while|whereas|but|and)\s+")
+
+
 def render(text: str, decided: list[tuple[Span, Claim | None]],
            names: dict[int, str] | None = None, titles: dict[int, str] | None = None) -> str:
     """The answer with each claim's decided citations (or the unsupported mark) in place
@@ -260,11 +265,13 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
     naming = _Names(names or {}, titles or {})
     cursor = 0
     previous: Claim | None = None
+    dropped = False  # the span before was left out (meta or set apart)
     for span, claim in decided:
         gap = text[cursor:span.start]
         cursor = span.end
         if span.kind == "meta":
             _end_sentence(parts, text[span.start:span.end])
+            dropped = True
             continue
         if claim is not None and span.pointer and claim.supported:
             shown = pointed_text(span.body, claim.citations, naming.called())
@@ -281,7 +288,12 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         if claim is not None and not claim.relevant:
             aside.append(shown.strip())
             parts.append(gap if "\n" in gap else "")
+            dropped = True
             continue
+        if dropped and re.fullmatch(r"\s*[,;]\s*", gap):  # "…, while B does Y" without A
+            gap, shown = " ", _CONNECTIVE_RE.sub("", shown, count=1)
+            shown = shown[:1].upper() + shown[1:]
+        dropped = False
         parts.append(gap)
         parts.append(shown)
     parts.append(text[cursor:])
