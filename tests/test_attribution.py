@@ -669,8 +669,11 @@ def test_a_count_of_another_kind_of_thing_is_misbound(claim, evidence, wrong):
     # the claim's rate is named in the sentence (another wording of the same rate)
     ("The success rate of contamination control was 1.3%.",
      "The contamination rate on sample basis was 1.3 %, a success of the protocol.", []),
-    # an unnamed rate ("the rate") is not held
+    # an unnamed rate ("the rate", "a comparable rate") is not held, nor another name of it
     ("The overall rate was 1.3%.", "The contamination rate was 1.3 %.", []),
+    ("Both arms had a comparable rate of 5%.", "The complication rate was 5% in both arms.",
+     []),
+    ("The 30-day death rate was 5%.", "The 30-day mortality rate was 5% in the cohort.", []),
 ])
 def test_a_percentage_given_as_another_rate_is_misbound(claim, evidence, wrong):
     from assistant.answer.entities import misbound_numbers

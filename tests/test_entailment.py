@@ -226,6 +226,9 @@ def test_a_subject_pointing_at_a_source_by_its_place_is_read_as_the_paper(claim,
     ("The two models differ in their accuracy on KITTI.", "claim"),
     ("They differ in their approach: MAMo uses memory while FutureDepth predicts the future.",
      "claim"),
+    ("MAMo and FutureDepth differ in their approach to video depth as MAMo uses memory.",
+     "claim"),
+    ("The two papers differ in their focus on speech versus vision.", "claim"),
 ])
 def test_a_sentence_that_only_says_papers_differ_is_dropped(sentence, kind):
     """It framed the comparison and was shown "[unsupported]" above the sentences that
@@ -233,6 +236,9 @@ def test_a_sentence_that_only_says_papers_differ_is_dropped(sentence, kind):
     from assistant.answer.claims import split_claims
 
     assert [s.kind for s in split_claims(sentence)] == [kind]
+    # its citations are not handed to the claim before it, as a meta sentence's are
+    before, _ = split_claims(f"FastDepth runs at 178 fps [1]. {sentence[:-1]} [2][3].")
+    assert before.model_citations == [1]
 
 
 def test_a_sentence_about_the_answers_own_support_is_dropped():
@@ -462,6 +468,9 @@ def test_a_connective_between_papers_is_no_part_of_what_is_read(claim, read):
      "One paper proposes FastDepth, a fast network [2]."),
     (False, "Specifically, it proposes FastDepth [2].",
      "Specifically, one paper proposes FastDepth [2]."),
+    (False, "- It argues that depth matters [2].", "- The FastDepth paper argues that depth "
+     "matters [2]."),
+    (False, "It turns out that depth matters [2].", "It turns out that depth matters [2]."),
     # after a sentence about the same paper, "it" is that paper
     (True, "Specifically, it argues that depth matters [2].",
      "Specifically, it argues that depth matters [2]."),
@@ -501,6 +510,38 @@ def test_the_second_half_of_a_contrast_stands_alone_when_the_first_is_set_apart(
                                                                   2: "DepthMaster"})
     assert shown.startswith("DepthMaster uses diffusion [2]. One source proposes "
                             "DepthMaster, a single-step diffusion model [2].")
+    assert shown.endswith("Other retrieved papers: One source states that PrimeDepth "
+                          "addresses zero-shot depth estimation [1].")
+
+
+@pytest.mark.parametrize(("text", "cites", "shown"), [
+    # each clause cited: the comma goes with the clause left
+    ("DepthMaster uses diffusion [2]. PrimeDepth addresses zero-shot depth estimation "
+     "[1], while one source proposes DepthMaster, a diffusion model [2].", [2, 1, 2],
+     "DepthMaster uses diffusion [2]. One source proposes DepthMaster, a diffusion model "
+     "[2]."),
+    # the middle clause left out: the sentence goes on as it was
+    ("FastDepth runs at 178 fps on a Jetson TX2 GPU, while DepthMaster uses a single-step "
+     "diffusion model, whereas PrimeDepth studies zero-shot depth estimation [1][2][3].",
+     [3, 2, 1], "FastDepth runs at 178 fps on a Jetson TX2 GPU [3], whereas PrimeDepth "
+     "studies zero-shot depth estimation [1]."),
+    # the last clause left out: the one before ends the sentence
+    ("FastDepth runs at 178 fps on a Jetson TX2 GPU [3], while DepthMaster uses a "
+     "single-step diffusion model [2].", [3, 2], "FastDepth runs at 178 fps on a Jetson "
+     "TX2 GPU [3]."),
+])
+def test_a_clause_set_apart_leaves_the_sentence_whole(text, cites, shown):
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    spans = split_claims(text)
+    claims = [Claim(s.plain, [n], True, 0.9, [], model_citations=[n])
+              for s, n in zip(spans, cites, strict=True)]
+    claims[1].relevant = False
+    names = {1: "PrimeDepth", 2: "DepthMaster", 3: "FastDepth"}
+    rendered = render(text, list(zip(spans, claims, strict=True)), names)
+    assert rendered.split("\n\n")[0] == shown
 
 
 def test_a_title_put_in_for_the_paper_keeps_the_authors_in_the_third_person():

@@ -92,7 +92,13 @@ def test_the_papers_as_a_subject_become_their_names(body, shown):
     ("The papers apply X.", "FutureDepth [1] applies X."),
     ("The papers proposed X.", "FutureDepth [1] proposed X."),
     ("The papers can run at 30 fps.", "FutureDepth [1] can run at 30 fps."),
+    ("The papers found that depth matters.", "FutureDepth [1] found that depth matters."),
     ("The papers on depth use X.", ""),
+    # no verb to make agree for sure, or what the papers do together: left as it is
+    ("Both papers primarily focus on depth.", ""),
+    ("The papers don't use labels.", ""),
+    ("The papers use different backbones.", ""),
+    ("The papers complement each other.", ""),
 ])
 def test_one_paper_kept_of_the_papers_becomes_the_subject(body, shown):
     assert named_subjects(body, [1], {1: "FutureDepth"}) == shown

@@ -133,6 +133,8 @@ def test_a_question_names_a_paper_by_a_phrase_of_its_title(question, meant):
     # the words of asking how papers differ are no part of the topic
     ("Which papers deal with random walks, and how do they differ?", {3}),
     ("What are the main differences between the papers that address random walks?", {3}),
+    # "contrastive" is a word of the topic ("contrast" is no word of asking)
+    ("Which papers use contrastive random walks?", set()),
     # words of its own beyond the title's, one word of topic, or a topic in many titles
     ("Which papers use opposing signals to reduce hallucinations in chatbots?", set()),
     ("Which papers use graphlets?", set()),
@@ -269,6 +271,11 @@ def test_a_paper_the_question_names_is_among_the_hits_it_ranks_under():
             Hit("f", "Model Rubik's Cube", 0.4)]
     kept = with_named("Does FastDepth use network pruning?", hits, 4)
     assert [h.paper_id for h in kept] == ["a", "b", "c", "e"]
+    # titles sharing a head name no one paper: the ranking as it is, k papers
+    shared = [Hit(f"g{i}", f"Fournier's gangrene: case series {i}", 0.5 - i / 100)
+              for i in range(5)]
+    mixed = with_named("What is the mortality of Fournier's gangrene?", hits[:4] + shared, 4)
+    assert [h.paper_id for h in mixed] == ["a", "b", "c", "d"]
     # nothing named beyond the first four: the ranking as it is
     assert [h.paper_id for h in with_named("Which papers prune networks?", hits, 4)] == \
         ["a", "b", "c", "d"]

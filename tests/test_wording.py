@@ -59,6 +59,13 @@ TINY = ("Experimental results on ImageNet show that our models perform much bett
      "Depth strongly affects generalization in our bounds.", []),
     # denied, the effect has no strength to hold
     ("Age had no significant effect on the outcome.", "Outcomes did not differ by age.", []),
+    ("Age had no statistically significant effect on the outcome.",
+     "Outcomes did not differ by age.", []),
+    ("Smoking did not have a significant impact on survival.", "Survival did not differ.",
+     []),
+    # a use in other words ("can be used for")
+    ("The method is useful for depth estimation.",
+     "The method can be used for depth estimation on embedded systems.", []),
 ])
 def test_rank_and_weight_need_a_word_of_their_kind(claim, evidence, kinds):
     assert unstated_wording(claim, evidence) == kinds
@@ -266,6 +273,20 @@ def test_an_aim_or_a_definition_reported_as_a_finding_is_no_support(text, framed
     assert not found.supported and reason in found.reason
     # said as the paper says it, it is the paper's
     assert checker.decide(stated, [1], [paper]).supported
+
+
+@pytest.mark.parametrize(("sentence", "method"), [
+    ("Spearman's rank correlation was performed between obesity and pressure.", True),
+    ("OSA severity was recorded.", True),
+    # results, however worded
+    ("Excellent functional outcomes were obtained in all patients.", False),
+    ("Mortality remained high although antibiotics were used.", False),
+    ("Pressure was measured and was higher in obese patients.", False),
+])
+def test_a_sentence_that_only_says_what_was_done(sentence, method):
+    from assistant.answer.wording import states_method
+
+    assert states_method(sentence) == method
 
 
 def test_a_copy_of_the_background_given_as_a_finding_is_no_quotation():

@@ -98,7 +98,7 @@ def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:
         kinds.append("aim")  # "It finds that …" from "This work aims to shed light on …"
     if best and FINDING_RE.search(framed) and DEFINITION_RE.search(best):
         kinds.append("definition")  # "The authors show that X are Y" from "X are considered Y"
-    if best and found_in_method(framed, best):
+    if found_in_method(framed, support.basis):
         kinds.append("method")  # "The study found that A and B were correlated" from
         # "A rank correlation was performed between A and B"
     support.unstated += [kind for kind in dict.fromkeys(kinds) if kind not in support.unstated]

@@ -92,8 +92,13 @@ _SELF_RE = re.compile(r"\b(?:this|that|the above|my|our) (?:claim|statement)\b",
 # could support, so it was shown "[unsupported]" above the sentences that do compare
 _DIFFER_RE = re.compile(r"^[^,;:]*?\b(?:differ|differs|vary|varies)\s+(?:\w+ly\s+)?in\s+"
                         r"(?:their|the)\s+(?:\w+\s+)?(?:approach|approaches|methods?|"
-                        r"methodology|methodologies|ways?|strateg(?:y|ies)|focus)\b[^,;:]*$",
-                        re.IGNORECASE)
+                        r"methodology|methodologies|strateg(?:y|ies)|focus)\b"
+                        r"(?:(?!\b(?:as|because|since|while|whereas|where|which|versus|vs|"
+                        r"than|by)\b)[^,;:])*$", re.IGNORECASE)
+
+
+def _frames_a_difference(body: str) -> bool:
+    return _DIFFER_RE.match(_LEAD_RE.sub("", body.strip())) is not None
 
 
 @dataclass
@@ -226,8 +231,8 @@ _TRAILING_REF_RE = re.compile(rf"\s*,?\s+(?:(?:as|which is|this is)\s+(?:stated|
                               rf"demonstrated|explained|given)\s+)?(?:in|by|according to)\s+"
                               rf"(?:the\s+(?:paper|source|study|abstract)s?\s*)?({_CITES})"
                               rf"(?=\s*[.!?]?\s*$)", re.I)
-# a citation after a preposition, the sentence going on ("according to [3], …", "is
-# proposed in [1] to support …"): the paper is what the preposition governs
+# a citation after a preposition, the sentence going on after it ("according to [3], …",
+# "is proposed in [1] to support …"): the paper is what the preposition governs
 _PREPOSITION_REF_RE = re.compile(rf"\b(in|according to|from|by|see)\s+({_CITES})"
                                  rf"(?=\s*,|\s+(?!and\b|or\b)[a-z])", re.I)
 
@@ -313,7 +318,7 @@ def _kind(body: str, citations: list[int]) -> str:
     words = [w.lower() for w in _WORD_RE.findall(_MARKUP_RE.sub("", body))]
     content = [w for w in words if w not in _META_WORDS]
     if (citations and len(content) < 2) or (len(words) >= 3 and not content) \
-            or _SELF_RE.search(body) or _DIFFER_RE.match(_LEAD_RE.sub("", body.strip())):
+            or _SELF_RE.search(body) or _frames_a_difference(body):
         return "meta"  # a pointer to a source ("This can be found in the source."), no claim
     if len(words) < 3 or _NOTE_RE.search(body.strip()):
         return "note"
@@ -341,7 +346,8 @@ def split_claims(text: str) -> list[Span]:
     _quoted_by_meta(spans, text)
     previous: Span | None = None
     for span in spans:
-        if span.kind == "meta" and previous is not None:
+        if span.kind == "meta" and previous is not None \
+                and not _frames_a_difference(span.plain):  # its papers are not the claim's
             previous.model_citations += [n for n in span.model_citations
                                          if n not in previous.model_citations]
         elif span.kind == "claim":

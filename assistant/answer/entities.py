@@ -99,7 +99,9 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
     given_rates = named_rates(evidence)
     return wrong + [n for n, rates in named_rates(claim).items() if n not in wrong
                     and given_rates.get(n) and not rates & given_rates[n]
-                    and not any(re.search(rf"\b{re.escape(r)}", evidence, re.I) for r in rates)]
+                    and not any(re.search(rf"\b{re.escape(r)}", evidence, re.I) for r in rates)
+                    and not any(w in rates for w, same in _SAME_RATE.items()
+                                if re.search(rf"\b{same}", evidence, re.I))]
 
 
 # a percentage given as a named rate ("a success rate of 1.3%", "the contamination rate on
@@ -107,7 +109,12 @@ def misbound_numbers(claim: str, evidence: str) -> list[str]:
 _RATE_RE = re.compile(r"\b([a-z][\w-]+)\s+rates?\b(?:\s+[\w-]+){0,4}?\s+(\d+(?:[.,]\d+)*)\s*%",
                       re.I)
 _UNNAMED_RATES = frozenset("the a an overall total mean average median its their this that "
-                           "high low higher lower same similar".split())
+                           "high low higher lower same similar comparable reduced increased "
+                           "acceptable corresponding cumulative crude annual yearly monthly "
+                           "daily estimated observed reported actual expected respective "
+                           "combined pooled adjusted final initial".split())
+# names of one rate ("mortality rate" is "death rate")
+_SAME_RATE = {"death": "mortality", "fatality": "mortality", "deaths": "mortality"}
 
 
 def named_rates(text: str) -> dict[str, set[str]]:
@@ -116,8 +123,9 @@ def named_rates(text: str) -> dict[str, set[str]]:
     found: dict[str, set[str]] = {}
     for match in _RATE_RE.finditer(text):
         word = match.group(1).lower()
-        if word not in _UNNAMED_RATES:
-            found.setdefault(_canonical_number(match.group(2)), set()).add(word)
+        if word not in _UNNAMED_RATES and not any(c.isdigit() for c in word):
+            found.setdefault(_canonical_number(match.group(2)), set()).add(
+                _SAME_RATE.get(word, word))
     return found
 
 

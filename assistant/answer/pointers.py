@@ -82,13 +82,12 @@ _PAPERS_SUBJECT_RE = re.compile(r"^(\W*)(?:(?P<both>Both)|(?:The|These|Those)(?:
 def one_paper_subject(claim: str) -> str:
     """"The papers propose new aggregation functions …" as said of the one paper it is
     read against: "The paper proposes new aggregation functions …" ("" when the claim does
-    not open on the papers as its subject). The small reader, asked whether one paper
-    states what "the papers" do, answered no (P(yes) 0.25 for the paper that does)."""
+    not open on the papers as its subject, says what they do together, or its verb cannot
+    be made to agree). The small reader, asked whether one paper states what "the papers"
+    do, answered no (P(yes) 0.25 for the paper that does)."""
     match = _PAPERS_SUBJECT_RE.match(claim)
-    if not match:
-        return ""
-    rest = _singular(re.sub(r"^ (?:both|all) ", " ", claim[match.end():]))
-    return f"{match.group(1)}The paper{rest}"
+    rest = _singular(claim[match.end():]) if match else None
+    return f"{match.group(1)}The paper{rest}" if match and rest is not None else ""
 
 
 def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> str:
@@ -101,25 +100,37 @@ def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> st
     if not citations or not match:
         return ""
     if len(citations) == 1:
-        rest = _singular(re.sub(r"^ (?:both|all) ", " ", body[match.end():]))
-        return f"{match.group(1)}{_listed(citations, names)}{rest}"
+        rest = _singular(body[match.end():])
+        return f"{match.group(1)}{_listed(citations, names)}{rest}" if rest is not None else ""
     subject = _listed(citations, names) + (" both" if match.group("both") else "")
     return f"{match.group(1)}{subject}{body[match.end():]}"
 
 
 _AGREEING = {"are": "is", "were": "was", "have": "has", "do": "does"}
-_UNCHANGED = frozenset("can could will would may might must should shall did had "
-                       "also".split())
-_VERB_RE = re.compile(r"^( (?:also )?)([a-z]+)\b")
+_UNCHANGED = frozenset("can cannot could will would may might must should shall did had was "
+                       "found took built made gave got saw led ran began brought thought "
+                       "sought held kept left lost met paid put read said set sent spent "
+                       "stood told won wrote chose drew grew knew became came".split())
+# what "the papers" do together, which one paper cannot do alone
+_TOGETHER_RE = re.compile(r"\b(?:each other|one another|different|differ\w*|respectively|"
+                          r"together|in common|both|all|compare[sd]?|contrast\w*|similar|"
+                          r"same|either|neither)\b", re.I)
+_VERB_RE = re.compile(r"^( (?:also )?)([a-z]+)(?= )")
+_LY_VERBS = frozenset("apply rely supply reply multiply comply imply".split())
 
 
-def _singular(rest: str) -> str:
+def _singular(rest: str) -> str | None:
     """The words after a plural subject with their verb made singular ("propose X" →
-    "proposes X", "also have" → "also has"; a past or modal verb stays)."""
+    "proposes X", "also have" → "also has"; a past or modal verb stays); None where that
+    is not sure (an adverb or "not" first, a contraction) or the papers do something
+    together ("use different backbones", "complement each other")."""
     match = _VERB_RE.match(rest)
-    if not match:
-        return rest
+    if not match or _TOGETHER_RE.search(rest):
+        return None
     verb = match.group(2)
+    if verb.endswith("ly") and verb not in _LY_VERBS \
+            or verb in ("not", "each", "only", "still", "then", "thus"):
+        return None
     if verb in _UNCHANGED or verb.endswith("ed"):
         agreed = verb
     elif verb in _AGREEING:

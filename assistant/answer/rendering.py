@@ -158,14 +158,16 @@ def _third_person(body: str, claim: Claim) -> str:
 # ("It is worth noting …", "It was found …", "It can be seen …" have no subject to name)
 _PRONOUN_RE = re.compile(r"^(\W*(?:[A-Z][a-z]+(?: [a-z]+)?,\s+)?)(?:[Ii]t)(?=\s+[a-z])"
                          r"(?!\s+(?:is|was|has|had|seems|seemed|appears|appeared|remains|can|"
-                         r"could|should|may|might|would|will|must)\b)")
+                         r"could|should|may|might|would|will|must|turns|turned|follows|"
+                         r"followed|becomes|became|happens|happened)\b)")
 
 
 def _pronoun_named(body: str, claim: Claim, names: _Names, previous: Claim | None) -> str:
     """"Specifically, it argues that …" confirmed for paper [2] right after a sentence
     about another paper (or one no paper supports): "it" would be read as that other
     paper. The paper's short name takes its place ("… the MAMo paper argues …" for a
-    verb of saying), or for a verb of saying its title; else the sentence stays.""" 
+    verb of saying), "One paper" where the sentence names it already ("It proposes
+    EvolveGCN" moved to EvolveGCN), or for a verb of saying its title; else it stays."""
     if not (claim.supported and len(claim.citations) == 1):
         return body
     if previous is not None and previous.supported and previous.citations == claim.citations:
@@ -173,11 +175,12 @@ def _pronoun_named(body: str, claim: Claim, names: _Names, previous: Claim | Non
     match = _PRONOUN_RE.match(body)
     if not match:
         return body
-    rest, article = body[match.end():], "the" if match.group(1).strip() else "The"
+    lead = match.group(1).strip(" -*•\t")  # "Specifically, " (a bullet is no word)
+    rest, article = body[match.end():], "the" if lead else "The"
     name = names.short.get(claim.citations[0], "")
     title = names.titles.get(claim.citations[0], "")
     if name and name.lower() in rest.lower():  # "It proposes EvolveGCN" moved to EvolveGCN
-        return f"{match.group(1)}{'one' if match.group(1).strip() else 'One'} paper{rest}"
+        return f"{match.group(1)}{'one' if lead else 'One'} paper{rest}"
     if name:
         return f"{match.group(1)}{_as_subject(name, rest, article)}{rest}"
     if title and _SAYS_RE.match(rest):  # "… the paper “Why do Learning Rates …” argues"
@@ -186,12 +189,11 @@ def _pronoun_named(body: str, claim: Claim, names: _Names, previous: Claim | Non
 
 
 def _voiced(body: str, claim: Claim, names: _Names, quoted: bool) -> str:
-    """The claim named and in the third person, except where it quotes the paper (it
-    starts inside a quotation or holds one): a quotation keeps the paper's words, "we"
-    included."""
-    quotes = re.search(r"[\"“”]", body)  # the model's own (a title named here has some)
+    """The claim named and in the third person, except where it quotes the paper
+    (``quoted``: it starts inside a quotation or holds one of the model's — a title put in
+    for the paper is none): a quotation keeps the paper's words, "we" included."""
     body = _named(body, claim, names)
-    return body if quoted or quotes else _third_person(body, claim)
+    return body if quoted else _third_person(body, claim)
 
 
 def contradiction_mark(claim: Claim, longest: int = 200) -> str:
@@ -251,7 +253,30 @@ def _end_sentence(parts: list[str], dropped: str) -> None:
 
 
 # what joins a clause to the one before ("…, while B does Y"): no more once that is gone
-_CONNECTIVE_RE = re.compile(r"^(?:while|whereas|but|and)\s+")
+_CONNECTIVE_RE = re.compile(r"^[\s,;]*(?:(?:while|whereas|but|and)\s+)?")
+
+
+def _standing(clause: str) -> str:
+    """A clause shown without the one it was joined to: its comma and connective gone,
+    its first letter capital ("…, while one source proposes …" → "One source proposes
+    …")."""
+    clause = _CONNECTIVE_RE.sub("", clause.strip(), count=1)
+    return clause[:1].upper() + clause[1:]
+
+
+def _close_sentence(parts: list[str], left_out: str) -> None:
+    """A clause left out that ended its sentence ("…, while B does Y [2].") leaves the
+    clause before it ending the sentence: it gets the full stop."""
+    end = _SENTENCE_END_RE.search(left_out)
+    shown = "".join(parts)
+    if end and shown.strip() and not _ended(shown):
+        last = max(i for i, part in enumerate(parts) if part.strip())
+        parts[last] = parts[last].rstrip().rstrip(",;") + end.group(1)
+
+
+def _ended(shown: str) -> bool:
+    """Whether what is shown so far ends a sentence (or is nothing yet)."""
+    return not shown.strip() or _SENTENCE_END_RE.search(shown) is not None
 
 
 def render(text: str, decided: list[tuple[Span, Claim | None]],
@@ -280,19 +305,19 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
             shown = subjects
         else:
             body = _pronoun_named(span.body, claim, naming, previous) if claim else span.body
-            shown = _with_citations(_voiced(body, claim, naming,
-                                            _opens_quote(text[:span.start])),
+            quoted = _opens_quote(text[:span.start]) or bool(re.search(r"[\"“”]", span.body))
+            shown = _with_citations(_voiced(body, claim, naming, quoted),
                                     claim) if claim else span.body
         if claim is not None:
             previous = claim
         if claim is not None and not claim.relevant:
-            aside.append(shown.strip())
+            aside.append(_standing(shown))
             parts.append(gap if "\n" in gap else "")
+            _close_sentence(parts, text[span.start:span.end])
             dropped = True
             continue
-        if dropped and re.fullmatch(r"\s*[,;]\s*", gap):  # "…, while B does Y" without A
-            gap, shown = " ", _CONNECTIVE_RE.sub("", shown, count=1)
-            shown = shown[:1].upper() + shown[1:]
+        if dropped and re.fullmatch(r"[\s,;]*", gap) and _ended("".join(parts)):
+            gap, shown = " ", _standing(shown)  # "…, while B does Y" whose A is gone
         dropped = False
         parts.append(gap)
         parts.append(shown)
@@ -300,4 +325,5 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
     rendered = "".join(parts)
     rendered = re.sub(r"[ \t]{2,}", " ", rendered)
     rendered = re.sub(r"\n{3,}", "\n\n", re.sub(r" +\n", "\n", rendered)).strip()
+    aside = [item if _ended(item) else f"{item}." for item in aside]
     return f"{rendered}\n\n{ASIDE} {' '.join(aside)}" if aside else rendered

@@ -78,11 +78,13 @@ DEFINITION_RE = re.compile(r"\b(?:(?:is|are) (?:commonly |usually |often |typica
 # a sentence that says what was done, not what came of it ("Spearman's rank correlation
 # was performed between …", "OSA severity was recorded"): a method, no result
 METHOD_RE = re.compile(r"\b(?:was|were) (?:\w+ly )?(?:performed|conducted|carried out|"
-                       r"measured|recorded|assessed|calculated|collected|obtained|"
-                       r"administered|applied|used|undertaken)\b", re.I)
+                       r"measured|recorded|assessed|calculated|collected|administered|"
+                       r"undertaken)\b", re.I)
 _RESULT_RE = re.compile(r"\b(?:found|finds?|show\w*|demonstrat\w*|reveal\w*|significan\w*|"
                         r"associat\w*|correlated with|increas\w*|decreas\w*|reduc\w*|"
-                        r"improv\w*|higher|lower|greater|fewer|differ\w*|predict\w*)\b"
+                        r"improv\w*|high\w*|low\w*|greater|fewer|differ\w*|predict\w*|"
+                        r"remain\w*|similar|results?|outcomes?|excellent|good|poor|better|"
+                        r"worse|achiev\w*|success\w*)\b"
                         r"|\d\s*%|\bp\s*[<=>]", re.I)
 
 
@@ -93,11 +95,11 @@ _ABSTRACTS_FOUND_RE = re.compile(r"^\W*the abstracts? (?:found|finds|show(?:s|ed
                                  r"demonstrat(?:es|ed)|reveal(?:s|ed))\s+that\b", re.I)
 
 
-def found_in_method(framed: str, best: str) -> bool:
+def found_in_method(framed: str, basis: list[str]) -> bool:
     """Whether a claim framed as what was found ("The study found that …", "The
-    abstracts found that …") rests on a sentence that only says what was done."""
+    abstracts found that …") rests only on sentences that say what was done."""
     return bool(FINDING_RE.search(framed) or _ABSTRACTS_FOUND_RE.search(framed)) \
-        and states_method(best)
+        and bool(basis) and all(states_method(sentence) for sentence in basis)
 
 
 def states_method(sentence: str) -> bool:
@@ -130,14 +132,18 @@ FINDING_RE = re.compile(r"^[^,;\"“]{0,60}?\b(?:study|studies|trial|results?|fi
 _BENEFIT_RE = re.compile(r"\b(?:useful|usefulness|beneficial|benefits?|advantages?|"
                          r"advantageous|valuable|helpful|well-suited|particularly suited)\b",
                          re.I)
-_BENEFITED_RE = re.compile(r"\b(?:use|usage|useful\w*|benefit\w*|advantage\w*|valu\w*|"
+_BENEFITED_RE = re.compile(r"\b(?:use\w*|using|usage|benefit\w*|advantage\w*|valu\w*|"
+                           r"exploit\w*|leverag\w*|"
                            r"help\w*|suit\w*|applicab\w*|applied|enabl\w*|allow\w*|"
                            r"improv\w*|facilitat\w*|effective\w*|promis\w*|gain\w*)\b", re.I)
 # a strength the claim gives an effect ("has a significant impact on …"), unless denied
 # ("no significant effect"): the sentences must give the effect some strength
-_EFFECT_RE = re.compile(r"(?<!\bno )(?<!\bnot a )(?<!\bany )\b(?:significant|substantial|"
+_EFFECT_RE = re.compile(r"\b(?:(?:statistically|clinically)\s+)?(?:significant|substantial|"
                         r"considerable|major|profound|strong) (?:impact|effect|influence)s?\b",
                         re.I)
+# a denial earlier in the clause ("had no statistically significant effect", "did not have
+# a significant impact"): the effect is denied, not weighed
+_DENIED_BEFORE_RE = re.compile(r"\b(?:no|not|never|without|nor|neither|n't)\b[^.;,]*$", re.I)
 _EFFECTED_RE = re.compile(r"\b(?:significan\w*|substantial\w*|considerabl\w*|major|large\w*|"
                           r"strong\w*|profound\w*|remarkabl\w*|dramatic\w*|marked\w*|"
                           r"greatly|crucial|critical\w*|key|important\w*|p\s*[<=]|"
@@ -158,7 +164,9 @@ def unstated_wording(claim: str, evidence: str) -> list[str]:
         kinds.append("weight")
     if _BENEFIT_RE.search(claim) and not _BENEFITED_RE.search(evidence):
         kinds.append("benefit")
-    if _EFFECT_RE.search(claim) and not _EFFECTED_RE.search(evidence):
+    weighed = [m for m in _EFFECT_RE.finditer(claim)
+               if not _DENIED_BEFORE_RE.search(claim[:m.start()])]
+    if weighed and not _EFFECTED_RE.search(evidence):
         kinds.append("effect")
     return kinds
 

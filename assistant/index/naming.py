@@ -58,9 +58,14 @@ _ASKING_WORDS = ("paper papers study studies work works article articles researc
                  "used using propose proposes proposed approach approaches method methods "
                  "collection find list show tell explain summarize summarise describe compare "
                  "discuss exist exists which what who whom whose how why when where "
-                 "there any all some deal deals dealing differ differs difference "
-                 "differences contrast address addresses tackle tackles concern concerns "
-                 "each main key do does did between")
+                 "there any all some deal deals dealing address addresses tackle tackles "
+                 "concern concerns each do does did between")
+# a request to compare ("…, and how do they differ?", "What are the main differences
+# between …"): no words of the topic ("differ" would stem like "different", "key" and
+# "main" are words of many topics)
+_COMPARING_RE = re.compile(r"\b(?:and\s+)?how\s+(?:do|does|did)\s+(?:they|these|those|the\s+\w+)"
+                           r"\s+(?:differ|compare)\b|\bwhat\s+(?:are|is)\s+the\s+(?:main\s+|"
+                           r"key\s+)?differences?\s+between\b", re.I)
 TOPIC_TITLES_MOST = 2  # titles a topic may be in and still pick out its papers
 
 
@@ -72,7 +77,8 @@ def titled_topic(question: str, titles: list[str]) -> set[int]:
     reads as far from every abstract to the embedder (cosine 0.25); a title that names
     the whole topic is about it. A question with words of its own beyond a title's
     ("… to reduce hallucinations in large language model chatbots") picks none."""
-    asking, topic, *held = bm25_tokenize([_ASKING_WORDS, question, *titles])
+    asking, topic, *held = bm25_tokenize([_ASKING_WORDS, _COMPARING_RE.sub(" ", question),
+                                          *titles])
     wanted = set(topic) - set(asking)
     if len(wanted) < MIN_WORDS:
         return set()
@@ -92,8 +98,8 @@ def worded_topic(question: str, texts: list[str]) -> set[int]:
     question on one keyword reads as far from every abstract to the embedder, whatever
     the papers say. A question with more words of its own (every out-of-scope question
     of the latency bench) picks none here."""
-    asking, topic, *held = bm25_tokenize([f"{_ASKING_WORDS} {_REPORTING_WORDS}", question,
-                                          *texts])
+    asking, topic, *held = bm25_tokenize([f"{_ASKING_WORDS} {_REPORTING_WORDS}",
+                                          _COMPARING_RE.sub(" ", question), *texts])
     wanted = set(topic) - set(asking)
     if not 1 <= len(wanted) <= KEYWORD_TOPIC_MOST:
         return set()

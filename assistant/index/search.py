@@ -116,19 +116,21 @@ def hybrid_search(store: Store, query: str, query_vector, k: int, settings: Sett
     return with_named(query, hits, k) if mode == "hybrid" else hits[:k]
 
 
+NAMED_MOST = 2  # papers a question names that may join the hits (more: no name at all)
+
+
 def with_named(query: str, hits: list[Hit], k: int) -> list[Hit]:
     """The best ``k`` of ``hits``, a paper the query names (:func:`.naming.named`: "Does
     FastDepth use network pruning?") among them even where it ranks lower: four papers on
     pruning outscored FastDepth itself, which the answer then never saw. Each named
-    paper takes the place of the weakest unnamed one; the order stays the ranking's."""
+    paper takes the place of the weakest unnamed one; the order stays the ranking's. A
+    question that seems to name more than ``NAMED_MOST`` papers (titles sharing a head,
+    "Fournier's gangrene: …") names none of them this way."""
     called = named(query, [h.title for h in hits]) if query else set()
-    wanted = {i for i in called if i >= k}
-    if not wanted:
-        return hits[:k]
-    room = max(0, k - len(called))
-    unnamed = [i for i in range(len(hits)) if i not in called][:room]
-    keep = sorted(set(unnamed) | called)[:max(k, len(called))]
-    return [hits[i] for i in keep]
+    if not any(i >= k for i in called) or len(called) > NAMED_MOST:
+        return hits[:k]  # none below the top k, or a "name" many titles share
+    unnamed = [i for i in range(len(hits)) if i not in called][:k - len(called)]
+    return [hits[i] for i in sorted({*unnamed, *called})]
 
 
 def _within(search, store: Store, n: int, allowed: set[str] | None, limit: int
