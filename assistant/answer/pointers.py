@@ -106,7 +106,8 @@ def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> st
     return f"{match.group(1)}{subject}{body[match.end():]}"
 
 
-_AGREEING = {"are": "is", "were": "was", "have": "has", "do": "does"}
+# a plural verb and its singular, where adding "s" will not do (quoting reads them too)
+AGREEMENT = {"have": "has", "are": "is", "were": "was", "do": "does"}
 _UNCHANGED = frozenset("can cannot could will would may might must should shall did had was "
                        "found took built made gave got saw led ran began brought thought "
                        "sought held kept left lost met paid put read said set sent spent "
@@ -133,8 +134,8 @@ def _singular(rest: str) -> str | None:
         return None
     if verb in _UNCHANGED or verb.endswith("ed"):
         agreed = verb
-    elif verb in _AGREEING:
-        agreed = _AGREEING[verb]
+    elif verb in AGREEMENT:
+        agreed = AGREEMENT[verb]
     elif re.search(r"(?:s|sh|ch|x|z|o)$", verb):
         agreed = verb + "es"
     elif re.search(r"[^aeiou]y$", verb):

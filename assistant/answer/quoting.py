@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.claims import unframed
+from assistant.answer.pointers import AGREEMENT
 
 MIN_WORDS = 6
 _TOKEN_RE = re.compile(r"[a-z0-9]+(?:[.,][0-9]+)*|[,;:()]")
@@ -83,7 +84,6 @@ _OWN_SUBJECTS = [s.split() for s in (
     "our proposed approach", "our proposed model", "our proposed framework",
     "our proposed network", "this paper", "this work", "the proposed method",
     "the proposed approach", "the proposed model", "the proposed framework")]
-_AGREEMENT = {"have": "has", "are": "is", "were": "was", "do": "does"}
 _OPENERS = frozenset(",;:)")  # what may come right before a clause's subject
 
 
@@ -118,7 +118,7 @@ def _coined(name: str) -> bool:
 def _agrees(claimed: str, written: str) -> bool:
     """The claim's verb is the sentence's, its ending made to agree with a singular
     subject ("propose" → "proposes")."""
-    return claimed in (written, written + "s", written + "es", _AGREEMENT.get(written))
+    return claimed in (written, written + "s", written + "es", AGREEMENT.get(written))
 
 
 def _copies(wanted: list[str], tokens: list[str],
