@@ -556,3 +556,21 @@ def test_a_title_put_in_for_the_paper_keeps_the_authors_in_the_third_person():
     claim = Claim(span.plain, [1], True, 0.9, [], model_citations=[])
     assert render(written, [(span, claim)], {1: ""}, {1: "A Search"}) == \
         "In “A Search”, the authors propose a new framework [1]."
+
+
+@pytest.mark.parametrize(("model_citations", "shown"), [
+    # one of the two papers the model cited kept: what it said of both is not put on one
+    ([1, 3], "The papers run detectors and depth networks on boards [1]."),
+    # the model cited one paper for "the papers": that paper by name
+    ([1], "FastDepth [1] runs detectors and depth networks on boards."),
+])
+def test_the_papers_become_one_paper_only_where_the_model_cited_no_other(model_citations,
+                                                                         shown):
+    from assistant.answer.checked import Claim
+    from assistant.answer.claims import split_claims
+    from assistant.answer.rendering import render
+
+    written = "The papers run detectors and depth networks on boards [1][3]."
+    span = split_claims(written)[0]
+    claim = Claim(span.plain, [1], True, 0.9, [], model_citations=model_citations)
+    assert render(written, [(span, claim)], {1: "FastDepth", 3: "TinyDet"}) == shown

@@ -256,6 +256,13 @@ def _end_sentence(parts: list[str], dropped: str) -> None:
 _CONNECTIVE_RE = re.compile(r"^[\s,;]*(?:(?:while|whereas|but|and)\s+)?")
 
 
+def _all_kept(claim: Claim) -> bool:
+    """Whether the check kept every paper the model cited for the claim (or gave it its
+    one): "The papers run detectors and depth networks [1][3]" with [1] alone kept says
+    of the two papers together what one does not, so it is not put on that one's name."""
+    return len(claim.model_citations) <= 1 or set(claim.model_citations) <= set(claim.citations)
+
+
 def _standing(clause: str) -> str:
     """A clause shown without the one it was joined to: its comma and connective gone,
     its first letter capital ("…, while one source proposes …" → "One source proposes
@@ -300,7 +307,7 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
             continue
         if claim is not None and span.pointer and claim.supported:
             shown = pointed_text(span.body, claim.citations, naming.called())
-        elif claim is not None and claim.supported and (
+        elif claim is not None and claim.supported and _all_kept(claim) and (
                 subjects := named_subjects(span.body, claim.citations, naming.called())):
             shown = subjects
         else:
