@@ -162,9 +162,8 @@ def unframed(claim: str) -> str:
     stated; read against one paper, "the third paper" is a paper it cannot place."""
     text = claim.strip()
     core = _POINTER_RE.sub("The paper", _LEAD_RE.sub("", text), count=1)
-    if core == text and not one_paper_subject(text):
-        return text
-    core = core[:1].upper() + core[1:]
+    if core != text:
+        core = core[:1].upper() + core[1:]
     return one_paper_subject(core) or core  # "The papers propose …": read of one paper
 
 
