@@ -679,3 +679,77 @@ def test_a_percentage_given_as_another_rate_is_misbound(claim, evidence, wrong):
     from assistant.answer.entities import misbound_numbers
 
     assert misbound_numbers(claim, evidence) == wrong
+
+
+@pytest.mark.parametrize(("claim", "paper", "wrong"), [
+    # the paper's 40% is a memory saving, though "accuracy" stands in its sentence
+    ("AugLocal reports accuracy gains of around 40% on four image classification datasets.",
+     "AugLocal achieves comparable accuracy to BP-trained networks while reducing GPU "
+     "memory usage by around 40%.", ["40"]),
+    ("AugLocal cuts GPU memory by 40%.",
+     "AugLocal achieves comparable accuracy to BP-trained networks while reducing GPU "
+     "memory usage by around 40%.", []),
+    # one of several places the paper gives the figure is enough
+    ("The sensitivity was 92.9%.", "QTcD was 92.9 ms on average. QTcD predicted LVH with a "
+     "sensitivity of 92.9%.", []),
+    # a decimal too; a figure given with no word of what it measures is not held
+    ("The model reaches an AUC of 0.82.", "The AUC was 0.82 in the test set.", []),
+    ("The model reaches a recall of 0.82.", "Its AUC was 0.82 in the test set.", ["0.82"]),
+    ("It reaches 0.82.", "Its AUC was 0.82 in the test set.", []),
+    # whole numbers without a unit, and figures the paper spells out, are other rules'
+    ("The study enrolled 120 patients with diabetes.", "Of 120 screened, all were included.",
+     []),
+    ("Forty-four percent of parents underestimated size.", "44% of children were fine.", []),
+])
+def test_a_figure_is_held_to_what_the_paper_measures_with_it(claim, paper, wrong):
+    from assistant.answer.measures import measured_otherwise
+
+    assert measured_otherwise(claim, paper) == wrong
+
+
+LOCAL_LEARNING = SourceText(1, "Scaling Supervised Local Learning with Augmented Auxiliary "
+                            "Networks", (
+    "Deep neural networks are typically trained with global error signals that "
+    "backpropagate end to end, which is memory intensive. We propose AugLocal, a supervised "
+    "local learning method that builds each hidden layer's auxiliary network from a "
+    "uniform sample of its subsequent layers. Extensive experiments on four image "
+    "classification datasets show that AugLocal achieves comparable accuracy to "
+    "BP-trained networks while reducing GPU memory usage by around 40%."))
+
+
+@pytest.mark.slow
+def test_a_figure_for_another_measure_of_the_same_sentence_is_no_support(checker):
+    """The paper's 40% is a memory saving; "accuracy" stands in the same sentence, so
+    co-occurrence alone would bind it to an accuracy gain."""
+    right = checker.decide("AugLocal reduces GPU memory usage by around 40% compared with "
+                           "backpropagation.", [1], [LOCAL_LEARNING, NCN])
+    wrong = checker.decide("AugLocal reports accuracy gains of around 40% on four image "
+                           "classification datasets compared with BP-trained networks.", [1],
+                           [LOCAL_LEARNING, NCN])
+    assert right.supported and not wrong.supported
+    assert "40 for something else" in wrong.reason
+
+
+LITHOTRIPSY = SourceText(1, "", (
+    "To study the efficiency and safety of holmium:YAG laser lithotripsy for ureteral "
+    "stones. A series of 188 patients with 208 ureteral stones were treated with semirigid "
+    "ureteroscopy and holmium:YAG laser lithotripsy from January 2003 to December 2005. Of "
+    "the stones, 116 were lower ureteral, 37 middle ureteral, and 55 upper ureteral. The "
+    "success rate was 92.7% at the time of ureteroscopy and 96.7% at 3 months. The "
+    "failures were secondary to retropulsion of the stones (3.3%)."))
+
+
+@pytest.mark.slow
+def test_a_claim_rests_on_the_sentence_that_gives_all_its_numbers(checker):
+    """The claim's words match the aim and the methods sentences best, its three numbers
+    stand together in the results sentence: that is the sentence it rests on (not a
+    number "for something else"). One number swapped for another of the abstract is
+    still no support."""
+    right = checker.decide("Holmium:YAG laser lithotripsy was effective for ureteral stones, "
+                           "with a success rate of 92.7% at the time of ureteroscopy and "
+                           "96.7% at 3 months.", [1], [LITHOTRIPSY, NCN])
+    swapped = checker.decide("Holmium:YAG laser lithotripsy was effective for ureteral "
+                             "stones, with a success rate of 92.7% at the time of "
+                             "ureteroscopy and 96.7% at 37 months.", [1], [LITHOTRIPSY, NCN])
+    assert right.supported, right.reason
+    assert not swapped.supported and "for something else" in swapped.reason

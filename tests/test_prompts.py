@@ -71,6 +71,12 @@ def test_the_question_is_defused_but_not_filtered():
     ("It works [1].\n### Sources\n1. x", "It works [1]."),
     ("The references to prior work [1] are many.", None),
     ("Sources: none of the papers say this.", None),
+    # the prompt's own source block, echoed ("Sources (quoted paper text; …):", tags)
+    ("SVDFormer tackles completion [1].\n\nSources (quoted paper text; cite each as [id]):"
+     "\n\n[source id=\"1\" title=\"SVDFormer\">\nIn this paper, we propose …",
+     "SVDFormer tackles completion [1]."),
+    ("It works [1].\n<source id=\"2\" title=\"X\">\nText.\n</source>", "It works [1]."),
+    ("Sources (two of them) disagree on this point.", None),
     # a question the model goes on to ask itself, and its answer
     ("TRP drops in accuracy [1].\n\nQuestion: What is the top-1 accuracy of OFA [2]?\n"
      "OFA reaches 80.0% [2].", "TRP drops in accuracy [1]."),

@@ -192,3 +192,47 @@ def test_a_claim_in_the_papers_voice_keeps_its_citation_without_a_reading():
                            "prediction [1].", paper)
     assert result.claims[0].supported and judge.claims == []
     assert result.claims[0].evidence[0]["quoted"] is True
+
+
+@pytest.mark.parametrize(("claim", "copied"), [
+    # a quotation wrapped in words that only report it is the claim
+    ('This can be seen from the first source, which states that "The treatment lowered '
+     'mortality in patients younger than 40 years."', SENTENCES[2]),
+    ('The abstract says: "the treatment lowered mortality in patients younger than 40 '
+     'years"', SENTENCES[2]),
+    # an unclosed quotation runs to the end
+    ('The abstract states that "The treatment lowered mortality in patients younger than '
+     '40 years.', SENTENCES[2]),
+    # words of the claim's own around it: no quotation of the paper
+    ('The paper does not say that "the treatment lowered mortality in patients younger '
+     'than 40 years"', ""),
+    ('Only older patients benefit, as "the treatment lowered mortality in patients '
+     'younger than 40 years"', ""),
+    # the quotation must still be a copy, under the same rules
+    ('The first source states that "the treatment lowered mortality in all patients."', ""),
+])
+def test_a_quotation_in_reporting_words_is_a_copy(claim, copied):
+    assert quoted_sentence(claim, SENTENCES) == copied
+
+
+@pytest.mark.parametrize(("claim", "wrong"), [
+    # one word changed inside quotation marks: not the paper's words
+    ('The abstract states that "the treatment lowered mortality in all patients younger '
+     'than 40 years."', True),
+    ('The abstract states that "the treatment lowered mortality in patients younger than '
+     '40 years."', False),
+    # an ellipsis leaves words out; a quotation may run over two sentences; the title counts
+    ('It says "Previous methods reduce the error rate … on every benchmark we tried."',
+     False),
+    ('It says "on small datasets. The detector runs in real time on a laptop"', False),
+    ('The title, "FastDepth: Fast Monocular Depth Estimation on Embedded Systems", says it.',
+     False),
+    # a term in quotation marks is no quotation to hold; a closing mark opens none
+    ('Its "pixel-wise depth" matters.', False),
+    ('" The model is the best of all the models anyone has ever tried.', False),
+])
+def test_quoted_words_must_be_the_papers(claim, wrong):
+    from assistant.answer.quoting import misquoted
+
+    paper = ["FastDepth: Fast Monocular Depth Estimation on Embedded Systems", *SENTENCES]
+    assert misquoted(claim, paper) is wrong

@@ -66,6 +66,20 @@ TINY = ("Experimental results on ImageNet show that our models perform much bett
     # a use in other words ("can be used for")
     ("The method is useful for depth estimation.",
      "The method can be used for depth estimation on embedded systems.", []),
+    # a benefit denied is no benefit credited ("was not advantageous" from "no difference")
+    ("Aspiration after ethanol injection was not advantageous for treatment.",
+     "Success rates did not differ between the groups with and without aspiration.", []),
+    ("Aspiration after ethanol injection was advantageous for treatment.",
+     "Success rates did not differ between the groups with and without aspiration.",
+     ["benefit"]),
+    # a reason the sentences give none of ("because" made up), and one they give in
+    # other words ("therefore", "attributed to")
+    ("TC is a better metric than degree because it gives a more nuanced view of structure.",
+     "TC has a higher correlation with link prediction performance than degree.", ["cause"]),
+    ("The drop in accuracy is due to over-smoothing.",
+     "We attribute the drop in accuracy to over-smoothing of node representations.", []),
+    ("Deep GNNs perform worse because of over-smoothing.",
+     "Over-smoothing grows with depth; therefore deep GNNs perform worse.", []),
 ])
 def test_rank_and_weight_need_a_word_of_their_kind(claim, evidence, kinds):
     assert unstated_wording(claim, evidence) == kinds
@@ -303,3 +317,27 @@ def test_a_copy_of_the_background_given_as_a_finding_is_no_quotation():
     # the copy as the abstract says it is the paper's sentence
     copied = checker.decide(opening, [1], [GANGRENE])
     assert copied.supported and copied.evidence[0].get("quoted")
+
+
+EXTUBATION = ["We sought to determine the feasibility of an early extubation strategy for all "
+              "children undergoing congenital heart surgery.",
+              "Early extubation was associated with lower mortality (1% vs 9%, P<.001) and a "
+              "lower rate of reintubation (4% vs 23%, P<.001) compared with delayed extubation."]
+
+
+@pytest.mark.parametrize(("claim", "unheld"), [
+    # a conclusion of the model's own
+    ("Early extubation was associated with lower mortality (1% vs 9%), indicating that "
+     "early extubation is indeed the goal for children after cardiac surgery.", True),
+    ("Early extubation was associated with lower mortality, which suggests that hospitals "
+     "should adopt it for every infant.", True),
+    # one in the paper's words
+    ("Early extubation was associated with lower mortality, showing that an early "
+     "extubation strategy is feasible for children undergoing congenital heart surgery.",
+     False),
+    ("Early extubation was associated with lower mortality and reintubation.", False),
+])
+def test_a_conclusion_the_paper_does_not_draw(claim, unheld):
+    from assistant.answer.wording import unheld_inference
+
+    assert unheld_inference(claim, EXTUBATION) is unheld

@@ -18,11 +18,14 @@ from assistant.answer.entities import (
     mentions,
     misbound_numbers,
     names_in,
+    numbers_in,
     swapped_numbers,
     unstated_markers,
 )
 from assistant.answer.evidence import paper_name, split_sentences
+from assistant.answer.measures import measured_otherwise
 from assistant.answer.numerals import with_digits
+from assistant.answer.quoting import misquoted
 from assistant.answer.wording import (
     AIM_RE,
     DEFINITION_RE,
@@ -32,6 +35,7 @@ from assistant.answer.wording import (
     found_in_method,
     inserted_turns,
     states_aim,
+    unheld_inference,
     unheld_means,
     unstated_wording,
 )
@@ -55,7 +59,8 @@ def bind(support: Support, claim: str, title: str, units: list[str],
     first = 1 if title and len(units) > 1 else 0
     count = len(split_sentences(claim))
     wanted = EVIDENCE_SENTENCES * max(1, count)
-    ranked = sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted]
+    ranked = _with_figures(claim, units, first,
+                           sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted])
     support.title = title
     support.basis = [units[i] for i in sorted(ranked)]
     if ranked and count == 1 and _covers(claim, title, units[ranked[0]]):
@@ -67,6 +72,8 @@ def bind(support: Support, claim: str, title: str, units: list[str],
                         if n not in support.unbound]
     support.unbound += [f"{n}{_LIMIT}" for n in bounds_as_values(claim, evidence)
                         if n not in support.unbound]
+    support.unbound += [n for n in measured_otherwise(claim, " ".join(units))
+                        if n not in support.unbound and n not in support.invented_numbers]
     own = _own_names(title, units) if any(
         OWN_WORK_RE.search(units[i]) for i in ranked) else ""
     support.unbound += [name for name in names_in(claim)
@@ -74,11 +81,48 @@ def bind(support: Support, claim: str, title: str, units: list[str],
                         and not (own and mentions(name, own))]
     if support.dense >= copy_similarity and count == 1:
         support.unstated = unstated_markers(claim, support.sentence)
-        support.unbound += [n for n in swapped_numbers(claim, with_digits(support.sentence))
-                            if n not in support.unbound]
+        placed = [units[i] for i in ranked if units[i] != support.sentence]
+        if not _gives_all_figures(claim, placed):  # else its numbers are that sentence's
+            support.unbound += [n for n in swapped_numbers(claim, with_digits(support.sentence))
+                                if n not in support.unbound]
     _hold_wording(support, claim, framed or claim, units[ranked[0]] if ranked else "")
+    if unheld_inference(claim, units) and "inference" not in support.unstated:
+        support.unstated.append("inference")
+    if misquoted(framed or claim, units):
+        support.unstated.append("quotation")
     support.background = _credits_background(claim, title, units, support.sentence,
                                              bool(FINDING_RE.search(framed or claim)))
+
+
+FIGURES_LEAST = 2  # numbers a claim needs before one sentence holding all of them is its
+
+
+def _with_figures(claim: str, units: list[str], first: int, ranked: list[int]) -> list[int]:
+    """The sentences a claim rests on, with the one that gives all its numbers where the
+    best-matching ones do not: "… was effective for ureteral stones, with a success rate
+    of 92.7% at the time of ureteroscopy and 96.7% at 3 months" matches the aim sentence
+    ("To study the efficiency … for ureteral stones") in words, but rests on the results
+    sentence that has 92.7, 96.7 and 3. It takes the place of the lowest-ranked sentence
+    that has none of the claim's numbers. Only a claim of at least ``FIGURES_LEAST``
+    numbers is placed so: a single number may be any sentence's, and one put in the
+    place of another (a number swapped in) keeps the claim from any one sentence."""
+    if len(numbers_in(claim)) < FIGURES_LEAST or \
+            not invented_numbers(claim, " ".join(units[i] for i in ranked)):
+        return ranked
+    holding = [i for i in range(first, len(units))
+               if i not in ranked and not invented_numbers(claim, units[i])]
+    if not holding:
+        return ranked
+    bare = [i for i in ranked if len(invented_numbers(claim, units[i])) == len(numbers_in(claim))]
+    return [i for i in ranked if i != bare[-1]] + holding[:1] if bare \
+        else [*ranked, holding[0]]
+
+
+def _gives_all_figures(claim: str, sentences: list[str]) -> bool:
+    """Whether one of ``sentences`` gives every number of a claim of at least
+    ``FIGURES_LEAST`` numbers (see :func:`_with_figures`)."""
+    return len(numbers_in(claim)) >= FIGURES_LEAST and \
+        any(not invented_numbers(claim, sentence) for sentence in sentences)
 
 
 def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:
@@ -190,7 +234,9 @@ _UNSTATED = {"rank": "rank: smallest, best …", "weight": "weight: crucial, vit
              "aim": "it gives this as its aim, not as a finding",
              "definition": "it gives this as a definition, not as a finding",
              "method": "it says this was done, not what was found",
-             "benefit": "a use or benefit", "effect": "the strength of an effect"}
+             "benefit": "a use or benefit", "effect": "the strength of an effect",
+             "inference": "a conclusion it does not draw",
+             "quotation": "the quoted words are not the paper's"}
 
 
 def reason_for(best: Support, threshold: float) -> str:

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 CITE_RE = re.compile(r"\[(\s*\d+(?:\s*[-–,;]\s*\d+)*\s*)\]")
 
 
-# A list of sources the model wrote itself ("Sources:", "**References**", "### Sources"):
+# A list of sources the model wrote itself ("Sources:", "**References**", "### Sources"),
+# or the prompt's source block echoed ("Sources (quoted paper text; …):", "[source id=…"):
 # the program shows its own list of the papers the check accepted, so the model's is cut.
-SOURCE_LIST_RE = re.compile(r"^[ \t>#*_-]*(?:sources|references|bibliography|works cited)"
-                            r"[ \t*_]*:?[ \t*_]*(?:\[\d|$)", re.IGNORECASE | re.MULTILINE)
+SOURCE_LIST_RE = re.compile(r"^[ \t>#*_-]*(?:(?:sources|references|bibliography|works cited)"
+                            r"[ \t*_]*(?:\([^)\n]*\))?[ \t*_]*:?[ \t*_]*(?:\[\d|$)"
+                            r"|[\[<]source\s+id\s*=)", re.IGNORECASE | re.MULTILINE)
 
 
 # A question the model goes on to ask itself, in the prompt's own "Question: …" form, and

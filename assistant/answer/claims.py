@@ -38,7 +38,7 @@ _LEAD_RE = re.compile(
 _BULLET_RE = re.compile(r"^\s*(?:[-*•]|\d+[.)])\s+")
 # Words that carry no claim of their own: a sentence made only of these (and citations)
 # is a pointer to a source ("This is stated in [3].") rather than a claim.
-_META_WORDS = frozenset("""
+META_WORDS = frozenset("""
 a an the this that these those it its is are was were be been as also so in on of for to
 from by with and or see stated states state mentioned mentions mention described describes
 reported reports shown shows show given gives according source sources paper papers abstract
@@ -315,7 +315,7 @@ def _dereference(piece: str) -> str:
 
 def _kind(body: str, citations: list[int]) -> str:
     words = [w.lower() for w in _WORD_RE.findall(_MARKUP_RE.sub("", body))]
-    content = [w for w in words if w not in _META_WORDS]
+    content = [w for w in words if w not in META_WORDS]
     if (citations and len(content) < 2) or (len(words) >= 3 and not content) \
             or _SELF_RE.search(body) or _frames_a_difference(body):
         return "meta"  # a pointer to a source ("This can be found in the source."), no claim

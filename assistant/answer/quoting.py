@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer.claims import unframed
+from assistant.answer.claims import META_WORDS, unframed
 from assistant.answer.pointers import AGREEMENT
 
 MIN_WORDS = 6
@@ -91,7 +91,7 @@ def quoted_sentence(claim: str, sentences: list[str], name: str = "") -> str:
     """The sentence of ``sentences`` that ``claim`` copies word for word (see the module's
     rules), or "" when it copies none; ``name``: the paper's own name (its title's), which
     may stand for the authors on either side."""
-    wanted = _words(_TOKEN_RE.findall(unframed(claim).lower()))
+    wanted = _words(_TOKEN_RE.findall((_quotation(claim) or unframed(claim)).lower()))
     if len(wanted) < MIN_WORDS:
         return ""
     own = _words(_TOKEN_RE.findall(name.lower())) if _coined(name) else []
@@ -107,6 +107,52 @@ def quoted_sentence(claim: str, sentences: list[str], name: str = "") -> str:
                 or rest is not None and _copies(rest, tokens, subjects, own):
             return sentence
     return ""
+
+
+# a quotation in the claim ("… which states that "A. schaalii was found …"")
+_QUOTATION_RE = re.compile(r"[\"“](?!\s)([^\"“”]+)(?:[\"”]|$)")  # (a mark before a space closes)
+# the words a claim may wrap a quotation in without saying anything of its own
+_REPORTING = META_WORDS | frozenset("seen evidenced supported written quote quoted reads read "
+                                    "verbatim explicitly clearly directly".split())
+
+
+def _quotation(claim: str) -> str:
+    """The one quotation a claim makes, where its words outside the quotation marks only
+    report it ("This can be seen from the first source, which states that "…"", "The
+    abstract says: "…""): the quotation is then the claim, to be copied from a sentence
+    like any other. "" where there is no such quotation (or the words around it say
+    something, "not" or a figure)."""
+    found = _QUOTATION_RE.findall(claim)
+    if len(found) != 1:
+        return ""
+    outside = _QUOTATION_RE.sub(" ", claim)
+    words = re.findall(r"[a-z0-9]+", outside.lower())
+    return found[0] if all(w in _REPORTING for w in words) else ""
+
+
+QUOTATION_WORDS_LEAST = 6  # words a quotation needs before it is held word for word
+
+
+def misquoted(claim: str, paper: list[str]) -> bool:
+    """Whether the claim puts between quotation marks words that the paper (its title
+    and sentences, ``paper``) does not give in that order: quotation marks say the words
+    are the paper's, so "Serum biochemical markers … reflect …" for the paper's
+    "Systemic biochemical markers … reflect …" is no quotation of it. Quotations of
+    fewer than ``QUOTATION_WORDS_LEAST`` words (a term, a name) are not held; an
+    ellipsis may leave words out, and a quotation may run over two sentences."""
+    text = _words(_TOKEN_RE.findall(" ".join(paper).lower()))
+    for quotation in _QUOTATION_RE.findall(claim):
+        pieces = [_words(_TOKEN_RE.findall(part.lower()))
+                  for part in re.split(r"\.\.\.|…", quotation)]
+        if sum(len(p) for p in pieces) >= QUOTATION_WORDS_LEAST and \
+                not all(_within(piece, text) for piece in pieces if piece):
+            return True
+    return False
+
+
+def _within(words: list[str], text: list[str]) -> bool:
+    size = len(words)
+    return any(text[i:i + size] == words for i in range(len(text) - size + 1))
 
 
 def _coined(name: str) -> bool:

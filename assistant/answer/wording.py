@@ -127,8 +127,9 @@ FINDING_RE = re.compile(r"^[^,;\"“]{0,60}?\b(?:study|studies|trial|results?|fi
                         r"reveal(?:s|ed)|conclud(?:es|ed)|observ(?:es|ed))\s+that\b", re.I)
 
 
-# a use or benefit the claim credits ("is particularly useful for …", "a valuable tool"):
-# the sentences must speak of some use, benefit or gain
+# a use or benefit the claim credits ("is particularly useful for …", "a valuable tool"),
+# unless denied ("was not advantageous": a finding of no gain, which the sentences may
+# give as "no difference"): the sentences must speak of some use, benefit or gain
 _BENEFIT_RE = re.compile(r"\b(?:useful|usefulness|beneficial|benefits?|advantages?|"
                          r"advantageous|valuable|helpful|well-suited|particularly suited)\b",
                          re.I)
@@ -153,7 +154,8 @@ _EFFECTED_RE = re.compile(r"\b(?:significan\w*|substantial\w*|considerabl\w*|maj
 def unstated_wording(claim: str, evidence: str) -> list[str]:
     """The kinds of wording the claim uses and ``evidence`` (the sentences it rests on,
     with the title) gives no word of: "rank" (smallest, best, …), "weight" (crucial,
-    vital, …), "benefit" (useful, valuable, …) and "effect" (a significant impact)."""
+    vital, …), "benefit" (useful, valuable, …), "effect" (a significant impact) and
+    "cause" (a "because" or "due to" where no sentence gives a reason or consequence)."""
     kinds = []
     for match in _RANK_RE.finditer(claim):
         group = _RANK_WORDS[match.group(1).lower()]
@@ -162,13 +164,26 @@ def unstated_wording(claim: str, evidence: str) -> list[str]:
             break
     if _WEIGHT_RE.search(claim) and not _WEIGHED_RE.search(evidence):
         kinds.append("weight")
-    if _BENEFIT_RE.search(claim) and not _BENEFITED_RE.search(evidence):
+    credited = [m for m in _BENEFIT_RE.finditer(claim)
+                if not _DENIED_BEFORE_RE.search(claim[:m.start()])]
+    if credited and not _BENEFITED_RE.search(evidence):
         kinds.append("benefit")
     weighed = [m for m in _EFFECT_RE.finditer(claim)
                if not _DENIED_BEFORE_RE.search(claim[:m.start()])]
     if weighed and not _EFFECTED_RE.search(evidence):
         kinds.append("effect")
+    if _REASON_RE.search(claim) and not (MARKERS["cause"].search(evidence)
+                                         or _REASONED_RE.search(evidence)):
+        kinds.append("cause")
     return kinds
+
+
+# a reason the claim gives ("… because it provides a more nuanced view"): the sentences
+# it rests on must give some reason or consequence too, in whatever words
+_REASON_RE = re.compile(r"\b(?:because|due to|owing to|thanks to|as a result of)\b", re.I)
+_REASONED_RE = re.compile(r"\b(?:attribut\w*|driven by|stems? from|stemm\w+ from|"
+                          r"accounts? for|accounted for|therefore|thus|hence|consequently|"
+                          r"so that|enabl\w*|allow\w*|owing|resulting|because|why)\b", re.I)
 
 
 def answers_a_question(claim: str, sentence: str) -> bool:
@@ -283,3 +298,27 @@ def _near(words: list[str], start: int, end: int, most: int, before: bool) -> li
     """The sentence's words an added stretch replaces, at most ``most`` of them: at the
     claim's start they are the ones just before the copied part, elsewhere the first."""
     return words[max(start, end - most):end] if before else words[start:min(end, start + most)]
+
+
+# a conclusion the claim draws from what it reports (", indicating that early extubation is
+# indeed the goal", ", which suggests that some patients …"): the paper must draw it
+_INFERENCE_RE = re.compile(r"(?:,\s*|\s)(?:indicating|suggesting|showing|demonstrating|"
+                           r"implying|highlighting|which\s+(?:indicates|suggests|shows|"
+                           r"demonstrates|implies|highlights|means))\s+(?:that\s+)?([^.;]+)",
+                           re.I)
+INFERENCE_HELD_SHARE = 0.6  # of the conclusion's content words, at least this share in the paper
+
+
+def unheld_inference(claim: str, paper: list[str]) -> bool:
+    """Whether the claim ends on a conclusion of its own: what follows "indicating",
+    "suggesting", "which shows" … is in words the paper (title and sentences, anywhere:
+    an abstract gives its conclusion apart from its results) mostly lacks. The small model
+    adds such a conclusion to a true report ("… lower mortality (1% vs 9%), indicating
+    that early extubation is indeed the goal for children"); the reading passes the
+    report and with it the conclusion."""
+    for match in _INFERENCE_RE.finditer(claim):
+        drawn, held = bm25_tokenize([match.group(1), " ".join(paper)])
+        wanted = set(drawn)
+        if wanted and len(wanted & set(held)) < INFERENCE_HELD_SHARE * len(wanted):
+            return True
+    return False
