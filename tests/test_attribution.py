@@ -753,3 +753,44 @@ def test_a_claim_rests_on_the_sentence_that_gives_all_its_numbers(checker):
                              "ureteroscopy and 96.7% at 37 months.", [1], [LITHOTRIPSY, NCN])
     assert right.supported, right.reason
     assert not swapped.supported and "for something else" in swapped.reason
+
+
+TEXT_TO_3D = SourceText(1, "Controllable Text-to-3D Generation via Surface-Aligned Gaussian "
+                        "Splatting", (
+    "To address this task, 1) we introduce Multi-view ControlNet (MVControl), a novel "
+    "architecture that conditions pre-trained multi-view diffusion models for 3D "
+    "generation. And, 2) we propose an efficient multi-stage 3D generation pipeline that "
+    "leverages the benefits of recent large reconstruction models and score distillation "
+    "algorithm. We adopt 3D Gaussians as our representation."))
+
+
+@pytest.mark.slow
+def test_a_number_in_a_word_does_not_place_a_claim(checker):
+    """"3D" is no figure: the copy's "1)" for the sentence's "2)" is still a number put
+    in the place of another, though another sentence has both "1" and "3D"."""
+    swapped = checker.decide("And, 1) we propose an efficient multi-stage 3D generation "
+                             "pipeline that leverages the benefits of recent large "
+                             "reconstruction models and score distillation algorithm.", [1],
+                             [TEXT_TO_3D, NCN])
+    assert not swapped.supported
+
+
+BODY_SIZE = SourceText(1, "", (
+    "To compare children's, parents' and physicians' perceptions of children's body size. "
+    "We administered a structured questionnaire of body size perception using a "
+    "descriptive Likert scale keyed to body image figures to children ages 12 to 18 years. "
+    "The same scale was given to parents of children ages 5 to 18 years. The sample "
+    "consisted of 91 children and their parents."))
+
+
+@pytest.mark.slow
+def test_a_copy_keeps_its_own_sentences_numbers(checker):
+    """The copy of the children's sentence with the parents' 5 in it: another sentence
+    gives both 5 and 18, but the words are the first sentence's, so its numbers must be."""
+    right = checker.decide("We administered a structured questionnaire of body size "
+                           "perception using a descriptive Likert scale keyed to body image "
+                           "figures to children ages 12 to 18 years.", [1], [BODY_SIZE, NCN])
+    swapped = checker.decide("We administered a structured questionnaire of body size "
+                             "perception using a descriptive Likert scale keyed to body image "
+                             "figures to children ages 5 to 18 years.", [1], [BODY_SIZE, NCN])
+    assert right.supported and not swapped.supported

@@ -28,6 +28,7 @@ from assistant.answer.numerals import with_digits
 from assistant.answer.quoting import misquoted
 from assistant.answer.wording import (
     AIM_RE,
+    COPIED_SHARE,
     DEFINITION_RE,
     FINDING_RE,
     answers_a_question,
@@ -82,7 +83,7 @@ def bind(support: Support, claim: str, title: str, units: list[str],
     if support.dense >= copy_similarity and count == 1:
         support.unstated = unstated_markers(claim, support.sentence)
         placed = [units[i] for i in ranked if units[i] != support.sentence]
-        if not _gives_all_figures(claim, placed):  # else its numbers are that sentence's
+        if _copies_words(claim, support.sentence) or not _gives_all_figures(claim, placed):
             support.unbound += [n for n in swapped_numbers(claim, with_digits(support.sentence))
                                 if n not in support.unbound]
     _hold_wording(support, claim, framed or claim, units[ranked[0]] if ranked else "")
@@ -106,7 +107,7 @@ def _with_figures(claim: str, units: list[str], first: int, ranked: list[int]) -
     that has none of the claim's numbers. Only a claim of at least ``FIGURES_LEAST``
     numbers is placed so: a single number may be any sentence's, and one put in the
     place of another (a number swapped in) keeps the claim from any one sentence."""
-    if len(numbers_in(claim)) < FIGURES_LEAST or \
+    if len(_standalone_numbers(claim)) < FIGURES_LEAST or \
             not invented_numbers(claim, " ".join(units[i] for i in ranked)):
         return ranked
     holding = [i for i in range(first, len(units))
@@ -118,10 +119,29 @@ def _with_figures(claim: str, units: list[str], first: int, ranked: list[int]) -
         else [*ranked, holding[0]]
 
 
+_STANDALONE_RE = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?![\w])")
+
+
+def _standalone_numbers(claim: str) -> set[str]:
+    """The claim's numbers that stand alone ("92.7%", "3 months"), not those in a word
+    ("3D", "ResNet-50": a name's number says nothing of where a claim rests)."""
+    return {n.replace(",", "") for n in _STANDALONE_RE.findall(claim)}
+
+
+def _copies_words(claim: str, sentence: str) -> bool:
+    """Whether the claim's words (its numbers aside) are nearly all the sentence's
+    (``COPIED_SHARE``): a copy, whose numbers must be that sentence's even where
+    another sentence gives them all ("… children ages 12 to 18" copied from "… ages 5
+    to 18", where a results sentence has 12 and 18)."""
+    mine = re.findall(r"[a-z]+", claim.lower())
+    theirs = set(re.findall(r"[a-z]+", sentence.lower()))
+    return bool(mine) and sum(w in theirs for w in mine) >= COPIED_SHARE * len(mine)
+
+
 def _gives_all_figures(claim: str, sentences: list[str]) -> bool:
     """Whether one of ``sentences`` gives every number of a claim of at least
     ``FIGURES_LEAST`` numbers (see :func:`_with_figures`)."""
-    return len(numbers_in(claim)) >= FIGURES_LEAST and \
+    return len(_standalone_numbers(claim)) >= FIGURES_LEAST and \
         any(not invented_numbers(claim, sentence) for sentence in sentences)
 
 
