@@ -794,3 +794,20 @@ def test_a_copy_keeps_its_own_sentences_numbers(checker):
                              "perception using a descriptive Likert scale keyed to body image "
                              "figures to children ages 5 to 18 years.", [1], [BODY_SIZE, NCN])
     assert right.supported and not swapped.supported
+
+
+@pytest.mark.parametrize(("sentence", "alone"), [
+    ("Second, we observe that random sparse networks converge no faster.",
+     "We observe that random sparse networks converge no faster."),
+    ("(ii) The compression phase begins when the errors become small.",
+     "The compression phase begins when the errors become small."),
+    ("Furthermore, we found that twelve models underperform.",
+     "We found that twelve models underperform."),
+    ("Secondary outcomes did not differ.", "Secondary outcomes did not differ."),
+])
+def test_a_stand_in_sentence_drops_what_tied_it_to_the_one_before(sentence, alone):
+    """The paper's sentence shown on its own opens the answer: a "Second," or a "(ii)"
+    there follows nothing."""
+    from assistant.answer.closest import _standing_alone
+
+    assert _standing_alone(sentence) == alone

@@ -94,6 +94,10 @@ def test_the_papers_as_a_subject_become_their_names(body, shown):
     ("The papers can run at 30 fps.", "FutureDepth [1] can run at 30 fps."),
     ("The papers found that depth matters.", "FutureDepth [1] found that depth matters."),
     ("The papers on depth use X.", ""),
+    # the papers' approaches together ("Both approaches …"), not one paper's methods
+    ("Both approaches represent leaps forward.", "FutureDepth [1] represents leaps forward."),
+    ("These two methods use memory.", "FutureDepth [1] uses memory."),
+    ("The methods outperform earlier compression methods.", ""),
     # no verb to make agree for sure, or what the papers do together: left as it is
     ("Both papers primarily focus on depth.", ""),
     ("The papers don't use labels.", ""),

@@ -291,3 +291,25 @@ def test_a_question_mark_inside_a_quoted_title_does_not_end_the_sentence():
         assert span.plain == f"The paper {title} studies learning rates."
     # outside a quotation a question mark still ends its sentence
     assert len(split_claims("Do learning rates transfer? They do at scale [1].")) == 2
+
+
+def test_a_line_leading_into_the_claims_names_their_one_paper():
+    """"Which paper discusses …?" got "The paper discusses the information bottleneck, and
+    its two phases are as follows:" and a list citing [1]: the lead named no paper."""
+    paper = [SourceText(1, "Network Pruning via Transformable Architecture Search",
+                        "The pruned network is learned by knowledge distillation. It is "
+                        "evaluated on CIFAR-10 and ImageNet.")]
+    checker = Checker(HashEmbedder().embed)
+    text = ("The paper discusses pruning, and its two steps are as follows:\n"
+            "1. The pruned network is learned by knowledge distillation [1].\n"
+            "2. It is evaluated on CIFAR-10 and ImageNet [1].")
+    shown = checker.check(text, paper).text
+    assert shown.startswith("The paper “Network Pruning via Transformable Architecture "
+                            "Search” discusses pruning, and its two steps are as follows:")
+    # a line that leads into nothing the check kept, or into two papers, stays as written
+    two = [*paper, SourceText(2, "FastDepth: Fast Monocular Depth Estimation",
+                              "FastDepth runs at 178 fps on a Jetson TX2 GPU.")]
+    both = checker.check("The paper discusses two things:\n1. The pruned network is learned "
+                         "by knowledge distillation [1].\n2. FastDepth runs at 178 fps on a "
+                         "Jetson TX2 GPU [2].", two).text
+    assert both.startswith("The paper discusses two things:")

@@ -105,8 +105,9 @@ def _with_figures(claim: str, units: list[str], first: int, ranked: list[int]) -
     ("To study the efficiency … for ureteral stones") in words, but rests on the results
     sentence that has 92.7, 96.7 and 3. It takes the place of the lowest-ranked sentence
     that has none of the claim's numbers. Only a claim of at least ``FIGURES_LEAST``
-    numbers is placed so: a single number may be any sentence's, and one put in the
-    place of another (a number swapped in) keeps the claim from any one sentence."""
+    numbers standing alone (not "3D") is placed so: a single number may be any
+    sentence's. A claim that copies another sentence's words stays held to that
+    sentence's numbers (see :func:`_copies_words`)."""
     if len(_standalone_numbers(claim)) < FIGURES_LEAST or \
             not invented_numbers(claim, " ".join(units[i] for i in ranked)):
         return ranked
@@ -131,8 +132,8 @@ def _standalone_numbers(claim: str) -> set[str]:
 def _copies_words(claim: str, sentence: str) -> bool:
     """Whether the claim's words (its numbers aside) are nearly all the sentence's
     (``COPIED_SHARE``): a copy, whose numbers must be that sentence's even where
-    another sentence gives them all ("… children ages 12 to 18" copied from "… ages 5
-    to 18", where a results sentence has 12 and 18)."""
+    another sentence gives them all ("… to children ages 5 to 18 years" copied from the
+    children's "… ages 12 to 18 years", where the parents' next sentence has 5 and 18)."""
     mine = re.findall(r"[a-z]+", claim.lower())
     theirs = set(re.findall(r"[a-z]+", sentence.lower()))
     return bool(mine) and sum(w in theirs for w in mine) >= COPIED_SHARE * len(mine)

@@ -143,13 +143,15 @@ _TIE_RE = re.compile(r"^(?:however|moreover|furthermore|additionally|in addition
                      r"specifically|in particular|notably|importantly|indeed|finally|"
                      r"then|thus|therefore|hence|consequently|overall|meanwhile|besides|"
                      r"as a supplement|to this end|in contrast|by contrast|similarly|"
-                     r"likewise|on the other hand|nevertheless|nonetheless),\s+(?=\w)", re.I)
+                     r"likewise|on the other hand|nevertheless|nonetheless|first|firstly|"
+                     r"second|secondly|third|thirdly|fourth|lastly|next|further),\s+(?=\w)"
+                     r"|^\(?(?:[ivx]{1,4}|\d{1,2})\)\s+(?=\w)", re.I)  # or "(ii) " of a list
 
 
 def _standing_alone(sentence: str) -> str:
     """The sentence without the connective that tied it to the abstract's previous one
-    ("Furthermore, we find …" → "We find …"): it opens the answer, where "Furthermore"
-    follows nothing."""
+    ("Furthermore, we find …" → "We find …", "Second, we observe …", "(ii) The …"): it
+    opens the answer, where "Furthermore" or a second point follows nothing."""
     rest = _TIE_RE.sub("", sentence, count=1)
     return rest[:1].upper() + rest[1:] if rest != sentence else sentence
 

@@ -73,8 +73,12 @@ def pointed_text(body: str, citations: list[int], names: dict[int, str]) -> str:
 
 
 # "The papers", "Both studies", "These two sources" … followed by a verb
-_PAPERS_SUBJECT_RE = re.compile(r"^(\W*)(?:(?P<both>Both)|(?:The|These|Those)(?: two| three)?) "
+_PAPERS_SUBJECT_RE = re.compile(r"^(\W*)(?:(?:(?P<both>Both)|(?:The|These|Those)(?: two| three)?) "
                                 r"(?:papers|studies|sources|works|articles|abstracts)"
+                                # "Both approaches …": the papers' methods together (not
+                                # "The methods …", which may be one paper's several)
+                                r"|(?:(?P<both_methods>Both)|(?:The|These|Those) (?:two|three)) "
+                                r"(?:approaches|methods|models|frameworks|networks|techniques))"
                                 r"(?= (?:(?:also|both|all) )?[a-z]+(?:s|ed)?\b)(?! (?:that|which|"
                                 r"who|of|on|in|about|for|by|from|with)\b)")
 
@@ -102,7 +106,8 @@ def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> st
     if len(citations) == 1:
         rest = _singular(body[match.end():])
         return f"{match.group(1)}{_listed(citations, names)}{rest}" if rest is not None else ""
-    subject = _listed(citations, names) + (" both" if match.group("both") else "")
+    both = match.group("both") or match.group("both_methods")
+    subject = _listed(citations, names) + (" both" if both else "")
     return f"{match.group(1)}{subject}{body[match.end():]}"
 
 

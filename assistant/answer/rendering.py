@@ -286,6 +286,21 @@ def _ended(shown: str) -> bool:
     return not shown.strip() or _SENTENCE_END_RE.search(shown) is not None
 
 
+def _only_paper(decided: list[tuple[Span, Claim | None]]) -> int | None:
+    """The one paper every supported claim cites, where there is one: a line that leads
+    into them ("The paper discusses the information bottleneck, and its two phases are as
+    follows:") speaks of it, and is named like a claim about it."""
+    cited = {n for _, claim in decided if claim is not None and claim.supported
+             for n in claim.citations}
+    return next(iter(cited)) if len(cited) == 1 else None
+
+
+def _about(n: int) -> Claim:
+    """A claim confirmed for paper ``n`` alone: what naming a sentence about it needs."""
+    return Claim(text="", citations=[n], supported=True, support=1.0, evidence=[],
+                 model_citations=[n])
+
+
 def render(text: str, decided: list[tuple[Span, Claim | None]],
            names: dict[int, str] | None = None, titles: dict[int, str] | None = None) -> str:
     """The answer with each claim's decided citations (or the unsupported mark) in place
@@ -298,6 +313,7 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
     cursor = 0
     previous: Claim | None = None
     dropped = False  # the span before was left out (meta or set apart)
+    only = _only_paper(decided)
     for span, claim in decided:
         gap = text[cursor:span.start]
         cursor = span.end
@@ -310,6 +326,8 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         elif claim is not None and claim.supported and _all_kept(claim) and (
                 subjects := named_subjects(span.body, claim.citations, naming.called())):
             shown = subjects
+        elif claim is None and only is not None and span.body.rstrip().endswith(":"):
+            shown = _named(span.body, _about(only), naming)  # "The paper discusses …:"
         else:
             body = _pronoun_named(span.body, claim, naming, previous) if claim else span.body
             quoted = _opens_quote(text[:span.start]) or bool(re.search(r"[\"“”]", span.body))
