@@ -245,6 +245,20 @@ def test_an_open_answer_whose_wording_the_rules_reject_is_explained_by_the_paper
         == [next(s.paper_id for s in answer.sources if s.title.startswith("FastDepth"))]
 
 
+def test_an_open_answer_that_denies_what_a_paper_states_is_explained_by_the_papers(
+        hashed_copy):
+    """The model's whole answer denies what a paper says ("… do not mention FastDepth
+    running at 178 fps …" where it does): the denial is dropped, and the paper's own
+    closest sentence answers rather than an abstention."""
+    pipeline = hashed_copy(ScriptedLLM("The sources do not mention FastDepth running at 178 "
+                                       "fps on an NVIDIA Jetson TX2 GPU."))
+    answer = pipeline.ask("How fast is FastDepth on a Jetson TX2?")
+    assert answer.extractive and not answer.abstained
+    assert "do not mention" not in answer.text
+    assert [c.paper_id for c in answer.citations] \
+        == [next(s.paper_id for s in answer.sources if s.title.startswith("FastDepth"))]
+
+
 def test_a_number_the_paper_gives_for_something_else_is_a_near_miss(hashed_copy):
     """The paper gives 10, but in watts, not frames per second: the claim is no support,
     yet it is about that paper, whose own sentence then answers."""

@@ -291,7 +291,7 @@ class Checker:
                                 bool(span.pointer)) \
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
-        decided = self._checked_denials(decided, sources, question)
+        decided, refuted = self._checked_denials(decided, sources, question)
         uncompared(question, [c for _, c in decided if c is not None], sources)
         self.set_apart(question, [(span.plain, c) for span, c in decided if c is not None],
                        sources)
@@ -302,7 +302,7 @@ class Checker:
         names = {s.n: paper_name(s.title) for s in sources}
         titles = {s.n: s.title for s in sources}
         return Attribution(render(text, decided, names, titles), claims, citations, rejected,
-                           added, time.perf_counter() - start)
+                           added, time.perf_counter() - start, refuted)
 
 
     def set_apart(self, question: str, claims: list[tuple[str, Claim]],
@@ -313,23 +313,28 @@ class Checker:
 
     def _checked_denials(self, decided: list[tuple[Span, Claim | None]],
                          sources: Sequence[SourceText], question: str = ""
-                         ) -> list[tuple[Span, Claim | None]]:
+                         ) -> tuple[list[tuple[Span, Claim | None]], int]:
         """A note that denies ("the sources do not provide information on …") is checked
         like a claim and dropped when it is false: when it points back at the question
         ("… on this", or the question's own words: "… about depth estimation on embedded
         devices" under "depth estimation on embedded devices") while the answer has
         supported claims, or when a paper does state its topic (all the topic's words in
         one sentence that matches it in meaning by ``DENIAL_MATCH``). A denial of a part
-        of the question ("… how fast they are") stays unless a paper states it."""
+        of the question ("… how fast they are") stays unless a paper states it. Also how
+        many denials a paper refutes so (not counting those dropped for pointing back)."""
         answered = any(c is not None and c.supported for _, c in decided)
         kept = []
+        refuted = 0
         for span, claim in decided:
             topic = denied_topic(span.plain) if span.kind == "note" else None
-            if topic is not None and (answered if not topic or self._restates(topic, question)
-                                      else self._stated(topic, sources)):
-                span = replace(span, kind="meta")
+            if topic is not None:
+                back = not topic or self._restates(topic, question)
+                stated = not back and self._stated(topic, sources)
+                refuted += stated
+                if (answered if back else stated):
+                    span = replace(span, kind="meta")
             kept.append((span, claim))
-        return kept
+        return kept, refuted
 
     def _restates(self, topic: str, question: str) -> bool:
         """Whether a denied topic is the whole question again (its terms the question's,

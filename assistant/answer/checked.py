@@ -101,6 +101,9 @@ class Attribution:
     rejected: list[int]             # model citations the check removed, one per claim
     added: list[int]                # citations the check attached, one per claim
     seconds: float = 0.0
+    # notes dropped because a paper states what they deny ("The paper does not give the
+    # datasets" where it names nuScenes): the model wrote something the papers answer
+    refuted_denials: int = 0
 
     @property
     def supported(self) -> int:

@@ -291,7 +291,9 @@ class Asker:
         open question gets that sentence too when a claim of the model's matched a paper
         that states all its numbers and names, but its reading or the rules on where
         they stand and what its wording adds kept it out (its wording could not be
-        confirmed: the paper's own words can). A claim naming what the paper never
+        confirmed: the paper's own words can), and so does one where the model denied
+        what a paper states ("The OPEN paper does not provide information about the
+        datasets" where it names nuScenes). A claim naming what the paper never
         names is about something else: no sentence stands in for it.
         The model reads the claims that pass (setting ``claim_entailment``) aside from
         the conversation's evaluated context, which is kept for the next turn.
@@ -302,7 +304,8 @@ class Asker:
         …"): one sentence of one paper is no list; the papers the model named are."""
         with self.judging(llm):
             attribution = self.checker.check(body, texts, question)
-            matched = any(c.readings or c.near_miss for c in attribution.claims) \
+            matched = (any(c.readings or c.near_miss for c in attribution.claims)
+                       or attribution.refuted_denials > 0) \
                 and not asks_for_papers(question)  # the papers it named are listed
             if (verdict is not None or matched) and not attribution.supported \
                     and not stopped and not none_such(question, verdict):
