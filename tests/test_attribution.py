@@ -692,19 +692,26 @@ def test_a_percentage_given_as_another_rate_is_misbound(claim, evidence, wrong):
     # one of several places the paper gives the figure is enough
     ("The sensitivity was 92.9%.", "QTcD was 92.9 ms on average. QTcD predicted LVH with a "
      "sensitivity of 92.9%.", []),
-    # a decimal too; a figure given with no word of what it measures is not held
+    # a decimal too; another kind of measure named beside it is another figure
     ("The model reaches an AUC of 0.82.", "The AUC was 0.82 in the test set.", []),
     ("The model reaches a recall of 0.82.", "Its AUC was 0.82 in the test set.", ["0.82"]),
+    ("The top-1 accuracy is 23.5%.", "The top-1 error is 23.5% on ImageNet.", ["23.5"]),
+    # no kind of measure named on one side: other words for it, left to the reading
     ("It reaches 0.82.", "Its AUC was 0.82 in the test set.", []),
+    ("The AUC was 0.82.", "The area under the curve was 0.82.", []),
+    ("The success rate was 92.7%.", "Stone-free status was achieved in 92.7% of patients.",
+     []),
+    ("Mortality was 12%.", "Sepsis-related mortality was 12% overall.", []),
     # whole numbers without a unit, and figures the paper spells out, are other rules'
     ("The study enrolled 120 patients with diabetes.", "Of 120 screened, all were included.",
      []),
     ("Forty-four percent of parents underestimated size.", "44% of children were fine.", []),
 ])
 def test_a_figure_is_held_to_what_the_paper_measures_with_it(claim, paper, wrong):
+    from assistant.answer.evidence import split_sentences
     from assistant.answer.measures import measured_otherwise
 
-    assert measured_otherwise(claim, paper) == wrong
+    assert measured_otherwise(claim, split_sentences(paper)) == wrong
 
 
 LOCAL_LEARNING = SourceText(1, "Scaling Supervised Local Learning with Augmented Auxiliary "
@@ -804,6 +811,10 @@ def test_a_copy_keeps_its_own_sentences_numbers(checker):
     ("Furthermore, we found that twelve models underperform.",
      "We found that twelve models underperform."),
     ("Secondary outcomes did not differ.", "Secondary outcomes did not differ."),
+    # an ordinal or a mark that is part of what the sentence says stays
+    ("First, second and third molars were extracted.",
+     "First, second and third molars were extracted."),
+    ("(x) and (y) are related.", "(x) and (y) are related."),
 ])
 def test_a_stand_in_sentence_drops_what_tied_it_to_the_one_before(sentence, alone):
     """The paper's sentence shown on its own opens the answer: a "Second," or a "(ii)"
@@ -811,3 +822,17 @@ def test_a_stand_in_sentence_drops_what_tied_it_to_the_one_before(sentence, alon
     from assistant.answer.closest import _standing_alone
 
     assert _standing_alone(sentence) == alone
+
+
+def test_a_number_inside_a_word_does_not_keep_a_claim_from_its_figures_sentence():
+    """"The 3D detector reached 45.2% AP and 60.1% recall.": its figures are 45.2 and
+    60.1 (the "3" of "3D" is none), which the results sentence gives together; the
+    best-matching of the sentences that do is the one taken."""
+    from assistant.answer.binding import _with_figures
+
+    units = ["Title", "We propose a 3D detector.", "It runs on a GPU.",
+             "Our detector reaches 45.2% AP and 60.1% recall on nuScenes.",
+             "Against the baseline, 45.2% AP and 60.1% recall are reported in a table."]
+    claim = "The 3D detector reached 45.2% AP and 60.1% recall."
+    assert _with_figures(claim, units, [1, 2, 4, 3], [1, 2]) == [1, 4]
+    assert _with_figures(claim, units, [1, 2, 3, 4], [1, 2]) == [1, 3]

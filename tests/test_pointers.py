@@ -8,7 +8,7 @@ from fakes import ScriptedLLM
 
 from assistant.answer.claims import split_claims
 from assistant.answer.evidence import paper_name
-from assistant.answer.pointers import named_subjects, pointed_claim, pointed_text
+from assistant.answer.pointers import named_subjects, one_paper_subject, pointed_claim, pointed_text
 
 
 @pytest.mark.parametrize(("sentence", "checked"), [
@@ -94,9 +94,10 @@ def test_the_papers_as_a_subject_become_their_names(body, shown):
     ("The papers can run at 30 fps.", "FutureDepth [1] can run at 30 fps."),
     ("The papers found that depth matters.", "FutureDepth [1] found that depth matters."),
     ("The papers on depth use X.", ""),
-    # the papers' approaches together ("Both approaches …"), not one paper's methods
-    ("Both approaches represent leaps forward.", "FutureDepth [1] represents leaps forward."),
-    ("These two methods use memory.", "FutureDepth [1] uses memory."),
+    # "Both methods …" with one paper confirmed may be that paper's two methods (or two
+    # arms of one trial): not put on its name
+    ("Both approaches represent leaps forward.", ""),
+    ("These two methods use memory.", ""),
     ("The methods outperform earlier compression methods.", ""),
     # no verb to make agree for sure, or what the papers do together: left as it is
     ("Both papers primarily focus on depth.", ""),
@@ -106,6 +107,17 @@ def test_the_papers_as_a_subject_become_their_names(body, shown):
 ])
 def test_one_paper_kept_of_the_papers_becomes_the_subject(body, shown):
     assert named_subjects(body, [1], {1: "FutureDepth"}) == shown
+
+
+def test_the_approaches_of_two_confirmed_papers_are_named():
+    """"Both approaches …" confirmed for two papers names them; read against one paper it
+    stays as written (one paper's two methods are as likely)."""
+    names = {1: "SPIdepth", 2: "TiO-Depth"}
+    assert named_subjects("Both approaches improve depth.", [1, 2], names) \
+        == "SPIdepth [1] and TiO-Depth [2] both improve depth."
+    assert named_subjects("These two methods improve depth.", [1, 2], names) \
+        == "SPIdepth [1] and TiO-Depth [2] improve depth."
+    assert one_paper_subject("Both methods reduced pain.") == ""
 
 
 def test_an_answer_about_the_papers_names_them(hashed_copy):

@@ -224,6 +224,9 @@ def test_a_quotation_in_reporting_words_is_a_copy(claim, copied):
     # an ellipsis leaves words out; a quotation may run over two sentences; the title counts
     ('It says "Previous methods reduce the error rate … on every benchmark we tried."',
      False),
+    # the pieces an ellipsis leaves must come in the paper's order
+    ('It says "on every benchmark we tried … Previous methods reduce the error rate."',
+     True),
     ('It says "on small datasets. The detector runs in real time on a laptop"', False),
     ('The title, "FastDepth: Fast Monocular Depth Estimation on Embedded Systems", says it.',
      False),

@@ -18,7 +18,6 @@ from assistant.answer.entities import (
     mentions,
     misbound_numbers,
     names_in,
-    numbers_in,
     swapped_numbers,
     unstated_markers,
 )
@@ -60,8 +59,8 @@ def bind(support: Support, claim: str, title: str, units: list[str],
     first = 1 if title and len(units) > 1 else 0
     count = len(split_sentences(claim))
     wanted = EVIDENCE_SENTENCES * max(1, count)
-    ranked = _with_figures(claim, units, first,
-                           sorted(range(first, len(units)), key=lambda i: -scores[i])[:wanted])
+    order = sorted(range(first, len(units)), key=lambda i: -scores[i])
+    ranked = _with_figures(claim, units, order, order[:wanted])
     support.title = title
     support.basis = [units[i] for i in sorted(ranked)]
     if ranked and count == 1 and _covers(claim, title, units[ranked[0]]):
@@ -73,7 +72,7 @@ def bind(support: Support, claim: str, title: str, units: list[str],
                         if n not in support.unbound]
     support.unbound += [f"{n}{_LIMIT}" for n in bounds_as_values(claim, evidence)
                         if n not in support.unbound]
-    support.unbound += [n for n in measured_otherwise(claim, " ".join(units))
+    support.unbound += [n for n in measured_otherwise(claim, units)
                         if n not in support.unbound and n not in support.invented_numbers]
     own = _own_names(title, units) if any(
         OWN_WORK_RE.search(units[i]) for i in ranked) else ""
@@ -98,7 +97,8 @@ def bind(support: Support, claim: str, title: str, units: list[str],
 FIGURES_LEAST = 2  # numbers a claim needs before one sentence holding all of them is its
 
 
-def _with_figures(claim: str, units: list[str], first: int, ranked: list[int]) -> list[int]:
+def _with_figures(claim: str, units: list[str], order: list[int], ranked: list[int]
+                  ) -> list[int]:
     """The sentences a claim rests on, with the one that gives all its numbers where the
     best-matching ones do not: "… was effective for ureteral stones, with a success rate
     of 92.7% at the time of ureteroscopy and 96.7% at 3 months" matches the aim sentence
@@ -108,19 +108,20 @@ def _with_figures(claim: str, units: list[str], first: int, ranked: list[int]) -
     numbers standing alone (not "3D") is placed so: a single number may be any
     sentence's. A claim that copies another sentence's words stays held to that
     sentence's numbers (see :func:`_copies_words`)."""
-    if len(_standalone_numbers(claim)) < FIGURES_LEAST or \
-            not invented_numbers(claim, " ".join(units[i] for i in ranked)):
+    figures = " ".join(sorted(_standalone_numbers(claim)))
+    if len(figures.split()) < FIGURES_LEAST or \
+            not invented_numbers(figures, " ".join(units[i] for i in ranked)):
         return ranked
-    holding = [i for i in range(first, len(units))
-               if i not in ranked and not invented_numbers(claim, units[i])]
-    if not holding:
+    holding = [i for i in order if i not in ranked and not invented_numbers(figures, units[i])]
+    if not holding:  # ``order`` is best first: the best-matching sentence that holds them
         return ranked
-    bare = [i for i in ranked if len(invented_numbers(claim, units[i])) == len(numbers_in(claim))]
+    bare = [i for i in ranked
+            if len(invented_numbers(figures, units[i])) == len(figures.split())]
     return [i for i in ranked if i != bare[-1]] + holding[:1] if bare \
         else [*ranked, holding[0]]
 
 
-_STANDALONE_RE = re.compile(r"(?<![\w.-])\d+(?:[.,]\d+)*(?![\w])")
+_STANDALONE_RE = re.compile(r"(?<![\w.])(?<![A-Za-z][-–])\d+(?:[.,]\d+)*(?![\w])")
 
 
 def _standalone_numbers(claim: str) -> set[str]:
@@ -142,8 +143,9 @@ def _copies_words(claim: str, sentence: str) -> bool:
 def _gives_all_figures(claim: str, sentences: list[str]) -> bool:
     """Whether one of ``sentences`` gives every number of a claim of at least
     ``FIGURES_LEAST`` numbers (see :func:`_with_figures`)."""
-    return len(_standalone_numbers(claim)) >= FIGURES_LEAST and \
-        any(not invented_numbers(claim, sentence) for sentence in sentences)
+    figures = " ".join(sorted(_standalone_numbers(claim)))
+    return len(figures.split()) >= FIGURES_LEAST and \
+        any(not invented_numbers(figures, sentence) for sentence in sentences)
 
 
 def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:

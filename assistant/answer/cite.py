@@ -17,7 +17,7 @@ CITE_RE = re.compile(r"\[(\s*\d+(?:\s*[-–,;]\s*\d+)*\s*)\]")
 # or the prompt's source block echoed ("Sources (quoted paper text; …):", "[source id=…"):
 # the program shows its own list of the papers the check accepted, so the model's is cut.
 SOURCE_LIST_RE = re.compile(r"^[ \t>#*_-]*(?:(?:sources|references|bibliography|works cited)"
-                            r"[ \t*_]*(?:\([^)\n]*\))?[ \t*_]*:?[ \t*_]*(?:\[\d|$)"
+                            r"[ \t*_]*(?:\([^)\n]*\)[ \t*_]*)?(?::[ \t*_]*)?(?:\[\d|$)"
                             r"|[\[<]source\s+id\s*=)", re.IGNORECASE | re.MULTILINE)
 
 

@@ -139,13 +139,15 @@ def _own_work(text: SourceText) -> SourceText | None:
 
 
 # a connective that ties the sentence to the one before it in the abstract
-_TIE_RE = re.compile(r"^(?:however|moreover|furthermore|additionally|in addition|also|"
+_TIE_RE = re.compile(r"^(?:(?:however|moreover|furthermore|additionally|in addition|also|"
                      r"specifically|in particular|notably|importantly|indeed|finally|"
                      r"then|thus|therefore|hence|consequently|overall|meanwhile|besides|"
                      r"as a supplement|to this end|in contrast|by contrast|similarly|"
                      r"likewise|on the other hand|nevertheless|nonetheless|first|firstly|"
-                     r"second|secondly|third|thirdly|fourth|lastly|next|further),\s+(?=\w)"
-                     r"|^\(?(?:[ivx]{1,4}|\d{1,2})\)\s+(?=\w)", re.I)  # or "(ii) " of a list
+                     r"second|secondly|third|thirdly|fourth|lastly|next|further),\s+"
+                     r"|^\(?(?:[ivx]{1,4}|\d{1,2})\)\s+)"  # or "(ii) " of a list
+                     r"(?!(?:and|or|second|third|fourth|fifth|\(?[ivx\d]{1,4}\))\b)(?=\w)",
+                     re.I)
 
 
 def _standing_alone(sentence: str) -> str:

@@ -78,7 +78,8 @@ _PAPERS_SUBJECT_RE = re.compile(r"^(\W*)(?:(?:(?P<both>Both)|(?:The|These|Those)
                                 # "Both approaches …": the papers' methods together (not
                                 # "The methods …", which may be one paper's several)
                                 r"|(?:(?P<both_methods>Both)|(?:The|These|Those) (?:two|three)) "
-                                r"(?:approaches|methods|models|frameworks|networks|techniques))"
+                                r"(?P<methods>approaches|methods|models|frameworks|networks"
+                                r"|techniques))"
                                 r"(?= (?:(?:also|both|all) )?[a-z]+(?:s|ed)?\b)(?! (?:that|which|"
                                 r"who|of|on|in|about|for|by|from|with)\b)")
 
@@ -90,6 +91,8 @@ def one_paper_subject(claim: str) -> str:
     be made to agree). The small reader, asked whether one paper states what "the papers"
     do, answered no (P(yes) 0.25 for the paper that does)."""
     match = _PAPERS_SUBJECT_RE.match(claim)
+    if match and match.group("methods"):  # "Both methods …" may be one paper's two
+        return ""
     rest = _singular(claim[match.end():]) if match else None
     return f"{match.group(1)}The paper{rest}" if match and rest is not None else ""
 
@@ -104,6 +107,8 @@ def named_subjects(body: str, citations: list[int], names: dict[int, str]) -> st
     if not citations or not match:
         return ""
     if len(citations) == 1:
+        if match.group("methods"):  # one paper's two methods, as likely as two papers'
+            return ""
         rest = _singular(body[match.end():])
         return f"{match.group(1)}{_listed(citations, names)}{rest}" if rest is not None else ""
     both = match.group("both") or match.group("both_methods")

@@ -145,14 +145,22 @@ def misquoted(claim: str, paper: list[str]) -> bool:
         pieces = [_words(_TOKEN_RE.findall(part.lower()))
                   for part in re.split(r"\.\.\.|…", quotation)]
         if sum(len(p) for p in pieces) >= QUOTATION_WORDS_LEAST and \
-                not all(_within(piece, text) for piece in pieces if piece):
+                not _in_order([p for p in pieces if p], text):
             return True
     return False
 
 
-def _within(words: list[str], text: list[str]) -> bool:
-    size = len(words)
-    return any(text[i:i + size] == words for i in range(len(text) - size + 1))
+def _in_order(pieces: list[list[str]], text: list[str]) -> bool:
+    """Whether each piece runs in ``text`` after the one before it."""
+    start = 0
+    for words in pieces:
+        size = len(words)
+        at = next((i for i in range(start, len(text) - size + 1)
+                   if text[i:i + size] == words), None)
+        if at is None:
+            return False
+        start = at + size
+    return True
 
 
 def _coined(name: str) -> bool:

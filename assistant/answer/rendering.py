@@ -287,12 +287,14 @@ def _ended(shown: str) -> bool:
 
 
 def _only_paper(decided: list[tuple[Span, Claim | None]]) -> int | None:
-    """The one paper every supported claim cites, where there is one: a line that leads
+    """The one paper every claim is confirmed for, where there is one: a line that leads
     into them ("The paper discusses the information bottleneck, and its two phases are as
-    follows:") speaks of it, and is named like a claim about it."""
-    cited = {n for _, claim in decided if claim is not None and claim.supported
-             for n in claim.citations}
-    return next(iter(cited)) if len(cited) == 1 else None
+    follows:") speaks of it, and is named like a claim about it. None where any claim is
+    unsupported (the lead-in may be about the paper the check could not confirm)."""
+    claims = [claim for _, claim in decided if claim is not None]
+    cited = {n for claim in claims for n in claim.citations}
+    return next(iter(cited)) if claims and len(cited) == 1 \
+        and all(claim.supported for claim in claims) else None
 
 
 def _about(n: int) -> Claim:
@@ -326,7 +328,8 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         elif claim is not None and claim.supported and _all_kept(claim) and (
                 subjects := named_subjects(span.body, claim.citations, naming.called())):
             shown = subjects
-        elif claim is None and only is not None and span.body.rstrip().endswith(":"):
+        elif claim is None and only is not None and span.body.rstrip().endswith(":") \
+                and not _ORDINAL_REF_RE.search(span.body):
             shown = _named(span.body, _about(only), naming)  # "The paper discusses …:"
         else:
             body = _pronoun_named(span.body, claim, naming, previous) if claim else span.body

@@ -145,6 +145,10 @@ _EFFECT_RE = re.compile(r"\b(?:(?:statistically|clinically)\s+)?(?:significant|s
 # a denial earlier in the clause ("had no statistically significant effect", "did not have
 # a significant impact"): the effect is denied, not weighed
 _DENIED_BEFORE_RE = re.compile(r"\b(?:no|not|never|without|nor|neither|n't)\b[^.;,]*$", re.I)
+# a negation a few words before ("was not advantageous", "offered no clear benefit"; not
+# "not only useful", nor a "no" that began the clause long before)
+_DENIED_JUST_BEFORE_RE = re.compile(r"\b(?:no|not|never|without|n't)\b(?!\s+(?:only|just)\b)"
+                                    r"(?:\W+\w+){0,2}\W*$", re.I)
 _EFFECTED_RE = re.compile(r"\b(?:significan\w*|substantial\w*|considerabl\w*|major|large\w*|"
                           r"strong\w*|profound\w*|remarkabl\w*|dramatic\w*|marked\w*|"
                           r"greatly|crucial|critical\w*|key|important\w*|p\s*[<=]|"
@@ -165,7 +169,7 @@ def unstated_wording(claim: str, evidence: str) -> list[str]:
     if _WEIGHT_RE.search(claim) and not _WEIGHED_RE.search(evidence):
         kinds.append("weight")
     credited = [m for m in _BENEFIT_RE.finditer(claim)
-                if not _DENIED_BEFORE_RE.search(claim[:m.start()])]
+                if not _DENIED_JUST_BEFORE_RE.search(claim[:m.start()])]
     if credited and not _BENEFITED_RE.search(evidence):
         kinds.append("benefit")
     weighed = [m for m in _EFFECT_RE.finditer(claim)
@@ -178,12 +182,15 @@ def unstated_wording(claim: str, evidence: str) -> list[str]:
     return kinds
 
 
-# a reason the claim gives ("… because it provides a more nuanced view"): the sentences
-# it rests on must give some reason or consequence too, in whatever words
-_REASON_RE = re.compile(r"\b(?:because|due to|owing to|thanks to|as a result of)\b", re.I)
+# a reason the claim gives ("… because it provides a more nuanced view", "… is due to
+# …"; not "mortality due to sepsis", a name for what is counted): the sentences it rests
+# on must give some reason or consequence too, in whatever words
+_REASON_RE = re.compile(r"\b(?:because|thanks to|as a result of)\b|\b(?:is|are|was|were|be|"
+                        r"been)\s+(?:\w+ly\s+)?(?:due|owing) to\b", re.I)
 _REASONED_RE = re.compile(r"\b(?:attribut\w*|driven by|stems? from|stemm\w+ from|"
                           r"accounts? for|accounted for|therefore|thus|hence|consequently|"
-                          r"so that|enabl\w*|allow\w*|owing|resulting|because|why)\b", re.I)
+                          r"so that|enabl\w*|allow\w*|owing|resulting|because|why|"
+                          r"through|by \w+ing|led to|leads? to)\b", re.I)
 
 
 def answers_a_question(claim: str, sentence: str) -> bool:
@@ -302,10 +309,10 @@ def _near(words: list[str], start: int, end: int, most: int, before: bool) -> li
 
 # a conclusion the claim draws from what it reports (", indicating that early extubation is
 # indeed the goal", ", which suggests that some patients …"): the paper must draw it
-_INFERENCE_RE = re.compile(r"(?:,\s*|\s)(?:indicating|suggesting|showing|demonstrating|"
-                           r"implying|highlighting|which\s+(?:indicates|suggests|shows|"
-                           r"demonstrates|implies|highlights|means))\s+(?:that\s+)?([^.;]+)",
-                           re.I)
+_INFERENCE_RE = re.compile(r"(?:,\s*(?:indicating|suggesting|showing|demonstrating|implying|"
+                           r"highlighting)|\bwhich\s+(?:indicates|suggests|shows|demonstrates|"
+                           r"implies|highlights|means))\s+(?:that\s+)?"
+                           r"((?:[^.;]|\.(?=\d)|\b(?:e\.g|i\.e|vs|al)\.)+)", re.I)
 INFERENCE_HELD_SHARE = 0.6  # of the conclusion's content words, at least this share in the paper
 
 
