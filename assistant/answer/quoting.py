@@ -140,12 +140,14 @@ def misquoted(claim: str, paper: list[str]) -> bool:
     "Systemic biochemical markers … reflect …" is no quotation of it. Quotations of
     fewer than ``QUOTATION_WORDS_LEAST`` words (a term, a name) are not held; an
     ellipsis may leave words out, and a quotation may run over two sentences."""
-    text = _words(_TOKEN_RE.findall(" ".join(paper).lower()))
+    text: list[str] | None = None  # the paper's words, read only for a claim that quotes
     for quotation in _QUOTATION_RE.findall(claim):
         pieces = [_words(_TOKEN_RE.findall(part.lower()))
                   for part in re.split(r"\.\.\.|…", quotation)]
-        if sum(len(p) for p in pieces) >= QUOTATION_WORDS_LEAST and \
-                not _in_order([p for p in pieces if p], text):
+        if sum(len(p) for p in pieces) < QUOTATION_WORDS_LEAST:
+            continue
+        text = text if text is not None else _words(_TOKEN_RE.findall(" ".join(paper).lower()))
+        if not _in_order([p for p in pieces if p], text):
             return True
     return False
 
