@@ -318,3 +318,28 @@ def test_a_line_leading_into_the_claims_names_their_one_paper():
                            "is learned by knowledge distillation [1].\n2. It reaches 99.9% "
                            "on Mars [1].", paper).text
     assert unsure.startswith("The paper discusses pruning as follows:")
+
+
+def test_the_authors_are_said_to_be_a_papers_the_first_time():
+    """"The authors conduct … [1]." under a question about several papers said which
+    paper only by [1]: the first such sentence names it, later ones need not."""
+    paper = [SourceText(1, "Evaluating Deep Graph Neural Networks",
+                        "We conduct a systematic experimental evaluation of deep graph "
+                        "neural networks on eight datasets. We find that the shallow "
+                        "architecture issue explains their compromised performance.")]
+    checker = Checker(HashEmbedder().embed)
+    shown = checker.check("The authors conduct a systematic experimental evaluation of deep "
+                          "graph neural networks on eight datasets [1]. The authors find "
+                          "that the shallow architecture issue explains their compromised "
+                          "performance [1].", paper).text
+    assert shown.startswith("The authors of “Evaluating Deep Graph Neural Networks” conduct")
+    assert shown.count("Evaluating Deep Graph Neural Networks") == 1
+    # an answer that has named the paper already keeps "The authors"
+    named = checker.check("Evaluating Deep Graph Neural Networks is about depth [1]. The "
+                          "authors find that the shallow architecture issue explains their "
+                          "compromised performance [1].", paper).text
+    assert "The authors find that" in named
+    # and one whose short name says which paper (FastDepth) uses it
+    fast = checker.check("The authors run FastDepth at 178 fps on an NVIDIA Jetson TX2 GPU "
+                         "[1].", SOURCE).text
+    assert fast.startswith("The authors run FastDepth")

@@ -196,6 +196,31 @@ def _voiced(body: str, claim: Claim, names: _Names, quoted: bool) -> str:
     return body if quoted else _third_person(body, claim)
 
 
+_AUTHORS_RE = re.compile(r"^(\W*)The authors\b(?!')")
+
+
+def _authors_named(shown: str, claim: Claim, names: _Names, before: str) -> str:
+    """"The authors conduct … [2]" (often the paper's "We conduct …" in the third person)
+    names the paper the first time the answer speaks so of it — "The authors of
+    “Evaluating Deep Graph Neural Networks” conduct …", "The authors of FastDepth …" —
+    where neither the sentence nor the answer before it (``before``) names the paper
+    already: under "Which papers propose benchmarks?" three paragraphs opened on "The
+    authors" and said which paper only by [n]."""
+    match = _AUTHORS_RE.match(shown)
+    if match is None or not (claim.supported and len(claim.citations) == 1
+                             and claim.model_citations in ([], claim.citations)):
+        return shown
+    n = claim.citations[0]
+    name, title = names.short.get(n, ""), names.titles.get(n, "")
+    called = name or (f"“{title}”" if title else "")
+    said = (before + shown).lower()
+    if not called or n in names.introduced or any(
+            word and word.lower() in said for word in (name, title)):
+        return shown
+    names.introduced.add(n)
+    return f"{match.group(1)}The authors of {called}{shown[match.end():]}"
+
+
 def contradiction_mark(claim: Claim, longest: int = 200) -> str:
     """"[contradicted by [2]: “…”]": the paper that says otherwise, in its own words."""
     found = claim.contradicted_by or {}
@@ -334,8 +359,9 @@ def render(text: str, decided: list[tuple[Span, Claim | None]],
         else:
             body = _pronoun_named(span.body, claim, naming, previous) if claim else span.body
             quoted = _opens_quote(text[:span.start]) or bool(re.search(r"[\"“”]", span.body))
-            shown = _with_citations(_voiced(body, claim, naming, quoted),
-                                    claim) if claim else span.body
+            shown = _with_citations(
+                _authors_named(_voiced(body, claim, naming, quoted), claim, naming,
+                               "".join(parts)), claim) if claim else span.body
         if claim is not None:
             previous = claim
         if claim is not None and not claim.relevant:
