@@ -51,6 +51,11 @@ def test_a_citation_used_as_a_noun_becomes_the_papers_name_when_the_check_confir
     moved = checker.check("[2] runs at 178 fps on a Jetson TX2.", SOURCE + other)
     # the model cited paper 2; the check moved the claim to paper 1: no name is put in
     assert moved.text.startswith("One paper runs at 178 fps") and moved.citations == [1]
+    # a sentence that is only a generic subject and what the check confirmed for the
+    # paper it moved to is that paper's: "The source reports …" names it
+    generic = checker.check("The paper runs at 178 fps on a Jetson TX2 [2].", SOURCE + other)
+    assert generic.citations == [1]
+    assert generic.text.startswith("FastDepth runs at 178 fps on a Jetson TX2 [1]")
 
 
 def test_the_authors_we_of_a_copied_sentence_becomes_the_authors():

@@ -65,12 +65,16 @@ def _named(body: str, claim: Claim, names: _Names) -> str:
     without the reader decoding [n]. A citation the check moved keeps the generic words
     (the model's sentence was about another paper), less a place in the list, which
     pointed at the paper the model cited ("The second paper proposes DepthMaster [3]" →
-    "One paper …"); a sentence that names the paper already keeps them too, less the
-    place ("The third paper proposes DepthMaster" → "One paper proposes DepthMaster").
+    "One paper …") — unless the sentence opens on its generic subject ("The source
+    reports results on NYU Depth v2", moved from iDisc to FastDepth → "FastDepth reports
+    …": every name in a claim the check confirmed is the paper's it moved to); a
+    sentence that names the paper already keeps the generic words too, less the place
+    ("The third paper proposes DepthMaster" → "One paper proposes DepthMaster").
     A paper whose title announces no name may be named by its title (:func:`_titled`)."""
     if not (claim.supported and len(claim.citations) == 1):
         return body
-    if claim.model_citations not in ([], claim.citations):
+    if claim.model_citations not in ([], claim.citations) \
+            and not _LEADING_REF_RE.search(body):
         return _ORDINAL_REF_RE.sub(lambda m: m.group(1) + "One paper", body, count=1)
     name = names.short.get(claim.citations[0], "")
     if not name:
