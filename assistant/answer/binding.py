@@ -108,9 +108,8 @@ def _with_figures(claim: str, units: list[str], order: list[int], ranked: list[i
     numbers standing alone (not "3D") is placed so: a single number may be any
     sentence's. A claim that copies another sentence's words stays held to that
     sentence's numbers (see :func:`_copies_words`)."""
-    figures = " ".join(sorted(_standalone_numbers(claim)))
-    if len(figures.split()) < FIGURES_LEAST or \
-            not invented_numbers(figures, " ".join(units[i] for i in ranked)):
+    figures = _figures(claim)
+    if not figures or not invented_numbers(figures, " ".join(units[i] for i in ranked)):
         return ranked
     holding = [i for i in order if i not in ranked and not invented_numbers(figures, units[i])]
     if not holding:  # ``order`` is best first: the best-matching sentence that holds them
@@ -130,6 +129,13 @@ def _standalone_numbers(claim: str) -> set[str]:
     return {n.replace(",", "") for n in _STANDALONE_RE.findall(claim)}
 
 
+def _figures(claim: str) -> str:
+    """The claim's standalone numbers as one text ("3 92.7 96.7"), where there are at
+    least ``FIGURES_LEAST`` of them to place the claim by; else ""."""
+    numbers = sorted(_standalone_numbers(claim))
+    return " ".join(numbers) if len(numbers) >= FIGURES_LEAST else ""
+
+
 def _copies_words(claim: str, sentence: str) -> bool:
     """Whether the claim's words (its numbers aside) are nearly all the sentence's
     (``COPIED_SHARE``): a copy, whose numbers must be that sentence's even where
@@ -143,9 +149,8 @@ def _copies_words(claim: str, sentence: str) -> bool:
 def _gives_all_figures(claim: str, sentences: list[str]) -> bool:
     """Whether one of ``sentences`` gives every number of a claim of at least
     ``FIGURES_LEAST`` numbers (see :func:`_with_figures`)."""
-    figures = " ".join(sorted(_standalone_numbers(claim)))
-    return len(figures.split()) >= FIGURES_LEAST and \
-        any(not invented_numbers(figures, sentence) for sentence in sentences)
+    figures = _figures(claim)
+    return bool(figures) and any(not invented_numbers(figures, s) for s in sentences)
 
 
 def _hold_wording(support: Support, claim: str, framed: str, best: str) -> None:

@@ -51,10 +51,13 @@ class _Names:
     titles: dict[int, str] = field(default_factory=dict)
     introduced: set[int] = field(default_factory=set)
 
+    def call(self, n: int) -> str:
+        """Paper ``n``'s short name, or its title in quotes where it announces none."""
+        return self.short.get(n) or (f"“{self.titles[n]}”" if self.titles.get(n) else "")
+
     def called(self) -> dict[int, str]:
-        """Each paper's short name, or its title in quotes where it announces none."""
-        return {n: self.short.get(n) or (f"“{self.titles[n]}”" if self.titles.get(n) else "")
-                for n in {*self.short, *self.titles}}
+        """What each paper is called (see :meth:`call`)."""
+        return {n: self.call(n) for n in {*self.short, *self.titles}}
 
 
 def _named(body: str, claim: Claim, names: _Names) -> str:
@@ -215,8 +218,7 @@ def _authors_named(shown: str, claim: Claim, names: _Names, before: str) -> str:
                              and claim.model_citations in ([], claim.citations)):
         return shown
     n = claim.citations[0]
-    name, title = names.short.get(n, ""), names.titles.get(n, "")
-    called = name or (f"“{title}”" if title else "")
+    name, title, called = names.short.get(n, ""), names.titles.get(n, ""), names.call(n)
     said = (before + shown).lower()
     if not called or n in names.introduced or any(
             word and word.lower() in said for word in (name, title)):
