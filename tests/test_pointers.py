@@ -8,7 +8,13 @@ from fakes import ScriptedLLM
 
 from assistant.answer.claims import split_claims
 from assistant.answer.evidence import paper_name
-from assistant.answer.pointers import named_subjects, one_paper_subject, pointed_claim, pointed_text
+from assistant.answer.pointers import (
+    named_subjects,
+    one_paper_subject,
+    pointed_claim,
+    pointed_text,
+    titled_pointed_topic,
+)
 
 
 @pytest.mark.parametrize(("sentence", "checked"), [
@@ -155,3 +161,35 @@ def test_a_pointer_on_a_keyword_is_the_papers_that_hold_it():
     # a claim of the model's own that happens to read "This is …" gets no such floor
     assert not checker.decide("This is one of the papers about speech.", [1],
                               [speech, depth]).supported
+
+
+def test_a_paper_whose_title_names_the_pointed_topic_is_one_of_those_papers():
+    """"The papers … that do self-supervised depth estimation are [1] and [2]." lost
+    SPIdepth: the reader gave P(yes) 0.67 to its membership against two of its sentences,
+    though its title says "Self-supervised Monocular Depth Estimation"."""
+    from fakes import HashEmbedder
+
+    from assistant.answer.attribution import Checker, SourceText
+    from assistant.answer.entailment import NOT_STATED, Entailment
+
+    papers = [SourceText(1, "SPIdepth: Strengthened Pose Information for Self-supervised "
+                            "Monocular Depth Estimation", "We strengthen the pose network."),
+              SourceText(2, "PoseNet: Pose Estimation From Images", "A network for poses.")]
+    checker = Checker(HashEmbedder().embed)
+    # a reader that, like the small model here, does not see the membership
+    checker.judge = lambda claim, title, sentences: Entailment(NOT_STATED, {}, sentences)
+    result = checker.check("The papers in the collection that do self-supervised depth "
+                           "estimation are [1].", papers)
+    assert result.claims[0].citations == [1]
+    assert result.claims[0].evidence[0]["sentence"].startswith("SPIdepth")
+    assert result.text.startswith("The papers in the collection that do self-supervised "
+                                  "depth estimation are SPIdepth [1]")
+    # its words out of order or far apart in the title ("Pose … Estimation"), or a topic
+    # that excludes, name no topic
+    title = papers[0].title
+    assert titled_pointed_topic("This is one of the papers that study monocular depth "
+                                "estimation.", title)
+    assert not titled_pointed_topic("This is one of the papers about pose estimation.", title)
+    assert not titled_pointed_topic("This is one of the papers that do depth estimation "
+                                    "without self-supervision.", title)
+    assert not titled_pointed_topic("SPIdepth does self-supervised depth estimation.", title)

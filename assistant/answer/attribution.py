@@ -31,6 +31,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from assistant.answer.anaphora import spoken_of_before
 from assistant.answer.binding import bind, reason_for
 from assistant.answer.checked import Attribution, Claim, SourceText, Support
 from assistant.answer.claims import (
@@ -49,7 +50,7 @@ from assistant.answer.entities import (
     names_in,
 )
 from assistant.answer.evidence import paper_name
-from assistant.answer.pointers import holds_pointed_topic
+from assistant.answer.pointers import holds_pointed_topic, titled_pointed_topic
 from assistant.answer.quoting import quoted_sentence
 from assistant.answer.relevance import set_apart
 from assistant.answer.rendering import UNSUPPORTED, render, without_repeats
@@ -176,6 +177,8 @@ class Checker:
             # finding, is no quotation of the paper's claim (see binding's background)
             support.quoted = "" if support.background \
                 else quoted_sentence(claim, group, paper_name(source.title))
+            if pointer and not support.quoted and titled_pointed_topic(claim, source.title):
+                support.quoted = source.title  # its title names the topic: one of them
             support.sentence = support.quoted or support.sentence
             result.append(support)
         return sorted(result, key=lambda s: -s.score)
@@ -292,6 +295,7 @@ class Checker:
                 if span.kind == "claim" and span.plain else None
             decided.append((span, claim))
         decided, refuted = self._checked_denials(decided, sources, question)
+        spoken_of_before(text, decided, sources)
         uncompared(question, [c for _, c in decided if c is not None], sources)
         self.set_apart(question, [(span.plain, c) for span, c in decided if c is not None],
                        sources)

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 
 from assistant.answer.sentences import MARK
-from assistant.index.naming import worded_topic
+from assistant.index.naming import title_holds_topic, worded_topic
 
 _CITES = rf"{MARK}(?:\s*(?:,|and|&|,\s*and)?\s*{MARK})*"
 # a description, a copula, and the citations closing the sentence
@@ -62,6 +62,17 @@ def holds_pointed_topic(claim: str, text: str) -> bool:
     word of its topic is the paper's. It still has to be read as stated."""
     match = _POINTED_RE.match(claim)
     return bool(match and worded_topic(match.group("what"), [text]))
+
+
+def titled_pointed_topic(claim: str, title: str) -> bool:
+    """Whether ``claim`` is what a pointing sentence says of a paper ("This is one of the
+    papers in the collection that do self-supervised depth estimation.") and the paper's
+    ``title`` names that whole topic ("SPIdepth: … for Self-supervised Monocular Depth
+    Estimation"): the paper is one of them, whatever the small reader makes of a
+    membership put against two of its sentences (P(yes) 0.67 for SPIdepth, so a list
+    opening on it named one paper while the answer went on about two)."""
+    match = _POINTED_RE.match(claim)
+    return bool(match and title and title_holds_topic(match.group("what"), title))
 
 
 def pointed_text(body: str, citations: list[int], names: dict[int, str]) -> str:

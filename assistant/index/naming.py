@@ -86,6 +86,45 @@ def titled_topic(question: str, titles: list[str]) -> set[int]:
     return found if len(found) <= TOPIC_TITLES_MOST else set()
 
 
+# a topic that excludes ("… without labelled data", "… other than …"): a title holding
+# its words may be just what it excludes
+_EXCLUDING_RE = re.compile(r"\b(?:not|no|non|without|except|excluding|beyond|unlike|neither|"
+                           r"nor|instead|rather|other\s+than)\b", re.I)
+
+
+def title_holds_topic(topic: str, title: str) -> bool:
+    """Whether ``title`` holds every word of ``topic`` but those of asking ("papers in the
+    collection that do self-supervised depth estimation" in "SPIdepth: … for
+    Self-supervised Monocular Depth Estimation"): a paper whose title names the whole
+    topic is about it. Its words must come in the topic's order, at most one other word
+    between two of them ("Self-supervised Monocular Depth Estimation"): "Strengthened Pose
+    Information for … Depth Estimation" is no paper on pose estimation. A topic that
+    excludes something never counts."""
+    if _EXCLUDING_RE.search(topic):
+        return False
+    asking, words, held = bm25_tokenize([f"{_ASKING_WORDS} {_REPORTING_WORDS}",
+                                         _COMPARING_RE.sub(" ", topic), title])
+    wanted = list(dict.fromkeys(w for w in words if w not in set(asking)))
+    return bool(wanted) and _in_order_nearby(wanted, held)
+
+
+def _in_order_nearby(wanted: list[str], held: list[str], gap: int = 2) -> bool:
+    """Whether ``wanted`` occurs in ``held`` in order, each word within ``gap`` places
+    of the one before."""
+    starts = [i for i, word in enumerate(held) if word == wanted[0]]
+    for start in starts:
+        at = start
+        for word in wanted[1:]:
+            nxt = next((j for j in range(at + 1, min(at + gap, len(held) - 1) + 1)
+                        if held[j] == word), None)
+            if nxt is None:
+                break
+            at = nxt
+        else:
+            return True
+    return False
+
+
 # words a request for papers on a keyword adds to it ("… report results on KITTI?")
 _REPORTING_WORDS = "report reports reported result results about"
 KEYWORD_TOPIC_MOST = 2  # words of a topic a paper's words pick out on their own
