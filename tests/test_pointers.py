@@ -193,3 +193,12 @@ def test_a_paper_whose_title_names_the_pointed_topic_is_one_of_those_papers():
     assert not titled_pointed_topic("This is one of the papers that do depth estimation "
                                     "without self-supervision.", title)
     assert not titled_pointed_topic("SPIdepth does self-supervised depth estimation.", title)
+    # a narrowing word before the topic, a title that excludes, a request to compare
+    assert not titled_pointed_topic("This is one of the papers that do supervised depth "
+                                    "estimation.", title)
+    assert not titled_pointed_topic("This is one of the papers that do depth estimation with "
+                                    "LiDAR.", "Monocular Depth Estimation without LiDAR")
+    assert not titled_pointed_topic("This is one of the papers that use attention.",
+                                    "Attention-Free Transformer")
+    assert not titled_pointed_topic("This is one of the papers that compare self-supervised "
+                                    "depth estimation methods.", title)

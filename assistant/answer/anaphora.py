@@ -7,7 +7,10 @@ is EvolveGCN's finding, and the check confirmed it; read where it stands, "its" 
 and the answer tells the user that NAT does what EvolveGCN does. A claim whose subject
 points back ("This", "It", "Its", "They", "The method" …) is about the paper the sentence
 before it names, when that sentence names exactly one and the claim names none of its
-own; confirmed only for other papers, it is not supported as written.
+own; confirmed only for other papers, it is not supported as written. Where the shown
+text puts the confirmed paper's name in place of a subject "it" ("It adapts …" →
+"EvolveGCN adapts …", :mod:`.rendering`), the sentence says which paper it is about and
+stands.
 """
 
 from __future__ import annotations
@@ -18,13 +21,23 @@ from collections.abc import Sequence
 from assistant.answer.checked import Claim, SourceText
 from assistant.answer.claims import Span
 from assistant.answer.evidence import paper_name
+from assistant.answer.rendering import names_pronoun
 from assistant.index.naming import coined_names, named
 
-# a subject that points back at what the sentence before spoke of
-_BACK_RE = re.compile(r"^\W*(?:(?:This|These|It|Its|They|Their|Such)\b(?! (?:paper|papers|"
-                      r"study|studies|source|sources|work|works|article|abstract)\b)"
-                      r"|(?:The|This|These|Such) (?:method|approach|model|framework|"
-                      r"technique|network|system|algorithm|architecture|module|strategy)s?\b)")
+# a subject that points back at the one paper the sentence before spoke of: not "It is
+# worth noting …", "It has been shown …" (no subject), nor "They", "These", "Such" (a
+# paper is "it"; those are the things it works on: "They generate images …")
+_BACK_RE = re.compile(r"^\W*(?:This\b(?! (?:paper|papers|study|studies|source|sources|work|"
+                      r"works|article|abstract)\b)|Its\b|It\b(?!\s*(?:'s|’s|is|was|has|had|"
+                      r"seems|seemed|appears|appeared|remains|can|could|should|may|might|"
+                      r"would|will|must|turns|turned|follows|followed|becomes|became|happens|"
+                      r"happened)\b)|(?:The|This) (?:method|approach|model|framework|technique|"
+                      r"network|system|algorithm|architecture|module|strategy)\b)")
+# a sentence where the authors name what they propose: "this work proposes … (NAT).", "we
+# propose EvolveGCN, which adapts the … (GCN) model" (EvolveGCN's, not GCN)
+_PROPOSES_RE = re.compile(r"\b(?:we|this (?:paper|work|study|article))\s+(?:\w+\s+)?"
+                          r"(?:propose|introduce|present|develop|design|call|name|term)[sd]?\b"
+                          r"(?P<what>[^,;.]*)", re.I)
 
 
 def _papers_named(text: str, sources: Sequence[SourceText]) -> set[int]:
@@ -40,12 +53,23 @@ def _papers_named(text: str, sources: Sequence[SourceText]) -> set[int]:
 
 
 def _own_names(text: str, sources: Sequence[SourceText]) -> set[int]:
-    """The sources ``text`` calls by their titles' names or a phrase of a title: not by an
-    acronym of their abstracts, which may be a thing the paper uses ("… adapt the graph
-    convolutional network (GCN) model", GCN only in EvolveGCN's abstract)."""
-    called = {s.n for s in sources if (name := paper_name(s.title))
-              and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)}
-    return called | {sources[i].n for i in named(text, [s.title for s in sources])}
+    """The sources ``text`` calls by a name of their own: their titles' names, a phrase of
+    a title, or a name the authors give what they propose ("NAT"). Not an acronym the
+    paper only uses ("… adapt the graph convolutional network (GCN) model": GCN is in
+    EvolveGCN's abstract, but as the thing EvolveGCN adapts)."""
+    called = {sources[i].n for i in named(text, [s.title for s in sources])}
+    for source in sources:
+        names = {paper_name(source.title)} | {
+            name for m in _PROPOSES_RE.finditer(source.text) for name in coined_names(m["what"])}
+        if any(name and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
+               for name in names):
+            called.add(source.n)
+    return called
+
+
+def _called(n: int, sources: Sequence[SourceText]) -> tuple[str, str]:
+    title = next((s.title for s in sources if s.n == n), "")
+    return title, paper_name(title)
 
 
 def spoken_of_before(text: str, decided: list[tuple[Span, Claim | None]],
@@ -62,11 +86,14 @@ def spoken_of_before(text: str, decided: list[tuple[Span, Claim | None]],
         if claim is None or not claim.supported or span.pointer or before is None \
                 or "\n\n" in text[before.end:span.start] or not _BACK_RE.match(span.plain):
             continue
-        if _own_names(span.plain, sources):  # it says which paper it is about
-            continue
         meant = _papers_named(before.plain, sources)
         if len(meant) != 1 or meant <= set(claim.citations):
             continue
+        if _own_names(span.plain, sources) - meant:
+            continue  # it names another paper ("This contrasts with NAT, which …")
+        if len(claim.citations) == 1 and names_pronoun(span.body, *_called(claim.citations[0],
+                                                                             sources)):
+            continue  # shown with the cited paper's name for "it" ("EvolveGCN adapts …")
         (n,) = meant
         title = next(s.title for s in sources if s.n == n)
         claim.supported, claim.citations, claim.evidence = False, [], []

@@ -169,6 +169,14 @@ _PRONOUN_RE = re.compile(r"^(\W*(?:[A-Z][a-z]+(?: [a-z]+)?,\s+)?)(?:[Ii]t)(?=\s+
                          r"followed|becomes|became|happens|happened)\b)")
 
 
+def names_pronoun(body: str, title: str, name: str) -> bool:
+    """Whether a sentence opening on "it" as its subject ("It adapts …", "Specifically,
+    it argues …") is shown with the paper's name in its place (see :func:`_pronoun_named`)
+    for a paper of this ``title`` and short ``name``."""
+    match = _PRONOUN_RE.match(body)
+    return bool(match and (name or (title and _SAYS_RE.match(body[match.end():]))))
+
+
 def _pronoun_named(body: str, claim: Claim, names: _Names, previous: Claim | None) -> str:
     """"Specifically, it argues that …" confirmed for paper [2] right after a sentence
     about another paper (or one no paper supports): "it" would be read as that other

@@ -86,10 +86,19 @@ def titled_topic(question: str, titles: list[str]) -> set[int]:
     return found if len(found) <= TOPIC_TITLES_MOST else set()
 
 
-# a topic that excludes ("… without labelled data", "… other than …"): a title holding
-# its words may be just what it excludes
+# a topic or title that excludes ("… without labelled data", "Attention-Free …"): a
+# title holding the topic's words may be just what it excludes
 _EXCLUDING_RE = re.compile(r"\b(?:not|no|non|without|except|excluding|beyond|unlike|neither|"
-                           r"nor|instead|rather|other\s+than)\b", re.I)
+                           r"nor|instead|rather|other\s+than|free|less)\b", re.I)
+# words of a request for papers that leave its topic as it is ("papers that use …"); not
+# "compare", "between", "each": a paper on X is no paper that compares X's methods
+_TOPIC_ASKING_WORDS = ("paper papers study studies work works article articles research "
+                       "collection use uses used using propose proposes proposed introduce "
+                       "introduces introduced present presents presented approach approaches "
+                       "method methods do does did deal deals dealing address addresses "
+                       "tackle tackles concern concerns about which what there")
+# a word glued before a topic word that narrows it ("Self-supervised" is no "supervised")
+_NARROWING = frozenset(bm25_tokenize(["self semi weakly non un partially"])[0])
 
 
 def title_holds_topic(topic: str, title: str) -> bool:
@@ -97,32 +106,32 @@ def title_holds_topic(topic: str, title: str) -> bool:
     collection that do self-supervised depth estimation" in "SPIdepth: … for
     Self-supervised Monocular Depth Estimation"): a paper whose title names the whole
     topic is about it. Its words must come in the topic's order, at most one other word
-    between two of them ("Self-supervised Monocular Depth Estimation"): "Strengthened Pose
-    Information for … Depth Estimation" is no paper on pose estimation. A topic that
-    excludes something never counts."""
-    if _EXCLUDING_RE.search(topic):
+    (stop words aside) between two of them: "Strengthened Pose Information for … Depth
+    Estimation" is no paper on pose estimation; nor may a narrowing word come right
+    before them ("Weakly-Supervised …" for "supervised …"). A topic or a title that
+    excludes something ("… without LiDAR Supervision", "Attention-Free …") never counts."""
+    if _EXCLUDING_RE.search(topic) or _EXCLUDING_RE.search(title):
         return False
-    asking, words, held = bm25_tokenize([f"{_ASKING_WORDS} {_REPORTING_WORDS}",
-                                         _COMPARING_RE.sub(" ", topic), title])
+    asking, words, held = bm25_tokenize([_TOPIC_ASKING_WORDS, topic, title])
     wanted = list(dict.fromkeys(w for w in words if w not in set(asking)))
-    return bool(wanted) and _in_order_nearby(wanted, held)
+    return bool(wanted) and any(at == 0 or held[at - 1] not in _NARROWING
+                                for at in _in_order_nearby(wanted, held))
 
 
-def _in_order_nearby(wanted: list[str], held: list[str], gap: int = 2) -> bool:
-    """Whether ``wanted`` occurs in ``held`` in order, each word within ``gap`` places
-    of the one before."""
-    starts = [i for i, word in enumerate(held) if word == wanted[0]]
-    for start in starts:
-        at = start
+def _in_order_nearby(wanted: list[str], held: list[str], gap: int = 2) -> list[int]:
+    """Where in ``held`` the words of ``wanted`` start, in order, each word within
+    ``gap`` places of the one before (every such start)."""
+    found = []
+    for start in (i for i, word in enumerate(held) if word == wanted[0]):
+        reach = {start}
         for word in wanted[1:]:
-            nxt = next((j for j in range(at + 1, min(at + gap, len(held) - 1) + 1)
-                        if held[j] == word), None)
-            if nxt is None:
+            reach = {j for at in reach for j in range(at + 1, min(at + gap, len(held) - 1) + 1)
+                     if held[j] == word}
+            if not reach:
                 break
-            at = nxt
         else:
-            return True
-    return False
+            found.append(start)
+    return found
 
 
 # words a request for papers on a keyword adds to it ("… report results on KITTI?")
