@@ -5,7 +5,7 @@ achieved through its ability to adapt the graph convolutional network (GCN) mode
 the temporal dimension … [3]." The second sentence, read alone against [3] (EvolveGCN),
 is EvolveGCN's finding, and the check confirmed it; read where it stands, "its" is NAT's,
 and the answer tells the user that NAT does what EvolveGCN does. A claim whose subject
-points back ("This", "It", "Its", "They", "The method" …) is about the paper the sentence
+points back ("This", "It", "Its", "The method" …) is about the paper the sentence
 before it names, when that sentence names exactly one and the claim names none of its
 own; confirmed only for other papers, it is not supported as written. Where the shown
 text puts the confirmed paper's name in place of a subject "it" ("It adapts …" →
@@ -45,11 +45,15 @@ def _papers_named(text: str, sources: Sequence[SourceText]) -> set[int]:
     name ("NAT", "EvolveGCN") that exactly one source's title and abstract hold."""
     found = {sources[i].n for i in named(text, [s.title for s in sources])}
     for name in coined_names(text):
-        pattern = re.compile(rf"(?<![\w-]){re.escape(name)}(?![\w-])")
-        holders = {s.n for s in sources if pattern.search(f"{s.title}\n{s.text}")}
+        holders = {s.n for s in sources if _says(f"{s.title}\n{s.text}", name)}
         if len(holders) == 1:
             found |= holders
     return found
+
+
+def _says(text: str, name: str) -> bool:
+    """Whether ``text`` holds ``name`` as written, as a word ("GPT-4" is not "GPT-40")."""
+    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text))
 
 
 def _own_names(text: str, sources: Sequence[SourceText]) -> set[int]:
@@ -61,8 +65,7 @@ def _own_names(text: str, sources: Sequence[SourceText]) -> set[int]:
     for source in sources:
         names = {paper_name(source.title)} | {
             name for m in _PROPOSES_RE.finditer(source.text) for name in coined_names(m["what"])}
-        if any(name and re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
-               for name in names):
+        if any(name and _says(text, name) for name in names):
             called.add(source.n)
     return called
 

@@ -171,8 +171,9 @@ _PRONOUN_RE = re.compile(r"^(\W*(?:[A-Z][a-z]+(?: [a-z]+)?,\s+)?)(?:[Ii]t)(?=\s+
 
 def names_pronoun(body: str, title: str, name: str) -> bool:
     """Whether a sentence opening on "it" as its subject ("It adapts …", "Specifically,
-    it argues …") is shown with the paper's name in its place (see :func:`_pronoun_named`)
-    for a paper of this ``title`` and short ``name``."""
+    it argues …"), confirmed for a paper of this ``title`` and short ``name`` right after
+    a sentence about another paper, is shown with that paper's name in place of "it"
+    (see :func:`_pronoun_named`)."""
     match = _PRONOUN_RE.match(body)
     return bool(match and (name or (title and _SAYS_RE.match(body[match.end():]))))
 
