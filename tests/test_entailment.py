@@ -229,6 +229,12 @@ def test_a_subject_pointing_at_a_source_by_its_place_is_read_as_the_paper(claim,
     ("MAMo and FutureDepth differ in their approach to video depth as MAMo uses memory.",
      "claim"),
     ("The two papers differ in their focus on speech versus vision.", "claim"),
+    # the question's comparison said again, or that they differ "in different ways"
+    ("CBNet and MobileMamba differ in what they are built for.", "meta"),
+    ("Both MAMo and FutureDepth use video frames for depth, but they do so in different "
+     "ways.", "meta"),
+    ("MAMo and FutureDepth differ in how they use video frames: MAMo stores memory.", "claim"),
+    ("MAMo uses memory, but FutureDepth predicts the future in different ways.", "claim"),
 ])
 def test_a_sentence_that_only_says_papers_differ_is_dropped(sentence, kind):
     """It framed the comparison and was shown "[unsupported]" above the sentences that

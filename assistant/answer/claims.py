@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.cite import CITE_RE, _numbers
+from assistant.answer.framing import frames_a_difference
 from assistant.answer.pointers import one_paper_subject, pointed_claim
 from assistant.answer.sentences import MARK as _MARK
 from assistant.answer.sentences import WORD_RE as _WORD_RE
@@ -87,18 +88,9 @@ _SELF_RE = re.compile(r"\b(?:this|that|the above|my|our) (?:claim|statement)\b",
                       re.IGNORECASE)
 
 
-# a sentence that only says papers differ, not how ("MAMo and FutureDepth differ in their
-# approach to video depth estimation."): it frames a comparison and states nothing a paper
-# could support, so it was shown "[unsupported]" above the sentences that do compare
-_DIFFER_RE = re.compile(r"^[^,;:]*?\b(?:differ|differs|vary|varies)\s+(?:\w+ly\s+)?in\s+"
-                        r"(?:their|the)\s+(?:\w+\s+)?(?:approach|approaches|methods?|"
-                        r"methodology|methodologies|strateg(?:y|ies)|focus)\b"
-                        r"(?:(?!\b(?:as|because|since|while|whereas|where|which|versus|vs|"
-                        r"than|by)\b)[^,;:])*$", re.IGNORECASE)
-
-
 def _frames_a_difference(body: str) -> bool:
-    return _DIFFER_RE.match(_LEAD_RE.sub("", body.strip())) is not None
+    """Whether the sentence only says papers differ (:mod:`.framing`)."""
+    return frames_a_difference(_LEAD_RE.sub("", body.strip()))
 
 
 @dataclass
