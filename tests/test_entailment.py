@@ -247,6 +247,24 @@ def test_a_sentence_that_only_says_papers_differ_is_dropped(sentence, kind):
     assert before.model_citations == [1]
 
 
+@pytest.mark.parametrize(("sentence", "kind"), [
+    ("The sources provide details about PoP-Net's approach to handling truncated bodies "
+     "and its evaluation on the MP-3DHP dataset.", "meta"),
+    ("Overall, these abstracts offer valuable insights into video depth estimation.", "meta"),
+    # a statement about the research, whatever its subject
+    ("The abstract describes a retrospective analysis of 136 breasts.", "claim"),
+    ("The sources provide 178 fps on a Jetson TX2.", "claim"),
+])
+def test_a_sentence_about_what_the_sources_offer_is_dropped(sentence, kind):
+    """"The sources provide details about PoP-Net's approach …" closed an answer, shown
+    "[unsupported]": it speaks of the sources, not of the research."""
+    from assistant.answer.claims import split_claims
+
+    assert [s.kind for s in split_claims(sentence)] == [kind]
+    before, _ = split_claims(f"FastDepth runs at 178 fps [1]. {sentence[:-1]} [2][3].")
+    assert before.model_citations == [1]
+
+
 def test_a_sentence_about_the_answers_own_support_is_dropped():
     from assistant.answer.claims import split_claims
 

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answer.cite import CITE_RE, _numbers
-from assistant.answer.framing import frames_a_difference
+from assistant.answer.framing import only_frames
 from assistant.answer.pointers import one_paper_subject, pointed_claim
 from assistant.answer.sentences import MARK as _MARK
 from assistant.answer.sentences import WORD_RE as _WORD_RE
@@ -88,9 +88,9 @@ _SELF_RE = re.compile(r"\b(?:this|that|the above|my|our) (?:claim|statement)\b",
                       re.IGNORECASE)
 
 
-def _frames_a_difference(body: str) -> bool:
-    """Whether the sentence only says papers differ (:mod:`.framing`)."""
-    return frames_a_difference(_LEAD_RE.sub("", body.strip()))
+def _only_frames(body: str) -> bool:
+    """Whether the sentence only frames the answer (:mod:`.framing`)."""
+    return only_frames(_LEAD_RE.sub("", body.strip()))
 
 
 @dataclass
@@ -309,7 +309,7 @@ def _kind(body: str, citations: list[int]) -> str:
     words = [w.lower() for w in _WORD_RE.findall(_MARKUP_RE.sub("", body))]
     content = [w for w in words if w not in META_WORDS]
     if (citations and len(content) < 2) or (len(words) >= 3 and not content) \
-            or _SELF_RE.search(body) or _frames_a_difference(body):
+            or _SELF_RE.search(body) or _only_frames(body):
         return "meta"  # a pointer to a source ("This can be found in the source."), no claim
     if len(words) < 3 or _NOTE_RE.search(body.strip()):
         return "note"
@@ -338,7 +338,7 @@ def split_claims(text: str) -> list[Span]:
     previous: Span | None = None
     for span in spans:
         if span.kind == "meta" and previous is not None \
-                and not _frames_a_difference(span.plain):  # its papers are not the claim's
+                and not _only_frames(span.plain):  # its papers are not the claim's
             previous.model_citations += [n for n in span.model_citations
                                          if n not in previous.model_citations]
         elif span.kind == "claim":
