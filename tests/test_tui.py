@@ -352,8 +352,21 @@ async def test_links_in_answers_are_never_opened_by_a_click(hashed_copy, monkeyp
         assert opened == []
         assert app.clipboard == "https://evil.example"
         widget.post_message(Markdown.LinkClicked(widget, "cite:1"))
-        await pilot.pause(0.2)
+        await paper_shown(pilot)
         assert isinstance(app.screen, PaperScreen)
+
+
+async def paper_shown(pilot, tries: int = 50) -> None:
+    """Wait until the paper screen a click pushed is mounted: leaving the app while its
+    header is still being composed raised NoMatches('HeaderTitle') in Textual's title
+    watcher once, on a loaded machine (CI on a fresh clone)."""
+    for _ in range(tries):
+        await pilot.pause(0.1)
+        screen = pilot.app.screen
+        if isinstance(screen, PaperScreen) and screen.query("#paper-title") \
+                and screen.query("HeaderTitle"):
+            break
+    await pilot.pause()
 
 
 # --- snapshots of the main screens ---------------------------------------------------------
