@@ -201,7 +201,7 @@ async def test_results_table_of_the_answers_papers(hashed_copy):
         answered = {s.paper_id for s in app.chat.last_answer.sources}
         assert {row.paper_id for row, _ in screen.rows} <= answered
         await pilot.press("enter")
-        await pilot.pause()
+        await paper_shown(pilot)
         assert isinstance(app.screen, PaperScreen) and app.screen.paper.id == first.paper_id
 
 
@@ -218,7 +218,7 @@ async def test_papers_browser_keys_move_and_open(hashed_copy):
         assert options.highlighted == 1
         second = options.get_option_at_index(1).id
         await pilot.press("enter")
-        await pilot.pause()
+        await paper_shown(pilot)
         assert isinstance(app.screen, PaperScreen) and app.screen.paper.id == second
 
 
