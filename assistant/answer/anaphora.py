@@ -22,7 +22,7 @@ from assistant.answer.checked import Claim, SourceText
 from assistant.answer.claims import Span
 from assistant.answer.evidence import paper_name
 from assistant.answer.rendering import names_pronoun
-from assistant.index.naming import coined_names, named
+from assistant.index.naming import coined_in, coined_names, holds_name, named
 
 # a subject that points back at the one paper the sentence before spoke of: not "It is
 # worth noting …", "It has been shown …" (no subject), nor "They", "These", "Such" (a
@@ -44,16 +44,13 @@ def _papers_named(text: str, sources: Sequence[SourceText]) -> set[int]:
     """The sources ``text`` names: by its title's name or a phrase of it, or by a coined
     name ("NAT", "EvolveGCN") that exactly one source's title and abstract hold."""
     found = {sources[i].n for i in named(text, [s.title for s in sources])}
+    texts = [f"{s.title}\n{s.text}" for s in sources]
     for name in coined_names(text):
-        holders = {s.n for s in sources if _says(f"{s.title}\n{s.text}", name)}
+        holders = coined_in(name, texts)
         if len(holders) == 1:
-            found |= holders
+            found.add(sources[holders.pop()].n)
     return found
 
-
-def _says(text: str, name: str) -> bool:
-    """Whether ``text`` holds ``name`` as written, as a word ("GPT-4" is not "GPT-40")."""
-    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text))
 
 
 def _own_names(text: str, sources: Sequence[SourceText]) -> set[int]:
@@ -65,7 +62,7 @@ def _own_names(text: str, sources: Sequence[SourceText]) -> set[int]:
     for source in sources:
         names = {paper_name(source.title)} | {
             name for m in _PROPOSES_RE.finditer(source.text) for name in coined_names(m["what"])}
-        if any(name and _says(text, name) for name in names):
+        if any(name and holds_name(text, name) for name in names):
             called.add(source.n)
     return called
 

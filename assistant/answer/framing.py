@@ -1,6 +1,6 @@
 """Sentences that frame the answer and state nothing a paper could support.
 
-Those that only say papers differ, not how: 
+Those that only say papers differ, not how:
 "MAMo and FutureDepth differ in their approach to video depth estimation.", "CBNet and
 MobileMamba differ in what they are built for." (the question's own words again), "Both
 MAMo and FutureDepth use video frames for depth, but they do so in different ways.": each

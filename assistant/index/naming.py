@@ -97,6 +97,7 @@ _TOPIC_ASKING_WORDS = ("paper papers study studies work works article articles r
                        "introduces introduced present presents presented approach approaches "
                        "method methods do does did deal deals dealing address addresses "
                        "tackle tackles concern concerns about which what there")
+_TOPIC_ASKING = frozenset(bm25_tokenize([_TOPIC_ASKING_WORDS])[0])
 # a word glued before a topic word that narrows it ("Self-supervised" is no "supervised")
 _NARROWING = frozenset(bm25_tokenize(["self semi weakly non un partially"])[0])
 
@@ -112,8 +113,8 @@ def title_holds_topic(topic: str, title: str) -> bool:
     excludes something ("… without LiDAR Supervision", "Attention-Free …") never counts."""
     if _EXCLUDING_RE.search(topic) or _EXCLUDING_RE.search(title):
         return False
-    asking, words, held = bm25_tokenize([_TOPIC_ASKING_WORDS, topic, title])
-    wanted = list(dict.fromkeys(w for w in words if w not in set(asking)))
+    words, held = bm25_tokenize([topic, title])
+    wanted = list(dict.fromkeys(w for w in words if w not in _TOPIC_ASKING))
     return bool(wanted) and any(at == 0 or held[at - 1] not in _NARROWING
                                 for at in _in_order_nearby(wanted, held))
 
@@ -167,9 +168,12 @@ def coined_in(question: str, texts: list[str]) -> set[int]:
     ("What speed-up does FastRP report?": FastRP is named in its abstract, not in its
     title "Fast and Accurate Network Embeddings via Very Sparse Random Projection")."""
     names = coined_names(question)
-    return {i for i, text in enumerate(texts)
-            if any(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text)
-                   for name in names)}
+    return {i for i, text in enumerate(texts) if any(holds_name(text, name) for name in names)}
+
+
+def holds_name(text: str, name: str) -> bool:
+    """Whether ``text`` holds ``name`` as written, as a word ("GPT-4" is not "GPT-40")."""
+    return bool(re.search(rf"(?<![\w-]){re.escape(name)}(?![\w-])", text))
 
 
 def named(question: str, titles: list[str]) -> set[int]:
